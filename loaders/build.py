@@ -1,0 +1,417 @@
+"""Turn one parsed source file into staging rows, column at a time, quarantining what cannot be read.
+
+Each target field of a mapping is resolved to a pandas Series and standardised in bulk. A row
+that fails any check (impossible date, no name, unknown role, over-long field, unknown force,
+blank key) is quarantined whole with the first field and reason found; everything else is
+loaded. Nothing is dropped: rows read = rows loaded + rows quarantined.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from loaders.csvread import LINE, RawTable
+from loaders.mapping import FileSpec
+from loaders.standardise import dates, forces, identifiers, names, offences, phones, postcodes, vocab
+
+ORDER_TYPES = {
+    "NON_MOLESTATION",
+    "OCCUPATION",
+    "DVPO",
+    "DVPN",
+    "RESTRAINING",
+    "STALKING_PROTECTION",
+    "DAPO",
+    "DAPN",
+}
+
+
+class RowErrors:
+    """The first (field, reason) found for each row; later checks do not overwrite it."""
+
+    def __init__(self, index: pd.Index):
+        self.field = pd.Series(None, index=index, dtype=object)
+        self.reason = pd.Series(None, index=index, dtype=object)
+
+    def add(self, mask: pd.Series | np.ndarray, field: str, reason: pd.Series | str) -> None:
+        mask = pd.Series(mask, index=self.field.index).fillna(False).astype(bool) & self.field.isna()
+        if not mask.any():
+            return
+        self.field[mask] = field
+        self.reason[mask] = reason[mask] if isinstance(reason, pd.Series) else reason
+
+    @property
+    def bad(self) -> pd.Series:
+        return self.field.notna()
+
+
+@dataclass
+class Context:
+    """What a builder needs besides the rows: the source and the error collector."""
+
+    frame: pd.DataFrame
+    errors: RowErrors
+    used: set[str]
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    return s.isna() | (s.astype(str).str.strip() == "")
+
+
+def _clean(s: pd.Series) -> pd.Series:
+    """Trimmed strings with blanks as None."""
+    s = s.astype(object).where(s.notna(), None)
+    out = s.map(lambda v: v.strip() if isinstance(v, str) else v)
+    return out.where(out.map(lambda v: v is not None and v != ""), None)
+
+
+def column(ctx: Context, name: str) -> pd.Series:
+    col = name.lower()
+    ctx.used.add(col)
+    return ctx.frame[col]
+
+
+def resolve(ctx: Context, spec: Any) -> pd.Series:
+    """A mapping field spec → the raw source values it names."""
+    index = ctx.frame.index
+    if isinstance(spec, str):
+        return _clean(column(ctx, spec))
+    if not isinstance(spec, dict):
+        raise ValueError(f"unsupported field spec {spec!r}")
+    if "const" in spec:
+        return pd.Series(spec["const"], index=index, dtype=object)
+    if "template" in spec:
+        return _template(ctx, spec["template"])
+    if "columns" in spec:
+        parts = [_clean(column(ctx, c)) for c in spec["columns"]]
+        joiner = spec.get("join", " ")
+        stacked = pd.concat(parts, axis=1)
+        joined = stacked.apply(lambda r: joiner.join(v for v in r if v), axis=1) if len(stacked) else stacked
+        return _clean(pd.Series(joined, index=index, dtype=object))
+    if "column" in spec:
+        return _clean(column(ctx, spec["column"]))
+    if "from_text" in spec:
+        return postcodes.postcode_from_text(_clean(column(ctx, spec["from_text"])))
+    raise ValueError(f"unsupported field spec {spec!r}")
+
+
+def _template(ctx: Context, template: str) -> pd.Series:
+    """``"{force}/{nominal_ref}"``: a key built from source values; a blank part is an error."""
+    out = pd.Series("", index=ctx.frame.index, dtype=object)
+    for literal, field_name, _, _ in string.Formatter().parse(template):
+        out = out + literal
+        if field_name:
+            values = _clean(column(ctx, field_name))
+            ctx.errors.add(values.isna(), field_name, f"required field '{field_name}' is blank")
+            out = out + values.fillna("")
+    return out
+
+
+def _length_check(ctx: Context, spec: FileSpec) -> None:
+    for col in ctx.frame.columns:
+        if col == LINE:
+            continue
+        too_long = ctx.frame[col].str.len() > spec.max_field_length
+        ctx.errors.add(too_long, col, f"field '{col}' is over {spec.max_field_length} characters")
+
+
+def _date(ctx: Context, target: str, spec: Any, kind: str | None = None) -> pd.DataFrame:
+    if not isinstance(spec, dict) or "format" not in spec:
+        raise ValueError(f"{target}: a date needs {{column, format}}")
+    raw = resolve(ctx, spec)
+    parsed = dates.parse_dates(
+        raw, spec["format"], open_ended=set(spec.get("open_ended", [])) or None, kind=kind
+    )
+    ctx.errors.add(parsed["error"].notna(), spec["column"], parsed["error"])
+    parsed["raw"] = raw
+    return parsed
+
+
+def _vocab(ctx: Context, spec: Any) -> pd.Series:
+    """A column, optionally through a mapping's own ``values`` table, before the shared vocabulary."""
+    raw = resolve(ctx, spec)
+    if isinstance(spec, dict) and "values" in spec:
+        table = {str(k).strip().lower(): v for k, v in spec["values"].items()}
+        raw = raw.map(lambda v: table.get(v.lower(), v) if isinstance(v, str) else v)
+    return raw
+
+
+def _source_name(spec: Any) -> str:
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, dict):
+        for key in ("column", "full", "from_text", "surname"):
+            if key in spec:
+                return spec[key]
+        if "columns" in spec:
+            return spec["columns"][0]
+    return "?"
+
+
+def build_person_records(ctx: Context, spec: dict[str, Any]) -> pd.DataFrame:
+    index = ctx.frame.index
+    out = pd.DataFrame(index=index)
+    out["record_key"] = resolve(ctx, spec["record_key"])
+    name = spec["name"]
+    if "full" in name:
+        full = resolve(ctx, {"column": name["full"]})
+        split = names.split_names(full, name.get("style", "forenames_surname"))
+        out["name_raw"] = full
+        out["surname"], out["forenames"] = split["surname"], split["forenames"]
+    else:
+        out["surname"] = resolve(ctx, {"column": name["surname"]})
+        out["forenames"] = resolve(ctx, {"column": name["forenames"]})
+        out["name_raw"] = (out["forenames"].fillna("") + " " + out["surname"].fillna("")).str.strip()
+    parts = names.name_parts(out["surname"], out["forenames"])
+    out[["surname_norm", "forename_norm", "middle_norm"]] = parts[
+        ["surname_norm", "forename_norm", "middle_norm"]
+    ]
+    ctx.errors.add(out["surname_norm"].isna() & out["forename_norm"].isna(), _source_name(name), "no name")
+    if "aliases" in spec:
+        out["aliases"] = _aliases(ctx, spec["aliases"])
+    if "force" in spec:
+        _force(ctx, out, spec["force"])
+        out["source_system"] = out["force_code"]
+    if "source_system" in spec:
+        out["source_system"] = resolve(ctx, spec["source_system"])
+    if "dob" in spec:
+        parsed = _date(ctx, "dob", spec["dob"], kind="dob")
+        out["dob"], out["dob_raw"] = parsed["value"], parsed["raw"]
+    if "sex" in spec:
+        out["sex"] = vocab.sexes(_vocab(ctx, spec["sex"]))
+    if "address" in spec:
+        out["address_raw"] = resolve(ctx, spec["address"])
+    if "postcode" in spec:
+        out["postcode_raw"] = resolve(ctx, spec["postcode"])
+        out["postcode"] = postcodes.parse_postcodes(out["postcode_raw"])["postcode"]
+    if "pnc" in spec:
+        out["pnc_raw"] = resolve(ctx, spec["pnc"])
+        pnc = identifiers.parse_pnc(out["pnc_raw"])
+        out["pnc"], out["pnc_valid"] = pnc["pnc"], pnc["valid"]
+    if "cro" in spec:
+        out["cro_raw"] = resolve(ctx, spec["cro"])
+        out["cro"] = identifiers.parse_cro(out["cro_raw"])["cro"]
+    if "phone" in spec:
+        out["phone_raw"] = resolve(ctx, spec["phone"])
+        out["phone"] = phones.parse_phones(out["phone_raw"])
+    if "seen_on" in spec:
+        out["seen_on"] = _date(ctx, "seen_on", spec["seen_on"])["value"].dt.normalize()
+    out["confidential_address"] = False
+    if "confidential" in spec:
+        conf = spec["confidential"]
+        raw = resolve(ctx, {"column": conf["column"]})
+        words = {str(w).strip().upper() for w in conf.get("equals", ["CONFIDENTIAL"])}
+        flagged = raw.map(lambda v: isinstance(v, str) and v.strip().upper() in words).astype(bool)
+        out["confidential_address"] = flagged
+        # A withheld address is never stored, only the fact that it is withheld.
+        for col in ("address_raw", "postcode", "postcode_raw"):
+            if col in out:
+                out.loc[flagged, col] = None
+    return out
+
+
+def _aliases(ctx: Context, spec: Any) -> pd.Series:
+    raw = resolve(ctx, spec)
+    sep = spec.get("separator", ";") if isinstance(spec, dict) else ";"
+    return raw.map(
+        lambda v: (
+            "; ".join(p.strip() for p in v.split(sep) if p.strip()) or None if isinstance(v, str) else None
+        )
+    )
+
+
+def _force(ctx: Context, out: pd.DataFrame, spec: Any) -> None:
+    raw = resolve(ctx, spec)
+    coded = forces.force_codes(raw)
+    out["force_code"] = coded["force_code"]
+    unknown = raw.notna() & coded["force_code"].isna()
+    ctx.errors.add(unknown, _source_name(spec), "unknown force '" + raw.fillna("") + "'")
+    ctx.errors.add(raw.isna(), _source_name(spec), "force is blank")
+
+
+def build_events(ctx: Context, spec: dict[str, Any]) -> pd.DataFrame:
+    out = pd.DataFrame(index=ctx.frame.index)
+    out["event_key"] = resolve(ctx, spec["event_key"])
+    _force(ctx, out, spec["force"])
+    out["source_ref"] = resolve(ctx, spec["source_ref"]) if "source_ref" in spec else None
+    occurred = _date(ctx, "occurred_at", spec["occurred_at"])
+    out["occurred_at"] = occurred["value"]
+    ctx.errors.add(occurred["value"].isna(), spec["occurred_at"]["column"], "event date is blank")
+    code = (
+        resolve(ctx, spec["ho_code"]) if "ho_code" in spec else pd.Series(None, index=out.index, dtype=object)
+    )
+    out["offence"] = resolve(ctx, spec["offence"]) if "offence" in spec else None
+    classified = offences.classify_offences(code, out["offence"])
+    out["ho_code"], out["offence_group"] = classified["ho_code"], classified["offence_group"]
+    marker = vocab.yes_no(_vocab(ctx, spec["da_marker"])) if "da_marker" in spec else None
+    out["da_marker"] = marker
+    out["da_relevant"] = pd.Series(marker, index=out.index).fillna(False).astype(bool) | classified[
+        "da_relevant_offence"
+    ].fillna(False).astype(bool)
+    out["risk"] = vocab.risks(_vocab(ctx, spec["risk"])) if "risk" in spec else None
+    if "location_postcode" in spec:
+        out["location_postcode"] = postcodes.parse_postcodes(resolve(ctx, spec["location_postcode"]))[
+            "postcode"
+        ]
+    return out
+
+
+def build_involvements(ctx: Context, spec: dict[str, Any]) -> pd.DataFrame:
+    out = pd.DataFrame(index=ctx.frame.index)
+    out["event_key"] = resolve(ctx, spec["event_key"])
+    out["record_key"] = resolve(ctx, spec["record_key"])
+    roles = vocab.roles(_vocab(ctx, spec["role"]))
+    out["role"] = roles["value"]
+    ctx.errors.add(roles["error"].notna(), _source_name(spec["role"]), roles["error"])
+    ctx.errors.add(roles["value"].isna(), _source_name(spec["role"]), "role is blank")
+    if "relationship" in spec:
+        out["relationship_raw"] = resolve(ctx, spec["relationship"])
+        out["relationship"] = vocab.relationships(out["relationship_raw"])["value"]
+    if "dash_risk" in spec:
+        out["dash_risk"] = vocab.risks(_vocab(ctx, spec["dash_risk"]))
+    return out
+
+
+def build_orders(ctx: Context, spec: dict[str, Any]) -> pd.DataFrame:
+    out = pd.DataFrame(index=ctx.frame.index)
+    for key in ("order_key", "respondent_key", "protected_key"):
+        out[key] = resolve(ctx, spec[key])
+    ctx.errors.add(out["order_key"].isna(), _source_name(spec["order_key"]), "order key is blank")
+    for key in ("court_name", "conditions"):
+        out[key] = resolve(ctx, spec[key]) if key in spec else None
+    out["court_type"] = resolve(ctx, spec["court_type"]).str.lower() if "court_type" in spec else None
+    order_type = _vocab(ctx, spec["order_type"]).str.upper().str.replace(r"[\s-]+", "_", regex=True)
+    ctx.errors.add(
+        order_type.notna() & ~order_type.isin(ORDER_TYPES),
+        _source_name(spec["order_type"]),
+        "unknown order type '" + order_type.fillna("") + "'",
+    )
+    ctx.errors.add(order_type.isna(), _source_name(spec["order_type"]), "order type is blank")
+    out["order_type"] = order_type
+    made = _date(ctx, "made_on", spec["made_on"])
+    out["made_on"] = made["value"]
+    ctx.errors.add(made["value"].isna(), spec["made_on"]["column"], "order date is blank")
+    out["until_further_order"] = False
+    if "expires_on" in spec:
+        expires = _date(ctx, "expires_on", spec["expires_on"])
+        out["expires_on"] = expires["value"]
+        if "open_ended" in expires:
+            out["until_further_order"] = expires["open_ended"].fillna(False).astype(bool)
+        before = expires["value"].notna() & made["value"].notna() & (expires["value"] < made["value"])
+        ctx.errors.add(before, spec["expires_on"]["column"], "order expires before it was made")
+    if "power_of_arrest" in spec:
+        out["power_of_arrest"] = vocab.yes_no(_vocab(ctx, spec["power_of_arrest"]))
+    return out
+
+
+BUILDERS = {
+    "person_records": build_person_records,
+    "events": build_events,
+    "involvements": build_involvements,
+    "orders": build_orders,
+}
+
+
+@dataclass
+class Built:
+    frames: dict[str, pd.DataFrame]
+    quarantine: pd.DataFrame
+    rows_read: int
+    loaded: int
+
+
+def build(table: RawTable, spec: FileSpec, others: dict[str, RawTable] | None = None) -> Built:
+    """Every staging table a file's mapping emits, and the quarantine of what it could not read."""
+    frame, errors = apply_lookups(table, spec, others or {})
+    ctx = Context(frame=frame, errors=errors, used={LINE})
+    _length_check(ctx, spec)
+    built: dict[str, list[pd.DataFrame]] = {}
+    for target_table, specs in spec.emit.items():
+        for one in specs:
+            built.setdefault(target_table, []).append(BUILDERS[target_table](ctx, one))
+    for col in spec.required:
+        ctx.used.add(col.lower())
+    extras = [c for c in frame.columns if c not in ctx.used and not c.startswith("__")]
+    extra_json = _extra_json(frame, extras)
+    good = ~errors.bad
+    row_hash = pd.util.hash_pandas_object(frame.drop(columns=[LINE]), index=False).map("{:016x}".format)
+    frames: dict[str, pd.DataFrame] = {}
+    for target_table, parts in built.items():
+        kept = []
+        for p in parts:
+            p = p[good].assign(source_line=frame.loc[good, LINE], row_hash=row_hash[good])
+            if target_table in ("person_records", "events", "orders"):
+                p["extra"] = extra_json[good] if extra_json is not None else None
+            kept.append(p)
+        frames[target_table] = pd.concat(kept, ignore_index=True)
+    quarantine = _quarantine_rows(frame, errors, table)
+    return Built(frames=frames, quarantine=quarantine, rows_read=table.rows_read, loaded=int(good.sum()))
+
+
+def _extra_json(frame: pd.DataFrame, extras: list[str]) -> pd.Series | None:
+    if not extras:
+        return None
+    sub = frame[extras]
+    return pd.Series(
+        [json.dumps(dict(zip(extras, row, strict=True))) for row in sub.itertuples(index=False)],
+        index=frame.index,
+        dtype=object,
+    )
+
+
+def _quarantine_rows(frame: pd.DataFrame, errors: RowErrors, table: RawTable) -> pd.DataFrame:
+    bad = errors.bad
+    cols = [c for c in frame.columns if c != LINE]
+    rows = frame.loc[bad]
+    records = [
+        {
+            "source_line": int(line),
+            "field": f,
+            "reason": r,
+            "raw": json.dumps(dict(zip(cols, vals, strict=True)), ensure_ascii=False),
+        }
+        for line, f, r, vals in zip(
+            rows[LINE],
+            errors.field[bad],
+            errors.reason[bad],
+            rows[cols].itertuples(index=False, name=None),
+            strict=True,
+        )
+    ]
+    for line, reason, values in table.malformed:
+        records.append(
+            {
+                "source_line": line,
+                "field": None,
+                "reason": reason,
+                "raw": json.dumps(values, ensure_ascii=False),
+            }
+        )
+    out = pd.DataFrame(records, columns=["source_line", "field", "reason", "raw"])
+    return out.sort_values("source_line", kind="stable").reset_index(drop=True)
+
+
+def apply_lookups(
+    table: RawTable, spec: FileSpec, others: dict[str, RawTable]
+) -> tuple[pd.DataFrame, RowErrors]:
+    """Add columns taken from sibling files of a folder, and flag keys those files do not hold."""
+    frame = table.frame.copy() if spec.lookup else table.frame
+    errors = RowErrors(frame.index)
+    for lk in spec.lookup:
+        other = others.get(lk.file.lower())
+        if other is None:
+            continue
+        key = lk.key.lower()
+        known = other.frame.drop_duplicates(key).set_index(key)
+        keys = frame[key].str.strip()
+        present = keys.isin(known.index)
+        errors.add(~present, lk.key, f"{lk.key} '" + keys.fillna("") + f"' is not in {lk.file}")
+        if lk.column:
+            frame[lk.column.lower()] = keys.map(known[lk.column.lower()])
+    return frame, errors

@@ -1,0 +1,107 @@
+"""Read one extract file into strings, exactly as delivered, or refuse it whole with a reason.
+
+Forces send UTF-8 with or without a byte-order mark, or Windows-1252; CRLF or LF; RFC 4180
+quoting with commas, quotes and newlines inside fields. Every record keeps the physical line
+it starts on so a quarantine entry can send a person straight to it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+csv.field_size_limit(sys.maxsize)  # over-long fields are quarantined by the builder, not crashed on
+
+LINE = "__line__"
+
+
+class FileRefused(ValueError):
+    """The file is not what it claims to be; nothing from it is loaded."""
+
+
+@dataclass
+class RawTable:
+    path: Path
+    sha256: str
+    encoding: str
+    header: list[str]
+    frame: pd.DataFrame  # one str column per header column (lower-cased names) plus LINE
+    malformed: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (line, reason, values)
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.frame) + len(self.malformed)
+
+
+def decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
+    """Decode as the mapping says, else UTF-8 (BOM or not), else Windows-1252."""
+    if b"\x00" in data:
+        raise FileRefused(f"{path}: not a CSV text file (contains NUL bytes)")
+    candidates = [encoding] if encoding else ["utf-8-sig", "cp1252"]
+    last: UnicodeDecodeError | None = None
+    for enc in candidates:
+        try:
+            return data.decode(enc), ("utf-8" if enc == "utf-8-sig" else enc)
+        except UnicodeDecodeError as exc:
+            last = exc
+    assert last is not None
+    raise FileRefused(
+        f"{path}: cannot decode as {' or '.join(candidates)}: "
+        f"byte 0x{data[last.start]:02x} at offset {last.start}"
+    )
+
+
+def read_csv(path: Path, encoding: str | None = None, delimiter: str = ",") -> RawTable:
+    """Parse a whole file; rows with the wrong number of fields are kept aside, not dropped."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FileRefused(f"{path}: cannot read: {exc.strerror}") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    text, used = decode(data, path, encoding)
+    if not text.strip():
+        raise FileRefused(f"{path}: empty file (no header row)")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise FileRefused(f"{path}: line 1: header is not valid CSV: {exc}") from exc
+    header = [h.strip().lstrip("\ufeff").lower() for h in header]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise FileRefused(f"{path}: line 1: duplicate column(s) {', '.join(dupes)}")
+    width = len(header)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    malformed: list[tuple[int, str, list[str]]] = []
+    previous_end = reader.line_num
+    try:
+        for record in reader:
+            start, previous_end = previous_end + 1, reader.line_num
+            if len(record) == width:
+                rows.append(record)
+                lines.append(start)
+            elif not record or (len(record) == 1 and not record[0].strip()):
+                continue  # a blank line is not a row
+            else:
+                malformed.append((start, f"row has {len(record)} fields, header has {width}", record))
+    except csv.Error as exc:
+        raise FileRefused(f"{path}: line {reader.line_num}: not valid CSV: {exc}") from exc
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    frame[LINE] = pd.Series(lines, dtype="int64")
+    return RawTable(path=path, sha256=digest, encoding=used, header=header, frame=frame, malformed=malformed)
+
+
+def check_required(table: RawTable, required: list[str]) -> None:
+    missing = [c for c in required if c.lower() not in table.header]
+    if missing:
+        raise FileRefused(
+            f"{table.path}: missing required column(s) {', '.join(missing)}"
+            f" (header has: {', '.join(table.header) or 'nothing'})"
+        )

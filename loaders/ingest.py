@@ -1,0 +1,239 @@
+"""Ingest extract files and folders into staging: detect, read, standardise, quarantine, commit.
+
+One delivered extract (a file, or a relational folder of files) becomes one staging part,
+committed atomically and named by its content and mapping, so ingest is idempotent (the
+same bytes again change nothing) and resumable (a killed run leaves no half part; the next
+run commits what is missing).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from loaders.build import Built, build
+from loaders.csvread import FileRefused, RawTable, check_required, read_csv
+from loaders.mapping import Mapping, MappingError, builtin_profiles, detect_profile, load_mapping
+from staging.store import StagingStore
+
+
+@dataclass
+class FileResult:
+    """What happened to one file: the per-file summary the CLI prints."""
+
+    path: str
+    profile: str | None
+    rows_read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    status: str = "loaded"  # loaded / already loaded / refused
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Unit:
+    """One extract delivered as a file, or as a folder of related files."""
+
+    path: Path
+    mapping: Mapping | None
+    files: list[Path]
+
+
+class IngestError(ValueError):
+    """Bad arguments to ingest (an unknown profile, an unreadable mapping, a missing path)."""
+
+
+def ingest_paths(
+    paths: list[Path | str],
+    data_dir: Path,
+    profile: str | None = None,
+    mapping: Path | str | None = None,
+    progress: bool = False,
+) -> list[FileResult]:
+    """Load every extract under ``paths``; refused files are reported, the rest still load."""
+    profiles = builtin_profiles()
+    chosen: Mapping | None = None
+    if mapping is not None:
+        try:
+            chosen = load_mapping(mapping)
+        except MappingError as exc:
+            raise IngestError(str(exc)) from exc
+        profiles = {chosen.name: chosen, **profiles}
+    elif profile is not None:
+        if profile not in profiles:
+            raise IngestError(f"unknown profile '{profile}' (known: {', '.join(sorted(profiles))})")
+        chosen = profiles[profile]
+    units = list(_units([Path(p) for p in paths], chosen, profiles))
+    store = StagingStore(data_dir)
+    results: list[FileResult] = []
+    with _locked(store):
+        store.clean_tmp()
+        for unit in tqdm(units, desc="ingest", unit="extract", disable=not progress):
+            results.extend(_ingest_unit(unit, profiles, store))
+    return results
+
+
+def _units(paths: list[Path], chosen: Mapping | None, profiles: dict[str, Mapping]) -> Iterator[Unit]:
+    folder_profiles = [m for m in ([chosen] if chosen else profiles.values()) if m.layout == "folder"]
+    for path in paths:
+        if not path.exists():
+            raise IngestError(f"{path}: no such file or folder")
+        if path.is_file():
+            yield Unit(
+                path=path, mapping=chosen if chosen and chosen.layout == "file" else None, files=[path]
+            )
+            continue
+        for mapping in folder_profiles:
+            files = _folder_files(path, mapping)
+            if files:
+                yield Unit(path=path, mapping=mapping, files=files)
+                break
+        else:
+            children = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+            yield from _units(children, chosen, profiles)
+
+
+def _folder_files(folder: Path, mapping: Mapping) -> list[Path] | None:
+    """The folder's files in mapping order, if every file the mapping names is present."""
+    present = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
+    files = [present.get(spec.name.lower()) for spec in mapping.files]
+    return files if all(files) else None  # type: ignore[return-value]
+
+
+def _part_id(mapping: Mapping, tables: list[RawTable]) -> str:
+    digest = hashlib.sha256(mapping.model_dump_json().encode())
+    for t in tables:
+        digest.update(t.sha256.encode())
+    return digest.hexdigest()[:32]
+
+
+def _ingest_unit(unit: Unit, profiles: dict[str, Mapping], store: StagingStore) -> list[FileResult]:
+    try:
+        tables = [read_csv(f) for f in unit.files]
+        mapping = unit.mapping or detect_profile(tables[0].header, profiles)
+        if mapping is None:
+            raise FileRefused(
+                f"{unit.path}: cannot tell which profile reads this file: its header matches none of "
+                f"{', '.join(sorted(profiles))} (name one with --profile or --mapping)"
+            )
+        specs = [
+            mapping.spec_for(f.name) if mapping.layout == "folder" else mapping.files[0] for f in unit.files
+        ]
+        for table, spec in zip(tables, specs, strict=True):
+            assert spec is not None
+            check_required(table, spec.required)
+    except FileRefused as exc:
+        return [FileResult(path=str(f), profile=None, status="refused", error=str(exc)) for f in unit.files]
+    part_id = _part_id(mapping, tables)
+    if store.has_part(part_id):
+        return [FileResult(**{**r, "status": "already loaded"}) for r in store.part(part_id).summary["files"]]
+    loaded_at = pd.Timestamp(datetime.now()).floor("us")
+    others = {t.path.name.lower(): t for t in tables}
+    frames: dict[str, list[pd.DataFrame]] = {}
+    results: list[FileResult] = []
+    for table, spec in zip(tables, specs, strict=True):
+        assert spec is not None
+        built = build(table, spec, others)
+        _provenance(built, table, mapping.name, loaded_at)
+        for name, frame in built.frames.items():
+            frames.setdefault(name, []).append(frame)
+        frames.setdefault("quarantine", []).append(built.quarantine)
+        results.append(
+            FileResult(
+                path=str(table.path),
+                profile=mapping.name,
+                rows_read=built.rows_read,
+                loaded=built.loaded,
+                quarantined=len(built.quarantine),
+            )
+        )
+        assert built.rows_read == built.loaded + len(built.quarantine), f"{table.path}: rows lost"
+    merged = {name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()}
+    _derive(merged)
+    summary = {
+        "part_id": part_id,
+        "profile": mapping.name,
+        "loaded_at": str(loaded_at),
+        "files": [r.to_dict() for r in results],
+    }
+    store.commit_part(part_id, merged, summary)
+    return results
+
+
+def _provenance(built: Built, table: RawTable, profile: str, loaded_at: pd.Timestamp) -> None:
+    for frame in [*built.frames.values(), built.quarantine]:
+        frame["source_file"] = str(table.path)
+        frame["extract_id"] = table.sha256
+        frame["loaded_at"] = loaded_at
+        frame["profile"] = profile
+
+
+def _derive(frames: dict[str, pd.DataFrame]) -> None:
+    """Tables that follow from others: one row per event, DA relevance, the address history."""
+    involvements = frames.get("involvements")
+    events = frames.get("events")
+    if events is not None:
+        events = events.drop_duplicates("event_key", keep="first").reset_index(drop=True)
+        if involvements is not None and len(involvements):
+            related = involvements.loc[involvements["relationship"].isin(["intimate", "family"]), "event_key"]
+            events["da_relevant"] = events["da_relevant"].astype(bool) | events["event_key"].isin(
+                set(related)
+            )
+        frames["events"] = events
+    people = frames.get("person_records")
+    if people is not None:
+        has = (
+            people["address_raw"].notna() if "address_raw" in people else pd.Series(False, index=people.index)
+        )
+        if "postcode" in people:
+            has |= people["postcode"].notna()
+        has |= people["confidential_address"].fillna(False).astype(bool)
+        addr = people.loc[has].copy()
+        parts = _postcode_parts(addr.get("postcode"))
+        frames["addresses"] = pd.DataFrame(
+            {
+                "record_key": addr["record_key"],
+                "address_raw": addr.get("address_raw"),
+                "postcode": addr.get("postcode"),
+                "postcode_area": parts["area"],
+                "postcode_district": parts["district"],
+                "postcode_sector": parts["sector"],
+                "confidential": addr["confidential_address"].fillna(False).astype(bool),
+                "seen_on": addr.get("seen_on"),
+                **{
+                    c: addr[c]
+                    for c in ("source_file", "source_line", "extract_id", "row_hash", "loaded_at", "profile")
+                },
+            }
+        )
+
+
+def _postcode_parts(postcode: pd.Series | None) -> pd.DataFrame:
+    from loaders.standardise.postcodes import parse_postcodes
+
+    if postcode is None:
+        return pd.DataFrame({"area": [], "district": [], "sector": []})
+    return parse_postcodes(postcode)[["area", "district", "sector"]].set_axis(postcode.index)
+
+
+@contextmanager
+def _locked(store: StagingStore) -> Iterator[None]:
+    """One ingest at a time per data directory."""
+    store.root.mkdir(parents=True, exist_ok=True)
+    with open(store.root / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

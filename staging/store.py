@@ -1,0 +1,130 @@
+"""Staging store: one immutable Parquet part per loaded extract, committed by an atomic rename.
+
+A part directory is named after the extract's content hash. It is built in a temporary
+directory and renamed into place only when complete, so a load killed at any point leaves
+either no part or a whole part: re-running the load ends in exactly the state of an
+uninterrupted one, and loading the same bytes again finds the part and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from staging.schema import TABLES, arrow_schema
+
+ALL_TABLES = [*TABLES, "quarantine"]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One committed extract: its tables and its load summary."""
+
+    path: Path
+
+    @property
+    def summary(self) -> dict:
+        return json.loads((self.path / "summary.json").read_text())
+
+
+class StagingStore:
+    """The staging tables under ``DATA_DIR/staging``."""
+
+    def __init__(self, data_dir: Path | str):
+        self.root = Path(data_dir) / "staging"
+        self.parts_dir = self.root / "parts"
+        self.tmp_dir = self.root / "tmp"
+
+    # -- writing ---------------------------------------------------------------------------
+    def has_part(self, part_id: str) -> bool:
+        return (self.parts_dir / part_id / "summary.json").exists()
+
+    def part(self, part_id: str) -> Part:
+        return Part(self.parts_dir / part_id)
+
+    def commit_part(self, part_id: str, frames: dict[str, pd.DataFrame], summary: dict) -> Part:
+        """Write every table of one extract and make them visible at once."""
+        self.parts_dir.mkdir(parents=True, exist_ok=True)
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        final = self.parts_dir / part_id
+        if final.exists():  # committed by an earlier run: loads are idempotent
+            return Part(final)
+        tmp = self.tmp_dir / f"{part_id}.{uuid.uuid4().hex}"
+        tmp.mkdir()
+        for table in ALL_TABLES:
+            frame = frames.get(table)
+            schema = arrow_schema(table)
+            if frame is None:
+                frame = pd.DataFrame(columns=schema.names)
+            pq.write_table(to_arrow(frame, schema), tmp / f"{table}.parquet")
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+        _fsync_dir(tmp)
+        os.rename(tmp, final)  # atomic on POSIX: the part appears whole or not at all
+        _fsync_dir(self.parts_dir)
+        return Part(final)
+
+    def clean_tmp(self) -> None:
+        """Remove what killed loads left half-written."""
+        if self.tmp_dir.exists():
+            shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+    # -- reading ---------------------------------------------------------------------------
+    def parts(self) -> Iterator[Part]:
+        if not self.parts_dir.exists():
+            return
+        for path in sorted(self.parts_dir.iterdir()):
+            if (path / "summary.json").exists():
+                yield Part(path)
+
+    def read(self, table: str) -> pd.DataFrame:
+        """A whole staging table across all committed parts."""
+        files = [p.path / f"{table}.parquet" for p in self.parts()]
+        files = [f for f in files if f.exists()]
+        schema = arrow_schema(table)
+        if not files:
+            return schema.empty_table().to_pandas(date_as_object=False)
+        tables = [pq.read_table(f, schema=schema) for f in files]
+        return pa.concat_tables(tables).to_pandas(date_as_object=False)
+
+    def summaries(self) -> list[dict]:
+        return [p.summary for p in self.parts()]
+
+
+def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """A frame as the schema says: absent columns null, datetimes cast to dates where declared."""
+    arrays = []
+    for fld in schema:
+        if fld.name not in frame.columns:
+            arrays.append(pa.nulls(len(frame), type=fld.type))
+            continue
+        series = frame[fld.name]
+        if pa.types.is_date32(fld.type) and pd.api.types.is_datetime64_any_dtype(series):
+            arrays.append(pa.array(series, from_pandas=True).cast(pa.date32()))
+        elif pa.types.is_timestamp(fld.type):
+            arrays.append(pa.array(pd.to_datetime(series), from_pandas=True).cast(fld.type))
+        else:
+            arrays.append(
+                pa.array(series.astype(object).where(series.notna(), None), type=fld.type, from_pandas=True)
+            )
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _fsync_dir(path: Path) -> None:
+    for child in path.iterdir():
+        if child.is_file():
+            with open(child, "rb") as fh:
+                os.fsync(fh.fileno())
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

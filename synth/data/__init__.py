@@ -1,0 +1,1 @@
+"""Frequency tables and reference data for the generator (package so the CSVs ship in a wheel)."""

@@ -1,0 +1,380 @@
+"""Loaders: every profile, encodings, quarantine reasons, mapping files, idempotence and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from extract_fixtures import (
+    FLAT_HEADER,
+    court_row,
+    flat_row,
+    victim_row,
+    write_court,
+    write_flat,
+    write_relational,
+)
+
+from loaders.ingest import IngestError, ingest_paths
+from loaders.standardise.forces import lookup_force
+from staging.store import StagingStore
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def staged(data: Path, table: str) -> pd.DataFrame:
+    return StagingStore(data).read(table)
+
+
+def test_flat_profile_is_detected_and_standardised(tmp_path: Path) -> None:
+    f = write_flat(tmp_path / "northumbria.csv", [flat_row(pnc_id="2006/8348013T"), victim_row()])
+    [result] = ingest_paths([f], tmp_path / "d")
+    assert (result.profile, result.rows_read, result.loaded, result.quarantined) == ("rms-flat", 2, 2, 0)
+    people = staged(tmp_path / "d", "person_records").set_index("record_key")
+    suspect = people.loc["Northumbria/NOR00018472"]
+    assert suspect.force_code == lookup_force("Northumbria").code
+    assert (suspect.surname, suspect.forenames) == ("Hall", "David John")
+    assert (suspect.surname_norm, suspect.forename_norm, suspect.middle_norm) == ("HALL", "DAVID", "JOHN")
+    assert suspect.dob == pd.Timestamp("1984-03-12")
+    assert suspect.postcode == "NE1 4ST"
+    assert suspect.pnc == "2006/8348013T" and suspect.pnc_valid
+    assert suspect.source_line == 2 and suspect.source_file == str(f)
+    events = staged(tmp_path / "d", "events")
+    assert len(events) == 1  # two rows, one occurrence
+    event = events.iloc[0]
+    assert event.event_key == "Northumbria/NO/0003714/19"
+    assert event.occurred_at == pd.Timestamp("2019-04-05 22:47")
+    assert event.ho_code == "8/1" and event.da_marker and event.da_relevant
+    inv = staged(tmp_path / "d", "involvements").set_index("record_key")
+    assert inv.loc["Northumbria/NOR00018473", "role"] == "victim"
+    assert inv.loc["Northumbria/NOR00018473", "relationship"] == "intimate"
+    assert inv.loc["Northumbria/NOR00018473", "dash_risk"] == "medium"
+
+
+def test_bad_pnc_is_kept_as_text_and_flagged(tmp_path: Path) -> None:
+    f = write_flat(tmp_path / "f.csv", [flat_row(pnc_id="2006/8348013Y")])
+    ingest_paths([f], tmp_path / "d")
+    row = staged(tmp_path / "d", "person_records").iloc[0]
+    assert row.pnc_raw == "2006/8348013Y" and row.pnc is None and not row.pnc_valid
+
+
+def test_relational_folder(tmp_path: Path) -> None:
+    folder = write_relational(
+        tmp_path / "met",
+        extra_involvements=[
+            {
+                "incident_id": "INC404",
+                "person_id": "MET00000063",
+                "involvement": "suspect",
+                "relationship": "",
+            },
+        ],
+    )
+    results = ingest_paths([folder], tmp_path / "d")
+    by_file = {Path(r.path).name: r for r in results}
+    assert set(by_file) == {"persons.csv", "incidents.csv", "involvements.csv"}
+    assert all(r.profile == "rms-relational" for r in results)
+    assert (by_file["involvements.csv"].rows_read, by_file["involvements.csv"].quarantined) == (3, 1)
+    people = staged(tmp_path / "d", "person_records").set_index("record_key")
+    wood = people.loc["Metropolitan/MET00000063"]
+    assert (wood.surname, wood.forenames, wood.forename_norm) == ("WOOD", "Iain Paul", "IAIN")
+    assert wood.aliases == "WOOD, Ian; WOODS, Iain"
+    assert wood.sex == "M" and wood.postcode == "SW1A 1AA" and wood.phone == "+442079460018"
+    assert wood.address_raw == "12 Acacia Road, London"
+    assert pd.isna(people.loc["Metropolitan/MET00000064", "dob"])
+    inv = staged(tmp_path / "d", "involvements")
+    assert set(inv.event_key) == {"Metropolitan/INC1"}
+    quarantined = staged(tmp_path / "d", "quarantine")
+    assert quarantined.iloc[0].reason == "incident_id 'INC404' is not in incidents.csv"
+    assert quarantined.iloc[0].source_line == 4
+
+
+def test_court_orders(tmp_path: Path) -> None:
+    f = write_court(
+        tmp_path / "court.csv",
+        [
+            court_row(),
+            court_row(
+                case_number="FC2",
+                expires_on="Until further order",
+                respondent_name="SMITH David",
+                respondent_dob="12/03/1984",
+                protected_address="3 Low Street, Sunderland SR1 1AA",
+            ),
+        ],
+    )
+    [result] = ingest_paths([f], tmp_path / "d")
+    assert (result.profile, result.loaded) == ("court-orders", 2)
+    orders = staged(tmp_path / "d", "orders").set_index("order_key")
+    first = orders.loc["FC202447948"]
+    assert first.made_on == pd.Timestamp("2019-08-27") and first.expires_on == pd.Timestamp("2020-08-26")
+    assert first.respondent_key == "FC202447948/respondent" and first.protected_key == "FC202447948/protected"
+    assert first.power_of_arrest and first.court_type == "family" and not first.until_further_order
+    assert orders.loc["FC2"].until_further_order and pd.isna(orders.loc["FC2"].expires_on)
+    people = staged(tmp_path / "d", "person_records").set_index("record_key")
+    assert len(people) == 4
+    respondent = people.loc["FC202447948/respondent"]
+    assert (respondent.forenames, respondent.surname, respondent.postcode) == ("David", "HALL", "NE1 4ST")
+    assert pd.isna(respondent.force_code) and respondent.source_system == "court"
+    assert (people.loc["FC2/respondent"].surname, people.loc["FC2/respondent"].forenames) == (
+        "SMITH",
+        "David",
+    )
+    protected = people.loc["FC202447948/protected"]
+    assert protected.confidential_address and protected.address_raw is None and protected.postcode is None
+    addresses = staged(tmp_path / "d", "addresses")
+    assert "CONFIDENTIAL" not in set(addresses.address_raw.dropna())
+    assert addresses.set_index("record_key").loc["FC202447948/protected", "confidential"]
+
+
+def test_windows_1252_bom_crlf_quoted_newlines_and_extra_columns(tmp_path: Path) -> None:
+    header = [*FLAT_HEADER, "custody_photo_ref"]
+    rows = [
+        flat_row(forenames="Zoë", surname="O'Brien", custody_photo_ref="IMG1"),
+        victim_row(address='Flat 2, "The Maltings",\nMill Lane, Hexham', custody_photo_ref=""),
+        victim_row(nominal_ref="NOR9", role="SUSPCT", custody_photo_ref=""),
+    ]
+    cp = write_flat(tmp_path / "cp1252.csv", rows, encoding="cp1252", newline="\r\n", header=header)
+    bom = write_flat(
+        tmp_path / "bom.csv", [flat_row(forenames="Seán", occurrence_ref="X2")], encoding="utf-8-sig"
+    )
+    results = ingest_paths([cp, bom], tmp_path / "d")
+    assert [(r.rows_read, r.loaded, r.quarantined) for r in results] == [(3, 2, 1), (1, 1, 0)]
+    people = staged(tmp_path / "d", "person_records")
+    assert set(people.forenames) >= {"Zoë", "Seán", "Elizabeth Gemma"}
+    assert set(people.forename_norm) >= {"ZOE", "SEAN"}
+    assert "OBRIEN" in set(people.surname_norm)
+    victim = people[people.forenames == "Elizabeth Gemma"].iloc[0]
+    assert victim.address_raw == 'Flat 2, "The Maltings",\nMill Lane, Hexham'
+    assert json.loads(people[people.forenames == "Zoë"].iloc[0].extra) == {"custody_photo_ref": "IMG1"}
+    q = staged(tmp_path / "d", "quarantine").iloc[0]
+    assert q.source_line == 5  # the quoted newline pushes the third record to physical line 5
+    assert (q.field, q.reason) == ("role", "unknown role 'SUSPCT'")
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "reason_part"),
+    [
+        ({"dob": "31/02/1984"}, "dob", "impossible date"),
+        ({"occurrence_datetime": "32/01/2019 10:00"}, "occurrence_datetime", "impossible date"),
+        ({"surname": "", "forenames": ""}, None, "no name"),
+        ({"role": "SUSPCT"}, "role", "unknown role"),
+        ({"address": "x" * 5000}, "address", "over 4000 characters"),
+        ({"nominal_ref": ""}, "nominal_ref", "is blank"),
+        ({"force": "Gotham City"}, "force", "unknown force"),
+        ({"occurrence_datetime": ""}, "occurrence_datetime", "blank"),
+    ],
+)
+def test_each_quarantine_reason(tmp_path: Path, override: dict, field: str | None, reason_part: str) -> None:
+    f = write_flat(tmp_path / "f.csv", [victim_row(), flat_row(**override)])
+    [result] = ingest_paths([f], tmp_path / "d")
+    assert (result.rows_read, result.loaded, result.quarantined) == (2, 1, 1)
+    q = staged(tmp_path / "d", "quarantine").iloc[0]
+    assert q.source_file == str(f) and q.source_line == 3
+    assert reason_part in q.reason
+    if field:
+        assert q.field == field
+    assert json.loads(q.raw)["occurrence_ref"] == "NO/0003714/19"
+
+
+def test_wrong_field_count_is_quarantined(tmp_path: Path) -> None:
+    f = write_flat(tmp_path / "f.csv", [flat_row()])
+    with open(f, "a") as fh:
+        fh.write("Northumbria,too,few\n")
+    [result] = ingest_paths([f], tmp_path / "d")
+    assert (result.rows_read, result.loaded, result.quarantined) == (2, 1, 1)
+    assert "3 fields, header has 18" in staged(tmp_path / "d", "quarantine").iloc[0].reason
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b"force,occurrence_ref,nominal_ref,role,relationship_to_suspect\nX,Y,Z,VICTIM,\n",
+            "missing required column",
+        ),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "NUL bytes"),
+        (b"force,surname\nNorthumbria,\x81\x8d\n", "cannot decode"),
+        (b"", "empty file"),
+        (b"colour,size\nred,big\n", "matches none of"),
+    ],
+)
+def test_files_that_are_not_what_they_claim_are_refused_whole(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    f = tmp_path / "bad.csv"
+    f.write_bytes(content)
+    good = write_flat(tmp_path / "good.csv", [flat_row()])
+    results = {Path(r.path).name: r for r in ingest_paths([f, good], tmp_path / "d")}
+    assert results["bad.csv"].status == "refused" and message in results["bad.csv"].error
+    assert str(f) in results["bad.csv"].error
+    assert results["good.csv"].loaded == 1  # one bad file does not stop the others
+
+
+def test_missing_required_column_names_it(tmp_path: Path) -> None:
+    header = [h for h in FLAT_HEADER if h != "dob"]
+    f = write_flat(tmp_path / "f.csv", [{k: v for k, v in flat_row().items() if k != "dob"}], header=header)
+    [result] = ingest_paths([f], tmp_path / "d", profile="rms-flat")
+    assert result.status == "refused" and "missing required column(s) dob" in result.error
+
+
+def test_reloading_changes_nothing(tmp_path: Path) -> None:
+    f = write_flat(tmp_path / "f.csv", [flat_row(), victim_row(dob="31/02/1988")])
+    first = ingest_paths([f], tmp_path / "d")
+    before = {t: staged(tmp_path / "d", t) for t in ("person_records", "events", "quarantine")}
+    second = ingest_paths([f], tmp_path / "d")
+    assert [r.status for r in second] == ["already loaded"]
+    assert [(r.rows_read, r.loaded, r.quarantined) for r in first] == [
+        (r.rows_read, r.loaded, r.quarantined) for r in second
+    ]
+    for table, frame in before.items():
+        pd.testing.assert_frame_equal(frame, staged(tmp_path / "d", table))
+
+
+def test_names_are_data_never_code(tmp_path: Path) -> None:
+    nasty = "O'Neil'}) DETACH DELETE n //"
+    f = write_flat(tmp_path / "f.csv", [flat_row(surname=nasty)])
+    ingest_paths([f], tmp_path / "d")
+    assert staged(tmp_path / "d", "person_records").iloc[0].surname == nasty
+
+
+def test_mapping_file_adds_a_source_without_code(tmp_path: Path) -> None:
+    mapping = tmp_path / "custody.yaml"
+    mapping.write_text("""
+name: custody-suite
+files:
+  - required: [custody_no, arrested, station_force, family_name, given_names, born, gender]
+    detect: [custody_no, station_force]
+    emit:
+      person_records:
+        - record_key: {template: "{station_force}/{custody_no}"}
+          force: station_force
+          name: {surname: family_name, forenames: given_names}
+          dob: {column: born, format: "%Y%m%d"}
+          sex: {column: gender, values: {man: M, woman: F}}
+          seen_on: {column: arrested, format: "%Y%m%d"}
+""")
+    data = tmp_path / "src.csv"
+    data.write_text(
+        "custody_no,arrested,station_force,family_name,given_names,born,gender\n"
+        "C1,20240101,Durham,Nowak,Piotr,19790230,man\n"
+        "C2,20240102,Durham,Nowak,Anna,19810304,woman\n"
+    )
+    [result] = ingest_paths([data], tmp_path / "d", mapping=mapping)
+    assert (result.profile, result.loaded, result.quarantined) == ("custody-suite", 1, 1)
+    row = staged(tmp_path / "d", "person_records").iloc[0]
+    assert (row.record_key, row.sex, row.dob) == ("Durham/C2", "F", pd.Timestamp("1981-03-04"))
+
+
+def test_toml_mapping_and_invalid_mapping(tmp_path: Path) -> None:
+    toml = tmp_path / "m.toml"
+    toml.write_text("""
+name = "tiny"
+[[files]]
+required = ["ref", "name"]
+detect = ["ref", "name"]
+[[files.emit.person_records]]
+record_key = "ref"
+name = {full = "name", style = "forenames_surname"}
+""")
+    data = tmp_path / "t.csv"
+    data.write_text("ref,name\nR1,Mary Ann JONES\n")
+    [result] = ingest_paths([data], tmp_path / "d", mapping=toml)
+    assert result.loaded == 1
+    row = staged(tmp_path / "d", "person_records").iloc[0]
+    assert (row.surname, row.forenames) == ("JONES", "Mary Ann")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "name: x\nfiles:\n  - required: [a]\n    emit:\n      person_records:\n        - {record_key: a}\n"
+    )
+    with pytest.raises(IngestError, match=r"broken.yaml.*required target field\(s\) \['name'\]"):
+        ingest_paths([data], tmp_path / "d", mapping=broken)
+    with pytest.raises(IngestError, match="unknown profile"):
+        ingest_paths([data], tmp_path / "d", profile="nope")
+
+
+def _state(data: Path) -> dict[str, pd.DataFrame]:
+    out = {}
+    for table in ("person_records", "events", "involvements", "quarantine"):
+        frame = staged(data, table).drop(columns=["loaded_at"])
+        out[table] = frame.sort_values(list(frame.columns[:3])).reset_index(drop=True)
+    return out
+
+
+def test_killed_load_resumes_to_the_uninterrupted_state(tmp_path: Path) -> None:
+    src = tmp_path / "extracts"
+    src.mkdir()
+    for i in range(40):
+        rows = [flat_row(occurrence_ref=f"OCC{i}/{j}", nominal_ref=f"N{i}-{j}") for j in range(300)]
+        write_flat(src / f"f{i:02}.csv", rows)
+    killed = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "dots.cli", "ingest", str(src), "--data-dir", str(killed)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parts = killed / "staging" / "parts"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (parts.exists() and any(parts.iterdir())):
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = len(list(parts.iterdir()))
+    assert 0 < done < 40, "the kill should land mid-load"
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+    clean = tmp_path / "clean"
+    subprocess.run([*cmd[:-1], str(clean)], cwd=ROOT, check=True, capture_output=True)
+    a, b = _state(killed), _state(clean)
+    for table in a:
+        pd.testing.assert_frame_equal(a[table], b[table])
+    assert not any((killed / "staging" / "tmp").iterdir())
+
+
+def test_cli_ingest_and_quarantine_json(tmp_path: Path) -> None:
+    f = write_flat(tmp_path / "f.csv", [flat_row(), victim_row(role="")])
+    env = {**os.environ, "DOTS_HOME": str(tmp_path / "home")}
+    out = subprocess.run(
+        [sys.executable, "-m", "dots.cli", "ingest", str(f), "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(out.stdout) == {
+        "files": [
+            {
+                "path": str(f),
+                "profile": "rms-flat",
+                "rows_read": 2,
+                "loaded": 1,
+                "quarantined": 1,
+                "status": "loaded",
+                "error": None,
+            }
+        ]
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "dots.cli", "quarantine", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    [row] = json.loads(out.stdout)["rows"]
+    assert (row["source_file"], row["source_line"], row["field"]) == (str(f), 3, "role")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "dots.cli", "ingest", str(bad)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 1 and "matches none of" in out.stderr
