@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from loaders.csvread import LINE, RawTable
 from loaders.mapping import FileSpec
@@ -65,13 +67,13 @@ def _blank(s: pd.Series) -> pd.Series:
 
 
 def _clean(s: pd.Series) -> pd.Series:
-    """Trimmed strings with blanks as None."""
-    s = s.astype(object).where(s.notna(), None)
-    out = s.map(lambda v: v.strip() if isinstance(v, str) else v)
-    return out.where(out.map(lambda v: v is not None and v != ""), None)
+    """Trimmed strings with blanks as None, for values derived from source columns."""
+    out = s.astype(object).str.strip()
+    return out.where(out.notna() & (out != ""), None)
 
 
 def column(ctx: Context, name: str) -> pd.Series:
+    """A source column: already trimmed, blanks as None (see ``csvread``)."""
     col = name.lower()
     ctx.used.add(col)
     return ctx.frame[col]
@@ -81,7 +83,7 @@ def resolve(ctx: Context, spec: Any) -> pd.Series:
     """A mapping field spec → the raw source values it names."""
     index = ctx.frame.index
     if isinstance(spec, str):
-        return _clean(column(ctx, spec))
+        return column(ctx, spec)
     if not isinstance(spec, dict):
         raise ValueError(f"unsupported field spec {spec!r}")
     if "const" in spec:
@@ -89,33 +91,36 @@ def resolve(ctx: Context, spec: Any) -> pd.Series:
     if "template" in spec:
         return _template(ctx, spec["template"])
     if "columns" in spec:
-        parts = [_clean(column(ctx, c)) for c in spec["columns"]]
-        joiner = spec.get("join", " ")
-        stacked = pd.concat(parts, axis=1)
-        joined = stacked.apply(lambda r: joiner.join(v for v in r if v), axis=1) if len(stacked) else stacked
-        return _clean(pd.Series(joined, index=index, dtype=object))
+        parts = [pa.array(column(ctx, c), type=pa.string(), from_pandas=True) for c in spec["columns"]]
+        joined = pc.binary_join_element_wise(*parts, spec.get("join", " "), null_handling="skip")
+        return _clean(pd.Series(joined.to_pandas(), index=index, dtype=object))
     if "column" in spec:
-        return _clean(column(ctx, spec["column"]))
+        return column(ctx, spec["column"])
     if "from_text" in spec:
-        return postcodes.postcode_from_text(_clean(column(ctx, spec["from_text"])))
+        return postcodes.postcode_from_text(column(ctx, spec["from_text"]))
     raise ValueError(f"unsupported field spec {spec!r}")
 
 
 def _template(ctx: Context, template: str) -> pd.Series:
     """``"{force}/{nominal_ref}"``: a key built from source values; a blank part is an error."""
-    out = pd.Series("", index=ctx.frame.index, dtype=object)
+    pieces: list[pa.Array | str] = []
     for literal, field_name, _, _ in string.Formatter().parse(template):
-        out = out + literal
+        if literal:
+            pieces.append(literal)
         if field_name:
-            values = _clean(column(ctx, field_name))
+            values = column(ctx, field_name)
             ctx.errors.add(values.isna(), field_name, f"required field '{field_name}' is blank")
-            out = out + values.fillna("")
-    return out
+            pieces.append(pa.array(values.fillna(""), type=pa.string()))
+    arrays = [p if isinstance(p, pa.Array) else pa.scalar(p) for p in pieces]
+    if not any(isinstance(a, pa.Array) for a in arrays):
+        return pd.Series(template, index=ctx.frame.index, dtype=object)
+    joined = pc.binary_join_element_wise(*arrays, "")
+    return pd.Series(joined.to_pandas(), index=ctx.frame.index, dtype=object)
 
 
-def _length_check(ctx: Context, spec: FileSpec) -> None:
-    for col in ctx.frame.columns:
-        if col == LINE:
+def _length_check(ctx: Context, table: RawTable, spec: FileSpec) -> None:
+    for col, longest in table.longest.items():
+        if longest <= spec.max_field_length:
             continue
         too_long = ctx.frame[col].str.len() > spec.max_field_length
         ctx.errors.add(too_long, col, f"field '{col}' is over {spec.max_field_length} characters")
@@ -189,7 +194,12 @@ def build_person_records(ctx: Context, spec: dict[str, Any]) -> pd.DataFrame:
         out["address_raw"] = resolve(ctx, spec["address"])
     if "postcode" in spec:
         out["postcode_raw"] = resolve(ctx, spec["postcode"])
-        out["postcode"] = postcodes.parse_postcodes(out["postcode_raw"])["postcode"]
+        parsed = postcodes.parse_postcodes(out["postcode_raw"])
+        out["postcode"] = parsed["postcode"]
+        # Kept for the address table (``ingest._derive``); not a person_records column.
+        out[["postcode_area", "postcode_district", "postcode_sector"]] = parsed[
+            ["area", "district", "sector"]
+        ]
     if "pnc" in spec:
         out["pnc_raw"] = resolve(ctx, spec["pnc"])
         pnc = identifiers.parse_pnc(out["pnc_raw"])
@@ -210,7 +220,14 @@ def build_person_records(ctx: Context, spec: dict[str, Any]) -> pd.DataFrame:
         flagged = raw.map(lambda v: isinstance(v, str) and v.strip().upper() in words).astype(bool)
         out["confidential_address"] = flagged
         # A withheld address is never stored, only the fact that it is withheld.
-        for col in ("address_raw", "postcode", "postcode_raw"):
+        for col in (
+            "address_raw",
+            "postcode",
+            "postcode_raw",
+            "postcode_area",
+            "postcode_district",
+            "postcode_sector",
+        ):
             if col in out:
                 out.loc[flagged, col] = None
     return out
@@ -330,7 +347,7 @@ def build(table: RawTable, spec: FileSpec, others: dict[str, RawTable] | None = 
     """Every staging table a file's mapping emits, and the quarantine of what it could not read."""
     frame, errors = apply_lookups(table, spec, others or {})
     ctx = Context(frame=frame, errors=errors, used={LINE})
-    _length_check(ctx, spec)
+    _length_check(ctx, table, spec)
     built: dict[str, list[pd.DataFrame]] = {}
     for target_table, specs in spec.emit.items():
         for one in specs:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 csv.field_size_limit(sys.maxsize)  # over-long fields are quarantined by the builder, not crashed on
 
@@ -31,7 +33,8 @@ class RawTable:
     sha256: str
     encoding: str
     header: list[str]
-    frame: pd.DataFrame  # one str column per header column (lower-cased names) plus LINE
+    frame: pd.DataFrame  # one column per header column (lower-cased): trimmed str, None when blank; plus LINE
+    longest: dict[str, int] = field(default_factory=dict)  # longest value per column, for the length check
     malformed: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (line, reason, values)
 
     @property
@@ -93,9 +96,28 @@ def read_csv(path: Path, encoding: str | None = None, delimiter: str = ",") -> R
                 malformed.append((start, f"row has {len(record)} fields, header has {width}", record))
     except csv.Error as exc:
         raise FileRefused(f"{path}: line {reader.line_num}: not valid CSV: {exc}") from exc
-    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * width
+    cleaned = {name: _clean_column(values) for name, values in zip(header, columns, strict=True)}
+    frame = pd.DataFrame({name: series for name, (series, _) in cleaned.items()})
     frame[LINE] = pd.Series(lines, dtype="int64")
-    return RawTable(path=path, sha256=digest, encoding=used, header=header, frame=frame, malformed=malformed)
+    longest = {name: n for name, (_, n) in cleaned.items()}
+    return RawTable(
+        path=path,
+        sha256=digest,
+        encoding=used,
+        header=header,
+        frame=frame,
+        malformed=malformed,
+        longest=longest,
+    )
+
+
+def _clean_column(values: tuple[str, ...]) -> tuple[pd.Series, int]:
+    """Trim in bulk (Arrow kernels, not a Python loop), blanks to None; and the longest value."""
+    trimmed = pc.utf8_trim_whitespace(pa.array(values, type=pa.string()))
+    trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    longest = pc.max(pc.utf8_length(trimmed)).as_py() or 0
+    return pd.Series(trimmed.to_pandas(), dtype=object), longest
 
 
 def check_required(table: RawTable, required: list[str]) -> None:

@@ -199,16 +199,13 @@ def _derive(frames: dict[str, pd.DataFrame]) -> None:
         if "postcode" in people:
             has |= people["postcode"].notna()
         has |= people["confidential_address"].fillna(False).astype(bool)
-        addr = people.loc[has].copy()
-        parts = _postcode_parts(addr.get("postcode"))
+        addr = people.loc[has]
         frames["addresses"] = pd.DataFrame(
             {
                 "record_key": addr["record_key"],
                 "address_raw": addr.get("address_raw"),
                 "postcode": addr.get("postcode"),
-                "postcode_area": parts["area"],
-                "postcode_district": parts["district"],
-                "postcode_sector": parts["sector"],
+                **{c: addr.get(c) for c in ("postcode_area", "postcode_district", "postcode_sector")},
                 "confidential": addr["confidential_address"].fillna(False).astype(bool),
                 "seen_on": addr.get("seen_on"),
                 **{
@@ -217,14 +214,6 @@ def _derive(frames: dict[str, pd.DataFrame]) -> None:
                 },
             }
         )
-
-
-def _postcode_parts(postcode: pd.Series | None) -> pd.DataFrame:
-    from loaders.standardise.postcodes import parse_postcodes
-
-    if postcode is None:
-        return pd.DataFrame({"area": [], "district": [], "sector": []})
-    return parse_postcodes(postcode)[["area", "district", "sector"]].set_axis(postcode.index)
 
 
 @contextmanager

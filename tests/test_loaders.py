@@ -46,6 +46,9 @@ def test_flat_profile_is_detected_and_standardised(tmp_path: Path) -> None:
     assert suspect.postcode == "NE1 4ST"
     assert suspect.pnc == "2006/8348013T" and suspect.pnc_valid
     assert suspect.source_line == 2 and suspect.source_file == str(f)
+    address = staged(tmp_path / "d", "addresses").set_index("record_key").loc["Northumbria/NOR00018472"]
+    assert (address.postcode, address.postcode_district, address.postcode_sector) == ("NE1 4ST", "NE1", "NE1 4")
+    assert address.seen_on == pd.Timestamp("2019-04-05")
     events = staged(tmp_path / "d", "events")
     assert len(events) == 1  # two rows, one occurrence
     event = events.iloc[0]

@@ -3,7 +3,8 @@
 A valid PNC ID on both sides of a pair is near-certain evidence of one person, and two different
 valid ones mean two people, so only IDs whose check letter holds are given a canonical form.
 
-* PNC ID ``YYYY/NNNNNNNA`` or ``YY/NNNNNNNA`` (slash optional, any case and spacing). Check letter:
+* PNC ID ``YYYY/NNNNNNNA`` or ``YY/NNNNNNNA``, any case and spacing; the serial may be written
+  without leading zeros, and the slash may be left out when the serial has all 7 digits. Check letter:
   the two-digit year followed by the serial zero-padded to 7 digits, read as one integer, mod 23,
   indexes ``ZABCDEFGHJKLMNPQRTUVWXY``. Canonical ``YYYY/NNNNNNNA``: a two-digit year at or after
   ``pivot`` (default 30) is 19YY, before it 20YY; the serial is padded to 7 digits.
