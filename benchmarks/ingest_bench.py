@@ -12,6 +12,7 @@ import argparse
 import json
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -43,6 +44,7 @@ def main() -> int:
     if not extracts.exists():
         generate(extracts, people=args.people, seed=args.seed)
     inputs = sorted(str(p) for p in extracts.iterdir() if p.name != "truth")
+    shutil.rmtree(work / "state", ignore_errors=True)  # measure a first load, not a skip
     out = subprocess.run(
         [sys.executable, "-c", CHILD, str(work / "state"), *inputs],
         capture_output=True,

@@ -29,17 +29,57 @@ class FileRefused(ValueError):
 
 @dataclass
 class RawTable:
+    """One file: identified and its header checked at once; its rows parsed on demand.
+
+    Parsing waits for ``parse()`` so that an extract already in staging is recognised by its
+    hash without the cost of reading every row again.
+    """
+
     path: Path
     sha256: str
     encoding: str
     header: list[str]
-    frame: pd.DataFrame  # one column per header column (lower-cased): trimmed str, None when blank; plus LINE
-    longest: dict[str, int] = field(default_factory=dict)  # longest value per column, for the length check
-    malformed: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (line, reason, values)
+    text: str = field(repr=False)
+    delimiter: str = ","
+    frame: pd.DataFrame = field(init=False, repr=False)  # trimmed str per column, None when blank; plus LINE
+    malformed: list[tuple[int, str, list[str]]] = field(init=False, repr=False)  # (line, reason, values)
+    longest: dict[str, int] = field(init=False, repr=False)  # longest value per column
 
     @property
     def rows_read(self) -> int:
         return len(self.frame) + len(self.malformed)
+
+    def parse(self) -> RawTable:
+        """Read every row; rows with the wrong number of fields are kept aside, not dropped."""
+        if hasattr(self, "frame"):
+            return self
+        reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
+        next(reader)
+        width = len(self.header)
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        malformed: list[tuple[int, str, list[str]]] = []
+        previous_end = reader.line_num
+        try:
+            for record in reader:
+                start, previous_end = previous_end + 1, reader.line_num
+                if len(record) == width:
+                    rows.append(record)
+                    lines.append(start)
+                elif not record or (len(record) == 1 and not record[0].strip()):
+                    continue  # a blank line is not a row
+                else:
+                    malformed.append((start, f"row has {len(record)} fields, header has {width}", record))
+        except csv.Error as exc:
+            raise FileRefused(f"{self.path}: line {reader.line_num}: not valid CSV: {exc}") from exc
+        columns = list(zip(*rows, strict=True)) if rows else [()] * width
+        cleaned = {name: _clean_column(values) for name, values in zip(self.header, columns, strict=True)}
+        self.frame = pd.DataFrame({name: series for name, (series, _) in cleaned.items()})
+        self.frame[LINE] = pd.Series(lines, dtype="int64")
+        self.longest = {name: n for name, (_, n) in cleaned.items()}
+        self.malformed = malformed
+        self.text = ""  # parsed: the decoded text is no longer needed
+        return self
 
 
 def decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
@@ -61,7 +101,7 @@ def decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, s
 
 
 def read_csv(path: Path, encoding: str | None = None, delimiter: str = ",") -> RawTable:
-    """Parse a whole file; rows with the wrong number of fields are kept aside, not dropped."""
+    """Decode a file and check its header; call ``parse()`` for the rows."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -79,37 +119,7 @@ def read_csv(path: Path, encoding: str | None = None, delimiter: str = ",") -> R
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise FileRefused(f"{path}: line 1: duplicate column(s) {', '.join(dupes)}")
-    width = len(header)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    malformed: list[tuple[int, str, list[str]]] = []
-    previous_end = reader.line_num
-    try:
-        for record in reader:
-            start, previous_end = previous_end + 1, reader.line_num
-            if len(record) == width:
-                rows.append(record)
-                lines.append(start)
-            elif not record or (len(record) == 1 and not record[0].strip()):
-                continue  # a blank line is not a row
-            else:
-                malformed.append((start, f"row has {len(record)} fields, header has {width}", record))
-    except csv.Error as exc:
-        raise FileRefused(f"{path}: line {reader.line_num}: not valid CSV: {exc}") from exc
-    columns = list(zip(*rows, strict=True)) if rows else [()] * width
-    cleaned = {name: _clean_column(values) for name, values in zip(header, columns, strict=True)}
-    frame = pd.DataFrame({name: series for name, (series, _) in cleaned.items()})
-    frame[LINE] = pd.Series(lines, dtype="int64")
-    longest = {name: n for name, (_, n) in cleaned.items()}
-    return RawTable(
-        path=path,
-        sha256=digest,
-        encoding=used,
-        header=header,
-        frame=frame,
-        malformed=malformed,
-        longest=longest,
-    )
+    return RawTable(path=path, sha256=digest, encoding=used, header=header, text=text, delimiter=delimiter)
 
 
 def _clean_column(values: tuple[str, ...]) -> tuple[pd.Series, int]:

@@ -138,6 +138,14 @@ def _ingest_unit(unit: Unit, profiles: dict[str, Mapping], store: StagingStore) 
     part_id = _part_id(mapping, tables)
     if store.has_part(part_id):
         return [FileResult(**{**r, "status": "already loaded"}) for r in store.part(part_id).summary["files"]]
+    try:
+        for table in tables:
+            table.parse()
+    except FileRefused as exc:
+        return [
+            FileResult(path=str(f), profile=mapping.name, status="refused", error=str(exc))
+            for f in unit.files
+        ]
     loaded_at = pd.Timestamp(datetime.now()).floor("us")
     others = {t.path.name.lower(): t for t in tables}
     frames: dict[str, list[pd.DataFrame]] = {}
