@@ -8,7 +8,9 @@ exit non-zero with one line on stderr.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -80,6 +82,139 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- resolve and export ---------------------------------------------------------------------------
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from linkage.entities.run import resolve_entities
+
+    from linkage.run import resolve
+
+    home = data_dir(args.data_dir)
+    summary = {
+        "people": resolve(home, progress=_progress(args)),
+        "entities": resolve_entities(home, progress=_progress(args)),
+    }
+    if args.json:
+        _print_json(summary)
+    else:
+        for stage, result in summary.items():
+            print(f"{stage}: {_one_line(result)}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    home = data_dir(args.data_dir)
+    if args.table == "resolution":
+        from linkage.store import read_entities
+
+        frame = read_entities(home)
+        if frame is None or frame.empty:
+            raise CommandError("no resolution yet: run 'dots resolve' first")
+        first = ["record_key", "person_id"]
+        frame = frame[first + [c for c in frame.columns if c not in first]]
+    else:
+        from linkage.entities.export import export_table
+
+        frame = export_table(home, args.table)
+    frame.to_csv(args.out, index=False)
+    print(f"wrote {len(frame)} rows to {args.out}", file=sys.stderr)
+    return 0
+
+
+# -- graph ----------------------------------------------------------------------------------------
+def _graph_uri(args: argparse.Namespace) -> str | None:
+    return args.graph or os.environ.get("NEO4J_URI") or None
+
+
+def cmd_graph_load(args: argparse.Namespace) -> int:
+    from graph.commands import graph_load
+
+    summary = graph_load(data_dir(args.data_dir), _graph_uri(args), progress=_progress(args))
+    _print_json(summary) if args.json else print(_one_line(summary))
+    return 0
+
+
+def cmd_serial(args: argparse.Namespace) -> int:
+    from graph.commands import serial_perpetrators_table
+
+    frame = serial_perpetrators_table(
+        data_dir(args.data_dir),
+        _graph_uri(args),
+        min_victims=args.min_victims,
+        relationships=args.relationships,
+        since=args.since,
+        force=args.force,
+    )
+    return _emit(frame, args)
+
+
+def cmd_cross_force(args: argparse.Namespace) -> int:
+    from graph.commands import cross_force_victims_table
+
+    return _emit(cross_force_victims_table(data_dir(args.data_dir), _graph_uri(args)), args)
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    from graph.commands import parse_weights, targets_table
+
+    try:
+        weights = parse_weights(args.weights)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    frame = targets_table(
+        data_dir(args.data_dir),
+        args.force,
+        args.as_of,
+        _graph_uri(args),
+        weights=weights,
+        harm_table=args.harm_table,
+    )
+    return _emit(frame, args)
+
+
+def _emit(frame, args: argparse.Namespace) -> int:
+    if args.out:
+        frame.to_csv(args.out, index=False)
+        print(f"wrote {len(frame)} rows to {args.out}", file=sys.stderr)
+    else:
+        print(frame.to_string(index=False) if len(frame) else "(no rows)")
+    return 0
+
+
+def _one_line(summary: dict) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in summary.items() if isinstance(v, (int, float, str)))
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    return not getattr(args, "json", False) and sys.stderr.isatty()
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+# -- disclosure -----------------------------------------------------------------------------------
+def cmd_disclose_search(args: argparse.Namespace) -> int:
+    from linkage.search import search
+
+    hits = search(
+        data_dir(args.data_dir), args.name, dob=args.dob, age=args.age, place=args.place, limit=args.limit
+    )
+    if args.json:
+        _print_json({"candidates": hits})
+    else:
+        for h in hits:
+            print(
+                f"{h.get('person_id')}  p={h.get('probability', 0):.3f}  {h.get('match_key', '')}  "
+                f"{h.get('name', h.get('preferred_name', ''))}"
+            )
+        if not hits:
+            print("no candidates")
+    return 0
+
+
 # -- parser ---------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -109,6 +244,58 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_synth)
+    p = sub.add_parser("resolve", parents=[common], help="link person records into entities")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_resolve)
+
+    p = sub.add_parser("export", parents=[common], help="write a linkage table as CSV")
+    p.add_argument("table", choices=["resolution", "orders", "events", "breaches", "addresses"])
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=cmd_export)
+
+    graph = sub.add_parser("graph", parents=[common], help="the POLE graph").add_subparsers(
+        dest="graph_command", required=True
+    )
+    p = graph.add_parser("load", parents=[common], help="write staged records and entities into the graph")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_graph_load)
+
+    p = sub.add_parser(
+        "serial-perpetrators", parents=[common], help="people with several unconnected victims"
+    )
+    p.add_argument("--min-victims", type=int, default=2)
+    p.add_argument("--relationships", choices=["intimate", "family", "any"], default="intimate")
+    p.add_argument("--since", type=_date)
+    p.add_argument("--force")
+    p.add_argument("--out", type=Path)
+    p.set_defaults(func=cmd_serial)
+
+    p = sub.add_parser(
+        "cross-force-victims", parents=[common], help="victims of one perpetrator in several forces"
+    )
+    p.add_argument("--out", type=Path)
+    p.set_defaults(func=cmd_cross_force)
+
+    p = sub.add_parser("targets", parents=[common], help="a force's weekly target list")
+    p.add_argument("--force", required=True)
+    p.add_argument("--as-of", type=_date)
+    p.add_argument("--weights", help="e.g. recency=1,frequency=1,gravity=1,victims=1")
+    p.add_argument("--harm-table", type=Path, help="CSV of harm days keyed by HO code or offence group")
+    p.add_argument("--out", type=Path)
+    p.set_defaults(func=cmd_targets)
+
+    disclose = sub.add_parser("disclose", parents=[common], help="Clare's Law support").add_subparsers(
+        dest="disclose_command", required=True
+    )
+    p = disclose.add_parser("search", parents=[common], help="candidate identities for a named partner")
+    p.add_argument("--name", required=True)
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--dob", type=_date)
+    when.add_argument("--age", type=int)
+    p.add_argument("--place")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_disclose_search)
     return parser
 
 
