@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DEMO_DIR ?= demo-data
 
+LINT_DEPS := tools/cypher-lint/node_modules/.package-lock.json
+
 .PHONY: install demo test lint bench clean
 
 $(STAMP): pyproject.toml
@@ -14,12 +16,16 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+# Neo4j's own Cypher parser, which checks every query text the Neo4j backend sends (Node.js).
+$(LINT_DEPS): tools/cypher-lint/package-lock.json
+	cd tools/cypher-lint && npm ci --no-audit --no-fund --loglevel=error
+
 install: $(STAMP)
 
 demo: install
 	$(BIN)/python -m dots.demo --dir $(DEMO_DIR)
 
-test: install
+test: install $(LINT_DEPS)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

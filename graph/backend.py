@@ -1,0 +1,271 @@
+"""Two graph backends behind one interface: embedded LadybugDB (default) and Neo4j.
+
+Both run the same Cypher text with parameters (never values pasted into strings). What the
+engines do differently is kept in :mod:`graph.dialect`; this module only adapts transport:
+connections, transactions, result conversion and bulk copy.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from graph import dialect
+from graph.schema import NODES, RELS
+
+BATCH = 5_000  # rows per UNWIND batch
+
+
+class GraphError(RuntimeError):
+    """A load or query failed in a way the caller must see (e.g. a count check)."""
+
+
+class GraphBackend(ABC):
+    """What loaders and queries need from a graph store."""
+
+    name: str = "abstract"
+    supports_copy: bool = False  # bulk COPY into empty tables (fresh embedded loads)
+
+    @abstractmethod
+    def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict]:
+        """Run one parameterised statement and return its rows as plain Python dicts."""
+
+    @abstractmethod
+    def ensure_schema(self) -> None:
+        """Create tables / constraints and indexes (idempotent); always before loading."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def frame(self, cypher: str, params: dict[str, Any] | None = None, columns: list[str] | None = None
+              ) -> pd.DataFrame:
+        """Rows as a DataFrame (``columns`` fixes the shape when nothing matches)."""
+        rows = self.run(cypher, params)
+        return pd.DataFrame(rows, columns=columns) if columns and not rows else pd.DataFrame(rows)
+
+    # -- load primitives ------------------------------------------------------------------------
+    def count(self, name: str) -> int:
+        """Nodes with a label or links of a type."""
+        text = dialect.node_count(NODES[name]) if name in NODES else dialect.rel_count(RELS[name])
+        return int(self.run(text)[0]["c"])
+
+    def state(self, name: str) -> pd.DataFrame:
+        """Key (or rid) and content hash of everything of one label/type already in the graph."""
+        text = dialect.node_state(NODES[name]) if name in NODES else dialect.rel_state(RELS[name])
+        return self.frame(text, columns=["k", "h"])
+
+    def upsert(self, name: str, rows: list[dict]) -> int:
+        """MERGE rows in batches; returns rows written as reported by the engine."""
+        text = dialect.upsert_node(NODES[name]) if name in NODES else dialect.upsert_rel(RELS[name])
+        return sum(self._write(text, {"rows": b}, "written") for b in _batches(rows))
+
+    def delete(self, name: str, keys: list[str]) -> int:
+        text = dialect.delete_nodes(NODES[name]) if name in NODES else dialect.delete_rels(RELS[name])
+        return sum(self._write(text, {"keys": b}, "deleted") for b in _batches(keys))
+
+    def bulk_copy(self, name: str, table: pa.Table) -> int:
+        """Fastest way to fill an empty label/type; MERGE batches unless the engine has better."""
+        return self.upsert(name, rows_for_merge(table))
+
+    def is_empty(self) -> bool:
+        return all(self.count(n) == 0 for n in NODES)
+
+    def _write(self, text: str, params: dict, column: str) -> int:
+        rows = self.run(text, params)
+        return int(rows[0][column]) if rows else 0
+
+    def __enter__(self) -> GraphBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class LadybugBackend(GraphBackend):
+    """Embedded LadybugDB on disk: one writer, one connection behind a lock."""
+
+    name = "ladybug"
+    supports_copy = True
+
+    def __init__(self, path: Path, read_only: bool = False):
+        import ladybug
+
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = ladybug.Database(str(self.path), read_only=read_only)
+        self._conn = ladybug.Connection(self._db)
+        self._statements: dict[str, Any] = {}
+        self._lock = threading.RLock()
+
+    def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict]:
+        with self._lock:
+            if params:  # prepared once per connection: compiling costs more than a point query
+                result = self._conn.execute(self._prepared(cypher), params)
+            else:
+                result = self._conn.execute(cypher)
+            if isinstance(result, list):  # several statements: the last one answers
+                result = result[-1]
+            cols = result.get_column_names()
+            if not cols:
+                return []
+            if result.get_num_tuples() > 256:
+                rows = result.get_as_arrow().to_pylist()
+                return [{k: dialect.native(v) for k, v in row.items()} for row in rows]
+            out = []
+            while result.has_next():
+                out.append({k: dialect.native(v) for k, v in zip(cols, result.get_next(), strict=True)})
+            return out
+
+    def frame(self, cypher: str, params: dict[str, Any] | None = None, columns: list[str] | None = None
+              ) -> pd.DataFrame:
+        """Rows as a DataFrame straight from Arrow (bulk answers: ~3x faster than dicts)."""
+        with self._lock:
+            if params:
+                result = self._conn.execute(self._prepared(cypher), params)
+            else:
+                result = self._conn.execute(cypher)
+            if isinstance(result, list):
+                result = result[-1]
+            if result.get_num_tuples() <= 256:  # small answers: Arrow conversion costs more than rows
+                cols = result.get_column_names()
+                rows = []
+                while result.has_next():
+                    rows.append([dialect.native(v) for v in result.get_next()])
+                if not rows and columns:
+                    return pd.DataFrame(columns=columns)
+                return pd.DataFrame.from_records(rows, columns=cols)
+            table = result.get_as_arrow()
+        return arrow_frame(table, columns)
+
+    def _prepared(self, cypher: str) -> Any:
+        stmt = self._statements.get(cypher)
+        if stmt is None:
+            with warnings.catch_warnings():  # prepare() is deprecated upstream but still the fast path
+                warnings.simplefilter("ignore", DeprecationWarning)
+                stmt = self._statements[cypher] = self._conn.prepare(cypher)
+        return stmt
+
+    def ensure_schema(self) -> None:
+        import ladybug
+
+        with self._lock:
+            for stmt in dialect.ladybug_ddl():
+                self._conn.execute(stmt)
+            # Prepared statements are cached per connection: a schema change needs a new one.
+            self._conn = ladybug.Connection(self._db)
+            self._statements = {}
+
+    def bulk_copy(self, name: str, table: pa.Table) -> int:
+        """COPY from an Arrow table into an empty table (seconds instead of minutes)."""
+        if table.num_rows == 0:
+            return 0
+        copy_source = table  # noqa: F841 - scanned by name by Ladybug's replacement scan
+        label = dialect.quoted(name) if name in NODES else name
+        with self._lock:
+            self._conn.execute(f"COPY {label} FROM copy_source")
+        return table.num_rows
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+            self._db.close()
+
+
+class Neo4jBackend(GraphBackend):
+    """Neo4j through the official driver: managed transactions with retries for writes."""
+
+    name = "neo4j"
+
+    def __init__(self, uri: str, user: str | None, password: str | None, database: str | None = None):
+        from neo4j import GraphDatabase
+
+        auth = (user, password) if user else None
+        self._driver = GraphDatabase.driver(uri, auth=auth)
+        self._database = database or os.environ.get("NEO4J_DATABASE") or None
+
+    def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict]:
+        from neo4j import RoutingControl
+
+        write = _is_write(cypher)
+        if write:
+            # Share the execute_query bookmarks so a read after a write sees it (causal consistency).
+            bookmarks = self._driver.execute_query_bookmark_manager
+            with self._driver.session(database=self._database, bookmark_manager=bookmarks) as session:
+                return session.execute_write(_tx_rows, cypher, params or {})
+        records, _, _ = self._driver.execute_query(
+            cypher, params or {}, routing_=RoutingControl.READ, database_=self._database)
+        return [{k: dialect.native(v) for k, v in r.items()} for r in records]
+
+    def ensure_schema(self) -> None:
+        for stmt in dialect.neo4j_ddl():
+            self._driver.execute_query(stmt, database_=self._database)
+
+    def close(self) -> None:
+        self._driver.close()
+
+
+def _tx_rows(tx: Any, cypher: str, params: dict) -> list[dict]:
+    """One managed-transaction unit of work (the driver retries it on transient errors)."""
+    return [{k: dialect.native(v) for k, v in r.items()} for r in tx.run(cypher, params)]
+
+
+def _is_write(cypher: str) -> bool:
+    words = set(cypher.upper().replace("(", " ").split())
+    return bool(words & {"MERGE", "CREATE", "DELETE", "SET"})
+
+
+def _batches(rows: list, size: int = BATCH) -> Iterable[list]:
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
+
+
+def arrow_frame(table: pa.Table, columns: list[str] | None = None) -> pd.DataFrame:
+    """A result table as pandas with the same Python values ``run`` gives: dates as ``date``,
+    lists as ``list``, integer sums (decimals on Ladybug) as numbers."""
+    if table.num_rows == 0 and columns:
+        return pd.DataFrame(columns=columns)
+    data = {}
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_decimal(col.type):
+            values = col.cast(pa.float64()).to_pandas()
+            data[name] = values.astype("int64") if (values.dropna() % 1 == 0).all() and values.notna().all() \
+                else values
+        elif pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
+            data[name] = pd.Series(col.to_pylist(), dtype=object)
+        elif pa.types.is_date(col.type):
+            data[name] = pd.Series(col.to_pandas(date_as_object=True), dtype=object)
+        else:
+            data[name] = col.to_pandas()
+    return pd.DataFrame(data)
+
+
+def rows_for_merge(table: pa.Table) -> list[dict]:
+    """Rows for a MERGE batch: dates as ISO strings (see dialect: ``date(r.x)``)."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_date(f.type):
+            table = table.set_column(i, f.name, table.column(i).cast(pa.string()))
+    return table.to_pylist()
+
+
+def open_graph(data_dir: Path | str, uri: str | None = None, user: str | None = None,
+               password: str | None = None) -> GraphBackend:
+    """Neo4j when a neo4j:// / bolt:// URI is given (or NEO4J_URI is set), else embedded Ladybug
+    at ``data_dir/graph``. The schema is ensured before anything is returned."""
+    uri = uri or os.environ.get("NEO4J_URI")
+    if uri and uri.split("://")[0] in {"neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"}:
+        backend: GraphBackend = Neo4jBackend(
+            uri, user or os.environ.get("NEO4J_USER", "neo4j"), password or os.environ.get("NEO4J_PASSWORD"))
+    elif uri:
+        raise GraphError(f"not a Neo4j URI: {uri}")
+    else:
+        backend = LadybugBackend(Path(data_dir) / "graph" / "pole.lbdb")
+    backend.ensure_schema()
+    return backend

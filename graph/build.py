@@ -1,0 +1,357 @@
+"""Turn staging tables and linkage output into the graph's node and link tables (pure pandas).
+
+The result is the whole desired state of the graph as typed Arrow tables, one per label or link
+type. The loader compares it with what the graph holds and writes only the difference, so the
+same inputs always give the same graph, whatever was loaded before or how a load was stopped.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from graph.harm import gravity, load_harm_table
+from graph.schema import BOOL, DATE, FLOAT, INT, NODES, RELS, ROLE_TYPES, STRING, STRINGS
+from staging.store import StagingStore
+
+ARROW = {STRING: pa.string(), DATE: pa.date32(), INT: pa.int64(), FLOAT: pa.float64(), BOOL: pa.bool_(),
+         STRINGS: pa.list_(pa.string())}
+RELATIONSHIP_KINDS = ("intimate", "family")
+
+
+@dataclass
+class GraphInput:
+    """What the graph is built from: staging tables and the entity mappings."""
+
+    person_records: pd.DataFrame
+    events: pd.DataFrame
+    involvements: pd.DataFrame
+    orders: pd.DataFrame
+    addresses: pd.DataFrame
+    entities: pd.DataFrame  # record_key, person_id, confidence, decided_by, model_version
+    golden: pd.DataFrame | None = None
+    event_ids: pd.DataFrame | None = None  # record_key, event_id
+    order_ids: pd.DataFrame | None = None  # record_key, order_id
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+def read_input(data_dir: Path, entities: pd.DataFrame | None = None) -> GraphInput:
+    """Staging tables plus linkage output (``entities`` overrides the linkage store, e.g. in tests)."""
+    store = StagingStore(data_dir)
+    tables = {t: store.read(t) for t in ("person_records", "events", "involvements", "orders", "addresses")}
+    linkage = Path(data_dir) / "linkage"
+    if entities is None:
+        entities = _read_linkage(data_dir, "entities")
+    golden = _read_linkage(data_dir, "golden") if entities is not None else None
+    return GraphInput(
+        **tables,
+        entities=entities if entities is not None else pd.DataFrame(columns=["record_key", "person_id"]),
+        golden=golden,
+        event_ids=_read_parquet(linkage / "events.parquet"),
+        order_ids=_read_parquet(linkage / "orders.parquet"),
+    )
+
+
+def _read_linkage(data_dir: Path, what: str) -> pd.DataFrame | None:
+    try:
+        from linkage import store as linkage_store  # type: ignore
+    except ImportError:
+        linkage_store = None
+    reader = getattr(linkage_store, f"read_{what}", None) if linkage_store else None
+    if reader is not None:
+        try:
+            frame = reader(data_dir)
+        except FileNotFoundError:
+            frame = None
+        if frame is not None:
+            return frame
+    return _read_parquet(Path(data_dir) / "linkage" / f"{what}.parquet")
+
+
+def _read_parquet(path: Path) -> pd.DataFrame | None:
+    return pd.read_parquet(path) if path.exists() else None
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+def _latest(frame: pd.DataFrame, key: str | list[str]) -> pd.DataFrame:
+    """The last-loaded row per key (staging is in load order)."""
+    return frame.drop_duplicates(key, keep="last").reset_index(drop=True)
+
+
+def _hash(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
+    """Content hash of the given (already typed) columns, stable across runs."""
+    if frame.empty:
+        return pd.Series([], dtype="int64", index=frame.index)
+    parts = {c: frame[c].map(_text) if _is_list(frame[c]) else frame[c] for c in cols}
+    hashed = pd.util.hash_pandas_object(pd.DataFrame(parts, index=frame.index), index=False)
+    return pd.Series(hashed.to_numpy().view(np.int64), index=frame.index)  # 64 bits, signed
+
+
+def _is_list(s: pd.Series) -> bool:
+    first = s.dropna().head(1)
+    return not first.empty and isinstance(first.iloc[0], list | tuple | np.ndarray)
+
+
+def _text(v: object) -> str:
+    if isinstance(v, list | tuple | np.ndarray):
+        return "|".join(map(str, v))
+    return "" if v is None else str(v)
+
+
+def _table(name: str, frame: pd.DataFrame) -> pa.Table:
+    """Typed Arrow table for one label/type, hash column added. Numbers and booleans are never
+    null (see graph.schema); dates stay datetime64 until Arrow casts them to date32."""
+    spec = NODES.get(name) or RELS[name]
+    props = spec.props
+    key_cols = [spec.key] if name in NODES else ["src", "dst", "rid"]
+    cols: dict[str, pd.Series] = {c: frame[c].astype(object) for c in key_cols}
+    for col, typ in props.items():
+        s = frame[col] if col in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+        if typ == BOOL:
+            s = s.fillna(False).astype(bool)
+        elif typ == FLOAT:
+            s = pd.to_numeric(s, errors="coerce").fillna(0.0).astype(float)
+        elif typ == INT:
+            s = pd.to_numeric(s, errors="coerce").fillna(0).astype("int64")
+        elif typ == DATE:
+            s = pd.to_datetime(s, errors="coerce").dt.normalize()
+        cols[col] = s
+    typed = pd.DataFrame(cols, index=frame.index)
+    h = _hash(typed, list(props)) if props else pd.Series(0, index=frame.index, dtype="int64")
+    arrays = []
+    for col in key_cols:
+        arrays.append(pa.array(typed[col], type=pa.string(), from_pandas=True))
+    for col, typ in props.items():
+        if typ == DATE:
+            arrays.append(pa.array(typed[col], from_pandas=True).cast(pa.date32()))
+        else:
+            arrays.append(pa.array(typed[col], type=ARROW[typ], from_pandas=True))
+    arrays.append(pa.array(h, type=pa.int64()))
+    return pa.Table.from_arrays(arrays, names=[*key_cols, *props, "h"])
+
+
+def _norm_address(text: pd.Series) -> pd.Series:
+    """Upper case, runs of anything but letters and digits as one space (each distinct text once)."""
+    text = text.fillna("").astype(str)
+    uniq = pd.Series(text.unique())
+    norm = uniq.str.upper().str.replace(r"[^A-Z0-9]+", " ", regex=True).str.strip()
+    return text.map(pd.Series(norm.to_numpy(), index=uniq.to_numpy()))
+
+
+def _short_hash(s: pd.Series) -> pd.Series:
+    return pd.util.hash_pandas_object(s.astype(str), index=False).map("A{:016x}".format)
+
+
+def _outcome(extra: pd.Series) -> pd.Series:
+    """The 'outcome' source attribute where an extract carries one (kept in ``extra`` JSON)."""
+    out = pd.Series(None, index=extra.index, dtype=object)
+    has = extra.notna() & extra.astype(str).str.contains('"outcome"', regex=False)
+    for i, text in extra[has].items():
+        try:
+            value = json.loads(text).get("outcome")
+        except (ValueError, AttributeError):
+            value = None
+        out[i] = value
+    return out
+
+
+def _force_name(code: str) -> str:
+    """Display name of a force code from the standardiser's force table, when it knows it."""
+    try:
+        from loaders.standardise.forces import lookup_force  # type: ignore
+    except ImportError:
+        return code
+    force = lookup_force(code)
+    return force.name if force is not None else code
+
+
+# -- the tables ----------------------------------------------------------------------------------
+
+def build_tables(inp: GraphInput, harm_table: pd.DataFrame | None = None) -> dict[str, pa.Table]:
+    """Every node and link table of the graph, ready to copy or diff."""
+    harm = harm_table if harm_table is not None else load_harm_table()
+    out: dict[str, pa.Table] = {}
+    skipped: dict[str, int] = {}
+
+    # People and their source records -----------------------------------------------------------
+    recs = _latest(inp.person_records, "record_key")
+    ent = inp.entities.drop_duplicates("record_key", keep="last")
+    ent = recs[["record_key"]].merge(ent, on="record_key", how="left")
+    ent["person_id"] = ent["person_id"].astype(object)
+    unlinked = ent["person_id"].isna()
+    ent.loc[unlinked, "person_id"] = ent.loc[unlinked, "record_key"]
+    for col, default in (("confidence", 1.0), ("decided_by", "unlinked"), ("model_version", "")):
+        if col not in ent.columns:
+            ent[col] = None
+        ent.loc[unlinked, col] = default
+    person_of = ent.set_index("record_key")["person_id"]
+
+    records = recs.assign(dob=recs["dob"], seen_on=recs["seen_on"])
+    out["PersonRecord"] = _table("PersonRecord", records)
+    out["HAS_RECORD"] = _table("HAS_RECORD", pd.DataFrame({
+        "src": ent["person_id"], "dst": ent["record_key"], "rid": ent["person_id"] + "|" + ent["record_key"],
+        "confidence": ent["confidence"], "decided_by": ent["decided_by"],
+        "model_version": ent["model_version"],
+    }))
+    out["Person"] = _table("Person", _persons(recs, person_of, inp.golden))
+
+    # Events ---------------------------------------------------------------------------------------
+    ev = _latest(inp.events, "event_key")
+    ev = ev.assign(event_id=_mapped(ev["event_key"], inp.event_ids, "event_id"))
+    ev["occurred_on"] = pd.to_datetime(ev["occurred_at"]).dt.normalize()
+    at = pd.to_datetime(ev["occurred_at"]).to_numpy(dtype="datetime64[s]")
+    at_text = pd.Series(np.datetime_as_string(at, unit="s"), index=ev.index)
+    ev["occurred_at"] = at_text.where(ev["occurred_at"].notna())
+    ev["gravity"] = gravity(ev["ho_code"], ev["offence_group"], harm)
+    ev["is_crime"] = ev["ho_code"].notna() & (ev["offence_group"].fillna("") != "non_crime")
+    # DA: the force's marker or the loader's judgement, or a victim naming a personal connection.
+    named = inp.involvements.loc[inp.involvements["relationship"].isin(RELATIONSHIP_KINDS), "event_key"]
+    ev["da"] = (ev["da_relevant"].fillna(False).astype(bool) | ev["da_marker"].fillna(False).astype(bool)
+                | ev["event_key"].isin(set(named)))
+    ev["outcome"] = _outcome(ev["extra"])
+    if inp.event_ids is None:
+        ev["record_keys"] = ev["event_key"].map(lambda k: [k])
+        events = ev
+    else:  # several event records may be one event: the latest record speaks, all keys kept
+        keys = ev.groupby("event_id")["event_key"].agg(lambda s: sorted(set(s)))
+        da = ev.groupby("event_id")["da"].any()
+        events = _latest(ev, "event_id").set_index("event_id")
+        events["record_keys"], events["da"] = keys, da
+        events = events.reset_index()
+    out["Event"] = _table("Event", events)
+    event_of = ev.set_index("event_key")["event_id"]
+    event_date = events.set_index("event_id")["occurred_on"]
+
+    # Forces -----------------------------------------------------------------------------------------
+    codes = sorted(set(events["force_code"].dropna()) | set(recs["force_code"].dropna()))
+    names = [_force_name(c) for c in codes]
+    out["Force"] = _table("Force", pd.DataFrame({"force_code": codes, "name": names}))
+    rb = events.dropna(subset=["force_code"])
+    out["RECORDED_BY"] = _table("RECORDED_BY", pd.DataFrame({
+        "src": rb["event_id"], "dst": rb["force_code"], "rid": rb["event_id"] + "|" + rb["force_code"]}))
+
+    # Roles: who was involved in which event ---------------------------------------------------------
+    inv = _latest(inp.involvements, ["event_key", "record_key", "role"])
+    inv = inv.assign(person_id=inv["record_key"].map(person_of), event_id=inv["event_key"].map(event_of))
+    orphan = inv["person_id"].isna() | inv["event_id"].isna()
+    skipped["involvements_without_record_or_event"] = int(orphan.sum())
+    inv = inv[~orphan]
+    inv["role"] = inv["role"].fillna("other").str.lower()
+    inv.loc[~inv["role"].isin(list(ROLE_TYPES)), "role"] = "other"
+    for role, rtype in ROLE_TYPES.items():
+        part = inv[inv["role"] == role]
+        part = part.assign(src=part["person_id"], dst=part["event_id"],
+                           rid=part["person_id"] + "|" + part["event_id"] + "|" + part["record_key"])
+        out[rtype] = _table(rtype, part.drop_duplicates("rid", keep="last"))
+
+    out["RELATED_TO"] = _table("RELATED_TO", _relationships(inv, event_date))
+
+    # Orders -----------------------------------------------------------------------------------------
+    od = _latest(inp.orders, "order_key")
+    od = od.assign(order_id=_mapped(od["order_key"], inp.order_ids, "order_id"))
+    od["court_record"] = od["court_type"].notna()
+    od["police_record"] = ~od["court_record"]
+    od["issued_by"] = np.where(od["court_record"], "court", "police")
+    keys = od.groupby("order_id")["order_key"].agg(lambda s: sorted(set(s)))
+    flags = od.groupby("order_id")[["court_record", "police_record"]].any()
+    orders = _latest(od, "order_id").set_index("order_id")
+    orders["record_keys"] = keys
+    orders[["court_record", "police_record"]] = flags
+    orders = orders.reset_index()
+    out["Order"] = _table("Order", orders)
+    for rtype, col in (("AGAINST", "respondent_key"), ("PROTECTS", "protected_key")):
+        part = od.assign(src=od["order_id"], dst=od[col].map(person_of), record_key=od[col])
+        missing = part["dst"].isna()
+        skipped[f"orders_without_{col}"] = int(missing.sum())
+        part = part[~missing]
+        part["rid"] = part["src"] + "|" + part["dst"] + "|" + part["record_key"]
+        out[rtype] = _table(rtype, part.drop_duplicates("rid", keep="last"))
+    courts = orders.dropna(subset=["court_name"]).assign(
+        court_id=lambda f: f["court_name"].str.upper().str.strip())
+    out["Court"] = _table("Court", _latest(courts.assign(name=courts["court_name"]), "court_id"))
+    out["MADE_BY"] = _table("MADE_BY", pd.DataFrame({
+        "src": courts["order_id"], "dst": courts["court_id"],
+        "rid": courts["order_id"] + "|" + courts["court_id"]}))
+
+    # Addresses and dated residence ------------------------------------------------------------------
+    ad = inp.addresses.copy()
+    ad = ad[ad["address_raw"].notna() | ad["postcode"].notna()]
+    norm = _norm_address(ad["address_raw"]) + "|" + ad["postcode"].fillna("")
+    conf = ad["confidential"].fillna(False).astype(bool)
+    # A withheld address is never shared with anyone else's: its node is its record's own.
+    ad["address_id"] = _short_hash(norm.where(~conf, "CONFIDENTIAL|" + ad["record_key"] + "|" + norm))
+    ad["person_id"] = ad["record_key"].map(person_of)
+    skipped["addresses_without_record"] = int(ad["person_id"].isna().sum())
+    ad = ad[ad["person_id"].notna()]
+    ad["confidential"] = conf
+    nodes = _latest(ad.sort_values("seen_on", kind="stable", na_position="first"), "address_id")
+    nodes["confidential"] = nodes["address_id"].map(ad.groupby("address_id")["confidential"].any())
+    out["Address"] = _table("Address", nodes.assign(address=nodes["address_raw"]))
+    lived = ad.groupby(["person_id", "address_id", "record_key"], as_index=False).agg(
+        first_seen=("seen_on", "min"), last_seen=("seen_on", "max"))
+    lived = lived.assign(src=lived["person_id"], dst=lived["address_id"],
+                         rid=lived["person_id"] + "|" + lived["address_id"] + "|" + lived["record_key"])
+    out["LIVED_AT"] = _table("LIVED_AT", lived)
+
+    inp.skipped = skipped
+    return out
+
+
+def _mapped(keys: pd.Series, mapping: pd.DataFrame | None, col: str) -> pd.Series:
+    """Entity id per record key from a linkage mapping, falling back to the key itself."""
+    if mapping is None or mapping.empty:
+        return keys.copy()
+    m = mapping.drop_duplicates("record_key", keep="last").set_index("record_key")[col]
+    return keys.map(m).fillna(keys)
+
+
+def _persons(recs: pd.DataFrame, person_of: pd.Series, golden: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per resolved person: the golden record where linkage wrote one, else from records."""
+    base = recs[["record_key", "surname", "forenames", "dob", "sex"]].assign(
+        person_id=recs["record_key"].map(person_of))
+    derived = base.groupby("person_id", sort=False)[["surname", "forenames", "dob", "sex"]].last()
+    if golden is not None and not golden.empty:
+        g = golden.drop_duplicates("person_id", keep="last").set_index("person_id")
+        g = g[[c for c in ("preferred_name", "surname", "forenames", "dob", "sex") if c in g.columns]]
+        derived = g.combine_first(derived).loc[derived.index]
+    derived = derived.reset_index()
+    if "preferred_name" not in derived.columns:
+        derived["preferred_name"] = None
+    missing = derived["preferred_name"].isna()
+    derived.loc[missing, "preferred_name"] = (
+        derived.loc[missing, "forenames"].fillna("") + " " + derived.loc[missing, "surname"].fillna("")
+    ).str.strip()
+    return derived
+
+
+def _relationships(inv: pd.DataFrame, event_date: pd.Series) -> pd.DataFrame:
+    """Intimate / family links derived from events: a suspect and a victim who named that relationship.
+
+    Undirected: stored from the smaller person id to the larger, with first and last seen dates
+    and the events that evidence them."""
+    sus = inv.loc[inv["role"] == "suspect", ["event_id", "person_id"]].drop_duplicates()
+    vic = inv.loc[(inv["role"] == "victim") & inv["relationship"].isin(RELATIONSHIP_KINDS),
+                  ["event_id", "person_id", "relationship"]].drop_duplicates()
+    pairs = sus.merge(vic, on="event_id", suffixes=("_s", "_v"))
+    pairs = pairs[pairs["person_id_s"] != pairs["person_id_v"]]
+    if pairs.empty:
+        return pd.DataFrame(columns=["src", "dst", "rid", "kind", "first_seen", "last_seen", "n_events",
+                                     "event_ids"])
+    a = pairs[["person_id_s", "person_id_v"]].min(axis=1)
+    b = pairs[["person_id_s", "person_id_v"]].max(axis=1)
+    pairs = pd.DataFrame({"src": a, "dst": b, "kind": pairs["relationship"], "event_id": pairs["event_id"]})
+    pairs["on"] = pairs["event_id"].map(event_date)
+    grouped = pa.Table.from_pandas(pairs, preserve_index=False).group_by(["src", "dst", "kind"]).aggregate(
+        [("on", "min"), ("on", "max"), ("event_id", "count_distinct"), ("event_id", "distinct")])
+    rel = grouped.to_pandas()
+    rel = rel.rename(columns={"on_min": "first_seen", "on_max": "last_seen",
+                              "event_id_count_distinct": "n_events", "event_id_distinct": "event_ids"})
+    rel["event_ids"] = [sorted(v) for v in rel["event_ids"]]
+    rel["rid"] = rel["src"] + "|" + rel["dst"] + "|" + rel["kind"]
+    return rel

@@ -1,0 +1,106 @@
+"""The POLE graph's schema: one declaration that drives DDL, bulk copy, upserts and count checks.
+
+Every node type has one key property; every relationship has an ``rid`` (a deterministic id of
+its endpoints and discriminating properties) so a load can tell new, changed and removed links
+apart without rebuilding. ``h`` on every node and link is a hash of its other properties: a load
+writes only what changed, which is what makes a second run create nothing.
+
+Roles are relationships (SUSPECT_IN, VICTIM_IN, WITNESS_IN, OTHER_IN), never person properties.
+Numbers and booleans are never null (Ladybug cannot bind an all-null batch of them); dates may be.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+STRING, DATE, INT, FLOAT, BOOL, STRINGS = "STRING", "DATE", "INT64", "DOUBLE", "BOOLEAN", "STRING[]"
+
+
+@dataclass(frozen=True)
+class NodeType:
+    """A node label with its key and typed properties (key excluded)."""
+
+    label: str
+    key: str
+    props: dict[str, str]
+
+    @property
+    def columns(self) -> list[str]:
+        return [self.key, *self.props, "h"]
+
+
+@dataclass(frozen=True)
+class RelType:
+    """A relationship type between two node labels, with its typed properties."""
+
+    type: str
+    src: str
+    dst: str
+    props: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        """Frame columns: endpoint keys ``src``/``dst``, then rid, properties and hash."""
+        return ["src", "dst", "rid", *self.props, "h"]
+
+
+NODES: dict[str, NodeType] = {
+    n.label: n
+    for n in [
+        NodeType("Person", "person_id", {
+            "preferred_name": STRING, "surname": STRING, "forenames": STRING, "dob": DATE, "sex": STRING,
+        }),
+        NodeType("PersonRecord", "record_key", {
+            "source_system": STRING, "force_code": STRING, "name_raw": STRING, "surname": STRING,
+            "forenames": STRING, "dob": DATE, "sex": STRING, "pnc": STRING, "seen_on": DATE,
+            "source_file": STRING, "source_line": INT, "extract_id": STRING,
+        }),
+        NodeType("Event", "event_id", {
+            "force_code": STRING, "occurred_on": DATE, "occurred_at": STRING, "ho_code": STRING,
+            "offence": STRING, "offence_group": STRING, "is_crime": BOOL, "gravity": FLOAT,
+            "da": BOOL, "da_marker": BOOL, "risk": STRING, "outcome": STRING, "record_keys": STRINGS,
+        }),
+        NodeType("Order", "order_id", {
+            "order_type": STRING, "court_name": STRING, "court_type": STRING, "issued_by": STRING,
+            "made_on": DATE, "expires_on": DATE, "until_further_order": BOOL, "conditions": STRING,
+            "power_of_arrest": BOOL, "court_record": BOOL, "police_record": BOOL, "record_keys": STRINGS,
+        }),
+        NodeType("Address", "address_id", {
+            "address": STRING, "postcode": STRING, "postcode_area": STRING, "postcode_district": STRING,
+            "postcode_sector": STRING, "confidential": BOOL,
+        }),
+        NodeType("Force", "force_code", {"name": STRING}),
+        NodeType("Court", "court_id", {"name": STRING, "court_type": STRING}),
+    ]
+}
+
+ROLE_TYPES = {"suspect": "SUSPECT_IN", "victim": "VICTIM_IN", "witness": "WITNESS_IN", "other": "OTHER_IN"}
+_ROLE_PROPS = {"record_key": STRING, "relationship": STRING, "dash_risk": STRING}
+
+RELS: dict[str, RelType] = {
+    r.type: r
+    for r in [
+        RelType("HAS_RECORD", "Person", "PersonRecord",
+                {"confidence": FLOAT, "decided_by": STRING, "model_version": STRING}),
+        *[RelType(t, "Person", "Event", dict(_ROLE_PROPS)) for t in ROLE_TYPES.values()],
+        RelType("RELATED_TO", "Person", "Person", {
+            "kind": STRING, "first_seen": DATE, "last_seen": DATE, "n_events": INT, "event_ids": STRINGS,
+        }),
+        RelType("AGAINST", "Order", "Person", {"record_key": STRING}),
+        RelType("PROTECTS", "Order", "Person", {"record_key": STRING}),
+        RelType("LIVED_AT", "Person", "Address",
+                {"record_key": STRING, "first_seen": DATE, "last_seen": DATE}),
+        RelType("RECORDED_BY", "Event", "Force"),
+        RelType("MADE_BY", "Order", "Court"),
+    ]
+}
+
+# Properties indexed for lookups beyond the keys (Neo4j range indexes; Ladybug scans columns).
+INDEXES: list[tuple[str, str]] = [
+    ("Event", "occurred_on"), ("Event", "force_code"), ("Order", "expires_on"), ("Address", "postcode"),
+]
+
+
+def quoted(label: str) -> str:
+    """Backticked label: ``Order`` is reserved on Ladybug, and Neo4j accepts backticks too."""
+    return f"`{label}`"
