@@ -21,6 +21,7 @@ KINDS = {"intimate", "family"}
 
 # -- the oracle ------------------------------------------------------------------------------------
 
+
 class Oracle:
     """The same questions answered from staging with pandas."""
 
@@ -34,16 +35,20 @@ class Oracle:
         inv["person"] = inv["record_key"].map(self.person_of)
         named = set(inv.loc[inv["relationship"].isin(KINDS), "event_key"])
         ev["day"] = pd.to_datetime(ev["occurred_at"]).dt.date
-        ev["da"] = (ev["da_relevant"].fillna(False) | ev["da_marker"].fillna(False)
-                    | ev["event_key"].isin(named))
+        ev["da"] = (
+            ev["da_relevant"].fillna(False) | ev["da_marker"].fillna(False) | ev["event_key"].isin(named)
+        )
         self.ev = ev.set_index("event_key")
         self.inv = inv
         sus = inv[inv["role"] == "suspect"][["event_key", "person", "record_key"]]
         vic = inv[inv["role"] == "victim"][["event_key", "person", "relationship", "record_key"]]
         pairs = sus.merge(vic, on="event_key", suffixes=("_s", "_v"))
         pairs = pairs[pairs["person_s"] != pairs["person_v"]]
-        pairs = pairs.assign(day=pairs["event_key"].map(self.ev["day"]), force=pairs["event_key"].map(
-            self.ev["force_code"]), da=pairs["event_key"].map(self.ev["da"]))
+        pairs = pairs.assign(
+            day=pairs["event_key"].map(self.ev["day"]),
+            force=pairs["event_key"].map(self.ev["force_code"]),
+            da=pairs["event_key"].map(self.ev["da"]),
+        )
         self.pairs = pairs
         rel = pairs[pairs["relationship"].isin(KINDS)]
         ties = set(zip(rel["person_s"], rel["person_v"], strict=True))
@@ -101,7 +106,8 @@ class Oracle:
             for j, (e, d) in enumerate(evs):
                 for pe, pd_ in evs[:j]:
                     if (d - pd_).days <= window_days and (
-                            not same_perpetrator or sus.get(e, set()) & sus.get(pe, set())):
+                        not same_perpetrator or sus.get(e, set()) & sus.get(pe, set())
+                    ):
                         rep.add(e)
             if rep:
                 out[person] = ";".join(sorted(rep))
@@ -110,21 +116,38 @@ class Oracle:
     def targets(self, force: str, as_of: dt.date) -> pd.DataFrame:
         since = as_of - dt.timedelta(days=730)
         s = self.inv[self.inv["role"] == "suspect"].drop_duplicates(["person", "event_key"])
-        s = s.assign(day=s["event_key"].map(self.ev["day"]), force=s["event_key"].map(self.ev["force_code"]),
-                     da=s["event_key"].map(self.ev["da"]),
-                     grp=s["event_key"].map(self.ev["offence_group"]))
+        s = s.assign(
+            day=s["event_key"].map(self.ev["day"]),
+            force=s["event_key"].map(self.ev["force_code"]),
+            da=s["event_key"].map(self.ev["da"]),
+            grp=s["event_key"].map(self.ev["offence_group"]),
+        )
         s = s[(s["force"] == force) & s["da"] & (s["day"] >= since) & (s["day"] <= as_of)]
-        harm = {"violence_with_injury": 365, "violence_without_injury": 10, "stalking_harassment": 10,
-                "criminal_damage": 2, "public_order": 7.5, "rape": 2555, "other_sexual": 182, "non_crime": 0}
+        harm = {
+            "violence_with_injury": 365,
+            "violence_without_injury": 10,
+            "stalking_harassment": 10,
+            "criminal_damage": 2,
+            "public_order": 7.5,
+            "rape": 2555,
+            "other_sexual": 182,
+            "non_crime": 0,
+        }
         vic = self.inv[self.inv["role"] == "victim"].groupby("event_key")["person"].agg(set)
         rows = []
         for person, grp in s.groupby("person"):
             days = (as_of - grp["day"].max()).days
             victims = set().union(*[vic.get(e, set()) for e in grp["event_key"]]) - {person}
-            rows.append({"person_id": person, "recency_days": days,
-                         "recency": 4 if days <= 90 else 3 if days <= 180 else 2 if days <= 365 else 1,
-                         "frequency": min(grp["event_key"].nunique(), 10),
-                         "gravity": float(grp["grp"].map(harm).fillna(0).sum()), "victims": len(victims)})
+            rows.append(
+                {
+                    "person_id": person,
+                    "recency_days": days,
+                    "recency": 4 if days <= 90 else 3 if days <= 180 else 2 if days <= 365 else 1,
+                    "frequency": min(grp["event_key"].nunique(), 10),
+                    "gravity": float(grp["grp"].map(harm).fillna(0).sum()),
+                    "victims": len(victims),
+                }
+            )
         out = pd.DataFrame(rows)
         out["score"] = sum(out[c].rank(pct=True) for c in ("recency", "frequency", "gravity", "victims"))
         out = out.sort_values(["score", "gravity", "person_id"], ascending=[False, False, True])
@@ -132,8 +155,11 @@ class Oracle:
 
     def active_orders(self, day: dt.date) -> set:
         o = self.orders
-        ok = (o["made_on"] <= day) & (o["until_further_order"].fillna(False) | o["expires_on"].isna()
-                                     | o["expires_on"].map(lambda d: d is not None and d >= day))
+        ok = (o["made_on"] <= day) & (
+            o["until_further_order"].fillna(False)
+            | o["expires_on"].isna()
+            | o["expires_on"].map(lambda d: d is not None and d >= day)
+        )
         return set(o.loc[ok, "order_key"])
 
     def breaches(self) -> set:
@@ -143,9 +169,13 @@ class Oracle:
         for o in self.orders.itertuples():
             for e, ps in people.items():
                 day = self.ev.at[e, "day"]
-                if o.respondent in ps and o.protected in ps and o.respondent != o.protected \
-                        and day >= o.made_on and (o.until_further_order or o.expires_on is None
-                                                  or day <= o.expires_on):
+                if (
+                    o.respondent in ps
+                    and o.protected in ps
+                    and o.respondent != o.protected
+                    and day >= o.made_on
+                    and (o.until_further_order or o.expires_on is None or day <= o.expires_on)
+                ):
                     out.add((o.order_key, e))
         return out
 
@@ -163,16 +193,26 @@ def oracle(graph_staging, graph_world) -> Oracle:
 
 # -- serial perpetrators and cross-force victims ---------------------------------------------------
 
-@pytest.mark.parametrize("kw", [
-    {}, {"min_victims": 3}, {"relationships": "any"}, {"relationships": "family", "min_victims": 1},
-    {"since": dt.date(2022, 1, 1)}, {"force": "E23000013"},
-])
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"min_victims": 3},
+        {"relationships": "any"},
+        {"relationships": "family", "min_victims": 1},
+        {"since": dt.date(2022, 1, 1)},
+        {"force": "E23000013"},
+    ],
+)
 def test_serial_perpetrators_equal_oracle(graph_backend, oracle, kw):
     got = Q.serial_perpetrators(graph_backend, **kw)
     kinds = {"intimate": ("intimate",), "family": ("family",), "any": ("intimate", "family")}[
-        kw.get("relationships", "intimate")]
-    want = oracle.serial(kw.get("min_victims", 2), kinds, kw.get("relationships") == "any",
-                         kw.get("since"), kw.get("force"))
+        kw.get("relationships", "intimate")
+    ]
+    want = oracle.serial(
+        kw.get("min_victims", 2), kinds, kw.get("relationships") == "any", kw.get("since"), kw.get("force")
+    )
     assert dict(zip(got["person_id"], zip(got["victims"], got["forces"], strict=True), strict=True)) == want
     assert (got["cross_force"] == (got["n_forces"] > 1)).all()
     assert got["event_ids"].str.len().gt(0).all() and got["record_keys"].str.len().gt(0).all()
@@ -200,6 +240,7 @@ def test_victims_in_multiple_forces_equal_oracle(graph_backend, oracle):
 
 # -- repeat victims ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kw", [{}, {"window_days": 90}, {"same_perpetrator": True}])
 def test_repeat_victims_equal_oracle(graph_backend, oracle, kw):
     got = Q.repeat_victims(graph_backend, **kw)
@@ -208,6 +249,7 @@ def test_repeat_victims_equal_oracle(graph_backend, oracle, kw):
 
 
 # -- targets -----------------------------------------------------------------------------------------
+
 
 def test_targets_equal_oracle(graph_backend, oracle):
     got = Q.targets(graph_backend, "E23000013", AS_OF)
@@ -221,24 +263,29 @@ def test_targets_equal_oracle(graph_backend, oracle):
     assert got["event_ids"].str.len().gt(0).all()
 
 
-def test_targets_accepts_force_name_weights_and_harm_table(graph_backend):
+def test_targets_accepts_force_name_weights_and_harm_table(graph_backend, tmp_path):
     by_code = Q.targets(graph_backend, "E23000013", AS_OF)
     by_name = Q.targets(graph_backend, "Cleveland Police", AS_OF)
     assert by_code["person_id"].tolist() == by_name["person_id"].tolist()
-    only_g = Q.targets(graph_backend, "E23000013", AS_OF,
-                       weights={"recency": 0, "frequency": 0, "victims": 0})
+    only_g = Q.targets(
+        graph_backend, "E23000013", AS_OF, weights={"recency": 0, "frequency": 0, "victims": 0}
+    )
     assert only_g["gravity_part"].is_monotonic_decreasing
-    flat = pd.DataFrame({"offence_group": ["violence_with_injury"], "days": [1.0]})
-    reweighed = Q.targets(graph_backend, "E23000013", AS_OF, harm_table=_norm(flat))
+    reweighed = Q.targets(graph_backend, "E23000013", AS_OF, harm_table=_only_injury_counts(tmp_path))
     assert reweighed["gravity"].max() <= reweighed["frequency"].max()
     with pytest.raises(ValueError):
         Q.targets(graph_backend, "Atlantis Constabulary", AS_OF)
 
 
-def _norm(frame: pd.DataFrame) -> pd.DataFrame:
-    from graph.harm import _normalise
+def _only_injury_counts(tmp_path) -> pd.DataFrame:
+    """A force's own harm table: one day for violence with injury, nothing for anything else."""
+    from loaders.standardise.offences import GROUPS, load_harm_table
 
-    return _normalise(frame)
+    path = tmp_path / "harm.csv"
+    pd.DataFrame(
+        {"offence_group": GROUPS, "harm_days": [1.0 if g == "violence_with_injury" else 0.0 for g in GROUPS]}
+    ).to_csv(path, index=False)
+    return load_harm_table(path)
 
 
 def test_target_movement(graph_backend):
@@ -254,30 +301,44 @@ def test_target_movement(graph_backend):
 
 # -- orders ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("day", [dt.date(2020, 6, 1), dt.date(2023, 1, 15)])
 def test_orders_active_equal_oracle(graph_backend, oracle, day):
     got = Q.orders_active(graph_backend, day)
     assert set(got["order_id"]) == oracle.active_orders(day)
     person = got["respondent_id"].iloc[0]
     mine = Q.orders_active(graph_backend, day, person_id=person)
-    assert set(mine["order_id"]) == set(got.loc[(got["respondent_id"] == person)
-                                                 | (got["protected_id"] == person), "order_id"])
-    lived = graph_backend.run("MATCH (p:Person {person_id: $person})-[:LIVED_AT]->(a:Address) "
-                              "RETURN a.address_id AS a", {"person": person})
+    assert set(mine["order_id"]) == set(
+        got.loc[(got["respondent_id"] == person) | (got["protected_id"] == person), "order_id"]
+    )
+    lived = graph_backend.run(
+        "MATCH (p:Person {person_id: $person})-[:LIVED_AT]->(a:Address) RETURN a.address_id AS a",
+        {"person": person},
+    )
     for row in lived:
         at = Q.orders_active(graph_backend, day, address_id=row["a"])
-        residents = {r["p"] for r in graph_backend.run(
-            "MATCH (p:Person)-[:LIVED_AT]->(a:Address {address_id: $a}) RETURN p.person_id AS p", row)}
-        assert set(at["order_id"]) == set(got.loc[got["respondent_id"].isin(residents)
-                                                  | got["protected_id"].isin(residents), "order_id"])
+        residents = {
+            r["p"]
+            for r in graph_backend.run(
+                "MATCH (p:Person)-[:LIVED_AT]->(a:Address {address_id: $a}) RETURN p.person_id AS p", row
+            )
+        }
+        assert set(at["order_id"]) == set(
+            got.loc[got["respondent_id"].isin(residents) | got["protected_id"].isin(residents), "order_id"]
+        )
 
 
 def test_orders_expiring_equal_oracle(graph_backend, oracle):
     day = dt.date(2022, 3, 1)
     got = Q.orders_expiring(graph_backend, day, days=90)
     o = oracle.orders
-    want = {r.order_key for r in o.itertuples() if r.expires_on is not None and r.made_on <= day
-            and day <= r.expires_on <= day + dt.timedelta(days=90)}
+    want = {
+        r.order_key
+        for r in o.itertuples()
+        if r.expires_on is not None
+        and r.made_on <= day
+        and day <= r.expires_on <= day + dt.timedelta(days=90)
+    }
     assert set(got["order_id"]) == want
 
 
@@ -295,6 +356,7 @@ def test_possible_breaches_equal_oracle(graph_backend, oracle):
 
 # -- profile and network -------------------------------------------------------------------------------
 
+
 def test_person_profile_and_network(graph_backend, oracle):
     perp = oracle.serial()
     pid = sorted(perp)[0]
@@ -303,7 +365,8 @@ def test_person_profile_and_network(graph_backend, oracle):
     assert set(prof["records"]["record_key"]) == set(recs["record_key"])
     inv = oracle.inv[oracle.inv["person"] == pid]
     assert set(zip(prof["events"]["event_id"], prof["events"]["role"], strict=True)) == set(
-        zip(inv["event_key"], inv["role"], strict=True))
+        zip(inv["event_key"], inv["role"], strict=True)
+    )
     assert prof["records"]["decided_by"].eq("truth").all()
     net = Q.network(graph_backend, pid, depth=1)
     inv_all = oracle.inv
@@ -330,6 +393,7 @@ def test_profile_masks_confidential_addresses(graph_backend, oracle):
 
 # -- disclosure -------------------------------------------------------------------------------------------
 
+
 def _subjects(oracle: Oracle) -> list[str]:
     with_orders = set(oracle.orders["respondent"])
     return sorted(set(oracle.serial()) & with_orders)[:8] + sorted(set(oracle.serial()) - with_orders)[:4]
@@ -345,8 +409,12 @@ def test_disclosure_view_equal_oracle(graph_backend, oracle):
         mine = p[(p["person_s"] == pid) & (p["da"] | p["relationship"].isin(KINDS))]
         assert view["victims"] == mine["person_v"].nunique()
         intimate = oracle.pairs[oracle.pairs["relationship"] == "intimate"]
-        first = pd.concat([intimate.assign(a=intimate["person_s"], b=intimate["person_v"]),
-                           intimate.assign(a=intimate["person_v"], b=intimate["person_s"])])
+        first = pd.concat(
+            [
+                intimate.assign(a=intimate["person_s"], b=intimate["person_v"]),
+                intimate.assign(a=intimate["person_v"], b=intimate["person_s"]),
+            ]
+        )
         first = first[first["a"] == pid].groupby("b")["day"].min()
         assert view["previous_partners"] == int((first <= AS_OF).sum())
         orders = oracle.orders[(oracle.orders["respondent"] == pid) & (oracle.orders["made_on"] <= AS_OF)]
@@ -359,10 +427,13 @@ def test_disclosure_view_leaks_no_victim_identity_or_confidential_address(graph_
     for pid in _subjects(oracle):
         view = Q.disclosure_view(graph_backend, pid, AS_OF)
         text = repr(view["subject"]) + "".join(
-            v.to_csv() for v in view.values() if isinstance(v, pd.DataFrame))
-        others = set(oracle.pairs.loc[oracle.pairs["person_s"] == pid, "person_v"]) | set(
-            oracle.pairs.loc[oracle.pairs["person_v"] == pid, "person_s"]) | set(
-            oracle.orders.loc[oracle.orders["respondent"] == pid, "protected"])
+            v.to_csv() for v in view.values() if isinstance(v, pd.DataFrame)
+        )
+        others = (
+            set(oracle.pairs.loc[oracle.pairs["person_s"] == pid, "person_v"])
+            | set(oracle.pairs.loc[oracle.pairs["person_v"] == pid, "person_s"])
+            | set(oracle.orders.loc[oracle.orders["respondent"] == pid, "protected"])
+        )
         others.discard(pid)
         for other in others:
             assert other not in text
@@ -387,14 +458,20 @@ def test_right_to_know_candidates(graph_backend, oracle):
     serial = oracle.serial()
     for row in got[got["basis"].str.contains("recent_event_as_partner")].itertuples():
         p = oracle.pairs
-        hit = p[(p["person_s"] == row.perpetrator_id) & (p["person_v"] == row.candidate_id)
-                & (p["relationship"] == "intimate") & (p["day"] > AS_OF - dt.timedelta(days=366))
-                & (p["day"] <= AS_OF)]
+        hit = p[
+            (p["person_s"] == row.perpetrator_id)
+            & (p["person_v"] == row.candidate_id)
+            & (p["relationship"] == "intimate")
+            & (p["day"] > AS_OF - dt.timedelta(days=366))
+            & (p["day"] <= AS_OF)
+        ]
         assert not hit.empty
     for row in got[got["basis"].str.contains("protected_by_new_order")].itertuples():
         o = oracle.orders
         assert ((o["respondent"] == row.perpetrator_id) & (o["protected"] == row.candidate_id)).any()
     assert set(got.loc[got["serial"], "perpetrator_id"]) <= {
-        p for p, grp in oracle.pairs[oracle.pairs["relationship"] == "intimate"].groupby("person_s")
-        if grp["person_v"].nunique() >= 2}
+        p
+        for p, grp in oracle.pairs[oracle.pairs["relationship"] == "intimate"].groupby("person_s")
+        if grp["person_v"].nunique() >= 2
+    }
     assert serial
