@@ -85,7 +85,6 @@ def cmd_synth(args: argparse.Namespace) -> int:
 # -- resolve and export ---------------------------------------------------------------------------
 def cmd_resolve(args: argparse.Namespace) -> int:
     from linkage.entities.run import resolve_entities
-
     from linkage.run import resolve
 
     home = data_dir(args.data_dir)

@@ -7,9 +7,12 @@ throw-away directory, and prints each stage so a newcomer can see the data flow 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import shutil
 import sys
 from pathlib import Path
+
+import pandas as pd
 
 
 def heading(text: str) -> None:
@@ -47,7 +50,158 @@ def run(base: Path, people: int, seed: int) -> int:
         f"\n  ingest again: {sum(r.status == 'already loaded' for r in again)} of {len(again)} files already "
         "loaded, nothing changed"
     )
+    truth = extracts / "truth"
+    resolved(data, truth)
+    entities(data)
+    graph_answers(data, truth)
+    api_exchanges(data)
     return 0
+
+
+def pairwise(pred: pd.Series, true: pd.Series) -> tuple[float, float]:
+    """Pairwise precision and recall of a clustering against the truth (same index)."""
+
+    def pairs(groups: pd.Series) -> int:
+        n = groups.value_counts()
+        return int((n * (n - 1) // 2).sum())
+
+    both = pd.Series(list(zip(pred, true, strict=True)), index=pred.index)
+    tp, predicted, actual = pairs(both), pairs(pred), pairs(true)
+    return (tp / predicted if predicted else 1.0), (tp / actual if actual else 1.0)
+
+
+def resolved(data: Path, truth: Path) -> None:
+    from linkage.run import resolve
+    from linkage.store import read_entities, read_pairs
+
+    heading("3. Person resolution (data steward, and everyone downstream)")
+    summary = resolve(data)
+    print("  " + ", ".join(f"{k}: {v}" for k, v in summary.items() if isinstance(v, (int, float, str)))[:600])
+    ents = read_entities(data).set_index("record_key")["person_id"]
+    true = pd.read_csv(truth / "persons.csv", dtype=str).set_index("record_key")["true_person_id"]
+    common = ents.index.intersection(true.index)
+    precision, recall = pairwise(ents[common], true[common])
+    print(
+        f"  against the generator's truth: pairwise precision {precision:.4f}, recall {recall:.4f} "
+        f"({len(common):,} records, {ents[common].nunique():,} entities, {true[common].nunique():,} true people)"
+    )
+    pairs = read_pairs(data)
+    review = pairs[pairs["decision"] == "review"] if pairs is not None else pairs
+    if review is not None and len(review):
+        row = review.sort_values("probability").iloc[len(review) // 2]
+        print(f"\n  a pair for the steward's review desk ({len(review)} in the queue):")
+        print(f"    {row.record_key_l}  vs  {row.record_key_r}")
+        print(
+            f"    weight {row.match_weight:.2f}, probability {row.probability:.3f}, match key {row.match_key}"
+        )
+
+
+def entities(data: Path) -> None:
+    from linkage.entities.demo import print_examples
+    from linkage.entities.run import resolve_entities
+
+    heading("4. Addresses, orders and incidents matched across sources")
+    summary = resolve_entities(data)
+    print("  " + ", ".join(f"{k}: {v}" for k, v in summary.items() if isinstance(v, (int, float, str)))[:600])
+    print_examples(data)
+
+
+def graph_answers(data: Path, truth: Path) -> None:
+    from graph import queries as Q
+    from graph.backend import open_graph
+    from graph.load import load_graph
+    from linkage.search import search
+    from linkage.store import read_entities, read_golden
+
+    heading("5. The POLE graph (embedded LadybugDB)")
+    with open_graph(data) as g:
+        summary = load_graph(data, g)
+        print(f"  loaded and verified: {summary.get('verified')}")
+        again = load_graph(data, g)
+        print(f"  loaded again: {_created(again)} created (idempotent)")
+
+        heading("6. Intelligence analyst: serial perpetrators and cross-force victims")
+        serial = Q.serial_perpetrators(g)
+        ents = read_entities(data)
+        true = pd.read_csv(truth / "persons.csv", dtype=str)
+        majority = (
+            ents.merge(true, on="record_key")
+            .groupby("person_id")["true_person_id"]
+            .agg(lambda s: s.value_counts().index[0])
+        )
+        found = set(serial["person_id"].map(majority).dropna())
+        expected = set(pd.read_csv(truth / "serial_perpetrators.csv", dtype=str)["true_person_id"])
+        hit = len(found & expected)
+        print(
+            f"  {len(serial)} serial perpetrators found; against truth: precision "
+            f"{hit / max(len(found), 1):.3f}, recall {hit / max(len(expected), 1):.3f} ({len(expected)} true)"
+        )
+        print(_table(serial.head(5), ["person_id", "victims", "forces"]))
+        cross = Q.cross_force_victims(g)
+        if len(cross):
+            first = cross.iloc[0]["perpetrator_id"]
+            print(f"\n  victims of {first} recorded in different forces:")
+            print(_table(cross[cross["perpetrator_id"] == first], ["perpetrator_id", "victim_id", "force"]))
+
+        heading("7. DA problem-solving team: this week's target list")
+        force = _busiest_force(data)
+        as_of = _latest_event(data)
+        targets = Q.targets(g, force, as_of)
+        print(f"  {force}, as of {as_of}: {len(targets)} people scored; top five with the score's parts")
+        print(
+            _table(
+                targets.head(5), ["rank", "person_id", "score", "recency", "frequency", "gravity", "victims"]
+            )
+        )
+
+        heading("8. Disclosure officer: who is this partner, and what may be disclosed")
+        golden = read_golden(data).set_index("person_id")
+        subject = serial.iloc[0]["person_id"] if len(serial) else golden.index[0]
+        person = golden.loc[subject]
+        name = f"{str(person['forenames']).split()[0]} {person['surname']}"
+        print(f"  applicant names '{name}'; candidates:")
+        for hit in search(data, name, limit=3):
+            print(
+                f"    {hit['person_id']}  probability {hit.get('probability', 0):.3f}  {hit.get('match_key', '')}"
+            )
+        view = Q.disclosure_view(g, subject, as_of)
+        print(f"\n  disclosure view of {subject} (previous victims counted, never named):")
+        for key, value in view.items() if isinstance(view, dict) else []:
+            print(f"    {key}: {_brief(value)}")
+
+
+def api_exchanges(data: Path) -> None:
+    from api.demo import show_exchanges
+
+    heading("9. The API: one exchange per user group (secured, scoped, audited)")
+    show_exchanges(data)
+
+
+def _created(summary: dict) -> int:
+    return int(sum(v.get("created", 0) for v in summary.values() if isinstance(v, dict)))
+
+
+def _busiest_force(data: Path) -> str:
+    from staging.store import StagingStore
+
+    events = StagingStore(data).read("events")
+    return str(events["force_code"].value_counts().index[0])
+
+
+def _latest_event(data: Path) -> dt.date:
+    from staging.store import StagingStore
+
+    return StagingStore(data).read("events")["occurred_at"].max().date()
+
+
+def _table(frame: pd.DataFrame, cols: list[str]) -> str:
+    shown = frame[[c for c in cols if c in frame.columns]]
+    return "\n".join("    " + line for line in shown.to_string(index=False).splitlines())
+
+
+def _brief(value: object, limit: int = 160) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def main(argv: list[str] | None = None) -> int:
