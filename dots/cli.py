@@ -64,9 +64,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     rows = StagingStore(data_dir(args.data_dir)).read("quarantine")
     rows = rows.sort_values(["source_file", "source_line"], kind="stable")
     if args.json:
-        _print_json(
-            {"rows": rows[["source_file", "source_line", "field", "reason", "raw"]].to_dict("records")}
-        )
+        _print_json({"rows": rows[["source_file", "source_line", "field", "reason", "raw"]].to_dict("records")})
     else:
         for r in rows.itertuples():
             print(f"{r.source_file}:{r.source_line}: {r.field or '-'}: {r.reason}")
@@ -198,9 +196,7 @@ def _date(text: str) -> dt.date:
 def cmd_disclose_search(args: argparse.Namespace) -> int:
     from linkage.search import search
 
-    hits = search(
-        data_dir(args.data_dir), args.name, dob=args.dob, age=args.age, place=args.place, limit=args.limit
-    )
+    hits = search(data_dir(args.data_dir), args.name, dob=args.dob, age=args.age, place=args.place, limit=args.limit)
     if args.json:
         _print_json({"candidates": hits})
     else:
@@ -214,13 +210,50 @@ def cmd_disclose_search(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- API, users, audit ----------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    from api.app import serve
+
+    serve(data_dir(args.data_dir), host=args.host, port=args.port, graph_uri=_graph_uri(args))
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from api.users import UserError, add_user
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    try:
+        created = add_user(
+            data_dir(args.data_dir),
+            args.name,
+            args.role,
+            args.force or [],
+            password=password,
+            national=args.national,
+            service=args.service,
+        )
+    except UserError as exc:
+        raise CommandError(str(exc)) from exc
+    _print_json(created)
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from api.audit import verify_chain
+
+    ok, first_bad = verify_chain(data_dir(args.data_dir))
+    if ok:
+        print("audit log intact")
+        return 0
+    print(f"dots audit verify: chain broken at {json.dumps(first_bad, default=str)}", file=sys.stderr)
+    return 1
+
+
 # -- parser ---------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", default=None, help="state directory (default $DOTS_HOME or ./.dots)")
-    common.add_argument(
-        "--graph", default=None, help="neo4j://… URI (default: embedded graph, or $NEO4J_URI)"
-    )
+    common.add_argument("--graph", default=None, help="neo4j://… URI (default: embedded graph, or $NEO4J_URI)")
     parser = argparse.ArgumentParser(prog="dots", description=__doc__.splitlines()[0], parents=[common])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -231,9 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser(
-        "quarantine", parents=[common], help="list quarantined rows with file, line, field, reason"
-    )
+    p = sub.add_parser("quarantine", parents=[common], help="list quarantined rows with file, line, field, reason")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_quarantine)
 
@@ -259,9 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_graph_load)
 
-    p = sub.add_parser(
-        "serial-perpetrators", parents=[common], help="people with several unconnected victims"
-    )
+    p = sub.add_parser("serial-perpetrators", parents=[common], help="people with several unconnected victims")
     p.add_argument("--min-victims", type=int, default=2)
     p.add_argument("--relationships", choices=["intimate", "family", "any"], default="intimate")
     p.add_argument("--since", type=_date)
@@ -269,9 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path)
     p.set_defaults(func=cmd_serial)
 
-    p = sub.add_parser(
-        "cross-force-victims", parents=[common], help="victims of one perpetrator in several forces"
-    )
+    p = sub.add_parser("cross-force-victims", parents=[common], help="victims of one perpetrator in several forces")
     p.add_argument("--out", type=Path)
     p.set_defaults(func=cmd_cross_force)
 
@@ -295,6 +322,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_disclose_search)
+
+    p = sub.add_parser("serve", parents=[common], help="run the API and pages")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
+
+    user = sub.add_parser("user", parents=[common], help="accounts").add_subparsers(dest="user_command", required=True)
+    p = user.add_parser("add", parents=[common], help="create a user")
+    p.add_argument("name")
+    p.add_argument(
+        "--role",
+        required=True,
+        choices=["analyst", "da_team", "disclosure_officer", "data_steward", "auditor", "admin"],
+    )
+    p.add_argument("--force", nargs="+", help="force names or ONS codes the account may see")
+    p.add_argument("--national", action="store_true", help="may see every force")
+    p.add_argument("--service", action="store_true", help="a service account: issue an API key")
+    p.add_argument("--password-stdin", action="store_true")
+    p.set_defaults(func=cmd_user_add)
+
+    audit = sub.add_parser("audit", parents=[common], help="the s.62 audit log").add_subparsers(
+        dest="audit_command", required=True
+    )
+    p = audit.add_parser("verify", parents=[common], help="check the audit log's hash chain")
+    p.set_defaults(func=cmd_audit_verify)
     return parser
 
 

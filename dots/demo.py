@@ -91,9 +91,7 @@ def resolved(data: Path, truth: Path) -> None:
         row = review.sort_values("probability").iloc[len(review) // 2]
         print(f"\n  a pair for the steward's review desk ({len(review)} in the queue):")
         print(f"    {row.record_key_l}  vs  {row.record_key_r}")
-        print(
-            f"    weight {row.match_weight:.2f}, probability {row.probability:.3f}, match key {row.match_key}"
-        )
+        print(f"    weight {row.match_weight:.2f}, probability {row.probability:.3f}, match key {row.match_key}")
 
 
 def entities(data: Path) -> None:
@@ -148,11 +146,7 @@ def graph_answers(data: Path, truth: Path) -> None:
         as_of = _latest_event(data)
         targets = Q.targets(g, force, as_of)
         print(f"  {force}, as of {as_of}: {len(targets)} people scored; top five with the score's parts")
-        print(
-            _table(
-                targets.head(5), ["rank", "person_id", "score", "recency", "frequency", "gravity", "victims"]
-            )
-        )
+        print(_table(targets.head(5), ["rank", "person_id", "score", "recency", "frequency", "gravity", "victims"]))
 
         heading("8. Disclosure officer: who is this partner, and what may be disclosed")
         golden = read_golden(data).set_index("person_id")
@@ -161,9 +155,7 @@ def graph_answers(data: Path, truth: Path) -> None:
         name = f"{str(person['forenames']).split()[0]} {person['surname']}"
         print(f"  applicant names '{name}'; candidates:")
         for hit in search(data, name, limit=3):
-            print(
-                f"    {hit['person_id']}  probability {hit.get('probability', 0):.3f}  {hit.get('match_key', '')}"
-            )
+            print(f"    {hit['person_id']}  probability {hit.get('probability', 0):.3f}  {hit.get('match_key', '')}")
         view = Q.disclosure_view(g, subject, as_of)
         print(f"\n  disclosure view of {subject} (previous victims counted, never named):")
         for key, value in view.items() if isinstance(view, dict) else []:

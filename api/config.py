@@ -1,0 +1,76 @@
+"""API settings: where the state store lives, how long tokens last, how hard search may be driven.
+
+Everything has a safe default so ``dots serve`` works on a fresh data directory; production
+overrides by environment (``DOTS_DATABASE_URL`` for PostgreSQL, ``DOTS_JWT_SECRET`` and
+``DOTS_AUDIT_KEY`` when several servers share one store). Secrets that are not given are
+generated once with :mod:`secrets` and kept in ``DATA_DIR/state`` readable by the owner only.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+TOKEN_MINUTES = 15  # short-lived bearer tokens: a lost token is useful for minutes, not days
+
+
+def state_dir(data_dir: Path) -> Path:
+    """``DATA_DIR/state``: the state store, its keys and uploads."""
+    path = Path(data_dir) / "state"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url(data_dir: Path) -> str:
+    """``DOTS_DATABASE_URL`` (e.g. ``postgresql+psycopg://…``), else SQLite in the data directory."""
+    return os.environ.get("DOTS_DATABASE_URL") or f"sqlite:///{state_dir(data_dir) / 'dots.sqlite'}"
+
+
+def secret(data_dir: Path, name: str, env: str) -> bytes:
+    """A 32-byte key from ``env`` or from ``state/NAME.key`` (created with mode 0600 on first use)."""
+    given = os.environ.get(env)
+    if given:
+        return given.encode()
+    path = state_dir(data_dir) / f"{name}.key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+@dataclass
+class Settings:
+    """Per-app settings; tests and the benchmark pass their own."""
+
+    data_dir: Path
+    graph_uri: str | None = None
+    database_url: str = ""
+    token_minutes: int = TOKEN_MINUTES
+    search_per_minute: int = field(default_factory=lambda: _env_int("DOTS_SEARCH_PER_MINUTE", 60))
+    max_page: int = 500
+    worker_threads: int = field(default_factory=lambda: _env_int("DOTS_API_THREADS", 2 * (os.cpu_count() or 2)))
+    upload_max_bytes: int = field(default_factory=lambda: _env_int("DOTS_UPLOAD_MAX_BYTES", 512 * 1024 * 1024))
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir)
+        if not self.database_url:
+            self.database_url = database_url(self.data_dir)
+
+    @cached_property
+    def jwt_key(self) -> bytes:
+        return secret(self.data_dir, "jwt", "DOTS_JWT_SECRET")
+
+    @property
+    def uploads_dir(self) -> Path:
+        path = state_dir(self.data_dir) / "uploads"
+        path.mkdir(parents=True, exist_ok=True)
+        return path

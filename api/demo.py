@@ -1,0 +1,219 @@
+"""``make demo``'s last stage: one example exchange with the API for each user group.
+
+``show_exchanges(data_dir)`` signs in as a demo account of each role (created on first use, with
+the force of the busiest perpetrator, so force scoping shows), sends the request that group
+typically brings and prints it with the answer, shortened. The requests go through the real app
+in-process (the same routes, checks and audit as ``dots serve``), so the auditor's exchange at
+the end shows the log the others wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+PASSWORD = "demo password not for production"
+PURPOSES = {
+    "analyst": ("intelligence", "DEMO-INT-1"),
+    "da_team": ("tasking", "MATAC-DEMO-1"),
+    "disclosure_officer": ("dvds", "DVDS-DEMO-1"),
+    "data_steward": ("data_quality", "DQ-DEMO-1"),
+    "admin": ("administration", "ADM-DEMO-1"),
+    "auditor": ("audit", "AUD-DEMO-1"),
+}
+
+
+SCOPED = ("analyst", "da_team", "disclosure_officer")
+PROFILE_KEYS = ("person_id", "golden", "name_variants", "timeline", "orders", "elsewhere")
+LOG_KEYS = (
+    "seq",
+    "at",
+    "user_name",
+    "role",
+    "operation",
+    "purpose",
+    "reference",
+    "route",
+    "person_ids",
+    "outcome",
+)
+
+
+def _shorten(value: Any, items: int = 3, text: int = 90) -> Any:
+    if isinstance(value, dict):
+        return {k: _shorten(v, items, text) for k, v in value.items()}
+    if isinstance(value, list):
+        out = [_shorten(v, items, text) for v in value[:items]]
+        return out + [f"… {len(value) - items} more"] if len(value) > items else out
+    if isinstance(value, str) and len(value) > text:
+        return value[:text] + "…"
+    return value
+
+
+def _busiest(g: Any) -> tuple[str | None, str | None, dt.date]:
+    """(a force with DA events, a serial perpetrator's person id, the latest event day)."""
+    rows = g.run(
+        "MATCH (p:Person)-[:SUSPECT_IN]->(e:Event) WHERE e.da "
+        "RETURN e.force_code AS force, count(*) AS n ORDER BY n DESC LIMIT 1"
+    )
+    last = g.run("MATCH (e:Event) RETURN max(e.occurred_on) AS d")
+    day = last[0]["d"] if last and last[0]["d"] else dt.date.today()
+    return (rows[0]["force"] if rows else None), None, day
+
+
+def show_exchanges(data_dir: Path, out: Callable[[str], None] = print) -> int:
+    """Print one request and answer per user group; returns how many exchanges failed."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.users import UserError, add_user
+
+    app = create_app(Path(data_dir))
+    failed = 0
+    with TestClient(app) as client:
+        g = app.state.dots.graph()
+        force, _, day = _busiest(g)
+        forces = [force] if force else []
+        from api.scope import force_name
+
+        force_label = force_name(force) or "no force"
+        for role in PURPOSES:
+            try:
+                add_user(
+                    Path(data_dir),
+                    f"demo.{role}",
+                    role,
+                    forces if role in SCOPED else [],
+                    PASSWORD,
+                    national=role == "data_steward",
+                )
+            except UserError:
+                pass  # made by an earlier demo run
+        tokens = {
+            role: client.post("/auth/token", data={"username": f"demo.{role}", "password": PASSWORD})
+            .json()
+            .get("access_token")
+            for role in PURPOSES
+        }
+
+        def call(
+            role: str,
+            method: str,
+            path: str,
+            title: str,
+            body: dict | None = None,
+            params: dict | None = None,
+            show: Callable[[Any], Any] | None = None,
+        ) -> Any:
+            nonlocal failed
+            purpose, reference = PURPOSES[role]
+            query = {"purpose": purpose, "reference": reference, **(params or {})}
+            out(f"\n-- {title}")
+            shown = "&".join(f"{k}={v}" for k, v in query.items())
+            scope = f", {force_label}" if role in SCOPED else ""
+            out(f"   {method} {path}?{shown}   (as demo.{role}{scope})")
+            if body is not None:
+                out(f"   body: {json.dumps(body)}")
+            r = client.request(
+                method, path, params=query, json=body, headers={"Authorization": f"Bearer {tokens[role]}"}
+            )
+            if r.status_code >= 400:
+                failed += 1
+            try:
+                answer = r.json()
+            except ValueError:
+                answer = r.text[:300]
+            shown_answer = _shorten(show(answer) if show else answer)
+            shortened = json.dumps(shown_answer, default=str, ensure_ascii=False)
+            lines = textwrap.wrap(f"→ {r.status_code} {shortened[:1800]}", width=106)
+            out("\n".join("   " + line for line in lines))
+            return answer
+
+        serial = call(
+            "analyst",
+            "GET",
+            "/analyst/serial-perpetrators",
+            "Analyst: who are our serial perpetrators?",
+            show=lambda a: {**a, "items": a.get("items", [])[:2]},
+        )
+        top = (serial.get("items") or [{}])[0].get("person_id")
+        if top:
+            call(
+                "analyst",
+                "GET",
+                f"/analyst/persons/{top}",
+                "Analyst: the top one's profile",
+                show=lambda a: {k: a.get(k) for k in PROFILE_KEYS},
+            )
+        if force:
+            call(
+                "da_team",
+                "GET",
+                f"/targets/{force}",
+                "Problem-solving team: this week's target list",
+                params={"as_of": day.isoformat(), "limit": 3},
+            )
+        case = call(
+            "disclosure_officer",
+            "POST",
+            "/disclosure/cases",
+            "Disclosure officer: open a right-to-ask case",
+            body={
+                "route": "ask",
+                "applicant": {"name": "Demo Applicant"},
+                "person_at_risk": {"name": "Demo Applicant"},
+                "subject": {
+                    "name": (serial.get("items") or [{}])[0].get("name") or "Unknown",
+                    "place": "unknown",
+                },
+                "relationship": "current_partner",
+                **({"force": force} if force else {}),
+            },
+            show=lambda a: {k: a.get(k) for k in ("id", "case_ref", "route", "force", "clocks")},
+        )
+        if case.get("id") and top:
+            call(
+                "disclosure_officer",
+                "POST",
+                f"/disclosure/cases/{case['id']}/subject",
+                "Disclosure officer: record the subject the checks identified",
+                body={"person_id": top},
+                show=lambda a: {k: a.get(k) for k in ("case_ref", "subject_person_id")},
+            )
+            call(
+                "disclosure_officer",
+                "GET",
+                f"/disclosure/cases/{case['id']}/history",
+                "Disclosure officer: the subject's disclosable history (no victim identities)",
+                params={"as_of": day.isoformat()},
+            )
+        call(
+            "data_steward",
+            "GET",
+            "/steward/queue",
+            "Data steward: pairs to review, most uncertain first",
+            params={"limit": 3},
+        )
+        call("admin", "GET", "/admin/jobs", "Admin: pipeline jobs", params={"limit": 3})
+        call(
+            "auditor",
+            "GET",
+            "/audit/records",
+            "Auditor: the s.62 log the exchanges above wrote",
+            params={"limit": 3},
+            show=lambda a: {**a, "items": [{k: i.get(k) for k in LOG_KEYS} for i in a.get("items", [])]},
+        )
+        call("auditor", "GET", "/audit/verify", "Auditor: is the chain intact?")
+    return failed
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    from dots.settings import data_dir
+
+    sys.exit(1 if show_exchanges(data_dir(sys.argv[1] if len(sys.argv) > 1 else None)) else 0)

@@ -1,0 +1,272 @@
+"""Shared dependencies: who is calling, may they use this router, why (purpose and reference),
+how much (pagination) and how often (rate limits).
+
+The personal-data routes declare ``Depends(Audited(Operation.x))``: it requires a purpose code and
+a case or occurrence reference (400 without them) and opens the request's audit context, which
+the routers fill with what was returned and :class:`api.routing.AuditedRoute` writes to the log
+before the response leaves, or as a refusal when the request fails.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request, Security
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from api import security
+from api.db import ApiKey, User
+from api.problems import ProblemError
+from api.roles import REFERENCE_RE, Operation, Purpose, Role
+from api.scope import Scope
+
+oauth2 = OAuth2PasswordBearer(
+    tokenUrl="/auth/token",
+    auto_error=False,
+    description="OAuth2 password flow: POST name and password to /auth/token",
+)
+api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="API key of a service account (`dots_<id>_<secret>`)"
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller."""
+
+    id: int
+    name: str
+    role: str
+    forces: frozenset[str]
+    national: bool
+    service: bool = False
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.forces, self.national)
+
+
+def app_state(request: Request) -> Any:
+    """The running app's :class:`api.app.AppState`."""
+    return request.app.state.dots
+
+
+def _principal(user: User) -> Principal:
+    return Principal(
+        user.id, user.name, user.role, frozenset(user.forces or []), bool(user.national), bool(user.service)
+    )
+
+
+def current_principal(
+    request: Request,
+    token: Annotated[str | None, Depends(oauth2)] = None,
+    api_key: Annotated[str | None, Security(api_key_header)] = None,
+) -> Principal:
+    """The caller from a bearer token or an API key; 401 otherwise.
+
+    The account is read on every request so that a disabled account or a changed role takes
+    effect at once rather than when its token expires."""
+    state = app_state(request)
+    principal: Principal | None = None
+    if token:
+        claims = security.read_token(state.settings.jwt_key, token)
+        if claims is not None:
+            with state.sessions() as session:
+                user = session.get(User, claims.user_id)
+                if user is not None and user.active and user.token_version == claims.version:
+                    principal = _principal(user)
+    elif api_key:
+        parts = security.split_api_key(api_key)
+        if parts is not None:
+            with state.sessions() as session:
+                row = session.execute(
+                    select(ApiKey, User).join(User, ApiKey.user_id == User.id).where(ApiKey.key_id == parts[0])
+                ).first()
+                if row is not None:
+                    key, user = row
+                    if key.revoked_at is None and user.active and security.api_key_matches(parts[1], key.key_hash):
+                        principal = _principal(user)
+    if principal is None:
+        raise ProblemError(
+            401,
+            "a valid bearer token or API key is required",
+            "unauthenticated",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Any:
+    """Router dependency: the caller must hold one of ``roles``."""
+    allowed = {r.value for r in roles}
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            raise ProblemError(403, "your role may not use this route", "forbidden-role")
+        return principal
+
+    check.dots_roles = tuple(sorted(allowed))  # type: ignore[attr-defined]
+    return check
+
+
+# -- audit context ---------------------------------------------------------------------------------
+
+
+@dataclass
+class AuditContext:
+    """What one personal-data request is for and what it returned (filled in by the route)."""
+
+    operation: str
+    purpose: str | None
+    reference: str | None
+    principal: Principal | None
+    person_ids: set[str] = field(default_factory=set)
+    count: int | None = None
+    outcome: str = "ok"  # ok / restricted (force-scoped answer)
+    detail: str | None = None
+    recipients: str | None = None
+    recorded: bool = False
+
+    def returned(self, person_ids: Any = (), count: int | None = None) -> None:
+        """Note the people a response names (ids only) and how many rows it carries."""
+        self.person_ids.update(str(p) for p in person_ids if p is not None and p == p)
+        if count is not None:
+            self.count = (self.count or 0) + count
+
+
+class Audited:
+    """Dependency for a personal-data route logging ``operation``."""
+
+    def __init__(self, operation: Operation):
+        self.dots_operation = operation.value
+
+    def __call__(
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        purpose: Annotated[
+            Purpose | None,
+            Query(
+                description="Why the data is processed (DPA 2018 s.62): required on personal-data routes",
+                examples=["intelligence"],
+            ),
+        ] = None,
+        reference: Annotated[
+            str | None,
+            Query(
+                max_length=64,
+                description="Case, occurrence or task reference justifying the request: required",
+                examples=["NO/0003714/19"],
+            ),
+        ] = None,
+    ) -> AuditContext:
+        ctx = AuditContext(self.dots_operation, purpose.value if purpose else None, reference, principal)
+        request.state.audit = ctx
+        if purpose is None or not reference:
+            raise ProblemError(
+                400,
+                "a purpose code and a case or occurrence reference are required on personal-data routes",
+                "purpose-required",
+            )
+        if not REFERENCE_RE.match(reference):
+            raise ProblemError(400, "the reference may hold letters, digits and / . _ : - only", "purpose-required")
+        return ctx
+
+
+# -- pagination ------------------------------------------------------------------------------------
+
+
+class PageParams(BaseModel):
+    limit: int = Field(50, ge=1, le=500, description="Items per page (at most 500)")
+    offset: int = Field(0, ge=0, le=10_000_000, description="Items to skip")
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=500, description="Items per page (at most 500)")] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")] = 0,
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset)
+
+
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+def search_page_params(
+    limit: Annotated[int, Query(ge=1, le=50, description="Candidates per page (at most 50)")] = 10,
+    offset: Annotated[int, Query(ge=0, le=40, description="Candidates to skip")] = 0,
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset)
+
+
+SearchPaging = Annotated[PageParams, Depends(search_page_params)]
+
+
+def paginate(items: list, paging: PageParams, request: Request, total: int | None = None) -> dict:
+    """One page of ``items`` (the whole list, or already the page when ``total`` is given)."""
+    if total is None:
+        total = len(items)
+        items = items[paging.offset : paging.offset + paging.limit]
+    nxt = None
+    if paging.offset + paging.limit < total:
+        nxt = str(request.url.include_query_params(offset=paging.offset + paging.limit, limit=paging.limit))
+    return {"items": items, "total": total, "limit": paging.limit, "offset": paging.offset, "next": nxt}
+
+
+# -- rate limits -----------------------------------------------------------------------------------
+
+
+class RateLimiter:
+    """Sliding one-minute window per account and bucket, in process memory."""
+
+    def __init__(self) -> None:
+        self._hits: dict[tuple[int, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, who: int, bucket: str, per_minute: int, count: bool = True) -> float | None:
+        """None when allowed (and counted, unless ``count`` is false), else seconds until the next
+        request is allowed."""
+        if per_minute <= 0:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.setdefault((who, bucket), deque())
+            while hits and hits[0] <= now - 60:
+                hits.popleft()
+            if len(hits) >= per_minute:
+                return max(0.0, 60 - (now - hits[0]))
+            if count:
+                hits.append(now)
+        return None
+
+    def hit(self, who: int, bucket: str) -> None:
+        """Count one event without checking (e.g. a failed sign-in)."""
+        with self._lock:
+            self._hits.setdefault((who, bucket), deque()).append(time.monotonic())
+
+
+class RateLimited:
+    """Dependency limiting an expensive route family (search) per account."""
+
+    def __init__(self, bucket: str):
+        self.bucket = bucket
+
+    def __call__(self, request: Request, principal: CurrentPrincipal) -> None:
+        state = app_state(request)
+        wait = state.limiter.check(principal.id, self.bucket, state.settings.search_per_minute)
+        if wait is not None:
+            raise ProblemError(
+                429,
+                f"at most {state.settings.search_per_minute} {self.bucket} requests a minute",
+                "rate-limited",
+                headers={"Retry-After": str(int(wait) + 1)},
+            )

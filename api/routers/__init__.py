@@ -1,0 +1,1 @@
+"""One router per audience (FastAPI's "bigger applications" layout)."""

@@ -1,0 +1,725 @@
+"""Intelligence analysts: serial perpetrators, victims across forces, repeat victims, a person's
+profile and network, orders for a person or an address, possible breaches.
+
+Every answer is force-scoped (api.scope): people and events held by forces outside the account
+appear only as counts per holding force (``elsewhere``) or as ``restricted`` entries naming the
+force. Lists, scores and flags are assessments that support an analyst's judgement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from api import graphq
+from api.deps import AuditContext, Audited, Paging, app_state, paginate, require_roles
+from api.frames import elsewhere, rows, split, visible_person
+from api.models import ForceRef
+from api.problems import ProblemError, problem_responses
+from api.roles import Operation, Role
+from api.routing import AuditedRoute
+from api.scope import Scope, force_name, held_by
+
+router = APIRouter(
+    prefix="/analyst",
+    tags=["analyst"],
+    route_class=AuditedRoute,
+    dependencies=[Depends(require_roles(Role.analyst))],
+    responses=problem_responses(400, 401, 403, 503),
+)
+
+Consult = Annotated[AuditContext, Depends(Audited(Operation.consultation))]
+PersonId = Annotated[str, Path(min_length=1, max_length=64, description="resolved person id", examples=["P000123"])]
+MAX_NETWORK_NODES = 500
+
+
+class ForceCount(ForceRef):
+    count: int
+
+
+class ScopedPage(BaseModel):
+    """A page of rows the account may see, and how many others exist in which forces."""
+
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+    next: str | None = None
+    elsewhere: list[ForceCount] = Field(
+        default_factory=list, description="rows held only by forces outside the account"
+    )
+
+
+def graph(request: Request) -> Any:
+    try:
+        return app_state(request).graph()
+    except Exception as exc:  # the graph store is missing or locked: say so, not why in detail
+        raise ProblemError(503, "the graph is not available: run the graph load", "graph-unavailable") from exc
+
+
+def _scope(audit: AuditContext) -> Scope:
+    assert audit.principal is not None
+    return audit.principal.scope
+
+
+def _scope_events(g: Any, scope: Scope, event_ids: list[str]) -> tuple[list[str], list[str | None]]:
+    """(visible event ids, forces of the hidden ones)."""
+    if scope.national or not event_ids:
+        return event_ids, []
+    forces = graphq.event_forces(g, event_ids)
+    seen = [e for e in event_ids if scope.sees(forces.get(e))]
+    return seen, [forces.get(e) for e in event_ids if not scope.sees(forces.get(e))]
+
+
+def _scope_records(g: Any, scope: Scope, keys: list[str]) -> list[str]:
+    if scope.national or not keys:
+        return keys
+    prov = graphq.provenance(g, keys)
+    return [k for k in keys if k in prov and scope.sees(prov[k]["force_code"])]
+
+
+def _names(g: Any, ids: list[str]) -> dict[str, dict]:
+    return graphq.people(g, ids)
+
+
+# -- lists ------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/serial-perpetrators",
+    response_model=ScopedPage,
+    summary="People with abuse against two or more unconnected victims (ACPO 2009; configurable)",
+)
+def serial_perpetrators(
+    request: Request,
+    audit: Consult,
+    paging: Paging,
+    min_victims: Annotated[int, Query(ge=2, le=50, description="distinct unconnected victims")] = 2,
+    relationships: Annotated[Literal["intimate", "family", "any"], Query()] = "intimate",
+    since: Annotated[dt.date | None, Query(description="count events on or after this day")] = None,
+    force: Annotated[str | None, Query(max_length=60, description="only events recorded by this force")] = None,
+) -> dict:
+    from graph.queries import serial_perpetrators as q
+
+    g = graph(request)
+    scope = _scope(audit)
+    try:
+        frame = q(g, min_victims=min_victims, relationships=relationships, since=since, force=force)
+    except ValueError as exc:
+        raise ProblemError(400, "unknown force", "bad-parameter") from exc
+    found = rows(frame)
+    pf = graphq.person_forces(g, [r["person_id"] for r in found]) if not scope.national else {}
+    shown = [r for r in found if scope.national or visible_person(scope, pf.get(r["person_id"]))]
+    hidden = [pf.get(r["person_id"], set()) for r in found if r not in shown]
+    out = paginate(shown, paging, request)
+    page: list[dict] = out["items"]
+    victim_forces = (
+        graphq.person_forces(g, [v for r in page for v in split(r["victim_ids"])]) if not scope.national else {}
+    )
+    names = _names(g, [r["person_id"] for r in page])
+    items = []
+    for r in page:
+        events, other = _scope_events(g, scope, split(r["event_ids"]))
+        victims = split(r["victim_ids"])
+        seen_victims = [v for v in victims if scope.national or visible_person(scope, victim_forces.get(v))]
+        items.append(
+            {
+                "person_id": r["person_id"],
+                "name": names.get(r["person_id"], {}).get("name"),
+                "victims": r["victims"],
+                "distinct_victims": r["distinct_victims"],
+                "victim_ids": seen_victims,
+                "victims_elsewhere": len(victims) - len(seen_victims),
+                "forces": [{"force_code": f, "force": force_name(f)} for f in split(r["forces"])],
+                "cross_force": bool(r["cross_force"]),
+                "first_seen": r["first_seen"],
+                "last_seen": r["last_seen"],
+                "event_ids": events,
+                "also_held_by": held_by(other),
+                "record_keys": _scope_records(g, scope, split(r["record_keys"])),
+            }
+        )
+    audit.returned([r["person_id"] for r in items] + [v for r in items for v in r["victim_ids"]], len(items))
+    return {**out, "items": items, "elsewhere": elsewhere(hidden)}
+
+
+@router.get(
+    "/cross-force-victims",
+    response_model=ScopedPage,
+    summary="Perpetrators whose victims are recorded by different forces",
+)
+def cross_force_victims(
+    request: Request,
+    audit: Consult,
+    paging: Paging,
+    relationships: Annotated[Literal["intimate", "family", "any"], Query()] = "any",
+    since: Annotated[dt.date | None, Query()] = None,
+) -> dict:
+    from graph.queries import cross_force_victims as q
+
+    g = graph(request)
+    scope = _scope(audit)
+    found = rows(q(g, relationships=relationships, since=since))
+    perps = sorted({r["perpetrator_id"] for r in found})
+    pf = graphq.person_forces(g, perps) if not scope.national else {}
+    shown_perps = [p for p in perps if scope.national or visible_person(scope, pf.get(p))]
+    hidden = [pf.get(p, set()) for p in perps if p not in set(shown_perps)]
+    out = paginate(shown_perps, paging, request)
+    names = _names(g, out["items"])
+    items = []
+    for pid in out["items"]:
+        victims = []
+        for r in (x for x in found if x["perpetrator_id"] == pid):
+            if scope.sees(r["force"]):
+                victims.append(
+                    {
+                        "victim_id": r["victim_id"],
+                        "force_code": r["force"],
+                        "force": force_name(r["force"]),
+                        "event_ids": split(r["event_ids"]),
+                    }
+                )
+            else:
+                victims.append({"restricted": True, "held_by": held_by([r["force"]])})
+        items.append(
+            {
+                "perpetrator_id": pid,
+                "name": names.get(pid, {}).get("name"),
+                "forces": held_by(x["force"] for x in found if x["perpetrator_id"] == pid),
+                "victims": victims,
+            }
+        )
+    audit.returned(out["items"] + [v["victim_id"] for r in items for v in r["victims"] if "victim_id" in v], len(items))
+    return {**out, "items": items, "elsewhere": elsewhere(hidden)}
+
+
+@router.get(
+    "/repeat-victims",
+    response_model=ScopedPage,
+    summary="Victims of a DA event who were victims of another within the window (HMICFRS default)",
+)
+def repeat_victims(
+    request: Request,
+    audit: Consult,
+    paging: Paging,
+    window_days: Annotated[int, Query(ge=1, le=3650)] = 365,
+    same_perpetrator: Annotated[bool, Query(description="MARAC variant: same perpetrator only")] = False,
+    crimes_only: bool = False,
+    since: Annotated[dt.date | None, Query()] = None,
+    until: Annotated[dt.date | None, Query()] = None,
+) -> dict:
+    from graph.queries import repeat_victims as q
+
+    g = graph(request)
+    scope = _scope(audit)
+    found = rows(
+        q(
+            g,
+            window_days=window_days,
+            same_perpetrator=same_perpetrator,
+            crimes_only=crimes_only,
+            since=since,
+            until=until,
+        )
+    )
+    pf = graphq.person_forces(g, [r["person_id"] for r in found]) if not scope.national else {}
+    shown = [r for r in found if scope.national or visible_person(scope, pf.get(r["person_id"]))]
+    hidden = [pf.get(r["person_id"], set()) for r in found if r not in shown]
+    out = paginate(shown, paging, request)
+    names = _names(g, [r["person_id"] for r in out["items"]])
+    items = []
+    for r in out["items"]:
+        repeat, other_r = _scope_events(g, scope, split(r["repeat_event_ids"]))
+        previous, other_p = _scope_events(g, scope, split(r["previous_event_ids"]))
+        items.append(
+            {
+                "person_id": r["person_id"],
+                "name": names.get(r["person_id"], {}).get("name"),
+                "events": r["events"],
+                "repeats": r["repeats"],
+                "repeat_event_ids": repeat,
+                "previous_event_ids": previous,
+                "forces": held_by(split(r["forces"])),
+                "also_held_by": held_by(other_r + other_p),
+                "first_seen": r["first_seen"],
+                "last_seen": r["last_seen"],
+                "record_keys": _scope_records(g, scope, split(r["record_keys"])),
+            }
+        )
+    audit.returned([r["person_id"] for r in items], len(items))
+    return {**out, "items": items, "elsewhere": elsewhere(hidden)}
+
+
+# -- one person -------------------------------------------------------------------------------------
+
+
+class Profile(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "person_id": "P000123",
+                    "restricted": False,
+                    "golden": {
+                        "preferred_name": "David Hall",
+                        "surname": "Hall",
+                        "forenames": "David John",
+                        "dob": "1984-03-12",
+                        "sex": "M",
+                    },
+                    "name_variants": ["HALL, David", "David John Hall"],
+                    "records": [
+                        {
+                            "record_key": "Northumbria/NOR00018472",
+                            "source_system": "E23000007",
+                            "force_code": "E23000007",
+                            "force": "Northumbria Police",
+                            "name_raw": "David John Hall",
+                            "dob": "1984-03-12",
+                            "pnc": None,
+                            "source_file": "northumbria-rms.csv",
+                            "source_line": 17,
+                            "confidence": 0.998,
+                            "decided_by": "model",
+                            "model_version": "m1",
+                        }
+                    ],
+                    "timeline": [
+                        {
+                            "event_id": "E23000007/NO/0003714/19",
+                            "occurred_on": "2019-04-05",
+                            "role": "suspect",
+                            "force_code": "E23000007",
+                            "force": "Northumbria Police",
+                            "offence": "Assault occasioning ABH",
+                            "ho_code": "8/1",
+                            "offence_group": "violence_with_injury",
+                            "da": True,
+                            "gravity": 365.0,
+                            "relationship": None,
+                            "record_key": "Northumbria/NOR00018472",
+                        }
+                    ],
+                    "relationships": [
+                        {
+                            "other_id": "P000456",
+                            "other_name": "Elizabeth Hall",
+                            "kind": "intimate",
+                            "first_seen": "2019-04-05",
+                            "last_seen": "2021-02-01",
+                            "n_events": 3,
+                        }
+                    ],
+                    "orders": [],
+                    "addresses": [],
+                    "elsewhere": [{"force_code": "E23000008", "force": "Durham", "count": 2}],
+                }
+            ]
+        }
+    )
+
+    person_id: str
+    restricted: bool = False
+    held_by: list[ForceRef] = Field(default_factory=list)
+    golden: dict[str, Any] | None = None
+    name_variants: list[str] = Field(default_factory=list)
+    records: list[dict[str, Any]] = Field(default_factory=list)
+    timeline: list[dict[str, Any]] = Field(default_factory=list)
+    relationships: list[dict[str, Any]] = Field(default_factory=list)
+    orders: list[dict[str, Any]] = Field(default_factory=list)
+    addresses: list[dict[str, Any]] = Field(default_factory=list)
+    elsewhere: list[ForceCount] = Field(default_factory=list)
+
+
+def person_view(g: Any, scope: Scope, person_id: str) -> dict[str, Any] | None:
+    """The force-scoped profile of one person (None when no such person)."""
+    from graph.queries import person_profile
+
+    prof = person_profile(g, person_id)
+    if prof["person"] is None:
+        return None
+    records = rows(prof["records"])
+    forces: set[str | None] = {r["force"] for r in records}
+    if any(r["source_system"] == "court" for r in records):
+        forces.add(None)
+    if not visible_person(scope, forces):
+        return {"person_id": person_id, "restricted": True, "held_by": held_by(forces)}
+    hidden: list[list[str | None]] = []
+    shown_records = []
+    for r in records:
+        if scope.sees(r["force"]):
+            code = r.pop("force")
+            shown_records.append(
+                {
+                    **r,
+                    "force_code": code,
+                    "force": force_name(code),
+                    "source_file": (r["source_file"] or "").rsplit("/", 1)[-1] or None,
+                }
+            )
+        else:
+            hidden.append([r["force"]])
+    visible_keys = {r["record_key"] for r in shown_records}
+    timeline = []
+    for e in sorted(rows(prof["events"]), key=lambda e: (str(e.get("occurred_on")), e["event_id"])):
+        if scope.sees(e.get("force")):
+            timeline.append(
+                {
+                    "event_id": e["event_id"],
+                    "occurred_on": e.get("occurred_on"),
+                    "role": e["role"],
+                    "force_code": e.get("force"),
+                    "force": force_name(e.get("force")),
+                    "offence": e.get("offence"),
+                    "ho_code": e.get("ho_code"),
+                    "offence_group": e.get("offence_group"),
+                    "da": e.get("da"),
+                    "gravity": e.get("gravity"),
+                    "relationship": e.get("relationship"),
+                    "record_key": e.get("record_key"),
+                }
+            )
+        else:
+            hidden.append([e.get("force")])
+    rels = rows(prof["relationships"])
+    other_forces = graphq.person_forces(g, [r["other_id"] for r in rels]) if rels and not scope.national else {}
+    relationships = []
+    for r in rels:
+        events, other = _scope_events(g, scope, split(r.get("event_ids")))
+        if scope.national or visible_person(scope, other_forces.get(r["other_id"])):
+            relationships.append(
+                {
+                    "other_id": r["other_id"],
+                    "other_name": r.get("other_name"),
+                    "kind": r["kind"],
+                    "first_seen": r.get("first_seen"),
+                    "last_seen": r.get("last_seen"),
+                    "n_events": r.get("n_events"),
+                    "event_ids": events,
+                }
+            )
+        else:
+            relationships.append(
+                {
+                    "restricted": True,
+                    "kind": r["kind"],
+                    "held_by": held_by(other_forces.get(r["other_id"], set())),
+                }
+            )
+    orders = _scope_orders(g, scope, rows(prof["orders"]))
+    addresses = [
+        {
+            "address_id": a["address_id"],
+            "address": None if a.get("confidential") else a.get("address"),
+            "postcode": None if a.get("confidential") else a.get("postcode"),
+            "confidential": bool(a.get("confidential")),
+            "first_seen": a.get("first_seen"),
+            "last_seen": a.get("last_seen"),
+            "record_key": a.get("record_key"),
+        }
+        for a in rows(prof["addresses"])
+        if a.get("record_key") in visible_keys
+    ]
+    person = prof["person"]
+    return {
+        "person_id": person_id,
+        "restricted": False,
+        "golden": {k: person.get(k) for k in ("preferred_name", "surname", "forenames", "dob", "sex")},
+        "name_variants": sorted({r["name_raw"] for r in shown_records if r.get("name_raw")}),
+        "records": shown_records,
+        "timeline": timeline,
+        "relationships": relationships,
+        "orders": orders,
+        "addresses": addresses,
+        "elsewhere": elsewhere(hidden),
+    }
+
+
+def _scope_orders(g: Any, scope: Scope, orders: list[dict]) -> list[dict]:
+    """Orders are court data: shown when a party is visible; a party held elsewhere is restricted."""
+    ids = {o.get(k) for o in orders for k in ("respondent_id", "protected_id")} - {None}
+    pf = graphq.person_forces(g, ids) if ids and not scope.national else {}
+    out = []
+    for o in orders:
+        seen = {k: scope.national or visible_person(scope, pf.get(o.get(k))) for k in ("respondent_id", "protected_id")}
+        if not any(seen.values()):
+            continue
+        row = {k: v for k, v in o.items() if k not in ("respondent_id", "protected_id")}
+        row["record_keys"] = split(o.get("record_keys"))
+        for k in ("respondent_id", "protected_id"):
+            row[k] = o.get(k) if seen[k] else None
+            if not seen[k]:
+                row[k.replace("_id", "_held_by")] = held_by(pf.get(o.get(k), set()))
+        out.append(row)
+    return out
+
+
+@router.get(
+    "/persons/{person_id}",
+    response_model=Profile,
+    responses=problem_responses(404),
+    summary="A person's profile: golden record, name variants, timeline with roles and forces, orders",
+)
+def profile(request: Request, person_id: PersonId, audit: Consult) -> dict:
+    g = graph(request)
+    view = person_view(g, _scope(audit), person_id)
+    if view is None:
+        raise ProblemError(404, "no such person", "not-found")
+    if view["restricted"]:
+        audit.outcome = "restricted"
+    audit.returned([person_id], 1)
+    return view
+
+
+class Network(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "person_id": "P000123",
+                    "depth": 1,
+                    "truncated": False,
+                    "nodes": [
+                        {"id": "P000123", "name": "David Hall", "depth": 0},
+                        {
+                            "id": "restricted-1",
+                            "restricted": True,
+                            "held_by": [{"force_code": "E23000008", "force": "Durham Constabulary"}],
+                            "depth": 1,
+                        },
+                    ],
+                    "edges": [
+                        {
+                            "src": "P000123",
+                            "dst": "restricted-1",
+                            "kind": "intimate",
+                            "depth": 1,
+                            "event_ids": [],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    person_id: str
+    depth: int
+    truncated: bool
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+
+
+@router.get(
+    "/persons/{person_id}/network",
+    response_model=Network,
+    responses=problem_responses(404),
+    summary="People linked to a person within 1–3 hops (relationships and shared events)",
+)
+def network(
+    request: Request, person_id: PersonId, audit: Consult, depth: Annotated[int, Query(ge=1, le=3)] = 1
+) -> dict:
+    from graph.queries import network as q
+
+    g = graph(request)
+    scope = _scope(audit)
+    me = graphq.people(g, [person_id])
+    if person_id not in me:
+        raise ProblemError(404, "no such person", "not-found")
+    pf = graphq.person_forces(g, [person_id])
+    if not visible_person(scope, pf.get(person_id)):
+        audit.outcome = "restricted"
+        audit.returned([person_id], 0)
+        return {
+            "person_id": person_id,
+            "depth": depth,
+            "truncated": False,
+            "edges": [],
+            "nodes": [
+                {
+                    "id": person_id,
+                    "restricted": True,
+                    "held_by": held_by(pf.get(person_id, set())),
+                    "depth": 0,
+                }
+            ],
+        }
+    edges = rows(q(g, person_id, depth))
+    ids = sorted({e["src"] for e in edges} | {e["dst"] for e in edges} | {person_id})
+    truncated = len(ids) > MAX_NETWORK_NODES
+    pf = graphq.person_forces(g, ids)
+    info = graphq.people(g, ids)
+    depth_of = {person_id: 0}
+    for e in sorted(edges, key=lambda e: e["depth"]):
+        for end in (e["src"], e["dst"]):
+            depth_of.setdefault(end, e["depth"])
+    ordered = sorted(ids, key=lambda i: (depth_of.get(i, 99), i))[:MAX_NETWORK_NODES]
+    alias: dict[str, str] = {}
+    nodes = []
+    hidden = 0
+    for pid in ordered:
+        if visible_person(scope, pf.get(pid)):
+            alias[pid] = pid
+            nodes.append({"id": pid, "name": info.get(pid, {}).get("name"), "depth": depth_of.get(pid, 0)})
+        else:
+            hidden += 1
+            alias[pid] = f"restricted-{hidden}"
+            nodes.append(
+                {
+                    "id": alias[pid],
+                    "restricted": True,
+                    "held_by": held_by(pf.get(pid, set())),
+                    "depth": depth_of.get(pid, 0),
+                }
+            )
+    out_edges = []
+    for e in edges:
+        if e["src"] in alias and e["dst"] in alias:
+            events, _ = _scope_events(g, scope, split(e["event_ids"]))
+            out_edges.append(
+                {
+                    "src": alias[e["src"]],
+                    "dst": alias[e["dst"]],
+                    "kind": e["kind"],
+                    "depth": e["depth"],
+                    "event_ids": events,
+                }
+            )
+    audit.returned([p for p in alias.values() if not p.startswith("restricted-")], len(nodes))
+    return {
+        "person_id": person_id,
+        "depth": depth,
+        "truncated": truncated,
+        "nodes": nodes,
+        "edges": out_edges,
+    }
+
+
+# -- orders and breaches ----------------------------------------------------------------------------
+
+
+@router.get(
+    "/persons/{person_id}/orders",
+    response_model=ScopedPage,
+    responses=problem_responses(404),
+    summary="Orders against or protecting a person (active on a day, or all)",
+)
+def person_orders(
+    request: Request,
+    person_id: PersonId,
+    audit: Consult,
+    paging: Paging,
+    on: Annotated[dt.date | None, Query(description="day the orders are active on (default today)")] = None,
+    active_only: bool = True,
+) -> dict:
+    from graph.queries import orders_active, person_profile
+
+    g = graph(request)
+    scope = _scope(audit)
+    pf = graphq.person_forces(g, [person_id])
+    if person_id not in pf and person_id not in graphq.people(g, [person_id]):
+        raise ProblemError(404, "no such person", "not-found")
+    if not visible_person(scope, pf.get(person_id)):
+        audit.outcome = "restricted"
+        audit.returned([person_id], 0)
+        return {**paginate([], paging, request), "elsewhere": elsewhere([pf.get(person_id, set())])}
+    found = (
+        rows(orders_active(g, on or dt.date.today(), person_id=person_id))
+        if active_only
+        else rows(person_profile(g, person_id)["orders"])
+    )
+    shown = _scope_orders(g, scope, found)
+    out = paginate(shown, paging, request)
+    audit.returned(
+        [person_id] + [o[k] for o in out["items"] for k in ("respondent_id", "protected_id") if o.get(k)],
+        len(out["items"]),
+    )
+    return {**out, "elsewhere": []}
+
+
+@router.get(
+    "/addresses/{address_id}/orders",
+    response_model=ScopedPage,
+    summary="Orders active on a day involving anyone who lived at an address",
+)
+def address_orders(
+    request: Request,
+    audit: Consult,
+    paging: Paging,
+    address_id: Annotated[str, Path(min_length=1, max_length=64)],
+    on: Annotated[dt.date | None, Query()] = None,
+) -> dict:
+    from graph.queries import orders_active
+
+    g = graph(request)
+    scope = _scope(audit)
+    shown = _scope_orders(g, scope, rows(orders_active(g, on or dt.date.today(), address_id=address_id)))
+    out = paginate(shown, paging, request)
+    audit.returned(
+        [o[k] for o in out["items"] for k in ("respondent_id", "protected_id") if o.get(k)], len(out["items"])
+    )
+    return {**out, "elsewhere": []}
+
+
+@router.get("/orders/expiring", response_model=ScopedPage, summary="Orders ending within the next days")
+def orders_expiring(
+    request: Request,
+    audit: Consult,
+    paging: Paging,
+    as_of: Annotated[dt.date | None, Query()] = None,
+    days: Annotated[int, Query(ge=1, le=365)] = 28,
+) -> dict:
+    from graph.queries import orders_expiring as q
+
+    g = graph(request)
+    shown = _scope_orders(g, _scope(audit), rows(q(g, as_of or dt.date.today(), days=days)))
+    out = paginate(shown, paging, request)
+    audit.returned(
+        [o[k] for o in out["items"] for k in ("respondent_id", "protected_id") if o.get(k)], len(out["items"])
+    )
+    return {**out, "elsewhere": []}
+
+
+@router.get(
+    "/orders/court-only",
+    response_model=ScopedPage,
+    summary="Orders made by a court that no police extract records",
+)
+def court_only(request: Request, audit: Consult, paging: Paging, known_people_only: bool = False) -> dict:
+    from graph.queries import court_only_orders
+
+    g = graph(request)
+    shown = _scope_orders(g, _scope(audit), rows(court_only_orders(g, known_people_only=known_people_only)))
+    out = paginate(shown, paging, request)
+    audit.returned(
+        [o[k] for o in out["items"] for k in ("respondent_id", "protected_id") if o.get(k)], len(out["items"])
+    )
+    return {**out, "elsewhere": []}
+
+
+@router.get(
+    "/breaches",
+    response_model=ScopedPage,
+    summary="Possible breaches: events involving an order's respondent and protected person while active",
+)
+def breaches(
+    request: Request,
+    audit: Consult,
+    paging: Paging,
+    since: Annotated[dt.date | None, Query()] = None,
+    until: Annotated[dt.date | None, Query()] = None,
+    respondent_id: Annotated[str | None, Query(max_length=64)] = None,
+    order_id: Annotated[str | None, Query(max_length=100)] = None,
+) -> dict:
+    from graph.queries import possible_breaches
+
+    g = graph(request)
+    scope = _scope(audit)
+    found = rows(possible_breaches(g, since=since, until=until, order_id=order_id, respondent_id=respondent_id))
+    shown = [r for r in found if scope.sees(r.get("force"))]
+    hidden = [[r.get("force")] for r in found if not scope.sees(r.get("force"))]
+    out = paginate(shown, paging, request)
+    audit.returned([r[k] for r in out["items"] for k in ("respondent_id", "protected_id")], len(out["items"]))
+    return {**out, "elsewhere": elsewhere(hidden)}

@@ -1,0 +1,511 @@
+"""Data stewards: the review queue of uncertain record pairs, each pair side by side with the
+evidence for and against, decisions (same / not same / unsure), merges and splits, and history.
+
+Decisions go to the linkage decision log (``linkage.steward.record_decision``), which every later
+resolution run honours as must-link / cannot-link constraints; ``POST /steward/apply`` queues that
+run (and the graph load) so the decisions show everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import combinations
+from pathlib import Path as FsPath
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, or_, select
+
+from api.db import StewardDecision, utcnow
+from api.deps import AuditContext, Audited, Paging, app_state, paginate, require_roles
+from api.frames import native
+from api.models import Page
+from api.problems import ProblemError, problem_responses
+from api.roles import Operation, Role
+from api.routers.admin import JobOut, _job
+from api.routing import AuditedRoute
+from api.scope import Scope, force_name
+
+router = APIRouter(
+    prefix="/steward",
+    tags=["steward"],
+    route_class=AuditedRoute,
+    dependencies=[Depends(require_roles(Role.data_steward))],
+    responses=problem_responses(400, 401, 403, 404),
+)
+
+Consult = Annotated[AuditContext, Depends(Audited(Operation.consultation))]
+Combine = Annotated[AuditContext, Depends(Audited(Operation.combination))]
+RecordKey = Annotated[
+    str,
+    Query(min_length=1, max_length=200, description="person record key", examples=["Northumbria/NOR00018472"]),
+]
+MAX_SPLIT_PAIRS = 2500
+RECORD_FIELDS = [
+    "record_key",
+    "force_code",
+    "source_system",
+    "surname_disp",
+    "forenames_disp",
+    "dob",
+    "sex",
+    "postcodes",
+    "address",
+    "pnc",
+    "first_seen",
+    "last_seen",
+]
+
+
+class _Cache:
+    """Linkage outputs read once per file version (they change only when resolution runs)."""
+
+    def __init__(self) -> None:
+        self._frames: dict[str, tuple[float, pd.DataFrame | None]] = {}
+
+    def get(self, data_dir: FsPath, name: str) -> pd.DataFrame | None:
+        path = FsPath(data_dir) / "linkage" / name
+        mtime = path.stat().st_mtime if path.exists() else -1.0
+        hit = self._frames.get(name)
+        if hit is None or hit[0] != mtime:
+            frame = pd.read_parquet(path) if path.exists() else None
+            self._frames[name] = hit = (mtime, frame)
+        return hit[1]
+
+
+def _cache(request: Request) -> _Cache:
+    state = app_state(request)
+    if not hasattr(state, "linkage_cache"):
+        state.linkage_cache = _Cache()
+    return state.linkage_cache
+
+
+def _frames(request: Request) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    data_dir = app_state(request).settings.data_dir
+    cache = _cache(request)
+    pairs, entities, records = (
+        cache.get(data_dir, n) for n in ("pairs.parquet", "entities.parquet", "records.parquet")
+    )
+    if pairs is None or entities is None or records is None:
+        raise ProblemError(404, "no resolution output yet: run resolution first", "not-resolved")
+    return pairs, entities, records
+
+
+def _scope(audit: AuditContext) -> Scope:
+    assert audit.principal is not None
+    return audit.principal.scope
+
+
+def _record_force(records: pd.DataFrame) -> pd.Series:
+    return records.set_index("record_key")["force_code"]
+
+
+# -- queue ------------------------------------------------------------------------------------------
+
+
+class QueueItem(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "record_key_l": "Durham/DUR00000012",
+                    "record_key_r": "Northumbria/NOR00018472",
+                    "match_weight": 3.2,
+                    "probability": 0.71,
+                    "match_key": "+NAME~ +DOB -POSTCODE",
+                    "uncertainty": 0.58,
+                    "impact": 7.0,
+                    "priority": 1.74,
+                    "cross_force": True,
+                    "person_id_l": "P000045",
+                    "person_id_r": "P000123",
+                    "previous_decision": None,
+                }
+            ]
+        }
+    )
+
+    record_key_l: str
+    record_key_r: str
+    match_weight: float
+    probability: float
+    match_key: str | None
+    uncertainty: float = Field(description="1 at probability 0.5, 0 at 0 or 1")
+    impact: float = Field(description="records in the two entities, +2 when the pair spans forces")
+    priority: float = Field(description="uncertainty × (1 + ln(1 + impact)): the queue order")
+    cross_force: bool
+    person_id_l: str | None
+    person_id_r: str | None
+    previous_decision: str | None = Field(description="'unsure' when a steward has already looked")
+
+
+class QueuePage(Page[QueueItem]):
+    elsewhere: int = Field(0, description="pairs needing review that involve other forces' records")
+
+
+def _latest_decisions(request: Request) -> pd.DataFrame:
+    from linkage.steward import load_decisions
+
+    return load_decisions(app_state(request).settings.data_dir)
+
+
+@router.get("/queue", response_model=QueuePage, summary="Pairs to review, most uncertain and most consequential first")
+def queue(request: Request, audit: Consult, paging: Paging) -> dict:
+    pairs, entities, records = _frames(request)
+    scope = _scope(audit)
+    review = pairs[pairs["decision"] == "review"].copy()
+    decided = _latest_decisions(request)
+    prev = {(r.record_key_l, r.record_key_r): r.decision for r in decided.itertuples()}
+    review["previous_decision"] = [
+        prev.get((a, b)) for a, b in zip(review["record_key_l"], review["record_key_r"], strict=True)
+    ]
+    review = review[review["previous_decision"].isna() | (review["previous_decision"] == "unsure")]
+    force = _record_force(records)
+    fl, fr = review["record_key_l"].map(force), review["record_key_r"].map(force)
+    seen = np.array(
+        [scope.national or (scope.sees(native(a)) and scope.sees(native(b))) for a, b in zip(fl, fr, strict=True)],
+        dtype=bool,
+    )
+    hidden = int(len(review) - sum(seen))
+    review, fl, fr = review[seen], fl[seen], fr[seen]
+    person = entities.set_index("record_key")["person_id"]
+    size = entities.groupby("person_id").size()
+    review["person_id_l"] = review["record_key_l"].map(person)
+    review["person_id_r"] = review["record_key_r"].map(person)
+    review["cross_force"] = (fl.fillna("court") != fr.fillna("court")).to_numpy()
+    review["impact"] = (
+        review["person_id_l"].map(size).fillna(1)
+        + review["person_id_r"].map(size).fillna(1)
+        + 2 * review["cross_force"].astype(int)
+    ).astype(float)
+    review["uncertainty"] = 1 - (2 * review["probability"].astype(float) - 1).abs()
+    review["priority"] = review["uncertainty"] * (1 + review["impact"].map(math.log1p))
+    review = review.sort_values(
+        ["previous_decision", "priority", "record_key_l", "record_key_r"],
+        ascending=[True, False, True, True],
+        na_position="first",
+    )
+    total = len(review)
+    page = review.iloc[paging.offset : paging.offset + paging.limit]
+    cols = list(QueueItem.model_fields)
+    items = [{c: native(r.get(c)) for c in cols} for r in page.to_dict("records")]
+    for it in items:
+        it["uncertainty"], it["priority"] = round(it["uncertainty"], 4), round(it["priority"], 4)
+    audit.returned([p for it in items for p in (it["person_id_l"], it["person_id_r"]) if p], len(items))
+    return {**paginate(items, paging, request, total), "elsewhere": hidden}
+
+
+# -- one pair ---------------------------------------------------------------------------------------
+
+
+class PairDetail(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "record_key_l": "Durham/DUR00000012",
+                    "record_key_r": "Northumbria/NOR00018472",
+                    "left": {
+                        "record_key": "Durham/DUR00000012",
+                        "force": "Durham Constabulary",
+                        "surname": "HALL",
+                        "forenames": "Dave",
+                        "dob": "1984-03-12",
+                        "sex": "M",
+                        "postcodes": "DH1 9BY",
+                        "address": "",
+                        "pnc": None,
+                    },
+                    "right": {
+                        "record_key": "Northumbria/NOR00018472",
+                        "force": "Northumbria Police",
+                        "surname": "Hall",
+                        "forenames": "David John",
+                        "dob": "1984-12-03",
+                        "sex": "M",
+                        "postcodes": "NE1 4ST",
+                        "address": "",
+                        "pnc": None,
+                    },
+                    "explanation": {
+                        "prior_weight": -9.1,
+                        "match_weight": 3.2,
+                        "probability": 0.71,
+                        "match_key": "+NAME~ +DOB~ -POSTCODE",
+                        "fields": [
+                            {
+                                "comparison": "forename",
+                                "level": "nickname",
+                                "weight": 4.1,
+                                "cumulative_weight": -5.0,
+                            }
+                        ],
+                        "decision": "review",
+                        "decided_by": "model",
+                    },
+                    "history": [],
+                }
+            ]
+        }
+    )
+
+    record_key_l: str
+    record_key_r: str
+    left: dict[str, Any]
+    right: dict[str, Any]
+    explanation: dict[str, Any]
+    history: list[dict[str, Any]]
+
+
+def _record_view(records: pd.DataFrame, key: str) -> dict[str, Any]:
+    hit = records[records["record_key"] == key]
+    if hit.empty:
+        raise ProblemError(404, "no such record", "not-found")
+    r = hit.iloc[0]
+    out = {c: native(r.get(c)) for c in RECORD_FIELDS if c in r.index}
+    out["surname"], out["forenames"] = out.pop("surname_disp", None), out.pop("forenames_disp", None)
+    out["force"] = force_name(out.get("force_code")) or "court"
+    for c in ("postcodes", "pnc"):
+        if isinstance(out.get(c), list):
+            out[c] = ";".join(map(str, out[c]))
+    return out
+
+
+def _check_pair_scope(audit: AuditContext, *records: dict[str, Any]) -> None:
+    scope = _scope(audit)
+    for r in records:
+        if not scope.sees(r.get("force_code")):
+            raise ProblemError(403, f"record held by {force_name(r.get('force_code'))}", "forbidden-force")
+
+
+@router.get("/pair", response_model=PairDetail, summary="Two records side by side with the evidence, field by field")
+def pair(request: Request, left: RecordKey, right: RecordKey, audit: Consult) -> dict:
+    from linkage.explain import explain_pair
+
+    if left == right:
+        raise ProblemError(400, "a pair needs two different records", "bad-parameter")
+    _, entities, records = _frames(request)
+    lv, rv = _record_view(records, left), _record_view(records, right)
+    _check_pair_scope(audit, lv, rv)
+    try:
+        explanation = explain_pair(app_state(request).settings.data_dir, left, right)
+    except FileNotFoundError as exc:
+        raise ProblemError(404, "the pair cannot be explained: run resolution again", "not-resolved") from exc
+    except KeyError as exc:  # records newer than the last resolution run; anything else is a fault
+        if "unknown record keys" not in str(exc):
+            raise
+        raise ProblemError(404, "the pair cannot be explained: run resolution again", "not-resolved") from exc
+    explanation = {k: native(v) if not isinstance(v, list | dict) else v for k, v in explanation.items()}
+    history = _history(request, [left, right], exact_pair=True)
+    person = entities.set_index("record_key")["person_id"]
+    audit.returned([person.get(left), person.get(right)], 2)
+    return {
+        "record_key_l": left,
+        "record_key_r": right,
+        "left": lv,
+        "right": rv,
+        "explanation": explanation,
+        "history": history,
+    }
+
+
+# -- decisions --------------------------------------------------------------------------------------
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "record_key_l": "Durham/DUR00000012",
+                    "record_key_r": "Northumbria/NOR00018472",
+                    "decision": "same",
+                    "note": "Same PNC on custody record; DOB day/month swapped",
+                }
+            ]
+        }
+    )
+
+    record_key_l: str = Field(min_length=1, max_length=200)
+    record_key_r: str = Field(min_length=1, max_length=200)
+    decision: Literal["same", "not_same", "unsure"]
+    note: str | None = Field(None, max_length=2000)
+
+
+class DecisionOut(BaseModel):
+    id: int
+    kind: str
+    record_key_l: str
+    record_key_r: str | None
+    decision: str
+    note: str | None
+    person_ids: list[str]
+    decided_by: str
+    decided_at: Any
+
+
+def _out(d: StewardDecision) -> dict:
+    return {k: getattr(d, k) for k in DecisionOut.model_fields}
+
+
+def _save(
+    request: Request,
+    audit: AuditContext,
+    kind: str,
+    pairs: list[tuple[str, str]],
+    decision: str,
+    note: str | None,
+    person_ids: list[str],
+    rows_decision: str | None = None,
+) -> dict:
+    from linkage.steward import record_decision
+
+    assert audit.principal is not None
+    data_dir = app_state(request).settings.data_dir
+    for a, b in pairs:
+        record_decision(data_dir, a, b, decision, audit.principal.name, note or "")
+    with app_state(request).sessions.begin() as session:
+        row = StewardDecision(
+            kind=kind,
+            record_key_l=pairs[0][0],
+            record_key_r=pairs[0][1] if kind == "pair" else None,
+            decision=rows_decision or decision,
+            note=note,
+            person_ids=person_ids,
+            decided_by=audit.principal.name,
+            decided_at=utcnow(),
+        )
+        session.add(row)
+        session.flush()
+        out = _out(row)
+    audit.returned(person_ids, len(pairs))
+    return out
+
+
+@router.post(
+    "/decisions",
+    status_code=201,
+    response_model=DecisionOut,
+    summary="Decide a pair: same, not same or unsure (honoured on every later run)",
+)
+def decide(request: Request, body: DecisionIn, audit: Combine) -> dict:
+    if body.record_key_l == body.record_key_r:
+        raise ProblemError(400, "a pair needs two different records", "bad-parameter")
+    _, entities, records = _frames(request)
+    _check_pair_scope(audit, _record_view(records, body.record_key_l), _record_view(records, body.record_key_r))
+    person = entities.set_index("record_key")["person_id"]
+    ids = sorted({str(person.get(k)) for k in (body.record_key_l, body.record_key_r) if person.get(k)})
+    return _save(request, audit, "pair", [(body.record_key_l, body.record_key_r)], body.decision, body.note, ids)
+
+
+class MergeIn(BaseModel):
+    person_ids: list[str] = Field(min_length=2, max_length=10, description="entities that are one person")
+    note: str | None = Field(None, max_length=2000)
+
+
+def _entity_records(entities: pd.DataFrame, records: pd.DataFrame, audit: AuditContext, pid: str) -> list[str]:
+    keys = sorted(entities.loc[entities["person_id"] == pid, "record_key"].astype(str))
+    if not keys:
+        raise ProblemError(404, "no such person", "not-found")
+    force = _record_force(records)
+    scope = _scope(audit)
+    if not all(scope.sees(native(force.get(k))) for k in keys):
+        raise ProblemError(403, "the person has records held by other forces", "forbidden-force")
+    return keys
+
+
+@router.post(
+    "/merge",
+    status_code=201,
+    response_model=DecisionOut,
+    summary="Merge entities: a must-link between each pair of them",
+)
+def merge(request: Request, body: MergeIn, audit: Combine) -> dict:
+    _, entities, records = _frames(request)
+    ids = sorted(set(body.person_ids))
+    if len(ids) < 2:
+        raise ProblemError(400, "name two or more different people", "bad-parameter")
+    firsts = [_entity_records(entities, records, audit, pid)[0] for pid in ids]
+    pairs = list(combinations(firsts, 2))
+    return _save(request, audit, "merge", pairs, "same", body.note, ids, "merge")
+
+
+class SplitIn(BaseModel):
+    person_id: str = Field(min_length=1, max_length=64)
+    record_keys: list[str] = Field(min_length=1, max_length=50, description="records that are someone else")
+    note: str | None = Field(None, max_length=2000)
+
+
+@router.post(
+    "/split",
+    status_code=201,
+    response_model=DecisionOut,
+    summary="Split records off an entity: a cannot-link between them and the rest",
+)
+def split_entity(
+    request: Request, body: SplitIn, audit: Annotated[AuditContext, Depends(Audited(Operation.alteration))]
+) -> dict:
+    _, entities, records = _frames(request)
+    keys = _entity_records(entities, records, audit, body.person_id)
+    off = sorted(set(body.record_keys))
+    if not set(off) <= set(keys):
+        raise ProblemError(400, "every record to split off must belong to the person", "bad-parameter")
+    rest = [k for k in keys if k not in off]
+    if not rest:
+        raise ProblemError(400, "leave at least one record with the person", "bad-parameter")
+    pairs = [(a, b) for a in off for b in rest]
+    if len(pairs) > MAX_SPLIT_PAIRS:
+        raise ProblemError(400, "split in smaller steps", "bad-parameter")
+    return _save(request, audit, "split", pairs, "not_same", body.note, [body.person_id], "split")
+
+
+def _history(request: Request, keys: list[str], exact_pair: bool = False) -> list[dict]:
+    with app_state(request).sessions() as session:
+        q = select(StewardDecision)
+        if exact_pair:
+            a, b = sorted(keys)
+            q = q.where(
+                or_(
+                    (StewardDecision.record_key_l == a) & (StewardDecision.record_key_r == b),
+                    (StewardDecision.record_key_l == b) & (StewardDecision.record_key_r == a),
+                )
+            )
+        return [_out(d) for d in session.execute(q.order_by(StewardDecision.id.desc()).limit(100)).scalars()]
+
+
+@router.get("/decisions", response_model=Page[DecisionOut], summary="Decision history, newest first")
+def decisions(
+    request: Request,
+    audit: Consult,
+    paging: Paging,
+    record_key: Annotated[str | None, Query(max_length=200)] = None,
+    person_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> dict:
+    q = select(StewardDecision)
+    if record_key:
+        q = q.where(or_(StewardDecision.record_key_l == record_key, StewardDecision.record_key_r == record_key))
+    with app_state(request).sessions() as session:
+        found = [_out(d) for d in session.execute(q.order_by(StewardDecision.id.desc())).scalars()]
+    if person_id:
+        found = [d for d in found if person_id in d["person_ids"]]
+    out = paginate(found, paging, request)
+    audit.returned([p for d in out["items"] for p in d["person_ids"]], len(out["items"]))
+    return out
+
+
+@router.post(
+    "/apply",
+    status_code=202,
+    response_model=JobOut,
+    summary="Run resolution and the graph load so decisions take effect (background job)",
+)
+def apply(request: Request, audit: Combine) -> JobOut:
+    assert audit.principal is not None
+    state = app_state(request)
+    with state.sessions() as session:
+        n = session.scalar(select(func.count()).select_from(StewardDecision)) or 0
+    audit.returned(count=n)
+    return _job(state.jobs.submit("pipeline", {}, audit.principal.name))

@@ -1,0 +1,109 @@
+"""The route class of every router: personal-data routes write their s.62 record before answering.
+
+A route is a personal-data route when it depends on :class:`api.deps.Audited`. For such a route
+the handler's response is held until its audit record is committed; if the record cannot be
+written the caller gets a 500 and no data. A request that fails (401, 403, 400 without purpose,
+404, 429, 5xx) is logged as a refusal or error with whatever is known about the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.audit import Entry
+from api.deps import AuditContext, Principal
+from api.problems import ProblemError
+
+
+def _find(dependant: Dependant, attr: str) -> Any:
+    for dep in dependant.dependencies:
+        value = getattr(dep.call, attr, None)
+        if value is not None:
+            return value
+        found = _find(dep, attr)
+        if found is not None:
+            return found
+    return None
+
+
+def _status(exc: BaseException) -> tuple[int, str]:
+    if isinstance(exc, ProblemError):
+        return exc.status, exc.detail
+    if isinstance(exc, StarletteHTTPException):
+        return exc.status_code, str(exc.detail)
+    if isinstance(exc, RequestValidationError):
+        return 400, "the request is not valid"
+    return 500, f"internal error: {type(exc).__name__}"
+
+
+def entry_for(request: Request, operation: str, status: int, outcome: str, detail: str | None) -> Entry:
+    """The log entry for this request from what the dependencies learnt about it."""
+    ctx: AuditContext | None = getattr(request.state, "audit", None)
+    principal: Principal | None = getattr(request.state, "principal", None)
+    route = request.scope.get("route")
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    entry = Entry(
+        operation=operation,
+        method=request.method,
+        route=getattr(route, "path", request.url.path),
+        path=path[:2000],
+        outcome=outcome,
+        status=status,
+        detail=detail,
+    )
+    if principal is not None:
+        entry.user_id, entry.user_name, entry.role = principal.id, principal.name, principal.role
+        entry.forces = principal.scope.label()
+    if ctx is not None:
+        entry.purpose, entry.reference = ctx.purpose, ctx.reference
+        entry.person_ids, entry.count, entry.recipients = sorted(ctx.person_ids), ctx.count, ctx.recipients
+        if outcome == "ok":
+            entry.outcome, entry.detail = ctx.outcome, ctx.detail
+    return entry
+
+
+class AuditedRoute(APIRoute):
+    """APIRoute that logs personal-data requests (see module docstring)."""
+
+    @property
+    def dots_operation(self) -> str | None:
+        """The logged operation when this is a personal-data route, else None."""
+        return _find(self.dependant, "dots_operation")
+
+    @property
+    def dots_roles(self) -> tuple[str, ...] | None:
+        """The roles allowed by the router's role check (None: any authenticated caller)."""
+        return _find(self.dependant, "dots_roles")
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        operation = self.dots_operation
+        if operation is None:
+            return handler
+
+        async def audited(request: Request) -> Response:
+            log = request.app.state.dots.audit
+            try:
+                response = await handler(request)
+            except Exception as exc:
+                status, detail = _status(exc)
+                outcome = "refused" if status < 500 else "error"
+                await run_in_threadpool(log.append, entry_for(request, operation, status, outcome, detail))
+                raise
+            status = response.status_code
+            entry = entry_for(request, operation, status, "ok" if status < 400 else "refused", None)
+            await run_in_threadpool(log.append, entry)  # raises (-> 500, no data) if it cannot be written
+            ctx = getattr(request.state, "audit", None)
+            if ctx is not None:
+                ctx.recorded = True
+            return response
+
+        return audited

@@ -1,0 +1,80 @@
+"""Second line of defence for disclosure answers: nothing that identifies a previous victim, and
+no confidential (refuge or safe) address, may leave in a disclosure response, whatever a query
+returned.
+
+The graph's disclosure view already leaves these out; this guard walks the response once more
+and withholds any string holding a forbidden token (ids, record keys, full names of the
+subject's victims, protected people and partners; their addresses and postcodes; every
+confidential address on file). It fails closed: a false hit withholds a value, never reveals one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from api import graphq
+
+log = logging.getLogger("dots.api.safety")
+WITHHELD = "[withheld]"
+MIN_TOKEN = 4
+
+
+_CONFIDENTIAL: dict[int, tuple[float, tuple[str, ...]]] = {}
+CONFIDENTIAL_TTL = 300.0  # seconds; loaders never keep a withheld address's text, this is a backstop
+
+
+def _confidential_tokens(g: Any) -> tuple[str, ...]:
+    """Texts and postcodes of every confidential address on file, re-read every few minutes
+    (one scan of all addresses is too dear for every disclosure answer)."""
+    now = time.monotonic()
+    hit = _CONFIDENTIAL.get(id(g))
+    if hit is None or now - hit[0] > CONFIDENTIAL_TTL:
+        tokens = tuple(t for a in graphq.confidential_addresses(g) for t in (a.get("address"), a.get("postcode")) if t)
+        hit = _CONFIDENTIAL[id(g)] = (now, tokens)
+    return hit[1]
+
+
+class LeakGuard:
+    """Forbidden tokens for one subject, and a scrubber for responses."""
+
+    def __init__(self, tokens: Iterable[str]):
+        uniq = sorted({t.strip() for t in tokens if t and len(t.strip()) >= MIN_TOKEN}, key=len, reverse=True)
+        self.tokens = uniq
+        self._re = re.compile("|".join(re.escape(t) for t in uniq), re.IGNORECASE) if uniq else None
+        self.hits = 0
+
+    @classmethod
+    def for_subject(cls, g: Any, subject_id: str | None) -> LeakGuard:
+        tokens: list[str] = list(_confidential_tokens(g))
+        if subject_id:
+            others = [p for p in graphq.victims_of(g, subject_id) if p != subject_id]
+            for person in graphq.identities(g, others):
+                tokens.append(person["person_id"])
+                tokens.append(person.get("preferred_name") or "")
+                tokens += [n for n in person.get("names") or [] if n and " " in n.strip()]
+                tokens += person.get("record_keys") or []
+                tokens += [a for a in person.get("addresses") or [] if a]
+                tokens += [p for p in person.get("postcodes") or [] if p]
+        return cls(t for t in tokens if t and t.upper() != "CONFIDENTIAL")
+
+    def scrub(self, value: Any) -> Any:
+        """A copy of ``value`` with every string holding a forbidden token withheld."""
+        if self._re is None:
+            return value
+        if isinstance(value, str):
+            if self._re.search(value):
+                self.hits += 1
+                return self._re.sub(WITHHELD, value)
+            return value
+        if isinstance(value, dict):
+            return {k: self.scrub(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.scrub(v) for v in value]
+        return value
+
+    def mentions(self, text: str | None) -> bool:
+        return bool(text and self._re is not None and self._re.search(text))

@@ -1,0 +1,95 @@
+"""Helpers the API's tests share (kept in the package because tests/ holds test modules only).
+
+``fresh_store`` gives each test a clean state store: SQLite in a temporary directory, or the
+PostgreSQL database named by ``DOTS_DATABASE_URL`` emptied and migrated again, so the same tests
+cover both engines.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from api.config import Settings
+
+PASSWORD = "correct horse battery staple"
+ACCOUNTS: dict[str, tuple[str, list[str], bool]] = {
+    # name: role, forces, national
+    "analyst": ("analyst", ["Northumbria"], False),
+    "analyst_durham": ("analyst", ["Durham"], False),
+    "analyst_national": ("analyst", [], True),
+    "da_team": ("da_team", ["Northumbria"], False),
+    "disclosure": ("disclosure_officer", ["Northumbria"], False),
+    "disclosure_national": ("disclosure_officer", [], True),
+    "steward": ("data_steward", ["Northumbria"], False),
+    "steward_national": ("data_steward", [], True),
+    "auditor": ("auditor", [], False),
+    "admin": ("admin", [], False),
+}
+ROLE_ACCOUNT = {
+    "analyst": "analyst",
+    "da_team": "da_team",
+    "disclosure_officer": "disclosure",
+    "data_steward": "steward_national",
+    "auditor": "auditor",
+    "admin": "admin",
+}
+
+
+_BASE_URL = os.environ.get("DOTS_DATABASE_URL")  # the scratch PostgreSQL database, if any
+
+
+def fresh_store(data_dir: Path) -> str:
+    """A state-store URL with nothing in it for this data directory.
+
+    SQLite: the directory's own file, deleted. PostgreSQL (``DOTS_DATABASE_URL`` set when the
+    tests started): a schema of its own in that database, dropped and created again, and
+    ``DOTS_DATABASE_URL`` pointed at it so ``add_user`` and ``verify_chain`` find the same store."""
+    import hashlib
+
+    from api.db import dispose
+
+    if not _BASE_URL:
+        state = Path(data_dir) / "state"
+        url = f"sqlite:///{state / 'dots.sqlite'}"
+        dispose(url)
+        for name in ("dots.sqlite", "dots.sqlite-wal", "dots.sqlite-shm"):
+            (state / name).unlink(missing_ok=True)
+        return url
+    from sqlalchemy import create_engine, text
+
+    schema = "t_" + hashlib.sha1(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
+    admin = create_engine(_BASE_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    url = f"{_BASE_URL}{'&' if '?' in _BASE_URL else '?'}options=-csearch_path%3D{schema}"
+    dispose(url)
+    os.environ["DOTS_DATABASE_URL"] = url
+    return url
+
+
+def settings(data_dir: Path, **overrides: Any) -> Settings:
+    Path(data_dir, "state").mkdir(parents=True, exist_ok=True)
+    return Settings(data_dir=Path(data_dir), database_url=fresh_store(data_dir), **overrides)
+
+
+def add_accounts(data_dir: Path) -> None:
+    from api.users import add_user
+
+    for name, (role, forces, national) in ACCOUNTS.items():
+        add_user(data_dir, name, role, forces, PASSWORD, national=national)
+
+
+def copy_world(base: Path, target: Path) -> Path:
+    """A private copy of the sample world (built once into ``base``) that a test module may change."""
+    from api.sample import ensure
+
+    ensure(base)
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(base, target, ignore=shutil.ignore_patterns("state"))
+    return target

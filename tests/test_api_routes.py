@@ -1,0 +1,821 @@
+"""The audience routers over a small world built by the real pipeline (loaders → linkage → graph):
+the whole role × route matrix, force scoping, purpose and reference, leak attempts, each
+audience's answers, and an audit record for every personal-data route that answered."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import os
+import re
+
+import pytest
+
+os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from api.app import api_routes, create_app  # noqa: E402
+from api.routing import AuditedRoute  # noqa: E402
+from api.sample import AS_OF, VICTIM_STRINGS, person_of  # noqa: E402
+from api.testing import ACCOUNTS, PASSWORD, add_accounts, copy_world, settings  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+WHY = {
+    "intelligence": {"purpose": "intelligence", "reference": "NO/0000003/24"},
+    "tasking": {"purpose": "tasking", "reference": "MATAC-2024-26"},
+    "dvds": {"purpose": "dvds", "reference": "DVDS-1"},
+    "data_quality": {"purpose": "data_quality", "reference": "DQ-7"},
+    "audit": {"purpose": "audit", "reference": "AUD-3"},
+    "administration": {"purpose": "administration", "reference": "ADM-1"},
+}
+DAY = {"as_of": AS_OF.isoformat()}
+
+# Who may use which router: the expectation the app is checked against, written out by hand.
+ALLOWED = {
+    "/analyst": {"analyst"},
+    "/targets": {"da_team"},
+    "/disclosure": {"disclosure_officer"},
+    "/steward": {"data_steward"},
+    "/admin": {"admin"},
+    "/audit": {"auditor"},
+    "/auth/me": {"analyst", "da_team", "disclosure_officer", "data_steward", "auditor", "admin"},
+}
+ROLE_ACCOUNT = {
+    "analyst": "analyst",
+    "da_team": "da_team",
+    "disclosure_officer": "disclosure",
+    "data_steward": "steward_national",
+    "auditor": "auditor",
+    "admin": "admin",
+}
+PUBLIC = {"/auth/token", "/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+DUMMY = {
+    "person_id": "P-none",
+    "case_id": "999999",
+    "force": "Northumbria",
+    "list_id": "999999",
+    "job_id": "none",
+    "user_id": "999999",
+    "address_id": "A-none",
+}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    data_dir = copy_world(tmp_path_factory.getbasetemp() / "api_sample_world", tmp_path_factory.mktemp("routes"))
+    s = settings(data_dir)
+    add_accounts(data_dir)
+    with TestClient(create_app(data_dir, settings=s)) as c:
+        yield c, data_dir
+
+
+@pytest.fixture(scope="module")
+def client(world):
+    return world[0]
+
+
+@pytest.fixture(scope="module")
+def people(world):
+    d = world[1]
+    return {
+        "hall": person_of(d, "Northumbria/NOR1"),
+        "black": person_of(d, "Northumbria/NOR3"),
+        "ward": person_of(d, "Northumbria/NOR2"),
+        "grey": person_of(d, "Durham/DUR2"),
+        "amy": person_of(d, "Northumbria/NOR5"),
+        "reed": person_of(d, "Durham/DUR3"),
+    }
+
+
+_tokens: dict[str, str] = {}
+
+
+def auth(c: TestClient, name: str) -> dict[str, str]:
+    if name not in _tokens:
+        r = c.post("/auth/token", data={"username": name, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        _tokens[name] = r.json()["access_token"]
+    return {"Authorization": f"Bearer {_tokens[name]}"}
+
+
+def get(c: TestClient, who: str, path: str, why: str = "intelligence", **params):
+    return c.get(path, headers=auth(c, who), params={**WHY[why], **params})
+
+
+def no_victims(text: str) -> list[str]:
+    """Victim strings found in a response (whole words, any case)."""
+    return [s for s in VICTIM_STRINGS if re.search(rf"(?<![A-Za-z0-9]){re.escape(s)}(?![A-Za-z0-9])", text, re.I)]
+
+
+# -- the role × route matrix ------------------------------------------------------------------------
+
+
+def _routes(app) -> list[tuple[str, str]]:
+    out = []
+    for r in api_routes(app):
+        for m in sorted(getattr(r, "methods", None) or []):
+            if m != "HEAD" and r.path not in PUBLIC:
+                out.append((m, r.path))
+    return out
+
+
+def _allowed(path: str) -> set[str]:
+    for prefix, roles in ALLOWED.items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return roles
+    raise AssertionError(f"{path} is in no audience: add it to ALLOWED")
+
+
+def test_every_route_belongs_to_one_audience(client):
+    routes = _routes(client.app)
+    assert len(routes) >= 45
+    for _, path in routes:
+        _allowed(path)
+
+
+def test_role_route_matrix(client):
+    """Every role on every route: 403 outside its routes, through the role check on its own."""
+    failures = []
+    for method, template in _routes(client.app):
+        path = template.format(**DUMMY)
+        body = {} if method in ("POST", "PATCH") and "uploads" not in path else None
+        r = client.request(method, path, json=body)
+        if r.status_code != 401:
+            failures.append((method, template, "anonymous", r.status_code))
+        for role, account in ROLE_ACCOUNT.items():
+            r = client.request(method, path, headers=auth(client, account), json=body)
+            allowed = role in _allowed(template)
+            if allowed and r.status_code in (401, 403):
+                failures.append((method, template, role, r.status_code, r.text[:120]))
+            if not allowed and (r.status_code != 403 or r.json()["type"] != "/problems/forbidden-role"):
+                failures.append((method, template, role, r.status_code))
+    assert not failures, failures
+
+
+def test_personal_routes_refuse_without_purpose_and_reference(client):
+    """For the role that may use it, every personal-data route answers 400 without them."""
+    checked = 0
+    for route in api_routes(client.app):
+        if not isinstance(route, AuditedRoute) or not route.dots_operation:
+            continue
+        (role,) = _allowed(route.path)
+        for method in route.methods:
+            path = route.path.format(**DUMMY)
+            r = client.request(
+                method,
+                path,
+                headers=auth(client, ROLE_ACCOUNT[role]),
+                json={} if method in ("POST", "PATCH") else None,
+                files=[("files", ("x.csv", b"a,b\n"))] if path.endswith("uploads") else None,
+            )
+            assert r.status_code == 400, (method, path, r.status_code)
+            assert r.json()["type"] in ("/problems/purpose-required", "/problems/invalid-request")
+            checked += 1
+    assert checked >= 35
+
+
+# -- analyst ----------------------------------------------------------------------------------------
+
+
+def test_serial_perpetrators_are_force_scoped(client, people):
+    r = get(client, "analyst", "/analyst/serial-perpetrators").json()
+    (hall,) = r["items"]
+    assert hall["person_id"] == people["hall"] and hall["victims"] == 3 and hall["cross_force"]
+    assert set(hall["victim_ids"]) == {people["black"], people["ward"]} and hall["victims_elsewhere"] == 1
+    assert all(e.startswith("Northumbria/") for e in hall["event_ids"])
+    assert [f["force_code"] for f in hall["also_held_by"]] == ["E23000008"]
+    national = get(client, "analyst_national", "/analyst/serial-perpetrators").json()["items"][0]
+    assert set(national["victim_ids"]) == {people["black"], people["ward"], people["grey"]}
+    durham = get(client, "analyst_durham", "/analyst/serial-perpetrators").json()["items"][0]
+    assert durham["victim_ids"] == [people["grey"]] and all(e.startswith("Durham/") for e in durham["event_ids"])
+    none = get(client, "analyst", "/analyst/serial-perpetrators", min_victims=4).json()
+    assert none["items"] == [] and none["total"] == 0
+
+
+def test_cross_force_victims_name_the_other_force_only(client, people):
+    (row,) = get(client, "analyst", "/analyst/cross-force-victims").json()["items"]
+    seen = [v for v in row["victims"] if "victim_id" in v]
+    hidden = [v for v in row["victims"] if v.get("restricted")]
+    assert {v["victim_id"] for v in seen} == {people["black"], people["ward"]}
+    assert hidden == [{"restricted": True, "held_by": [{"force_code": "E23000008", "force": "Durham Constabulary"}]}]
+    assert people["grey"] not in json.dumps(row)
+
+
+def test_repeat_victims(client, people):
+    (row,) = get(client, "analyst", "/analyst/repeat-victims").json()["items"]
+    assert row["person_id"] == people["black"] and row["repeats"] == 1
+    assert row["repeat_event_ids"] == ["Northumbria/NO/0000003/24"]
+    assert get(client, "analyst_durham", "/analyst/repeat-victims").json()["items"] == []
+
+
+def test_profile_golden_record_timeline_and_orders(client, people):
+    p = get(client, "analyst", f"/analyst/persons/{people['hall']}").json()
+    assert p["golden"]["surname"] == "HALL" and p["golden"]["dob"] == "1984-03-12"
+    assert "David John HALL" in p["name_variants"]
+    assert {r["record_key"] for r in p["records"]} == {"Northumbria/NOR1", "FC2023001/respondent"}
+    assert all(r["source_file"] and r["source_line"] for r in p["records"])
+    assert [(e["event_id"], e["role"], e["force_code"]) for e in p["timeline"]] == [
+        ("Northumbria/NO/0000001/19", "suspect", "E23000007"),
+        ("Northumbria/NO/0000002/23", "suspect", "E23000007"),
+        ("Northumbria/NO/0000003/24", "suspect", "E23000007"),
+    ]
+    assert p["elsewhere"] == [{"force_code": "E23000008", "force": "Durham Constabulary", "count": 2}]
+    assert [o["order_id"] for o in p["orders"]] == ["FC2023001"]
+    everything = get(client, "analyst_national", f"/analyst/persons/{people['hall']}").json()
+    assert len(everything["timeline"]) == 4 and everything["elsewhere"] == []
+
+
+def test_people_of_other_forces_are_only_said_to_exist(client, people):
+    grey = get(client, "analyst", f"/analyst/persons/{people['grey']}")
+    assert grey.status_code == 200
+    body = grey.json()
+    assert body["restricted"] and body["held_by"] == [{"force_code": "E23000008", "force": "Durham Constabulary"}]
+    assert body["golden"] is None and body["timeline"] == [] and "GREY" not in grey.text
+    amy = get(client, "analyst_durham", f"/analyst/persons/{people['amy']}").json()
+    assert amy["restricted"] and amy["held_by"][0]["force_code"] == "E23000007"
+    assert get(client, "analyst", "/analyst/persons/P-none").status_code == 404
+
+
+def test_confidential_addresses_never_leave(client, people):
+    """The court withheld Karen BLACK's address: the loaders keep only the fact, and no answer
+    (profile, network, orders) gives an address for it."""
+    p = get(client, "analyst_national", f"/analyst/persons/{people['black']}").json()
+    assert all(a["address"] is None and a["postcode"] is None for a in p["addresses"] if a["confidential"])
+    assert {a["postcode"] for a in p["addresses"]} == {"SR1 2BB"}  # her police-recorded address only
+    for path in (f"/analyst/persons/{people['black']}/network", f"/analyst/persons/{people['black']}/orders"):
+        assert "CONFIDENTIAL" not in get(client, "analyst_national", path).text.upper()
+
+
+def test_network_hides_people_held_elsewhere(client, people):
+    n = get(client, "analyst", f"/analyst/persons/{people['hall']}/network", depth=2).json()
+    ids = {x["id"] for x in n["nodes"]}
+    assert {people["hall"], people["black"], people["ward"]} <= ids and people["grey"] not in ids
+    restricted = [x for x in n["nodes"] if x.get("restricted")]
+    assert restricted and all(x["held_by"][0]["force_code"] == "E23000008" and "name" not in x for x in restricted)
+    assert all(e["src"] in ids and e["dst"] in ids for e in n["edges"])
+    assert get(client, "analyst", f"/analyst/persons/{people['hall']}/network", depth=4).status_code == 400
+    assert people["grey"] in json.dumps(
+        get(client, "analyst_national", f"/analyst/persons/{people['hall']}/network").json()
+    )
+
+
+def test_orders_for_a_person_and_an_address(client, people):
+    active = get(client, "analyst", f"/analyst/persons/{people['hall']}/orders", on="2024-06-30").json()
+    assert [o["order_id"] for o in active["items"]] == ["FC2023001"]
+    assert active["items"][0]["protected_id"] == people["black"]
+    expired = get(client, "analyst", f"/analyst/persons/{people['hall']}/orders", on="2026-01-01").json()
+    assert expired["items"] == []
+    ever = get(client, "analyst", f"/analyst/persons/{people['hall']}/orders", active_only="false").json()
+    assert len(ever["items"]) == 1
+    prof = get(client, "analyst", f"/analyst/persons/{people['hall']}").json()
+    address = next(a for a in prof["addresses"] if a["postcode"] == "NE1 4ST")["address_id"]
+    at = get(client, "analyst", f"/analyst/addresses/{address}/orders", on="2024-06-30").json()
+    assert [o["order_id"] for o in at["items"]] == ["FC2023001"]
+    assert get(client, "analyst", "/analyst/orders/court-only").json()["items"][0]["order_id"] == "FC2023001"
+    exp = get(client, "analyst", "/analyst/orders/expiring", as_of="2025-09-01", days=60).json()
+    assert [o["order_id"] for o in exp["items"]] == ["FC2023001"]
+
+
+def test_possible_breaches(client, people):
+    (b,) = get(client, "analyst", "/analyst/breaches").json()["items"]
+    assert b["event_id"] == "Northumbria/NO/0000003/24" and b["respondent_id"] == people["hall"]
+    durham = get(client, "analyst_durham", "/analyst/breaches").json()
+    assert durham["items"] == [] and durham["elsewhere"][0]["force_code"] == "E23000007"
+
+
+def test_lists_are_paginated(client):
+    first = get(client, "analyst_national", "/analyst/serial-perpetrators", min_victims=2, limit=1).json()
+    assert first["limit"] == 1 and len(first["items"]) <= 1
+    assert get(client, "analyst", "/analyst/repeat-victims", limit=0).status_code == 400
+
+
+# -- targets ----------------------------------------------------------------------------------------
+
+
+def test_target_list_with_parts(client, people):
+    r = get(client, "da_team", "/targets/Northumbria", "tasking", **DAY).json()
+    assert r["force_code"] == "E23000007" and r["total"] == 3
+    top = r["items"][0]
+    assert top["rank"] == 1 and top["person_id"] == people["hall"] and top["name"] == "David John HALL"
+    parts = {
+        k: top[k]
+        for k in (
+            "recency",
+            "frequency",
+            "gravity",
+            "victims",
+            "recency_part",
+            "frequency_part",
+            "gravity_part",
+            "victims_part",
+        )
+    }
+    assert all(v is not None for v in parts.values()) and top["active_orders"] == 1
+    assert top["event_ids"] and all(e.startswith("Northumbria/") for e in top["event_ids"])
+    assert get(client, "da_team", "/targets/E23000007", "tasking", **DAY).json()["total"] == 3
+
+
+def test_target_lists_of_other_forces_are_refused(client):
+    r = get(client, "da_team", "/targets/Durham", "tasking", **DAY)
+    assert r.status_code == 403 and r.json()["type"] == "/problems/forbidden-force"
+    assert get(client, "da_team", "/targets/Atlantis", "tasking").status_code == 404
+
+
+def test_movement_since_last_week(client, people):
+    m = get(
+        client,
+        "da_team",
+        "/targets/Northumbria/movement",
+        "tasking",
+        as_of="2024-06-30",
+        previous_as_of="2024-03-01",
+    ).json()
+    moves = {r["person_id"]: r["movement"] for r in m["items"]}
+    assert moves[people["hall"]] == "up" and set(moves.values()) <= {"new", "up", "down", "same", "left"}
+
+
+def test_exports_and_issued_lists(client):
+    r = get(client, "da_team", "/targets/Northumbria/export.csv", "tasking", **DAY)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [x["rank"] for x in rows] == ["1", "2", "3"] and rows[0]["name"] == "David John HALL"
+    assert {"score", "recency", "frequency", "gravity", "victims"} <= set(rows[0])
+    x = get(client, "da_team", "/targets/Northumbria/export.xlsx", "tasking", **DAY)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(x.content))
+    assert [c.value for c in next(wb["targets"].iter_rows(max_row=1))][:3] == ["rank", "person_id", "name"]
+    issued = client.post(
+        "/targets/Northumbria/lists",
+        headers=auth(client, "da_team"),
+        params={**WHY["tasking"], **DAY, "recipients": "MATAC Sunderland"},
+    )
+    assert issued.status_code == 201 and issued.json()["size"] == 3
+    hist = get(client, "da_team", "/targets/Northumbria/lists", "tasking").json()
+    assert hist["total"] >= 1 and hist["items"][0]["rows"] is None
+    one = get(client, "da_team", f"/targets/Northumbria/lists/{issued.json()['id']}", "tasking").json()
+    assert [r["rank"] for r in one["rows"]] == [1, 2, 3]
+    assert get(client, "da_team", f"/targets/Durham/lists/{issued.json()['id']}", "tasking").status_code == 403
+
+
+def test_target_lists_carry_no_victim_identity(client):
+    """A target list names perpetrators: victims are counts, in JSON, CSV, XLSX and issued lists."""
+    from openpyxl import load_workbook
+
+    texts = [
+        get(client, "da_team", "/targets/Northumbria", "tasking", **DAY).text,
+        get(client, "da_team", "/targets/Northumbria/movement", "tasking", **DAY).text,
+        get(client, "da_team", "/targets/Northumbria/export.csv", "tasking", **DAY).text,
+        get(client, "da_team", "/targets/Northumbria/lists", "tasking").text,
+    ]
+    wb = load_workbook(io.BytesIO(get(client, "da_team", "/targets/Northumbria/export.xlsx", "tasking", **DAY).content))
+    texts.append(json.dumps([[c.value for c in row] for ws in wb for row in ws.iter_rows()], default=str))
+    for t in texts:
+        assert no_victims(t) == [], no_victims(t)
+
+
+# -- disclosure -------------------------------------------------------------------------------------
+
+
+def _open_case(client, who="disclosure", **extra):
+    body = {
+        "route": "ask",
+        "applicant": {"name": "Jane Doe", "contact": "after 6pm"},
+        "person_at_risk": {"name": "Jane Doe"},
+        "subject": {"name": "Dave Hall", "age": 40, "place": "Sunderland"},
+        "relationship": "current_partner",
+        **extra,
+    }
+    r = client.post("/disclosure/cases", headers=auth(client, who), params=WHY["dvds"], json=body)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_case_flow_checks_decision_and_clocks(client, people):
+    case = _open_case(client)
+    cid = case["id"]
+    assert case["force_code"] == "E23000007" and [c["state"] for c in case["clocks"]] == ["running"] * 3
+    h = auth(client, "disclosure")
+
+    def post(path, body):
+        return client.post(
+            f"/disclosure/cases/{cid}{path}",
+            headers=h,
+            params=WHY["dvds"],
+            json=body,
+        )
+
+    assert get(client, "disclosure", f"/disclosure/cases/{cid}/history", "dvds").status_code == 409
+    assert post("/subject", {"person_id": people["hall"]}).status_code == 200
+    for system, result in [("PNC", "trace"), ("VISOR", "no_trace"), ("MARAC", "no_trace")]:
+        r = post("/checks", {"system": system, "searched_for": "David HALL 12/03/1984", "result": result})
+        assert r.status_code == 201 and r.json()["checked_by"] == "disclosure"
+    checks = get(client, "disclosure", f"/disclosure/cases/{cid}/checks", "dvds").json()
+    assert [c["result"] for c in checks["items"]] == ["trace", "no_trace", "no_trace"]
+    patch = client.patch(
+        f"/disclosure/cases/{cid}",
+        headers=h,
+        params=WHY["dvds"],
+        json={"initial_contact_at": case["opened_at"]},
+    )
+    assert patch.json()["clocks"][0]["state"] == "met"
+    assert (
+        client.patch(f"/disclosure/cases/{cid}", headers=h, params=WHY["dvds"], json={"close": True}).status_code == 409
+    )  # no decision yet
+    d = post(
+        "/decision",
+        {
+            "decision": "disclose",
+            "rationale": "pressing need; lawful and proportionate",
+            "forum": "DVDS forum",
+            "disclosed_info": "Convictions for violence against two previous partners.",
+            "disclosed_to": "Jane Doe, in person",
+        },
+    )
+    assert d.status_code == 201 and d.json()["decided_by"] == "disclosure" and d.json()["disclosed_by"]
+    full = get(client, "disclosure", f"/disclosure/cases/{cid}", "dvds").json()
+    assert len(full["checks"]) == 3 and full["decisions"][0]["disclosed_to"] == "Jane Doe, in person"
+    closed = client.patch(f"/disclosure/cases/{cid}", headers=h, params=WHY["dvds"], json={"close": True})
+    assert closed.json()["status"] == "closed" and closed.json()["clocks"][2]["state"] == "met"
+    logged = get(client, "auditor", "/audit/records", "audit", operation="disclosure", limit=5).json()["items"]
+    assert any(x["recipients"] == "Jane Doe, in person" and x["route"].endswith("/decision") for x in logged)
+
+
+def test_history_with_provenance_and_no_victim_identity(client, people):
+    case = _open_case(client, "disclosure_national", force="Northumbria")
+    h = auth(client, "disclosure_national")
+    client.post(
+        f"/disclosure/cases/{case['id']}/subject",
+        headers=h,
+        params=WHY["dvds"],
+        json={"person_id": people["hall"]},
+    )
+    r = get(client, "disclosure_national", f"/disclosure/cases/{case['id']}/history", "dvds", **DAY)
+    v = r.json()
+    assert [e["event_id"] for e in v["history"]] == [
+        "Northumbria/NO/0000001/19",
+        "Durham/DU/0000001/22",
+        "Northumbria/NO/0000002/23",
+        "Northumbria/NO/0000003/24",
+    ]
+    assert all(e["provenance"] and e["provenance"][0]["source_line"] for e in v["history"])
+    assert v["victims"] == 3 and v["orders"][0]["breaches"] == 1 and v["orders"][0]["active"]
+    assert no_victims(r.text) == [], no_victims(r.text)
+    assert people["black"] not in r.text and people["grey"] not in r.text and "CONFIDENTIAL" not in r.text.upper()
+    scoped = get(client, "disclosure", f"/disclosure/cases/{_chosen_case(client, people)}/history", "dvds", **DAY)
+    assert len(scoped.json()["history"]) == 3 and scoped.json()["elsewhere"][0]["force_code"] == "E23000008"
+
+
+def _chosen_case(client, people) -> int:
+    case = _open_case(client)
+    client.post(
+        f"/disclosure/cases/{case['id']}/subject",
+        headers=auth(client, "disclosure"),
+        params=WHY["dvds"],
+        json={"person_id": people["hall"]},
+    )
+    return case["id"]
+
+
+def test_disclosing_a_victims_identity_is_refused(client, people):
+    cid = _chosen_case(client, people)
+    for leak in (
+        "He hit Karen BLACK last year",
+        "His ex, Elizabeth Ward, lives at 7 Rose Street",
+        "see NE8 1AA",
+    ):
+        r = client.post(
+            f"/disclosure/cases/{cid}/decision",
+            headers=auth(client, "disclosure"),
+            params=WHY["dvds"],
+            json={"decision": "disclose", "rationale": "r", "disclosed_info": leak, "disclosed_to": "A"},
+        )
+        assert r.status_code == 400 and r.json()["type"] == "/problems/victim-identity"
+        assert no_victims(r.text) == []
+
+
+def test_error_messages_do_not_echo_victims(client, people):
+    cid = _chosen_case(client, people)
+    for path, params in (
+        (f"/disclosure/cases/{cid}/history", {"as_of": "Karen BLACK"}),
+        ("/disclosure/cases/Karen%20BLACK", {}),
+        ("/disclosure/right-to-know", {"recent_days": "SR1 2BB"}),
+        ("/disclosure/cases", {"status": "7 Rose Street"}),
+    ):
+        r = client.get(path, headers=auth(client, "disclosure"), params={**WHY["dvds"], **params})
+        assert r.status_code in (400, 404) and no_victims(r.text) == [], (path, r.text)
+
+
+def test_cases_of_other_forces_are_refused(client):
+    case = _open_case(client, "disclosure_national", force="Durham")
+    r = get(client, "disclosure", f"/disclosure/cases/{case['id']}", "dvds")
+    assert r.status_code == 403 and "Durham" in r.json()["detail"]
+    mine = get(client, "disclosure", "/disclosure/cases", "dvds").json()["items"]
+    assert case["id"] not in {c["id"] for c in mine}
+    assert (
+        client.post(
+            "/disclosure/cases",
+            headers=auth(client, "disclosure"),
+            params=WHY["dvds"],
+            json={
+                **{
+                    "route": "know",
+                    "person_at_risk": {"name": "A"},
+                    "subject": {"name": "B"},
+                    "relationship": "new_partner",
+                },
+                "force": "Durham",
+            },
+        ).status_code
+        == 403
+    )
+
+
+def test_overdue_list(client, world):
+    from sqlalchemy import update
+
+    from api.db import Case
+
+    case = _open_case(client)
+    state = client.app.state.dots
+    opened = datetime.datetime.fromisoformat(case["opened_at"].replace("Z", "+00:00"))
+    with state.sessions.begin() as s:
+        s.execute(update(Case).where(Case.id == case["id"]).values(opened_at=opened - datetime.timedelta(days=3)))
+    late = get(client, "disclosure", "/disclosure/overdue", "dvds").json()["items"]
+    row = next(c for c in late if c["id"] == case["id"])
+    assert {c["clock"]: c["state"] for c in row["clocks"]}["initial_contact_24h"] == "overdue"
+
+
+def test_right_to_know_candidates(client, people):
+    r = get(client, "disclosure", "/disclosure/right-to-know", "dvds", **DAY).json()
+    (row,) = r["items"]
+    assert row["candidate_id"] == people["black"] and row["perpetrator_id"] == people["hall"]
+    assert "protected_by_new_order" in row["basis"] and row["serial"]
+
+
+def test_candidate_search_ranks_explains_and_records_the_check(client, people):
+    case = _open_case(client)  # subject described as "Dave Hall", about 40, Sunderland
+    r = get(client, "disclosure", f"/disclosure/cases/{case['id']}/candidates", "dvds")
+    assert r.status_code == 200
+    top = r.json()["items"][0]
+    assert top["person_id"] == people["hall"] and top["rank"] == 1 and 0 < top["probability"] <= 1
+    assert top["match_key"] and {f["comparison"] for f in top["fields"]} >= {"forename", "surname"}
+    durham_only = get(
+        client, "disclosure", f"/disclosure/cases/{case['id']}/candidates", "dvds", name="Susan Grey"
+    ).json()["items"]
+    assert durham_only and all(c["restricted"] and c["person_id"] is None and c["name"] is None for c in durham_only)
+    assert durham_only[0]["held_by"][0]["force_code"] == "E23000008"
+    none = get(client, "disclosure", f"/disclosure/cases/{case['id']}/candidates", "dvds", name="Nobody Atall")
+    assert none.json()["items"] == []
+    checks = get(client, "disclosure", f"/disclosure/cases/{case['id']}/checks", "dvds").json()["items"]
+    assert [(c["system"], c["result"]) for c in checks] == [
+        ("DOTS", "trace"),
+        ("DOTS", "trace"),
+        ("DOTS", "no_trace"),
+    ]
+
+
+def test_candidate_search_never_returns_the_subjects_victims(client, people):
+    cid = _chosen_case(client, people)
+    for name in ("Karen Black", "Elizabeth Ward", "Susan Grey", "K Black"):
+        r = get(client, "disclosure_national", f"/disclosure/cases/{cid}/candidates", "dvds", name=name)
+        r2 = get(client, "disclosure", f"/disclosure/cases/{cid}/candidates", "dvds", name=name)
+        for resp in (r, r2):
+            assert resp.status_code in (200, 403)
+            assert people["black"] not in resp.text and people["ward"] not in resp.text
+            assert people["grey"] not in resp.text
+
+
+def test_search_is_rate_limited(client):
+    made = client.post(
+        "/admin/users",
+        headers=auth(client, "admin"),
+        json={
+            "name": "busy.officer",
+            "role": "disclosure_officer",
+            "forces": ["Northumbria"],
+            "password": PASSWORD,
+        },
+    )
+    assert made.status_code == 201
+    case = _open_case(client, "busy.officer")
+    state = client.app.state.dots
+    old, state.settings.search_per_minute = state.settings.search_per_minute, 3
+    try:
+        codes = [
+            get(client, "busy.officer", f"/disclosure/cases/{case['id']}/candidates", "dvds").status_code
+            for _ in range(5)
+        ]
+    finally:
+        state.settings.search_per_minute = old
+    assert codes == [200, 200, 200, 429, 429]
+    r = get(client, "busy.officer", f"/disclosure/cases/{case['id']}/candidates", "dvds")
+    limited = get(client, "auditor", "/audit/records", "audit", outcome="refused", user="busy.officer").json()
+    assert any(i["status"] == 429 and i["route"].endswith("/candidates") for i in limited["items"])
+    assert r.status_code in (200, 429)
+
+
+# -- steward ----------------------------------------------------------------------------------------
+
+
+def test_review_queue_by_uncertainty_and_impact(client, world):
+    """The queue holds what linkage left for review. Linkage's own thresholds decide how many
+    pairs that is, so the test marks every stored pair 'review' with chosen probabilities (in its
+    own copy of the world) and checks order, scoring and scope, then puts the file back."""
+    import pandas as pd
+
+    path = world[1] / "linkage" / "pairs.parquet"
+    original = path.read_bytes()
+    pairs = pd.read_parquet(path)
+    probs = [0.5, 0.9, 0.7, 0.99, 0.6, 0.8, 0.95, 0.55][: len(pairs)]
+    pairs = pairs.iloc[: len(probs)].assign(decision="review", probability=probs)
+    pairs.to_parquet(path)
+    try:
+        q = get(client, "steward_national", "/steward/queue", "data_quality").json()
+        assert q["total"] == len(pairs) and q["elsewhere"] == 0
+        pri = [i["priority"] for i in q["items"]]
+        assert pri == sorted(pri, reverse=True)
+        assert all(0 <= i["uncertainty"] <= 1 and i["impact"] >= 2 for i in q["items"])
+        top = q["items"][0]
+        assert top["probability"] in (0.5, 0.55) and top["uncertainty"] >= 0.9
+        scoped = get(client, "steward", "/steward/queue", "data_quality").json()
+        own = [
+            p
+            for p in zip(pairs.record_key_l, pairs.record_key_r, strict=True)
+            if not any(k.startswith("Durham/") for k in p)
+        ]
+        assert scoped["total"] == len(own) and scoped["elsewhere"] == len(pairs) - len(own)
+        assert all("Durham/" not in i["record_key_l"] + i["record_key_r"] for i in scoped["items"])
+    finally:
+        path.write_bytes(original)
+    assert get(client, "steward_national", "/steward/queue", "data_quality").status_code == 200
+
+
+def test_pair_detail_decision_merge_split_history(client, people, world):
+    h = auth(client, "steward_national")
+    pair = get(
+        client,
+        "steward_national",
+        "/steward/pair",
+        "data_quality",
+        left="Durham/DUR5",
+        right="Northumbria/NOR6",
+    ).json()
+    assert pair["left"]["forenames"] == "Jon" and pair["right"]["forenames"] == "John"
+    fields = {f["comparison"]: f for f in pair["explanation"]["fields"]}
+    assert fields["dob"]["level"] == "exact" and pair["explanation"]["match_key"]
+    assert (
+        get(
+            client, "steward", "/steward/pair", "data_quality", left="Durham/DUR5", right="Northumbria/NOR6"
+        ).status_code
+        == 403
+    )
+    r = client.post(
+        "/steward/decisions",
+        headers=h,
+        params=WHY["data_quality"],
+        json={
+            "record_key_l": "Durham/DUR5",
+            "record_key_r": "Northumbria/NOR6",
+            "decision": "same",
+            "note": "same DOB, nickname",
+        },
+    )
+    assert r.status_code == 201 and r.json()["decided_by"] == "steward_national"
+    from linkage.steward import load_decisions
+
+    log = load_decisions(world[1])
+    assert ((log.record_key_l == "Durham/DUR5") & (log.decision == "same")).any()
+    q = get(client, "steward_national", "/steward/queue", "data_quality").json()
+    assert all(i["record_key_l"] != "Durham/DUR5" for i in q["items"])
+    merged = client.post(
+        "/steward/merge",
+        headers=h,
+        params=WHY["data_quality"],
+        json={"person_ids": [people["amy"], people["reed"]], "note": "test merge"},
+    )
+    assert merged.status_code == 201 and merged.json()["kind"] == "merge"
+    split = client.post(
+        "/steward/split",
+        headers=h,
+        params=WHY["data_quality"],
+        json={"person_id": people["hall"], "record_keys": ["FC2023001/respondent"]},
+    )
+    assert split.status_code == 201 and split.json()["decision"] == "split"
+    bad = client.post(
+        "/steward/split",
+        headers=h,
+        params=WHY["data_quality"],
+        json={"person_id": people["hall"], "record_keys": ["Durham/DUR2"]},
+    )
+    assert bad.status_code == 400
+    hist = get(client, "steward_national", "/steward/decisions", "data_quality").json()
+    assert [d["kind"] for d in hist["items"]][:3] == ["split", "merge", "pair"]
+    assert (
+        get(client, "steward_national", "/steward/decisions", "data_quality", record_key="Durham/DUR5").json()["total"]
+        == 1
+    )
+
+
+# -- admin ------------------------------------------------------------------------------------------
+
+
+def test_upload_and_ingest_job(client):
+    import time
+
+    h = auth(client, "admin")
+    text = (
+        "force,occurrence_ref,occurrence_datetime,ho_offence_code,offence,da_marker,role,nominal_ref,surname,"
+        "forenames,dob,sex,address,postcode,relationship_to_suspect,dash_risk,pnc_id,phone\n"
+        "Northumbria,NO/0000099/24,01/06/2024 10:00,105/1,Common assault,Y,SUSPECT,NOR99,TEST,Tom,"
+        "01/01/1990,M,1 Test Street,NE1 1AA,,,,\n"
+    )
+    up = client.post(
+        "/admin/uploads",
+        headers=h,
+        params=WHY["administration"],
+        files=[("files", ("new-extract.csv", text.encode(), "text/csv"))],
+    )
+    assert up.status_code == 201
+    bad = client.post(
+        "/admin/uploads",
+        headers=h,
+        params=WHY["administration"],
+        files=[("files", ("evil.exe", b"MZ", "application/octet-stream"))],
+    )
+    assert bad.status_code == 400
+    job = client.post(
+        "/admin/jobs/ingest",
+        headers=h,
+        params=WHY["administration"],
+        json={"upload_ids": [up.json()[0]["id"]]},
+    )
+    assert job.status_code == 202
+    for _ in range(100):
+        status = client.get(f"/admin/jobs/{job.json()['id']}", headers=h).json()
+        if status["status"] in ("succeeded", "failed"):
+            break
+        time.sleep(0.1)
+    assert status["status"] == "succeeded" and status["progress"] == 1.0, status
+    assert status["result"]["files"][0]["loaded"] == 1
+    assert client.get("/admin/jobs", headers=h).json()["total"] >= 1
+    assert (
+        client.post(
+            "/admin/jobs/ingest", headers=h, params=WHY["administration"], json={"upload_ids": ["nope"]}
+        ).status_code
+        == 404
+    )
+
+
+def test_admin_manages_users(client):
+    h = auth(client, "admin")
+    r = client.post("/admin/users", headers=h, json={"name": "new.analyst", "role": "analyst", "forces": ["Cleveland"]})
+    assert r.status_code == 201 and r.json()["forces"] == ["E23000013"] and len(r.json()["password"]) >= 16
+    assert client.post("/admin/users", headers=h, json={"name": "new.analyst", "role": "analyst"}).status_code == 409
+    assert client.post("/admin/users", headers=h, json={"name": "x", "role": "king"}).status_code == 400
+    names = {u["name"] for u in client.get("/admin/users", headers=h, params={"limit": 500}).json()["items"]}
+    assert set(ACCOUNTS) | {"new.analyst"} <= names
+
+
+# -- the log ----------------------------------------------------------------------------------------
+
+
+def test_every_personal_data_route_that_answered_was_logged(client):
+    """Runs last: each personal-data route exercised above has an 'ok' or 'restricted' record
+    naming who, why and what was returned, and the chain is intact."""
+    routes = {
+        (m, r.path)
+        for r in api_routes(client.app)
+        if isinstance(r, AuditedRoute) and r.dots_operation
+        for m in r.methods
+    }
+    assert get(client, "auditor", "/audit/verify", "audit").json()["ok"] is True
+    items, offset = [], 0
+    while True:
+        page = get(client, "auditor", "/audit/records", "audit", limit=500, offset=offset).json()
+        items += page["items"]
+        offset += 500
+        if not page["next"]:
+            break
+    answered = {(i["method"], i["route"]) for i in items if i["outcome"] in ("ok", "restricted")}
+    missing = (
+        routes
+        - answered
+        - {
+            ("POST", "/admin/jobs/resolve"),
+            ("POST", "/admin/jobs/graph-load"),
+            ("POST", "/admin/jobs/pipeline"),
+            ("POST", "/steward/apply"),
+        }
+    )
+    assert not missing, sorted(missing)
+    ok = [i for i in items if i["outcome"] == "ok"]
+    assert all(i["user_name"] and i["role"] and i["purpose"] and i["reference"] and i["at"] for i in ok)
+    profile = next(i for i in ok if i["route"] == "/analyst/persons/{person_id}")
+    assert profile["person_ids"] and profile["operation"] == "consultation" and profile["forces"] == "E23000007"
+    assert any(i["outcome"] == "restricted" for i in items)
+    assert get(client, "auditor", "/audit/verify", "audit").json()["ok"] is True
