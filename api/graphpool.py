@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 import queue
+import warnings
 from typing import Any
 
-from graph import dialect
-from graph.backend import GraphBackend
+import pandas as pd
+
+from graph.backend import GraphBackend, result_frame, result_rows
 
 WRITE_WORDS = {"MERGE", "CREATE", "DELETE", "SET", "COPY", "DROP", "ALTER"}
 
@@ -34,6 +36,7 @@ class ReadPool(GraphBackend):
         self.backend = backend
         self._free: queue.Queue = queue.Queue()
         self._conns = []
+        self._statements: dict[int, dict[str, Any]] = {}  # per connection: text -> prepared statement
         for _ in range(size or max(2, os.cpu_count() or 2)):
             conn = ladybug.Connection(backend._db)  # type: ignore[attr-defined]
             try:
@@ -55,18 +58,43 @@ class ReadPool(GraphBackend):
             return self.backend.run(cypher, params)
         conn = self._free.get()
         try:
-            result = conn.execute(cypher, params or {})
-            if isinstance(result, list):
-                result = result[-1]
-            if not result.get_column_names():
-                return []
-            rows = result.get_as_arrow().to_pylist()
+            return result_rows(self._execute(conn, cypher, params))
         finally:
             self._free.put(conn)
-        return [{k: dialect.native(v) for k, v in row.items()} for row in rows]
+
+    def frame(self, cypher: str, params: dict[str, Any] | None = None, columns: list[str] | None = None
+              ) -> pd.DataFrame:
+        if _is_write(cypher):
+            return self.backend.frame(cypher, params, columns)
+        conn = self._free.get()
+        try:
+            return result_frame(self._execute(conn, cypher, params), columns)
+        finally:
+            self._free.put(conn)
+
+    def _execute(self, conn: Any, cypher: str, params: dict[str, Any] | None) -> Any:
+        """Parameterised reads run prepared statements cached per connection (compiling costs more
+        than a point query); a statement that fails is prepared again once (e.g. after a schema change)."""
+        if not params:
+            return conn.execute(cypher)
+        cache = self._statements.setdefault(id(conn), {})
+        for attempt in (0, 1):
+            stmt = cache.get(cypher)
+            if stmt is None:
+                with warnings.catch_warnings():  # prepare() is deprecated upstream but still the fast path
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    stmt = cache[cypher] = conn.prepare(cypher)
+            try:
+                return conn.execute(stmt, params)
+            except RuntimeError:
+                cache.pop(cypher, None)
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def ensure_schema(self) -> None:
         self.backend.ensure_schema()
+        self._statements.clear()
 
     def close(self) -> None:
         for conn in self._conns:

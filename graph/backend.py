@@ -111,18 +111,7 @@ class LadybugBackend(GraphBackend):
                 result = self._conn.execute(self._prepared(cypher), params)
             else:
                 result = self._conn.execute(cypher)
-            if isinstance(result, list):  # several statements: the last one answers
-                result = result[-1]
-            cols = result.get_column_names()
-            if not cols:
-                return []
-            if result.get_num_tuples() > 256:
-                rows = result.get_as_arrow().to_pylist()
-                return [{k: dialect.native(v) for k, v in row.items()} for row in rows]
-            out = []
-            while result.has_next():
-                out.append({k: dialect.native(v) for k, v in zip(cols, result.get_next(), strict=True)})
-            return out
+            return result_rows(result)
 
     def frame(self, cypher: str, params: dict[str, Any] | None = None, columns: list[str] | None = None
               ) -> pd.DataFrame:
@@ -132,18 +121,7 @@ class LadybugBackend(GraphBackend):
                 result = self._conn.execute(self._prepared(cypher), params)
             else:
                 result = self._conn.execute(cypher)
-            if isinstance(result, list):
-                result = result[-1]
-            if result.get_num_tuples() <= 256:  # small answers: Arrow conversion costs more than rows
-                cols = result.get_column_names()
-                rows = []
-                while result.has_next():
-                    rows.append([dialect.native(v) for v in result.get_next()])
-                if not rows and columns:
-                    return pd.DataFrame(columns=columns)
-                return pd.DataFrame.from_records(rows, columns=cols)
-            table = result.get_as_arrow()
-        return arrow_frame(table, columns)
+            return result_frame(result, columns)
 
     def _prepared(self, cypher: str) -> Any:
         stmt = self._statements.get(cypher)
@@ -225,6 +203,40 @@ def _is_write(cypher: str) -> bool:
 def _batches(rows: list, size: int = BATCH) -> Iterable[list]:
     for i in range(0, len(rows), size):
         yield rows[i:i + size]
+
+
+SMALL = 256  # rows: below this, reading rows one by one beats Arrow conversion (~0.8 ms a result)
+
+
+def result_rows(result: Any) -> list[dict]:
+    """An embedded engine's query result as plain Python dicts."""
+    if isinstance(result, list):  # several statements: the last one answers
+        result = result[-1]
+    cols = result.get_column_names()
+    if not cols:
+        return []
+    if result.get_num_tuples() > SMALL:
+        rows = result.get_as_arrow().to_pylist()
+        return [{k: dialect.native(v) for k, v in row.items()} for row in rows]
+    out = []
+    while result.has_next():
+        out.append({k: dialect.native(v) for k, v in zip(cols, result.get_next(), strict=True)})
+    return out
+
+
+def result_frame(result: Any, columns: list[str] | None = None) -> pd.DataFrame:
+    """An embedded engine's query result as a DataFrame (``columns`` when nothing matched)."""
+    if isinstance(result, list):
+        result = result[-1]
+    if result.get_num_tuples() <= SMALL:  # small answers: Arrow conversion costs more than rows
+        cols = result.get_column_names()
+        rows = []
+        while result.has_next():
+            rows.append([dialect.native(v) for v in result.get_next()])
+        if not rows and columns:
+            return pd.DataFrame(columns=columns)
+        return pd.DataFrame.from_records(rows, columns=cols)
+    return arrow_frame(result.get_as_arrow(), columns)
 
 
 def arrow_frame(table: pa.Table, columns: list[str] | None = None) -> pd.DataFrame:

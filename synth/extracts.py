@@ -104,6 +104,7 @@ class Written:
         default_factory=list
     )  # event_key, person, role, relationship, force
     orders: list[pd.DataFrame] = field(default_factory=list)  # record_key, order, file
+    addresses: list[pd.DataFrame] = field(default_factory=list)  # record_key, address as loaded, address
     bad: list[pd.DataFrame] = field(default_factory=list)  # file, line, record, reason
     pnc_typos: list[pd.DataFrame] = field(default_factory=list)  # file, record_key, pnc_as_written
     files: dict[str, int] = field(default_factory=dict)  # relative path -> data rows
@@ -342,7 +343,7 @@ def write_flat(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.ndarra
     person = rows["person"].to_numpy()
     day = rows["day"].to_numpy()
     addr = _address_parts(ctx, person, day)
-    address = ctx.addresses.text(addr)
+    address = ctx.addresses.written_text(addr)
     weird = rng.random(len(rows)) < 0.003  # quotes, commas and a newline inside one field
     if weird.any():
         houses = np.array(["Rose Cottage", "The Old Forge", "Ivy House", "Mill View"], dtype=object)
@@ -387,6 +388,7 @@ def write_flat(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.ndarra
     )
     df["_order"] = rpos * 4 + role
     df["_person"] = person
+    df["_addr"] = addr
     df["_beat"] = _beat_codes(rng, ctx.addresses.postcode[fields["location"][rpos]])
     df["_typo"] = np.isin(np.arange(len(df)), typo_rows)
     df = df.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
@@ -435,6 +437,15 @@ def write_flat(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.ndarra
             }
         )
     )
+    ctx.written.addresses.append(
+        pd.DataFrame(
+            {
+                "record_key": name + "/" + good["nominal_ref"].to_numpy(dtype=object),
+                "address": good["address"].to_numpy(dtype=object),
+                "address_no": good["_addr"].to_numpy(dtype=np.int64),
+            }
+        )
+    )
     typos = good[good["_typo"].to_numpy(dtype=bool)]
     ctx.written.pnc_typos.append(
         pd.DataFrame(
@@ -446,7 +457,7 @@ def write_flat(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.ndarra
         )
     )
     beat = df["_beat"].to_numpy(dtype=object)
-    df = df.drop(columns=["_person", "_typo", "_beat"])
+    df = df.drop(columns=["_person", "_typo", "_beat", "_addr"])
     if forces.extra[f]:
         df.insert(6, forces.extra[f], beat)
     lines = _lines(df)
@@ -528,6 +539,17 @@ def write_relational(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.
     odd_alias = pd.Series(odd_sn, dtype=object).str.upper() + ", " + who.forename[odd]
     alias[odd] = np.where(alias[odd] == "", odd_alias, alias[odd] + ";" + odd_alias)
     addr = _address_parts(ctx, rp, refs["last_day"].to_numpy())
+    line1 = addresses.written_line1(addr)
+    loc, town = addresses.locality[addr], addresses.town[addr]
+    ctx.written.addresses.append(
+        pd.DataFrame(
+            {
+                "record_key": name + "/" + refs["key"],
+                "address": line1 + np.where(loc == "", "", ", " + loc) + ", " + town,
+                "address_no": addr,
+            }
+        )
+    )
     pc = postcode_variant(rng, addresses.postcode[addr], [0.85, 0.03, 0.05, 0.0, 0.07])
     has_pnc = pnc_year[rp] > 0
     show = has_pnc & (rng.random(nr) < 0.85)
@@ -544,7 +566,7 @@ def write_relational(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.
             "aliases": alias,
             "date_of_birth": _dob_text(who.dob, "iso"),
             "gender": np.select([who.sex == "M", who.sex == "F"], ["Male", "Female"], "Unknown"),
-            "address_line_1": addresses.line1[addr],
+            "address_line_1": line1,
             "address_line_2": addresses.locality[addr],
             "town": addresses.town[addr],
             "postcode": pc,
@@ -745,7 +767,7 @@ def _court_person(
     dob = _dob_text(who.dob, "dmy").astype(object)
     addr = ctx.story.history.at(person, day)
     pc = postcode_variant(rng, ctx.addresses.postcode[addr], [0.85, 0.05, 0.0, 0.0, 0.1])
-    text = ctx.addresses.text(addr) + np.where(pc == "", "", ", ").astype(object) + pc
+    text = ctx.addresses.written_text(addr) + np.where(pc == "", "", ", ").astype(object) + pc
     u = rng.random(n)
     text = np.where(
         u < p_confidential, "CONFIDENTIAL", np.where(u < p_confidential + p_nfa, "No fixed abode", text)
@@ -817,7 +839,7 @@ def write_courts(ctx: Context) -> None:
     poa_p = np.array([_POWER_OF_ARREST.get(t, 0.2) for t in otype])
     for file_no, (present, fname) in enumerate(((in1, "court-orders.csv"), (in2, "court-orders-2.csv"))):
         idx = np.flatnonzero(present)
-        resp_name, resp_dob, resp_addr, _ = _court_person(
+        resp_name, resp_dob, resp_addr, resp_a = _court_person(
             ctx, orders["respondent"].to_numpy()[idx], made[idx], 0.5, 0.0, 0.03
         )
         prot_name, prot_dob, prot_addr, prot_a = _court_person(
@@ -859,6 +881,17 @@ def write_courts(ctx: Context) -> None:
         ctx.written.orders.append(
             pd.DataFrame({"record_key": df["case_number"], "order": oidx, "file": fname})
         )
+        for side, text, where in (("respondent", resp_addr, resp_a), ("protected", prot_addr, prot_a)):
+            real = (text != "CONFIDENTIAL") & (text != "No fixed abode")
+            ctx.written.addresses.append(
+                pd.DataFrame(
+                    {
+                        "record_key": cnum[order][real[order]] + "/" + side,
+                        "address": text[order][real[order]],
+                        "address_no": where[order][real[order]],
+                    }
+                )
+            )
         ctx.written.persons.append(
             pd.DataFrame(
                 {

@@ -39,7 +39,7 @@ def generate(out_dir: Path, people: int = 5000, seed: int = 7, progress: bool = 
 
     rng = np.random.default_rng(seed)
     forces = Forces.load()
-    addresses = Addresses(forces)
+    addresses = Addresses(forces, seed=seed)
     bank = NameBank()
     step(f"people: {people}")
     pop = build_people(rng, people, forces, addresses, bank)

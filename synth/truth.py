@@ -29,6 +29,10 @@ def _oid(idx: np.ndarray) -> np.ndarray:
     return ("O" + pd.Series(idx).astype(str).str.zfill(6)).to_numpy(dtype=object)
 
 
+def _aid(idx: np.ndarray) -> np.ndarray:
+    return ("A" + pd.Series(idx).astype(str).str.zfill(7)).to_numpy(dtype=object)
+
+
 def _write(df: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
@@ -78,6 +82,30 @@ def write_truth(ctx: Context) -> dict:
     _write(
         pd.DataFrame({"record_key": ou["record_key"], "true_order_id": _oid(ou["order"].to_numpy())}),
         out / "orders.csv",
+    )
+
+    # addresses: each (record key, address as loaded) and the place it names; whitespace is
+    # collapsed so a reader can join on what staging holds (line breaks inside quoted fields)
+    addr = (
+        pd.concat(w.addresses, ignore_index=True)
+        if w.addresses
+        else pd.DataFrame(columns=["record_key", "address", "address_no"])
+    )
+    addr["address"] = addr["address"].astype(str).str.split().str.join(" ")
+    addr = addr.drop_duplicates(["record_key", "address", "address_no"])
+    clash = addr.duplicated(["record_key", "address"], keep=False)
+    if clash.any():
+        raise AssertionError(f"one written address names two places: {addr[clash].head().to_dict('records')}")
+    addr = addr.sort_values(["record_key", "address"], kind="stable")
+    _write(
+        pd.DataFrame(
+            {
+                "record_key": addr["record_key"],
+                "address": addr["address"],
+                "true_address_id": _aid(addr["address_no"].to_numpy()),
+            }
+        ),
+        out / "addresses.csv",
     )
 
     inv = pd.concat(w.involvements, ignore_index=True)
@@ -178,6 +206,8 @@ def write_truth(ctx: Context) -> dict:
         "people_in_extracts": int((n_rec > 0).sum()),
         "event_records": int(len(events)),
         "true_events": int(events["event"].nunique()),
+        "address_records": int(len(addr)),
+        "true_addresses": int(addr["address_no"].nunique()),
         "order_records": int(len(orders)),
         "true_orders_in_extracts": int(len(known)),
         "breaches": int(len(b)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from synth.names import ORIGIN_INDEX, NameBank, gendered
 from synth.tables import Choice, pick, table
@@ -71,7 +72,10 @@ _DIGITS = np.array(list("0123456789"), dtype=object)
 class Addresses:
     """Append-only table of addresses; an address number is an index into the final arrays."""
 
-    def __init__(self, forces: Forces) -> None:
+    def __init__(self, forces: Forces, seed: int = 0) -> None:
+        # Buildings of flats and the several ways an address is written draw from their own
+        # stream, so adding them left every other draw of the generator as it was.
+        self.vrng = np.random.default_rng([seed, 0xADD])
         p = table("places.csv")
         self.forces = forces
         fidx = {k: i for i, k in enumerate(forces.keys)}
@@ -96,6 +100,7 @@ class Addresses:
         self._parts: list[dict[str, np.ndarray]] = []
         self.n = 0
         self.force = self.place = self.town = self.locality = self.line1 = self.postcode = None
+        self.flat = self.number = self.street_name = self.street_type = self.building = None
 
     def new(self, rng: np.random.Generator, force: np.ndarray, place: np.ndarray | None = None) -> np.ndarray:
         """Fresh addresses in the given forces (and towns, when ``place`` is given)."""
@@ -123,14 +128,28 @@ class Addresses:
             len(self.loc_flat) - 1,
         )
         locality = self.loc_flat[li]
-        num = np.minimum(1 + rng.geometric(0.025, n), 420).astype(str).astype(object)
-        street = self.streets[rng.integers(0, len(self.streets), n)] + " " + self.types.draw(rng, n)
-        line1 = num + " " + street
-        flat = rng.random(n) < 0.14
-        flatno = (1 + rng.integers(0, 40, flat.sum())).astype(str).astype(object)
-        line1[flat] = "Flat " + flatno + ", " + line1[flat]
+        number = np.minimum(1 + rng.geometric(0.025, n), 420)
+        sname = self.streets[rng.integers(0, len(self.streets), n)]
+        stype = self.types.draw(rng, n)
+        is_flat = rng.random(n) < 0.14
+        flat = np.zeros(n, dtype=np.int64)
+        flat[is_flat] = 1 + rng.integers(0, 40, is_flat.sum())
+        building = np.full(n, "", dtype=object)
+        _share_buildings(self.vrng, place, number, sname, stype, postcode, locality, flat, building)
+        line1 = _line1(flat, building, number, sname, stype)
         self._parts.append(
-            {"force": force, "place": place, "locality": locality, "line1": line1, "postcode": postcode}
+            {
+                "force": force,
+                "place": place,
+                "locality": locality,
+                "line1": line1,
+                "postcode": postcode,
+                "flat": flat,
+                "number": number,
+                "street_name": sname,
+                "street_type": stype,
+                "building": building,
+            }
         )
         ids = np.arange(self.n, self.n + n)
         self.n += n
@@ -140,7 +159,7 @@ class Addresses:
         """Concatenate the new parts onto the flat arrays (call before reading them)."""
         if not self._parts:
             return
-        for key in ("force", "place", "locality", "line1", "postcode"):
+        for key in ("force", "place", "locality", "line1", "postcode", *_PARTS):
             old = getattr(self, key)
             setattr(
                 self, key, np.concatenate(([old] if old is not None else []) + [p[key] for p in self._parts])
@@ -153,6 +172,162 @@ class Addresses:
         loc = self.locality[ids]
         sep = np.where(loc == "", "", ", ").astype(object)
         return self.line1[ids] + ", " + loc + sep + self.town[ids]
+
+    def written_line1(self, ids: np.ndarray, p_variant: float = 0.35) -> np.ndarray:
+        """Line 1 as a clerk types it: mostly as listed, else another spelling of the same place.
+
+        ``Flat 23, 144 Park Avenue`` may become ``144 PARK AVE F23``, ``23/144 Park Ave``,
+        ``Apartment 23, 144 Park Avenue``, ``flat 23 144 park avenue`` or carry a one-letter
+        slip in the street name; a building name may be left out.
+        """
+        ids = np.asarray(ids, dtype=np.int64)
+        rng = self.vrng
+        n = len(ids)
+        flat, bld, num = self.flat[ids], self.building[ids], self.number[ids]
+        sname, stype = self.street_name[ids].copy(), self.street_type[ids]
+        kind = np.where(rng.random(n) < p_variant, 1 + rng.integers(0, 6, n), 0)
+        slip = (kind > 0) & (rng.random(n) < 0.08)
+        for i in np.flatnonzero(slip):
+            sname[i] = _slip(sname[i], rng)
+        short = np.array([_ABBREV.get(t, t) for t in stype], dtype=object)
+        keep_bld = np.where(kind > 0, rng.random(n) < 0.5, True)
+        out = _line1(flat, np.where(keep_bld, bld, ""), num, sname, stype)
+        nums = num.astype(str).astype(object)
+        fl = flat.astype(str).astype(object)
+        has = flat > 0
+        bsep = np.where(keep_bld & (bld != ""), bld + ", ", "").astype(object)
+        # 1: upper case, abbreviated type, flat as a suffix: 144 PARK AVE F23
+        v = nums + " " + sname + " " + short + np.where(has, " F" + fl, "")
+        out = np.where(kind == 1, (bsep + v).astype(str), out)
+        # 2: flat/number: 23/144 Park Ave
+        v = np.where(has, fl + "/" + nums, nums) + " " + sname + " " + short
+        out = np.where(kind == 2, v, out)
+        # 3: no commas: Flat 23 144 Park Avenue
+        v = np.where(has, "Flat " + fl + " ", "") + bsep.astype(str) + nums + " " + sname + " " + stype
+        out = np.where(kind == 3, v, out)
+        # 4: Apartment / Apt
+        word = np.where(rng.random(n) < 0.5, "Apartment ", "Apt ")
+        v = np.where(has, word + fl + ", ", "") + bsep + nums + " " + sname + " " + stype
+        out = np.where(kind == 4, v, out)
+        # 5: number and street split by a comma: 144, Park Avenue
+        v = np.where(has, "Flat " + fl + ", ", "") + bsep + nums + ", " + sname + " " + stype
+        out = np.where(kind == 5, v, out)
+        out = out.astype(object)
+        upper = (kind == 1) | ((kind > 1) & (rng.random(n) < 0.2))
+        lower = ~upper & (kind > 1) & (rng.random(n) < 0.1)
+        out[upper] = pd.Series(out[upper], dtype=object).str.upper().to_numpy(dtype=object)
+        out[lower] = pd.Series(out[lower], dtype=object).str.lower().to_numpy(dtype=object)
+        return out
+
+    def written_text(self, ids: np.ndarray) -> np.ndarray:
+        """Free-text address without postcode as written: line 1 (spelt as written), locality, town."""
+        ids = np.asarray(ids, dtype=np.int64)
+        line1 = self.written_line1(ids)
+        loc = self.locality[ids].copy()
+        drop = self.vrng.random(len(ids)) < 0.15
+        loc[drop] = ""
+        town = self.town[ids].copy()
+        up = self.vrng.random(len(ids)) < 0.1
+        town[up] = pd.Series(town[up], dtype=object).str.upper().to_numpy(dtype=object)
+        sep = np.where(loc == "", "", ", ").astype(object)
+        return line1 + ", " + loc + sep + town
+
+
+_PARTS = ("flat", "number", "street_name", "street_type", "building")
+_ABBREV = {
+    "Road": "Rd",
+    "Street": "St",
+    "Avenue": "Ave",
+    "Close": "Cl",
+    "Terrace": "Terr",
+    "Crescent": "Cres",
+    "Drive": "Dr",
+    "Lane": "Ln",
+    "Gardens": "Gdns",
+    "Court": "Ct",
+    "Place": "Pl",
+    "Grove": "Gro",
+    "Square": "Sq",
+}
+_BUILDING_WORDS = np.array(["House", "Court", "Lodge", "Mansions", "Heights", "Point"], dtype=object)
+
+
+def _line1(
+    flat: np.ndarray, building: np.ndarray, number: np.ndarray, sname: np.ndarray, stype: np.ndarray
+) -> np.ndarray:
+    """The listed first line: ``Flat 23, Alder House, 144 Park Avenue``."""
+    street = number.astype(str).astype(object) + " " + sname + " " + stype
+    bld = np.where(building == "", "", building + ", ").astype(object)
+    flat_txt = np.where(flat > 0, "Flat " + flat.astype(str).astype(object) + ", ", "").astype(object)
+    return (flat_txt + bld + street).astype(object)
+
+
+def _slip(word: str, rng: np.random.Generator) -> str:
+    """One keying slip in a street name: a letter dropped or two neighbours swapped."""
+    if len(word) < 5:
+        return word
+    i = 1 + int(rng.integers(0, len(word) - 2))
+    if rng.random() < 0.5:
+        return word[:i] + word[i + 1 :]
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+
+def _share_buildings(
+    rng: np.random.Generator,
+    place: np.ndarray,
+    number: np.ndarray,
+    sname: np.ndarray,
+    stype: np.ndarray,
+    postcode: np.ndarray,
+    locality: np.ndarray,
+    flat: np.ndarray,
+    building: np.ndarray,
+) -> None:
+    """Turn some new addresses into further flats of another new address's building (in place).
+
+    Flats in one building share number, street and postcode and differ only in the flat, so
+    linkage meets the neighbours it must keep apart. Flat numbers stay distinct per building.
+    """
+    n = len(place)
+    if n < 2:
+        return
+    sib = rng.random(n) < 0.10
+    hosts = np.flatnonzero(~sib)
+    if len(hosts) == 0:
+        return
+    order = hosts[np.argsort(place[hosts], kind="stable")]
+    hp = place[order]
+    si = np.flatnonzero(sib)
+    lo = np.searchsorted(hp, place[si], side="left")
+    hi = np.searchsorted(hp, place[si], side="right")
+    ok = hi > lo
+    si, lo, hi = si[ok], lo[ok], hi[ok]
+    host = order[lo + (rng.random(len(si)) * (hi - lo)).astype(np.int64)]
+    if len(si) == 0:
+        return
+    number[si] = number[host]
+    sname[si] = sname[host]
+    stype[si] = stype[host]
+    postcode[si] = postcode[host]
+    locality[si] = locality[host]
+    grp = np.argsort(host, kind="stable")
+    si, host = si[grp], host[grp]
+    starts = np.r_[0, np.flatnonzero(host[1:] != host[:-1]) + 1]
+    ends = np.r_[starts[1:], len(host)]
+    named = rng.random(len(starts)) < 0.3
+    words = _BUILDING_WORDS[rng.integers(0, len(_BUILDING_WORDS), len(starts))]
+    for g, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        h = host[a]
+        members = si[a:b]
+        taken = {int(flat[h])} if flat[h] > 0 else set()
+        free = [int(f) for f in (1 + rng.permutation(max(60, 2 * (b - a) + 2))) if int(f) not in taken]
+        if flat[h] == 0:
+            flat[h] = free.pop()
+        flat[members] = free[: len(members)]
+        if named[g]:
+            name = f"{sname[h]} {words[g]}"
+            building[h] = name
+            building[members] = name
 
 
 class History:

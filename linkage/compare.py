@@ -1,0 +1,359 @@
+"""Comparison levels for record pairs, vectorised over arrays of pair indices.
+
+Each function returns one int8 level per pair, with codes as listed in settings.yaml
+(0 = null). No per-pair Python: equality is integer comparison of codes, string similarity
+is computed once per distinct value pair with rapidfuzz's ``cpdist``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from linkage.arrays import unique_inverse
+from linkage.features import FeatureTable
+from linkage.names import PAIR_BASE, in_sorted
+from linkage.settings import Settings
+
+JW_THRESHOLD = 0.92
+ADDRESS_SAME = 90
+GENERATION_YEARS = 12
+WORKERS = 2
+
+
+def _unique_pairs(vocab: np.ndarray, a: np.ndarray, b: np.ndarray, func) -> np.ndarray:
+    """Apply func(strings_a, strings_b) -> bool array once per distinct code pair."""
+    out = np.zeros(len(a), dtype=bool)
+    ok = (a >= 0) & (b >= 0)
+    if not ok.any():
+        return out
+    size = np.int64(len(vocab))
+    key = a[ok].astype(np.int64) * size + b[ok].astype(np.int64)
+    uniq, inv = unique_inverse(key)
+    out[ok] = func(vocab[uniq // size], vocab[uniq % size])[inv]
+    return out
+
+
+def _typo(sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
+    """A typo: Jaro-Winkler >= 0.92, or one edit (OSA, so a transposition counts once), two if long."""
+    jw = process.cpdist(
+        list(sa), list(sb), scorer=JaroWinkler.normalized_similarity, workers=WORKERS, dtype=np.float32
+    )
+    out = jw >= JW_THRESHOLD
+    # edit distance only where lengths allow a one- or two-edit typo to count
+    la = np.fromiter((len(x) for x in sa), dtype=np.int32, count=len(sa))
+    lb = np.fromiter((len(x) for x in sb), dtype=np.int32, count=len(sb))
+    shortest = np.minimum(la, lb)
+    idx = np.flatnonzero(~out & (shortest >= 4) & (np.abs(la - lb) <= 2))
+    if len(idx):
+        dist = process.cpdist(
+            list(sa[idx]), list(sb[idx]), scorer=OSA.distance, workers=WORKERS, dtype=np.int32, score_cutoff=2
+        )
+        out[idx] = (dist <= 1) | ((dist <= 2) & (shortest[idx] >= 8))
+    return out
+
+
+def _short_form(sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
+    """One name starts the other (Nat/Natalie, Chris/Christopher) or both share five first letters."""
+    a, b = sa.astype(str), sb.astype(str)
+    la, lb = np.char.str_len(a), np.char.str_len(b)
+    prefix = ((la >= 3) & np.char.startswith(b, a)) | ((lb >= 3) & np.char.startswith(a, b))
+    five = (la >= 5) & (lb >= 5) & (np.char.ljust(a, 5).astype("U5") == np.char.ljust(b, 5).astype("U5"))
+    return prefix | five
+
+
+def typo_codes(vocab: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Typo-level similarity of name codes a and b, computed once per distinct pair."""
+    return _unique_pairs(vocab, a, b, _typo)
+
+
+def _select(n: int, choices: list[tuple[np.ndarray, int]], default: int, null: np.ndarray) -> np.ndarray:
+    """First true condition wins (conditions in priority order); null overrides."""
+    out = np.full(n, default, dtype=np.int8)
+    done = null.copy()
+    for cond, code in choices:
+        take = cond & ~done
+        out[take] = code
+        done |= take
+    out[null] = 0
+    return out
+
+
+def forename_levels(
+    ft: FeatureTable, settings: Settings, fl: np.ndarray, fr: np.ndarray, ml: np.ndarray, mr: np.ndarray
+) -> np.ndarray:
+    """Levels for forename codes fl/fr (middle-name codes ml/mr)."""
+    comp = settings.comparison("forename")
+    n = len(fl)
+    null = (fl < 0) | (fr < 0)
+    exact = (fl == fr) & ~null
+    size = PAIR_BASE
+    rest = ~exact & ~null
+    nick = np.zeros(n, dtype=bool)
+    nick[rest] = in_sorted(fl[rest].astype(np.int64) * size + fr[rest], ft.fn_eq)
+    idx = np.flatnonzero(rest & ~nick)
+    nick[idx] = _unique_pairs(ft.vocab, fl[idx], fr[idx], _short_form)
+    rest &= ~nick
+    fuzzy = np.zeros(n, dtype=bool)
+    idx = np.flatnonzero(rest)
+    fuzzy[idx] = typo_codes(ft.vocab, fl[idx], fr[idx])
+    safe_l, safe_r = np.maximum(fl, 0), np.maximum(fr, 0)
+    phon = (ft.vocab_sound[safe_l] == ft.vocab_sound[safe_r]) & (ft.vocab_sound[safe_l] >= 0)
+    middle = ((fl == mr) & (mr >= 0)) | ((ml == fr) & (ml >= 0))
+    is_init = (ft.vocab_len[safe_l] == 1) | (ft.vocab_len[safe_r] == 1)
+    initial = is_init & (ft.vocab_first[safe_l] == ft.vocab_first[safe_r])
+    return _select(
+        n,
+        [
+            (exact, comp.code("exact")),
+            (nick, comp.code("nickname")),
+            (fuzzy, comp.code("fuzzy")),
+            (phon, comp.code("phonetic")),
+            (middle, comp.code("middle")),
+            (initial, comp.code("initial")),
+        ],
+        comp.code("else"),
+        null,
+    )
+
+
+def middle_levels(ft: FeatureTable, settings: Settings, ml: np.ndarray, mr: np.ndarray) -> np.ndarray:
+    """First middle names: exact, initial, typo or nickname, different."""
+    comp = settings.comparison("middle")
+    n = len(ml)
+    null = (ml < 0) | (mr < 0)
+    exact = (ml == mr) & ~null
+    safe_l, safe_r = np.maximum(ml, 0), np.maximum(mr, 0)
+    is_init = (ft.vocab_len[safe_l] == 1) | (ft.vocab_len[safe_r] == 1)
+    initial = is_init & (ft.vocab_first[safe_l] == ft.vocab_first[safe_r])
+    idx = np.flatnonzero(~null & ~exact & ~is_init)
+    fuzzy = np.zeros(n, dtype=bool)
+    if len(idx):
+        size = PAIR_BASE
+        fuzzy[idx] = in_sorted(ml[idx].astype(np.int64) * size + mr[idx], ft.fn_eq) | typo_codes(
+            ft.vocab, ml[idx], mr[idx]
+        )
+    return _select(
+        n,
+        [(exact, comp.code("exact")), (initial, comp.code("initial")), (fuzzy, comp.code("fuzzy"))],
+        comp.code("else"),
+        null,
+    )
+
+
+def swapped_names(ft: FeatureTable, left: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Forename and surname transposed on one side ('SMITH David' entered as forename SMITH).
+
+    The surname of one must equal (or be a typo of) the forename of the other, and the other
+    way round (nicknames allowed on the forename).
+    """
+    sl, fr, fl, sr = ft.sn[left], ft.fn[r], ft.fn[left], ft.sn[r]
+    snd, first = ft.vocab_sound, ft.vocab_first
+    near = (
+        (sl == fr)
+        | (snd[np.maximum(sl, 0)] == snd[np.maximum(fr, 0)])
+        | (
+            (first[np.maximum(sl, 0)] == first[np.maximum(fr, 0)])
+            & (first[np.maximum(fl, 0)] == first[np.maximum(sr, 0)])
+        )
+    )
+    cand = np.flatnonzero(near & (sl >= 0) & (fr >= 0) & (fl >= 0) & (sr >= 0) & (sl != sr) & (fl != sl))
+    out = np.zeros(len(left), dtype=bool)
+    if len(cand) == 0:
+        return out
+    a, b = fl[cand], sr[cand]
+    one = (sl[cand] == fr[cand]) | typo_codes(ft.vocab, sl[cand], fr[cand])
+    size = PAIR_BASE
+    two = (a == b) | in_sorted(a.astype(np.int64) * size + b, ft.fn_eq) | typo_codes(ft.vocab, a, b)
+    out[cand] = one & two
+    return out
+
+
+def surname_levels(
+    ft: FeatureTable, settings: Settings, left: np.ndarray, r: np.ndarray, swapped: np.ndarray
+) -> np.ndarray:
+    comp = settings.comparison("surname")
+    sl = ft.sn[left]
+    sr = np.where(swapped, ft.fn[r], ft.sn[r])
+    n = len(left)
+    null = (sl < 0) | (sr < 0)
+    exact = (sl == sr) & ~null & ~swapped
+    size = PAIR_BASE
+    al, ar = ft.sn_alts[left], ft.sn_alts[r]
+    alias = np.zeros(n, dtype=bool)
+    for j in range(al.shape[1]):
+        alias |= (al[:, j] >= 0) & ((al[:, j] == sr) | (al[:, j][:, None] == ar).any(axis=1))
+        alias |= (ar[:, j] >= 0) & (ar[:, j] == sl)
+    rest = ~exact & ~null & ~swapped & ~alias
+    alias[rest] = in_sorted(sl[rest].astype(np.int64) * size + sr[rest], ft.sn_eq)
+    alias &= ~swapped
+    rest &= ~alias
+    fuzzy = np.zeros(n, dtype=bool)
+    idx = np.flatnonzero(rest)
+    fuzzy[idx] = typo_codes(ft.vocab, sl[idx], sr[idx])
+    s_l, s_r = np.maximum(sl, 0), np.maximum(sr, 0)
+    phon = (ft.vocab_sound[s_l] == ft.vocab_sound[s_r]) & (ft.vocab_sound[s_l] >= 0)
+    return _select(
+        n,
+        [
+            (exact, comp.code("exact")),
+            (swapped & ~null, comp.code("swapped")),
+            (alias, comp.code("alias")),
+            (fuzzy, comp.code("fuzzy")),
+            (phon, comp.code("phonetic")),
+        ],
+        comp.code("else"),
+        null,
+    )
+
+
+def dob_levels(settings: Settings, dl: np.ndarray, dr: np.ndarray) -> np.ndarray:
+    """Exact / day-month swapped / one character off (or adjacent digits transposed) / same year."""
+    comp = settings.comparison("dob")
+    n = len(dl)
+    null = (dl <= 0) | (dr <= 0)
+    exact = (dl == dr) & ~null
+    yl, yr = dl // 10000, dr // 10000
+    ml, mr = (dl // 100) % 100, (dr // 100) % 100
+    dayl, dayr = dl % 100, dr % 100
+    swapped = (yl == yr) & (dayl == mr) & (ml == dayr) & (dayl != ml) & ~exact
+    one_off = np.zeros(n, dtype=bool)
+    idx = np.flatnonzero(~null & ~exact & ~swapped)
+    if len(idx):
+        a, b = dl[idx], dr[idx]
+        digits_a = np.stack([(a // 10**k) % 10 for k in range(8)], axis=1)
+        digits_b = np.stack([(b // 10**k) % 10 for k in range(8)], axis=1)
+        diff = digits_a != digits_b
+        ham = diff.sum(axis=1)
+        trans = np.zeros(len(idx), dtype=bool)
+        for k in range(7):
+            trans |= (
+                diff[:, k]
+                & diff[:, k + 1]
+                & (digits_a[:, k] == digits_b[:, k + 1])
+                & (digits_a[:, k + 1] == digits_b[:, k])
+            )
+        one_off[idx] = (ham == 1) | ((ham == 2) & trans)
+    same_year = (yl == yr) & ~null
+    near = np.abs(yl - yr) < GENERATION_YEARS
+    return _select(
+        n,
+        [
+            (exact, comp.code("exact")),
+            (swapped, comp.code("day_month_swapped")),
+            (one_off, comp.code("one_off")),
+            (same_year, comp.code("same_year")),
+            (near, comp.code("else")),
+        ],
+        comp.code("generation"),
+        null,
+    )
+
+
+def sex_levels(settings: Settings, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    comp = settings.comparison("sex")
+    null = (a == 0) | (b == 0)
+    return _select(len(a), [(a == b, comp.code("same"))], comp.code("different"), null)
+
+
+def postcode_levels(ft: FeatureTable, settings: Settings, left: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Address and postcode as one comparison (a shared home is one piece of evidence, not two).
+
+    Postcodes: best level over every pairing of the recent postcodes on each side (people move).
+    Address text (token-set similarity of the latest address) is compared only where the
+    postcodes are near or missing.
+    """
+    comp = settings.comparison("postcode")
+    order = [
+        ("full", comp.code("full")),
+        ("sector", comp.code("sector")),
+        ("district", comp.code("district")),
+        ("area", comp.code("area")),
+    ]
+    worst = comp.code("else")
+    n = len(left)
+    best = np.full(n, 99, dtype=np.int8)
+    k = ft.pc_full.shape[1]
+    tables = {name: getattr(ft, f"pc_{name}") for name, _ in order}
+    # how many postcodes each side holds: most records hold one, so most pairings are skipped
+    count_l = (ft.pc_full[left] >= 0).sum(axis=1)
+    count_r = (ft.pc_full[r] >= 0).sum(axis=1)
+    for i in range(k):
+        for j in range(k):
+            rows = np.flatnonzero((count_l > i) & (count_r > j))
+            if len(rows) == 0:
+                continue
+            li, ri = left[rows], r[rows]
+            level = np.full(len(rows), worst, dtype=np.int8)
+            for name, code in reversed(order):
+                a, b = tables[name][li, i], tables[name][ri, j]
+                level[(a == b) & (a >= 0)] = code
+            best[rows] = np.minimum(best[rows], level)
+    no_pc = best == 99
+    best[no_pc] = 0
+    al, ar = ft.address[left], ft.address[r]
+    has = (al != "") & (ar != "")
+    # house and flat numbers must agree ('HIGH STREET' is not an address); a mistyped postcode
+    # does not stop the same address text from counting
+    num_l = ft.address_numbers[left]
+    numbers = num_l == ft.address_numbers[r]
+    near = no_pc | np.isin(best, [comp.code("full"), comp.code("sector"), comp.code("district")])
+    idx = np.flatnonzero(has & numbers & ((num_l >= 0) | near))
+    same = np.zeros(n, dtype=bool)
+    if len(idx):
+        score = process.cpdist(
+            list(al[idx]), list(ar[idx]), scorer=fuzz.token_sort_ratio, workers=WORKERS, dtype=np.uint8
+        )
+        same[idx] = score >= ADDRESS_SAME
+    out = best.copy()
+    full = best == comp.code("full")
+    out[same & (full | no_pc)] = comp.code("same_address")
+    out[same & ~full & ~no_pc] = comp.code("address_only")
+    out[no_pc & has & ~same] = worst
+    return out
+
+
+def code_levels(comp_name: str, settings: Settings, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Exact / different for identifier codes (PNC, CRO)."""
+    comp = settings.comparison(comp_name)
+    null = (a < 0) | (b < 0)
+    return _select(len(a), [(a == b, comp.code("exact"))], comp.code("different"), null)
+
+
+def set_levels(comp_name: str, settings: Settings, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Exact if any value on one side equals any on the other (phones)."""
+    comp = settings.comparison(comp_name)
+    has_a, has_b = (a >= 0).any(axis=1), (b >= 0).any(axis=1)
+    hit = np.zeros(len(a), dtype=bool)
+    for i in range(a.shape[1]):
+        for j in range(b.shape[1]):
+            hit |= (a[:, i] == b[:, j]) & (a[:, i] >= 0)
+    return _select(len(a), [(hit, comp.code("exact"))], comp.code("else"), ~(has_a & has_b))
+
+
+def compare(ft: FeatureTable, settings: Settings, left: np.ndarray, r: np.ndarray) -> dict[str, np.ndarray]:
+    """Every non-context comparison for pairs (l[i], r[i]); context levels start null."""
+    left = np.asarray(left, dtype=np.int64)
+    r = np.asarray(r, dtype=np.int64)
+    swapped = swapped_names(ft, left, r)
+    fr = np.where(swapped, ft.sn[r], ft.fn[r])
+    out: dict[str, np.ndarray] = {}
+    out["forename"] = forename_levels(ft, settings, ft.fn[left], fr, ft.mn[left], ft.mn[r])
+    out["middle"] = middle_levels(ft, settings, ft.mn[left], ft.mn[r])
+    out["surname"] = surname_levels(ft, settings, left, r, swapped)
+    out["dob"] = dob_levels(settings, ft.dob[left], ft.dob[r])
+    out["sex"] = sex_levels(settings, ft.sex[left], ft.sex[r])
+    out["postcode"] = postcode_levels(ft, settings, left, r)
+    out["phone"] = set_levels("phone", settings, ft.phone[left], ft.phone[r])
+    out["pnc"] = code_levels("pnc", settings, ft.pnc[left], ft.pnc[r])
+    out["cro"] = code_levels("cro", settings, ft.cro[left], ft.cro[r])
+    for comp in settings.comparisons:
+        if comp.name not in out:
+            out[comp.name] = np.zeros(len(left), dtype=np.int8)
+    return {c.name: out[c.name] for c in settings.comparisons}
+
+
+def pair_tf(ft: FeatureTable, left: np.ndarray) -> dict[str, np.ndarray]:
+    """Term frequency of the agreeing value (taken from the left record) for TF-adjusted fields."""
+    return {name: ft.tf[name][left] for name in ("forename", "surname", "fullname", "forename_units", "dob")}

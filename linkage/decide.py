@@ -1,0 +1,124 @@
+"""Decisions: thresholds on the match weight, then hard rules the model cannot override.
+
+Order of precedence: a steward's decision, then the hard rules (two valid PNC IDs or CRO numbers
+that differ, two records in one event or order, likely twins), then the thresholds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from linkage.settings import Settings
+
+NO_LINK, REVIEW, LINK = 0, 1, 2
+BY_MODEL, BY_RULE, BY_STEWARD = 0, 1, 2
+BY_NAMES = np.array(["model", "rule", "steward"], dtype=object)
+REASONS = [
+    "",
+    "pnc_conflict",
+    "cro_conflict",
+    "co_involved",
+    "twins",
+    "generations",
+    "steward_same",
+    "steward_not_same",
+    "steward_unsure",
+]
+
+
+@dataclass
+class Decisions:
+    decision: np.ndarray  # NO_LINK / REVIEW / LINK
+    decided_by: np.ndarray  # BY_MODEL / BY_RULE / BY_STEWARD
+    reason: np.ndarray  # index into REASONS
+    cannot_link: np.ndarray  # bool: the pair must end in different entities
+    must_link: np.ndarray  # bool: the pair must end in one entity (steward "same")
+
+    def labels(self) -> np.ndarray:
+        """Decision strings: link / review / no_link / rule:<reason>."""
+        base = np.array(["no_link", "review", "link"], dtype=object)[self.decision]
+        rule = self.decided_by == BY_RULE
+        reasons = np.array(REASONS, dtype=object)[self.reason]
+        return np.where(rule, "rule:" + reasons, base)
+
+
+def _household(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarray:
+    """Same home and (nearly) the same surname: the setting of the commonest false merges."""
+    sn, pc = settings.comparison("surname"), settings.comparison("postcode")
+    same_home = np.isin(
+        levels["postcode"], [pc.code("same_address"), pc.code("full"), pc.code("address_only")]
+    )
+    surname = np.isin(
+        levels["surname"], [sn.code("exact"), sn.code("alias"), sn.code("fuzzy"), sn.code("phonetic")]
+    )
+    return same_home & surname
+
+
+def likely_twins(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarray:
+    """Same surname and address, the same or a near date of birth, different forename (no shared PNC ID)."""
+    fn, dob, pnc = settings.comparison("forename"), settings.comparison("dob"), settings.comparison("pnc")
+    near = np.isin(levels["dob"], [dob.code("exact"), dob.code("one_off"), dob.code("day_month_swapped")])
+    return (
+        _household(settings, levels)
+        & near
+        & (levels["forename"] == fn.code("else"))
+        & (levels["pnc"] != pnc.code("exact"))
+    )
+
+
+def likely_generations(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarray:
+    """Same names and address, dates of birth a generation apart: father and son, mother and daughter."""
+    dob = settings.comparison("dob")
+    return _household(settings, levels) & (levels["dob"] == dob.code("generation"))
+
+
+def decide(
+    settings: Settings,
+    weight: np.ndarray,
+    levels: dict[str, np.ndarray],
+    co_involved: np.ndarray,
+    steward: np.ndarray | None = None,
+) -> Decisions:
+    """Apply thresholds, hard rules and steward decisions.
+
+    ``steward`` holds per pair 0 (none), 1 (same), 2 (not same), 3 (unsure).
+    """
+    n = len(weight)
+    decision = np.full(n, NO_LINK, dtype=np.int8)
+    decision[weight >= settings.review_weight] = REVIEW
+    decision[weight >= settings.link_weight] = LINK
+    by = np.zeros(n, dtype=np.int8)
+    reason = np.zeros(n, dtype=np.int8)
+    cannot = np.zeros(n, dtype=bool)
+    rules = settings.rules
+
+    def apply(mask: np.ndarray, why: str, outcome: int) -> None:
+        nonlocal cannot
+        hit = mask & (by == BY_MODEL)
+        decision[hit] = np.minimum(decision[hit], outcome)
+        by[hit] = BY_RULE
+        reason[hit] = REASONS.index(why)
+        cannot |= mask
+
+    if rules.get("pnc_conflict", True):
+        apply(levels["pnc"] == settings.comparison("pnc").code("different"), "pnc_conflict", NO_LINK)
+    if rules.get("cro_conflict", True):
+        apply(levels["cro"] == settings.comparison("cro").code("different"), "cro_conflict", NO_LINK)
+    if rules.get("co_involved", True):
+        apply(co_involved, "co_involved", NO_LINK)
+    if rules.get("twins", True):
+        apply(likely_twins(settings, levels), "twins", REVIEW)
+    if rules.get("generations", True):
+        apply(likely_generations(settings, levels), "generations", REVIEW)
+    must = np.zeros(n, dtype=bool)
+    if steward is not None:
+        same, not_same, unsure = steward == 1, steward == 2, steward == 3
+        decision[same], decision[not_same], decision[unsure] = LINK, NO_LINK, REVIEW
+        by[same | not_same | unsure] = BY_STEWARD
+        reason[same], reason[not_same] = REASONS.index("steward_same"), REASONS.index("steward_not_same")
+        reason[unsure] = REASONS.index("steward_unsure")
+        cannot = (cannot & ~same) | not_same
+        must = same
+    return Decisions(decision, by, reason, cannot, must)

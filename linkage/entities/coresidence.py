@@ -1,0 +1,65 @@
+"""Residence and co-residence: who was recorded where and when, and who shared an address.
+
+A person record's address counts as seen on the date of the event or order it came with (a
+relational extract's "current address" has no date of its own: it counts as seen on the
+record's latest event). Residence is per resolved person and address entity: first and last
+seen and the records that say so. Two people co-resided at an address over the overlap of
+their seen periods (``gap_days`` of slack joins sightings a few days apart); a single shared
+day (both at the address of one incident) counts. Confidential addresses are never used: each
+is its own entity and appears only in its own person's residence, flagged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from linkage.entities.engine import group_join
+
+MAX_RESIDENTS = 60  # an address with more resolved residents (a hostel, a bad parse) yields no pairs
+
+
+def residence(addresses: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFrame:
+    """person_id, address_id, first_seen, last_seen, record_keys (';'-joined), confidential."""
+    pid = entities.drop_duplicates("record_key").set_index("record_key")["person_id"]
+    a = addresses.dropna(subset=["address_id"]).copy()
+    a["person_id"] = a["record_key"].map(pid)
+    a = a.dropna(subset=["person_id"])
+    cols = ["person_id", "address_id", "first_seen", "last_seen", "record_keys", "confidential"]
+    if a.empty:
+        return pd.DataFrame(columns=cols)
+    g = a.groupby(["person_id", "address_id"], sort=True)
+    out = g.agg(
+        first_seen=("first_seen", "min"), last_seen=("last_seen", "max"), confidential=("confidential", "any")
+    ).reset_index()
+    pair = out["person_id"].astype(str) + "\x1f" + out["address_id"].astype(str)
+    joined = group_join(a["person_id"].astype(str) + "\x1f" + a["address_id"].astype(str), a["record_key"])
+    out["record_keys"] = pair.map(joined).to_numpy()
+    return out[cols]
+
+
+def coresidence(res: pd.DataFrame, gap_days: int = 0) -> tuple[pd.DataFrame, dict]:
+    """Pairs of people seen at one (non-confidential) address over overlapping periods."""
+    cols = ["person_id_a", "person_id_b", "address_id", "from", "to"]
+    ri = res[~res["confidential"].astype(bool)].dropna(subset=["first_seen", "last_seen"])
+    report = {"addresses_over_limit": 0}
+    if ri.empty:
+        return pd.DataFrame(columns=cols), report
+    size = ri.groupby("address_id")["person_id"].transform("size")
+    report["addresses_over_limit"] = int(ri.loc[size > MAX_RESIDENTS, "address_id"].nunique())
+    ri = ri[(size >= 2) & (size <= MAX_RESIDENTS)]
+    pairs = ri.merge(ri, on="address_id", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["person_id_a"] < pairs["person_id_b"]]
+    start = np.maximum(pairs["first_seen_a"].to_numpy(), pairs["first_seen_b"].to_numpy())
+    end = np.minimum(pairs["last_seen_a"].to_numpy(), pairs["last_seen_b"].to_numpy())
+    ok = start <= end + np.timedelta64(int(gap_days), "D")
+    out = pd.DataFrame(
+        {
+            "person_id_a": pairs["person_id_a"].to_numpy()[ok],
+            "person_id_b": pairs["person_id_b"].to_numpy()[ok],
+            "address_id": pairs["address_id"].to_numpy()[ok],
+            "from": np.minimum(start, end)[ok],
+            "to": np.maximum(start, end)[ok],
+        }
+    )
+    return out.sort_values(cols, kind="stable").reset_index(drop=True), report

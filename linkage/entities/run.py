@@ -1,0 +1,340 @@
+"""``resolve_entities``: addresses, orders, events, breaches and co-residence, after person resolution.
+
+Called by ``dots resolve`` once people are resolved (it reads data_dir/linkage/entities.parquet;
+without it, every person record stands alone and only the person-free evidence counts).
+Everything is recomputed from staging on each run (it takes seconds); ids stay stable across
+runs because each entity keeps the id of the previous entity holding most of its records, as
+for people. Steward decisions (linkage/entities/steward.py) are honoured on every run.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from linkage import store as person_store
+from linkage.entities import store
+from linkage.entities.addresses import address_text, resolve_addresses, uprns_from_records
+from linkage.entities.breaches import link_breaches
+from linkage.entities.coresidence import coresidence, residence
+from linkage.entities.engine import group_join, pairs_frame
+from linkage.entities.events import resolve_events
+from linkage.entities.orders import context_people, resolve_orders
+from linkage.entities.people import PersonEvidence
+from linkage.entities.steward import load_decisions
+
+
+class _Timer:
+    def __init__(self, progress: bool):
+        self.progress, self.start, self.last, self.timings = (
+            progress,
+            time.perf_counter(),
+            time.perf_counter(),
+            {},
+        )
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = round(now - self.last, 3)
+        self.last = now
+        if self.progress:
+            print(f"[entities] {stage}: {self.timings[stage]:.2f}s", file=sys.stderr, flush=True)
+
+
+def _address_rows(
+    addresses: pd.DataFrame, person_records: pd.DataFrame, involvements: pd.DataFrame, events: pd.DataFrame
+) -> pd.DataFrame:
+    """Staged address rows with a seen date (a relational record's latest event) and any UPRN."""
+    rows = addresses.copy()
+    rows["seen"] = pd.to_datetime(rows["seen_on"], errors="coerce")
+    if rows["seen"].isna().any() and not involvements.empty and not events.empty:
+        when = events.drop_duplicates("event_key").set_index("event_key")["occurred_at"]
+        inv = involvements[["record_key", "event_key"]].assign(t=lambda f: f["event_key"].map(when))
+        latest = pd.to_datetime(inv.groupby("record_key")["t"].max()).dt.normalize()
+        miss = rows["seen"].isna()
+        rows.loc[miss, "seen"] = rows.loc[miss, "record_key"].map(latest)
+    rows["source"] = rows["profile"].astype(str) + ":" + rows["source_file"].astype(str)
+    up = uprns_from_records(person_records)
+    if len(up):
+        rows = rows.merge(up, on=["record_key", "address_raw"], how="left")
+    else:
+        rows["uprn"] = None
+    return rows
+
+
+def resolve_entities(data_dir: Path, progress: bool = False) -> dict:
+    """Resolve addresses, orders and events, link breaches, derive co-residence; write under data_dir/linkage.
+
+    Returns a summary: per kind records, candidate pairs, links, review, entities; breaches,
+    court-only orders, residence and co-residence rows; timings.
+    """
+    from staging.store import StagingStore
+
+    data_dir = Path(data_dir)
+    timer = _Timer(progress)
+    staging = StagingStore(data_dir)
+    tables = {t: staging.read(t) for t in ("person_records", "events", "involvements", "orders", "addresses")}
+    entities = person_store.read_entities(data_dir)
+    has_person_model = (person_store.linkage_dir(data_dir) / person_store.RECORDS).exists()
+    people = PersonEvidence(entities, data_dir if has_person_model else None)
+    pr = tables["person_records"]
+    surnames = pr.drop_duplicates("record_key", keep="last").set_index("record_key")["surname_norm"]
+    decisions = load_decisions(data_dir)
+    timer("read")
+
+    rows = _address_rows(tables["addresses"], pr, tables["involvements"], tables["events"])
+    addr = resolve_addresses(rows, decisions[decisions["kind"] == "address"], store.read_addresses(data_dir))
+    timer("addresses")
+    ords = resolve_orders(
+        tables["orders"], people, decisions[decisions["kind"] == "order"], store.read_orders(data_dir)
+    )
+    timer("orders")
+    evs = resolve_events(
+        tables["events"],
+        tables["involvements"],
+        people,
+        surnames,
+        decisions[decisions["kind"] == "event"],
+        store.read_events(data_dir),
+    )
+    timer("events")
+    ords["records"] = context_people(ords["records"], evs["party"], people)
+    court = entities["record_key"].astype(str).str.endswith(("/respondent", "/protected"))
+    known = set(entities.loc[~court, "person_id"])
+    br = link_breaches(ords["records"], evs["records"], evs["party"], people, surnames, known=known)
+    breaches = _steward_breaches(br, decisions[decisions["kind"] == "breach"], ords["records"], evs["records"])
+    timer("breaches")
+
+    orders_out = _orders_output(ords["records"], br["per_order"], entities)
+    events_out = _events_output(evs["records"])
+    addresses_out = addr["rows"]
+    res = residence(addresses_out, entities)
+    cores, cores_report = coresidence(res)
+    timer("residence")
+
+    with warnings.catch_warnings():  # frames of different kinds carry different (often empty) columns
+        warnings.simplefilter("ignore", FutureWarning)
+        pairs = pd.concat(
+            [
+                f
+                for f in [
+                    _address_pairs(addr),
+                    pairs_frame(
+                        "order",
+                        ords["settings"],
+                        ords["model"],
+                        ords["records"]["record_key"].to_numpy(object),
+                        ords["resolution"],
+                        ords["values"],
+                    ),
+                    pairs_frame(
+                        "event",
+                        evs["settings"],
+                        evs["model"],
+                        evs["records"]["record_key"].to_numpy(object),
+                        evs["resolution"],
+                        evs["values"],
+                    ),
+                    _breach_pairs(br["review"]),
+                ]
+                if not f.empty
+            ],
+            ignore_index=True,
+        )
+    if pairs.empty:
+        pairs = pd.DataFrame(columns=store.COLUMNS[store.PAIRS])
+
+    store.write(data_dir, store.ADDRESSES, addresses_out)
+    store.write(data_dir, store.ORDERS, orders_out)
+    store.write(data_dir, store.EVENTS, events_out)
+    store.write(data_dir, store.BREACHES, breaches)
+    store.write(data_dir, store.RESIDENCE, res)
+    store.write(data_dir, store.CORESIDENCE, cores)
+    store.write(data_dir, store.PAIRS, pairs)
+    store.write(data_dir, store.ADDRESS_FORMS, addr["forms"])
+    store.write(data_dir, store.ORDER_RECORDS, ords["records"])
+    store.write(data_dir, store.EVENT_RECORDS, evs["records"])
+    store.write_json(
+        data_dir,
+        store.MODELS,
+        {
+            "address": addr["model"].to_json(addr["settings"]),
+            "order": ords["model"].to_json(ords["settings"]),
+            "event": evs["model"].to_json(evs["settings"]),
+        },
+    )
+    timer("write")
+    summary = {
+        "address_entities": int(addresses_out["address_id"].nunique()),
+        "order_entities": int(orders_out["order_id"].nunique()),
+        "court_only_orders": int(orders_out.drop_duplicates("order_id")["court_only"].sum()),
+        "event_entities": int(events_out["event_id"].nunique()),
+        "boundary_events_merged": int((events_out.drop_duplicates("event_id")["n_records"] > 1).sum()),
+        "breach_links": int(len(breaches)),
+        "coresidence_pairs": int(len(cores)),
+        "addresses": {
+            **addr["resolution"].report,
+            "rows": int(len(addresses_out)),
+            "confidential": int(addresses_out["confidential"].sum()),
+        },
+        "orders": {
+            **ords["resolution"].report,
+            "court_only": int(orders_out.drop_duplicates("order_id")["court_only"].sum()),
+        },
+        "events": evs["resolution"].report,
+        "breaches": {
+            "links": int(len(breaches)),
+            "explicit": int(breaches["explicit"].sum()) if len(breaches) else 0,
+            "review": int(len(br["review"])),
+        },
+        "residence": {"rows": int(len(res)), "coresidence_pairs": int(len(cores)), **cores_report},
+        "person_entities_used": bool(len(entities)),
+        "person_engine_weights": bool(has_person_model),
+        "timings": timer.timings,
+        "seconds": round(time.perf_counter() - timer.start, 3),
+    }
+    store.write_json(data_dir, store.SUMMARY, summary)
+    return summary
+
+
+def _orders_output(rec: pd.DataFrame, per_order: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFrame:
+    out = rec.merge(per_order, on="order_id", how="left")
+    court = entities["record_key"].astype(str).str.endswith(("/respondent", "/protected"))
+    police_people = set(entities.loc[~court, "person_id"])
+    for side in ("respondent", "protected"):  # the person resolved to someone the forces know
+        out[f"{side}_in_police_data"] = out[f"{side}_person_id"].isin(police_people)
+    out["n_records"] = out.groupby("order_id")["record_key"].transform("size")
+    for col in ("linked_events", "explicit_breaches", "police_events_between_parties"):
+        out[col] = out[col].fillna(0).astype(int)
+    out["court_only"] = out["court_only"].fillna(True).astype(bool)
+    first = [
+        "record_key",
+        "order_id",
+        "court_only",
+        "respondent_person_id",
+        "protected_person_id",
+        "order_type",
+        "court_name",
+        "court_type",
+        "made_on",
+        "expires_on",
+        "until_further_order",
+        "n_records",
+        "linked_events",
+        "explicit_breaches",
+        "police_events_between_parties",
+        "respondent_in_police_data",
+        "protected_in_police_data",
+        "respondent_linked_by",
+        "protected_linked_by",
+        "respondent_key",
+        "protected_key",
+        "respondent_person_ids",
+        "protected_person_ids",
+        "case_key",
+        "source_file",
+    ]
+    return out[[c for c in first if c in out]].reset_index(drop=True)
+
+
+def _events_output(rec: pd.DataFrame) -> pd.DataFrame:
+    out = rec.copy()
+    out["n_records"] = out.groupby("event_id")["record_key"].transform("size")
+    out["forces"] = out["event_id"].map(group_join(out["event_id"], out["force_code"])).fillna("")
+    first = [
+        "record_key",
+        "event_id",
+        "force_code",
+        "occurred_at",
+        "n_records",
+        "forces",
+        "ho_code",
+        "offence",
+        "suspect_person_id",
+        "victim_person_id",
+        "location_postcode",
+        "source_file",
+    ]
+    return out[[c for c in first if c in out]].reset_index(drop=True)
+
+
+def _address_pairs(addr: dict) -> pd.DataFrame:
+    forms = addr["forms"]
+    keys = forms["form_key"].to_numpy(dtype=object)
+    pairs = pairs_frame("address", addr["settings"], addr["model"], keys, addr["resolution"], addr["values"])
+    text = pd.Series(address_text(forms), index=keys)
+    pairs["text_l"] = pairs["key_l"].map(text)
+    pairs["text_r"] = pairs["key_r"].map(text)
+    return pairs
+
+
+def _breach_pairs(review: pd.DataFrame) -> pd.DataFrame:
+    """Event-order pairs a steward should look at (kind 'breach'), with the evidence."""
+    if review is None or review.empty:
+        return pd.DataFrame(columns=["kind", "key_l", "key_r", "weight", "decision", "match_key"])
+    token = {"same": "+", "probable": "+", "different": "-", "missing": ""}
+    mk = (
+        review["suspect_level"].map(
+            lambda v: token[v] + "SUSPECT" + ("~" if v == "probable" else "") if token[v] else ""
+        )
+        + " "
+        + review["victim_level"].map(
+            lambda v: token[v] + "VICTIM" + ("~" if v == "probable" else "") if token[v] else ""
+        )
+        + np.where(review["in_term"], " +IN_TERM", " -IN_TERM")
+        + np.where(review["explicit"], " +BREACH", "")
+    )
+    return pd.DataFrame(
+        {
+            "kind": "breach",
+            "key_l": review["event_key"],
+            "key_r": review["order_record_key"],
+            "weight": np.nan,
+            "decision": "review",
+            "decided_by": "model",
+            "match_key": mk.str.split().str.join(" "),
+            "evidence": review["evidence"],
+        }
+    )
+
+
+def _steward_breaches(br: dict, decisions: pd.DataFrame, orders: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Breach links with steward decisions applied: 'same' adds a link, 'not_same' removes one."""
+    out = br["breaches"].copy()
+    if decisions is None or decisions.empty:
+        return out
+    order_of = orders.set_index("record_key")["order_id"]
+    event_of = events.set_index("record_key")["event_id"]
+    for row in decisions.itertuples(index=False):
+        a, b = row.key_l, row.key_r
+        ev, od = (a, b) if a in event_of.index else (b, a)
+        if ev not in event_of.index or od not in order_of.index:
+            continue
+        hit = (out["event_record_key"] == ev) & (out["order_id"] == order_of[od])
+        if row.decision == "not_same":
+            out = out[~hit]
+        elif row.decision == "same" and not hit.any():
+            out = pd.concat(
+                [
+                    out,
+                    pd.DataFrame(
+                        [
+                            {
+                                "event_record_key": ev,
+                                "order_record_key": od,
+                                "event_id": event_of[ev],
+                                "order_id": order_of[od],
+                                "explicit": False,
+                                "evidence": f"steward {row.user}: same ({row.note})",
+                            }
+                        ]
+                    ),
+                ],
+                ignore_index=True,
+            )
+    return out.reset_index(drop=True)

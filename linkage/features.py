@@ -1,0 +1,337 @@
+"""Derived keys for comparison and blocking: integer codes, phonetic codes, nickname canonical forms.
+
+Every string field becomes an integer code over a vocabulary so that pair comparisons are
+array operations (``codes[l] == codes[r]``) and anything costly (metaphone, nickname lookup,
+Jaro-Winkler) is done once per distinct value or per distinct value pair.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from linkage.names import (
+    equivalent_pairs,
+    forename_block_key,
+    forename_keys,
+    phonetic,
+    squash,
+    surname_keys,
+)
+from linkage.records import MAX_ALTS, MAX_PHONES, MAX_POSTCODES
+
+_UK_POSTCODE = re.compile(r"^([A-Z]{1,2})([0-9][A-Z0-9]?) ([0-9])([A-Z]{2})$")
+
+
+@dataclass
+class FeatureTable:
+    """Column arrays, one row per record, aligned with the records frame."""
+
+    n: int
+    record_key: np.ndarray
+    vocab: np.ndarray  # name strings (squashed) by code
+    vocab_sound: np.ndarray  # metaphone code by name code
+    vocab_first: np.ndarray  # first letter (int) by name code
+    vocab_len: np.ndarray  # length by name code
+    fn: np.ndarray
+    mn: np.ndarray
+    sn: np.ndarray
+    sn_alts: np.ndarray  # (n, MAX_ALTS) name codes, -1 empty
+    fn_sound: np.ndarray
+    sn_sound: np.ndarray
+    fn_key: np.ndarray  # nickname-canonical forename code (blocking)
+    fn_initial: np.ndarray  # first letter as int, -1 empty
+    fn_is_initial: np.ndarray
+    fn_eq: np.ndarray  # sorted pair codes a*PAIR_BASE+b of nickname/transliteration-equivalent forenames
+    sn_eq: np.ndarray  # same for surname transliterations
+    dob: np.ndarray  # int32 YYYYMMDD, 0 missing
+    sex: np.ndarray  # int8 0 missing, 1 M, 2 F
+    pc_full: np.ndarray  # (n, MAX_POSTCODES) int32 codes, -1 missing
+    pc_sector: np.ndarray
+    pc_district: np.ndarray
+    pc_area: np.ndarray
+    address: np.ndarray  # object strings, '' missing
+    address_numbers: np.ndarray  # code of the address's numbers ('FLAT 2 14 X ROAD' -> '2 14'), -1 none
+    phone: np.ndarray  # (n, MAX_PHONES)
+    pnc: np.ndarray
+    cro: np.ndarray
+    tf: dict[str, np.ndarray] = field(default_factory=dict)  # per-record term frequency by field
+    value_codes: dict[str, np.ndarray] = field(default_factory=dict)  # code -> value, for search encoding
+
+    def take(self, idx: np.ndarray) -> FeatureTable:
+        """A sub-table (used by search: the query plus its candidates)."""
+        out = {}
+        for name, value in self.__dict__.items():
+            if (
+                isinstance(value, np.ndarray)
+                and not name.startswith("vocab")
+                and name not in ("fn_eq", "sn_eq")
+            ):
+                out[name] = value[idx]
+            else:
+                out[name] = value
+        out["n"] = len(idx)
+        out["tf"] = {k: v[idx] for k, v in self.tf.items()}
+        return FeatureTable(**out)
+
+    def append(self, row: dict) -> FeatureTable:
+        """This table plus one row (given as per-field arrays of length 1)."""
+        out = {}
+        for name, value in self.__dict__.items():
+            if (
+                isinstance(value, np.ndarray)
+                and not name.startswith("vocab")
+                and name not in ("fn_eq", "sn_eq")
+            ):
+                out[name] = np.concatenate([value, np.asarray(row[name], dtype=value.dtype)])
+            else:
+                out[name] = (
+                    row.get(name, value) if name.startswith("vocab") or name in ("fn_eq", "sn_eq") else value
+                )
+        out["n"] = self.n + 1
+        out["tf"] = {k: np.r_[v, 0.0] for k, v in self.tf.items()}
+        return FeatureTable(**out)
+
+
+def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 for missing or empty) and the distinct values (never '')."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
+    empty = np.flatnonzero(uniques == "")
+    if len(empty):  # renumber without the empty string
+        e = int(empty[0])
+        remap = np.r_[np.arange(e), -1, np.arange(e, len(uniques) - 1), -1].astype(np.int32)
+        codes = remap[codes]
+        uniques = np.delete(uniques, e)
+    return codes.astype(np.int32), uniques
+
+
+def _split_codes(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """'|'-joined values -> (n, k) codes over the distinct parts, and the distinct parts.
+
+    Most values hold one part: only those with a separator are split in Python.
+    """
+    codes, uniques = _codes(values)
+    text = uniques.astype(str) if len(uniques) else np.zeros(0, dtype=str)
+    multi = np.flatnonzero(np.char.find(text, "|") >= 0) if len(text) else np.zeros(0, dtype=np.int64)
+    rows = [np.arange(len(uniques))]
+    cols = [np.zeros(len(uniques), dtype=np.int64)]
+    vals = [uniques.copy()]
+    if len(multi):
+        split = [str(uniques[i]).split("|")[:k] for i in multi]
+        vals[0][multi] = [p[0] for p in split]
+        extra = [
+            (i, j, part) for i, ps in zip(multi, split, strict=True) for j, part in enumerate(ps) if j > 0
+        ]
+        if extra:
+            rows.append(np.asarray([e[0] for e in extra]))
+            cols.append(np.asarray([e[1] for e in extra]))
+            vals.append(np.asarray([e[2] for e in extra], dtype=object))
+    part_codes, part_values = _codes(np.concatenate(vals))
+    table = np.full((len(uniques) + 1, k), -1, dtype=np.int32)
+    table[np.concatenate(rows), np.concatenate(cols)] = part_codes
+    return table[codes], part_values
+
+
+def _postcode_split(pc: str) -> tuple[str, str, str]:
+    """(sector, district, area) of a normalised UK postcode, else ('', '', '')."""
+    outward, _, inward = pc.partition(" ")
+    if not inward or len(inward) != 3 or not inward[0].isdigit() or not 2 <= len(outward) <= 4:
+        return "", "", ""
+    area = outward[:2] if len(outward) > 1 and outward[1].isalpha() else outward[:1]
+    if not area.isalpha() or not outward[len(area)].isdigit():
+        return "", "", ""
+    return f"{outward} {inward[0]}", outward, area
+
+
+def postcode_parts(values: np.ndarray) -> dict[str, np.ndarray]:
+    """Sector ('DH1 9'), district ('DH1') and area ('DH') of UK postcodes; '' where not one."""
+    parts = [_postcode_split(str(v)) if isinstance(v, str) else ("", "", "") for v in values]
+    out = {}
+    for j, name in enumerate(("sector", "district", "area")):
+        out[name] = np.asarray([p[j] for p in parts], dtype=object)
+    return out
+
+
+def build_features(records: pd.DataFrame) -> FeatureTable:
+    """Encode a records frame (linkage.records.build_records) as comparison-ready arrays."""
+    n = len(records)
+    cols = {}
+    for name in ("fn", "mn", "sn"):
+        codes, uniques = _codes(records[name].to_numpy(dtype=object))
+        cols[name] = (codes, np.asarray([squash(str(u)) for u in uniques], dtype=object))
+    alt_codes, alt_values = _split_codes(records["sn_alts"].to_numpy(dtype=object), MAX_ALTS)
+    vocab_list = sorted({*cols["fn"][1], *cols["mn"][1], *cols["sn"][1], *alt_values} - {""})
+    index = {v: i for i, v in enumerate(vocab_list)}
+
+    def to_vocab(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+        lookup = np.asarray([index.get(v, -1) for v in values] + [-1], dtype=np.int32)
+        return lookup[codes]
+
+    fn, mn, sn = (to_vocab(*cols[c]) for c in ("fn", "mn", "sn"))
+    alts = to_vocab(alt_codes, np.asarray([squash(str(v)) for v in alt_values], dtype=object))
+
+    sounds = np.array([phonetic(v) for v in vocab_list] + [""], dtype=object)
+    sound_codes, sound_values = _codes(sounds)
+    fn_sound = np.where(fn >= 0, sound_codes[fn], -1).astype(np.int32)
+    sn_sound = np.where(sn >= 0, sound_codes[sn], -1).astype(np.int32)
+    block_keys = np.array([forename_block_key(v) for v in vocab_list] + [""], dtype=object)
+    bk_codes, _ = _codes(block_keys)
+    fn_key = np.where(fn >= 0, bk_codes[fn], -1).astype(np.int32)
+    first = np.array([ord(v[0]) if v else -1 for v in vocab_list] + [-1], dtype=np.int32)
+    lens = np.array([len(v) for v in vocab_list] + [0], dtype=np.int32)
+    fn_initial = first[fn]
+    fn_is_initial = (lens[fn] == 1) & (fn >= 0)
+
+    dob = pd.to_datetime(records["dob"], errors="coerce")
+    dob_int = (dob.dt.year * 10000 + dob.dt.month * 100 + dob.dt.day).fillna(0).astype(np.int32).to_numpy()
+    sex = records["sex"].map({"M": 1, "F": 2}).fillna(0).astype(np.int8).to_numpy()
+
+    pc_codes, pc_values = _split_codes(records["postcodes"].to_numpy(dtype=object), MAX_POSTCODES)
+    pc = {"full": pc_codes}
+    value_codes = {"pc_full": pc_values}
+    for name, part in postcode_parts(pc_values).items():
+        part_codes, part_values = _codes(part)
+        pc[name] = np.r_[part_codes, -1].astype(np.int32)[pc_codes]
+        value_codes[f"pc_{name}"] = part_values
+    phone, _ = _split_codes(records["phones"].to_numpy(dtype=object), MAX_PHONES)
+    pnc, _ = _codes(records["pnc"].to_numpy(dtype=object))
+    cro, _ = _codes(records["cro"].to_numpy(dtype=object))
+    numbers = (
+        records["address_numbers"].to_numpy(dtype=object)
+        if "address_numbers" in records
+        else np.full(n, "", dtype=object)
+    )
+
+    return FeatureTable(
+        n=n,
+        record_key=records["record_key"].astype(str).to_numpy(dtype=object),
+        vocab=np.asarray(vocab_list, dtype=object),
+        vocab_sound=sound_codes[:-1].astype(np.int32),
+        vocab_first=first[:-1],
+        vocab_len=lens[:-1],
+        fn=fn,
+        mn=mn,
+        sn=sn,
+        sn_alts=alts,
+        fn_sound=fn_sound,
+        sn_sound=sn_sound,
+        fn_key=fn_key,
+        fn_initial=fn_initial,
+        fn_is_initial=fn_is_initial,
+        fn_eq=equivalent_pairs(vocab_list, forename_keys),
+        sn_eq=equivalent_pairs(vocab_list, surname_keys),
+        dob=dob_int,
+        sex=sex,
+        pc_full=pc["full"],
+        pc_sector=pc["sector"],
+        pc_district=pc["district"],
+        pc_area=pc["area"],
+        address=records["address"].fillna("").to_numpy(dtype=object),
+        address_numbers=_codes(numbers)[0],
+        phone=phone,
+        pnc=pnc,
+        cro=cro,
+        value_codes={**value_codes, "sound": sound_values},
+    )
+
+
+def display_values(records: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The values behind each comparison, as a person reads them (for explanations)."""
+    dob = pd.to_datetime(records["dob"], errors="coerce")
+    return {
+        "fn": records["fn"].fillna("").astype(str).to_numpy(),
+        "mn": records["mn"].fillna("").astype(str).to_numpy(),
+        "sn": records["sn"].fillna("").astype(str).to_numpy(),
+        "dob": dob.dt.strftime("%Y-%m-%d").fillna("").to_numpy(),
+        "sex": records["sex"].fillna("").astype(str).to_numpy(),
+        "postcode": (
+            records["postcodes"].fillna("").astype(str) + " / " + records["address"].fillna("").astype(str)
+        )
+        .str.strip(" /")
+        .to_numpy(),
+        "phone": records["phones"].fillna("").astype(str).to_numpy(),
+        "pnc": records["pnc"].fillna("").astype(str).to_numpy(),
+        "cro": records["cro"].fillna("").astype(str).to_numpy(),
+    }
+
+
+def _tf_values(records: pd.DataFrame) -> list[tuple[str, pd.Series]]:
+    """The values whose frequencies adjust weights: forename, surname, full name, dob."""
+    fn = pd.Series(_squash_all(records["fn"].to_numpy(dtype=object)), index=records.index)
+    sn = pd.Series(_squash_all(records["sn"].to_numpy(dtype=object)), index=records.index)
+    full = (fn + "|" + sn).where((fn != "") & (sn != ""), "")
+    d = pd.to_datetime(records["dob"], errors="coerce")
+    dob = (d.dt.year * 10000 + d.dt.month * 100 + d.dt.day).astype("Int64").astype(str).where(d.notna(), None)
+    return [("forename", fn), ("surname", sn), ("fullname", full), ("dob", dob), ("forename_units", fn)]
+
+
+def _squash_all(values: np.ndarray) -> np.ndarray:
+    codes, uniques = _codes(values)
+    return np.asarray([squash(str(u)) for u in uniques] + [""], dtype=object)[codes]
+
+
+TOTALS = "__total__"
+
+
+def term_frequencies(records: pd.DataFrame) -> dict[str, pd.Series]:
+    """How many records hold each forename, surname and dob (for TF adjustment), with totals.
+
+    The full name (and the forename, to condition on) is counted over distinct (forename,
+    surname, date of birth) combinations rather than records, so that one person with many
+    records does not make his own name look common. Each table's total is under TOTALS.
+    """
+    out = {}
+    values = dict(_tf_values(records))
+    for name in ("forename", "surname", "dob"):
+        s = values[name]
+        out[name] = _counts(s[s.notna() & (s != "")])
+    units = pd.DataFrame(
+        {"fn": values["forename"], "full": values["fullname"], "dob": values["dob"].fillna("")}
+    )
+    units = units[units["full"] != ""].drop_duplicates()
+    # an undated record is not another person when the same name is known with a date of birth
+    dated = set(units.loc[units["dob"] != "", "full"])
+    units = units[(units["dob"] != "") | ~units["full"].isin(dated)]
+    out["fullname"] = _counts(units["full"])
+    out["forename_units"] = _counts(units["fn"])
+    return out
+
+
+def _counts(values: pd.Series) -> pd.Series:
+    """value -> count, plus the total under TOTALS."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    counts = np.bincount(codes, minlength=len(uniques)).astype(np.float64)
+    return pd.Series(np.r_[counts, counts.sum()], index=pd.Index([*uniques, TOTALS], dtype=object))
+
+
+def attach_tf(
+    features: FeatureTable, records: pd.DataFrame, tf: dict[str, pd.Series], u_exact: dict[str, float]
+) -> None:
+    """Per-record term frequency of its forename, surname and dob, and its full-name counts.
+
+    A value held by c of N records has frequency c / (N + 1/u), u being the exact level's chance
+    among random pairs: the estimate leans on u when the data are few (a date of birth seen
+    twice among 400 records is not a 1-in-200 date) and on the counts when they are many.
+    For the full name, the counts of *other* (forename, surname, dob) units with that name and
+    of units with that forename are kept, for the conditional surname frequency.
+    """
+    for name, values in _tf_values(records):
+        table = tf.get(name)
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+        if table is None or len(table) == 0:
+            counts = np.zeros(len(uniques))
+            total = 0.0
+        else:
+            counts = table.reindex(pd.Index(uniques, dtype=object)).fillna(0.0).to_numpy(dtype=np.float64)
+            total = float(table.get(TOTALS, 0.0))
+        counts = np.r_[counts, 0.0][codes]
+        if name in u_exact:
+            features.tf[name] = np.maximum(counts, 1.0) / (total + 1.0 / max(u_exact[name], 1e-12))
+        elif name == "fullname":
+            features.tf[name] = np.maximum(counts - 1.0, 0.0)  # other people with this full name
+        else:
+            features.tf[name] = counts

@@ -1,0 +1,542 @@
+"""Orchestration: staging -> records -> blocking -> comparison -> model -> context -> decisions -> clusters.
+
+``resolve`` is incremental when earlier outputs exist: comparison levels of pairs whose records
+have not changed are reused from the candidate cache and the stored model is kept, so only new
+or changed records are compared. Everything after comparison (scoring, context, decisions,
+clustering) is cheap and is recomputed over all pairs, which is why an incremental run gives
+the same entities as a full run with the same model.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from linkage import store
+from linkage.arrays import unique, unique_inverse
+from linkage.blocking import Candidates, block
+from linkage.cluster import assign_ids, cluster
+from linkage.compare import compare, pair_tf
+from linkage.context import build_relations, co_involved, partner_levels, partner_pairs
+from linkage.decide import BY_MODEL, BY_NAMES, BY_RULE, BY_STEWARD, LINK, NO_LINK, REVIEW, decide
+from linkage.explain import match_keys
+from linkage.features import attach_tf, build_features, display_values, term_frequencies
+from linkage.golden import build_golden
+from linkage.model import (
+    Model,
+    estimate_prior,
+    field_weights,
+    level_weights,
+    probability,
+    score,
+    train,
+    train_context,
+    u_exact,
+)
+from linkage.records import build_records
+from linkage.settings import Settings, load_settings
+from linkage.steward import CODES, load_decisions
+
+
+class Timer:
+    """Stage timings for the summary (and stderr when progress is on)."""
+
+    def __init__(self, progress: bool):
+        self.progress = progress
+        self.start = self.last = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = round(now - self.last, 3)
+        self.last = now
+        if self.progress:
+            print(f"[resolve] {stage}: {self.timings[stage]:.2f}s", file=sys.stderr, flush=True)
+
+    def total(self) -> float:
+        return round(time.perf_counter() - self.start, 3)
+
+
+def resolve(
+    data_dir: Path,
+    progress: bool = False,
+    *,
+    full: bool = False,
+    retrain: bool = False,
+    settings_path: Path | None = None,
+) -> dict:
+    """Link the staged person records into entities and write the outputs under data_dir/linkage.
+
+    Incremental when outputs exist (``full=True`` recompares every pair, ``retrain=True`` also
+    re-estimates the model). Returns a summary: records, pairs by rule, links, review, entities,
+    timings.
+    """
+    from staging.store import StagingStore
+
+    staging = StagingStore(data_dir)
+    timer = Timer(progress)
+    mentions = staging.read("person_records")
+    involvements = staging.read("involvements")
+    orders = staging.read("orders")
+    timer("read staging")
+    return resolve_frames(
+        Path(data_dir),
+        mentions,
+        involvements,
+        orders,
+        progress=progress,
+        full=full,
+        retrain=retrain,
+        settings=load_settings(settings_path),
+        timer=timer,
+    )
+
+
+def _pair_codes(left: np.ndarray, r: np.ndarray, n: int) -> np.ndarray:
+    lo, hi = np.minimum(left, r).astype(np.int64), np.maximum(left, r).astype(np.int64)
+    return lo * np.int64(max(n, 1)) + hi
+
+
+def _lookup(sorted_codes: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of codes in a sorted array and whether each was found."""
+    if len(sorted_codes) == 0:
+        return np.zeros(len(codes), dtype=np.int64), np.zeros(len(codes), dtype=bool)
+    pos = np.clip(np.searchsorted(sorted_codes, codes), 0, len(sorted_codes) - 1)
+    return pos, sorted_codes[pos] == codes
+
+
+class LevelCache:
+    """Comparison levels from the previous run, keyed by pairs of unchanged records."""
+
+    def __init__(self, codes: np.ndarray, levels: dict[str, np.ndarray]):
+        self.codes = codes
+        self.levels = levels
+
+    @classmethod
+    def load(cls, data_dir: Path, records: pd.DataFrame, settings: Settings) -> LevelCache | None:
+        old = store.read_frame(data_dir, store.RECORDS, columns=["record_key", "feature_hash"])
+        cand = store.read_frame(data_dir, store.CANDIDATES)
+        if old is None or cand is None:
+            return None
+        n = len(records)
+        old_pos = pd.Index(old["record_key"]).get_indexer(records["record_key"])
+        same = old_pos >= 0
+        same[same] = old["feature_hash"].values[old_pos[same]] == records["feature_hash"].values[same]
+        old_to_new = np.full(len(old), -1, dtype=np.int64)
+        old_to_new[old_pos[same]] = np.flatnonzero(same)
+        cl, cr = old_to_new[cand["l"].values], old_to_new[cand["r"].values]
+        ok = (cl >= 0) & (cr >= 0)
+        codes = _pair_codes(cl[ok], cr[ok], n)
+        order = np.argsort(codes, kind="stable")
+        levels = {}
+        for comp in settings.comparisons:
+            if comp.context or comp.name not in cand:
+                continue
+            levels[comp.name] = cand[comp.name].values[ok][order].astype(np.int8)
+        return cls(codes[order], levels)
+
+
+def _levels(
+    ft, settings: Settings, left: np.ndarray, r: np.ndarray, cache: LevelCache | None
+) -> tuple[dict[str, np.ndarray], int]:
+    """Comparison levels for the pairs, reusing cached levels where both records are unchanged."""
+    if cache is None or len(cache.codes) == 0:
+        return compare(ft, settings, left, r), len(left)
+    pos, found = _lookup(cache.codes, _pair_codes(left, r, ft.n))
+    todo = np.flatnonzero(~found)
+    fresh = compare(ft, settings, left[todo], r[todo]) if len(todo) else None
+    out = {}
+    for comp in settings.comparisons:
+        arr = np.zeros(len(left), dtype=np.int8)
+        if comp.name in cache.levels:
+            arr[found] = cache.levels[comp.name][pos[found]]
+        if fresh is not None:
+            arr[todo] = fresh[comp.name]
+        out[comp.name] = arr
+    return out, len(todo)
+
+
+def _steward_pairs(data_dir: Path, index: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    dec = load_decisions(data_dir)
+    if dec.empty:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, np.zeros(0, dtype=np.int8)
+    li = dec["record_key_l"].map(index)
+    ri = dec["record_key_r"].map(index)
+    ok = li.notna() & ri.notna()
+    return (
+        li[ok].astype(np.int64).values,
+        ri[ok].astype(np.int64).values,
+        dec["decision"][ok].map(CODES).astype(np.int8).values,
+    )
+
+
+def _append(
+    cand: Candidates, levels: dict, left: np.ndarray, r: np.ndarray, new_levels: dict, rule: str
+) -> tuple[Candidates, dict]:
+    if rule not in cand.rule_names:
+        cand.rule_names.append(rule)
+    bit = np.uint32(1) << np.uint32(cand.rule_names.index(rule))
+    merged = Candidates(
+        np.r_[cand.left, left.astype(np.int32)],
+        np.r_[cand.right, r.astype(np.int32)],
+        np.r_[cand.rules, np.full(len(left), bit, dtype=np.uint32)],
+        cand.rule_names,
+        cand.report,
+    )
+    return merged, {k: np.r_[levels[k], new_levels[k]] for k in levels}
+
+
+def resolve_frames(
+    data_dir: Path,
+    mentions: pd.DataFrame,
+    involvements: pd.DataFrame | None,
+    orders: pd.DataFrame | None,
+    *,
+    progress: bool = False,
+    full: bool = False,
+    retrain: bool = False,
+    settings: Settings | None = None,
+    timer: Timer | None = None,
+    truth_pairs: tuple[np.ndarray, np.ndarray] | None = None,
+    write: bool = True,
+) -> dict:
+    """The whole resolution over staging frames (the benchmark calls this directly)."""
+    settings = settings or load_settings()
+    timer = timer or Timer(progress)
+    records = build_records(mentions)
+    n = len(records)
+    keys = records["record_key"].values
+    index = pd.Series(np.arange(n), index=keys)
+    timer("records")
+    ft = build_features(records)
+    timer("features")
+    rel = build_relations(index, involvements, orders, settings)
+    timer("relations")
+
+    prev_model_json = store.read_json(data_dir, store.MODEL)
+    prev_entities = store.read_frame(data_dir, store.ENTITIES)
+    reuse_model = (
+        prev_model_json is not None
+        and not retrain
+        and prev_model_json.get("settings_fingerprint") == settings.fingerprint
+    )
+    cache = None
+    if reuse_model and not full:
+        cache = LevelCache.load(data_dir, records, settings)
+    incremental = cache is not None
+
+    sl, sr, scode = _steward_pairs(data_dir, index)
+    truth = None
+    if truth_pairs is not None:
+        tl, tr = index.reindex(truth_pairs[0]).values, index.reindex(truth_pairs[1]).values
+        ok = ~(np.isnan(tl) | np.isnan(tr))
+        truth = (tl[ok].astype(np.int64), tr[ok].astype(np.int64))
+    cand = block(ft, settings, extra=[("steward", sl, sr)], truth=truth)
+    timer("blocking")
+    levels, n_compared = _levels(ft, settings, cand.left.astype(np.int64), cand.right.astype(np.int64), cache)
+    timer("comparison")
+
+    if reuse_model:
+        model = Model.from_json(prev_model_json)
+        tf_frame = store.read_frame(data_dir, store.TF)
+        tf_tables = _tf_from_frame(tf_frame)
+    else:
+        tf_tables = term_frequencies(records)
+        labels = None
+        if len(scode):
+            pos, found = _lookup(_pair_codes(cand.left, cand.right, n), _pair_codes(sl, sr, n))
+            lab_levels = {k: v[pos[found]] for k, v in levels.items()}
+            labels = (lab_levels, scode[found] == CODES["same"])
+        model = train(ft, settings, levels, cand.rules, cand.rule_names, labels)
+    attach_tf(ft, records, tf_tables, u_exact(model, settings))
+    cand_codes = _pair_codes(cand.left, cand.right, n)
+
+    def pair_extras(c: Candidates, codes: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray]:
+        tf = pair_tf(ft, c.left.astype(np.int64))
+        co = co_involved(rel, c.left, c.right)
+        stew = np.zeros(len(c), dtype=np.int8)
+        if len(scode):
+            pos, found = _lookup(np.sort(codes), _pair_codes(sl, sr, n))
+            order = np.argsort(codes)
+            stew[order[pos[found]]] = scode[found]
+        return tf, co, stew
+
+    tf_pairs, co, stew = pair_extras(cand, cand_codes)
+    if not reuse_model:
+        model = estimate_prior(model, settings, levels, tf_pairs, n)
+    timer("model")
+    # the record evidence is scored once; each context round only changes the partner level
+    context_names = [c.name for c in settings.comparisons if c.context]
+
+    def record_weight(lv: dict, tf: dict) -> np.ndarray:
+        return score(
+            model, settings, {k: (np.zeros_like(v) if k in context_names else v) for k, v in lv.items()}, tf
+        )
+
+    def context_weight(lv: dict) -> np.ndarray:
+        table = level_weights(model, settings)
+        out = np.zeros(len(lv[context_names[0]]) if context_names else 0, dtype=np.float32)
+        for name in context_names:
+            out += table[name][lv[name]]
+        return out
+
+    base = record_weight(levels, tf_pairs)
+    weight = base + context_weight(levels)
+    rounds = int(settings.context.get("rounds", 2))
+    context_trained = False
+    partner_new = 0
+    for _ in range(max(rounds - 1, 0)):
+        dec = decide(settings, weight, levels, co, stew)
+        clus = cluster(
+            n,
+            cand.left,
+            cand.right,
+            weight,
+            dec.decision == LINK,
+            dec.cannot_link,
+            dec.must_link,
+            settings.cluster,
+        )
+        if settings.context.get("partner_blocking", True):
+            pl, pr = partner_pairs(rel, clus.labels, int(settings.context.get("partner_block_max", 40)))
+            pc = unique(_pair_codes(pl, pr, n))
+            _, found = _lookup(np.sort(cand_codes), pc)
+            pc = pc[~found]
+            if len(pc):
+                nl, nr = pc // max(n, 1), pc % max(n, 1)
+                new_levels, fresh = _levels(ft, settings, nl, nr, cache)
+                n_compared += fresh
+                partner_new += len(pc)
+                cand, levels = _append(cand, levels, nl, nr, new_levels, "shared_partner")
+                cand_codes = _pair_codes(cand.left, cand.right, n)
+                tf_pairs, co, stew = pair_extras(cand, cand_codes)
+                new_tf = {k: v[-len(pc) :] for k, v in tf_pairs.items()}
+                base = np.r_[base, record_weight(new_levels, new_tf)]
+                weight = base + context_weight(levels)
+        soft = np.sort(cand_codes[weight >= settings.review_weight])
+        levels["partner"] = partner_levels(
+            rel, settings, cand.left.astype(np.int64), cand.right.astype(np.int64), levels, clus.labels, soft
+        )
+        if not reuse_model and not context_trained:
+            model = train_context(model, settings, levels, tf_pairs)
+            context_trained = True
+        weight = base + context_weight(levels)
+    timer("scoring and context")
+
+    dec = decide(settings, weight, levels, co, stew)
+    clus = cluster(
+        n,
+        cand.left,
+        cand.right,
+        weight,
+        dec.decision == LINK,
+        dec.cannot_link,
+        dec.must_link,
+        settings.cluster,
+    )
+    person_id = assign_ids(keys, clus.labels, prev_entities)
+    timer("clustering")
+
+    entities = _entities(n, keys, person_id, cand, weight, dec, clus.cut, model)
+    summary = {
+        "records": int(n),
+        "mentions": int(len(mentions)),
+        "candidate_pairs": int(len(cand)),
+        "compared_pairs": int(n_compared),
+        "partner_pairs_added": int(partner_new),
+        "pairs_by_rule": {r["rule"]: r["pairs"] for r in cand.report},
+        "links": int((dec.decision == LINK).sum()),
+        "review": int((dec.decision == REVIEW).sum()),
+        "entities": int(entities["person_id"].nunique()),
+        "entities_with_several_records": int((entities["person_id"].value_counts() > 1).sum()),
+        "rule_decisions": int((dec.decided_by == BY_RULE).sum()),
+        "steward_decisions": int((dec.decided_by == BY_STEWARD).sum()),
+        "cluster_guard": clus.report,
+        "incremental": incremental,
+        "model_version": model.version,
+    }
+    if not write:
+        summary["timings"] = timer.timings
+        summary["_entities"] = entities
+        summary["_blocking"] = cand.report
+        return summary
+    golden = build_golden(mentions, entities)
+    timer("golden records")
+    pairs = _pairs_output(settings, model, keys, cand, levels, tf_pairs, weight, dec, clus.cut)
+    _write(data_dir, settings, model, records, entities, golden, pairs, cand, levels, tf_tables, summary)
+    timer("write")
+    summary["timings"] = timer.timings
+    summary["seconds"] = timer.total()
+    store.write_json(data_dir, store.SUMMARY, summary)
+    return summary
+
+
+def _entities(
+    n: int,
+    keys: np.ndarray,
+    person_id: np.ndarray,
+    cand: Candidates,
+    weight: np.ndarray,
+    dec,
+    cut: np.ndarray,
+    model: Model,
+) -> pd.DataFrame:
+    """One row per record: its person, how sure, and who decided."""
+    prob = probability(weight)
+    link = (dec.decision == LINK) & ~cut
+    best_link = np.zeros(n)
+    best_other = np.zeros(n)
+    for side in (cand.left, cand.right):
+        np.maximum.at(best_link, side[link], prob[link])
+        np.maximum.at(best_other, side[~link], prob[~link])
+    linked = best_link > 0
+    confidence = np.where(linked, best_link, 1.0 - best_other)
+    by = np.zeros(n, dtype=np.int8)
+    ruled = (dec.decided_by == BY_RULE) & (weight >= 0) | cut
+    for side in (cand.left, cand.right):
+        by[side[ruled]] = BY_RULE
+    stew = dec.decided_by == BY_STEWARD
+    for side in (cand.left, cand.right):
+        by[side[stew]] = BY_STEWARD
+    return pd.DataFrame(
+        {
+            "record_key": keys,
+            "person_id": person_id,
+            "confidence": confidence.round(6),
+            "decided_by": BY_NAMES[by],
+            "model_version": model.version,
+        }
+    )
+
+
+def _pairs_output(
+    settings: Settings,
+    model: Model,
+    keys: np.ndarray,
+    cand: Candidates,
+    levels: dict,
+    tf_pairs: dict,
+    weight: np.ndarray,
+    dec,
+    cut: np.ndarray,
+) -> pd.DataFrame:
+    """Scored pairs at or above review, plus every steward, rule or guard decision worth showing."""
+    keep = (weight >= settings.review_weight) | (dec.decided_by == BY_STEWARD) | cut
+    idx = np.flatnonzero(keep)
+    lv = {k: v[idx] for k, v in levels.items()}
+    tf = {k: v[idx] for k, v in tf_pairs.items()}
+    w = field_weights(model, settings, lv, tf)
+    labels = dec.labels()[idx]
+    labels = np.where(cut[idx] & (dec.decision[idx] == LINK), "review", labels)
+    out = pd.DataFrame(
+        {
+            "record_key_l": keys[cand.left[idx]],
+            "record_key_r": keys[cand.right[idx]],
+            "match_weight": weight[idx].round(4),
+            "probability": probability(weight[idx]).round(6),
+            "decision": labels,
+            "decided_by": BY_NAMES[dec.decided_by[idx]],
+            "cluster_cut": cut[idx],
+            "match_key": match_keys(settings, lv, w),
+            "blocking_rules": _rule_names(cand, idx),
+        }
+    )
+    for comp in settings.comparisons:
+        names = np.array([level.name for level in comp.levels], dtype=object)
+        out[f"{comp.name}_level"] = names[lv[comp.name]]
+        out[f"{comp.name}_weight"] = w[comp.name].round(4)
+    out["partner_level"] = lv["partner"].astype(np.int8)
+    return out.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _rule_names(cand: Candidates, idx: np.ndarray) -> np.ndarray:
+    bits = cand.rules[idx]
+    uniq, inv = unique_inverse(bits)
+    names = np.array(
+        [",".join(n for i, n in enumerate(cand.rule_names) if int(b) >> i & 1) for b in uniq], dtype=object
+    )
+    return names[inv] if len(idx) else np.zeros(0, dtype=object)
+
+
+def _write(
+    data_dir: Path,
+    settings: Settings,
+    model: Model,
+    records: pd.DataFrame,
+    entities: pd.DataFrame,
+    golden: pd.DataFrame,
+    pairs: pd.DataFrame,
+    cand: Candidates,
+    levels: dict,
+    tf_tables: dict,
+    summary: dict,
+) -> None:
+    store.write_frame(data_dir, store.ENTITIES, entities)
+    store.write_frame(data_dir, store.GOLDEN, golden)
+    store.write_frame(data_dir, store.PAIRS, pairs)
+    store.write_json(data_dir, store.MODEL, model.to_json(settings))
+    tf_rows = [
+        pd.DataFrame({"field": f, "value": t.index.astype(str), "count": t.to_numpy()})
+        for f, t in tf_tables.items()
+        if len(t)
+    ]
+    tf_frame = (
+        pd.concat(tf_rows, ignore_index=True)
+        if tf_rows
+        else pd.DataFrame(
+            {"field": pd.Series(dtype=str), "value": pd.Series(dtype=str), "count": pd.Series(dtype=float)}
+        )
+    )
+    store.write_frame(data_dir, store.TF, tf_frame)
+    rec = records.copy()
+    rec["feature_hash"] = rec["feature_hash"].astype(np.uint64)
+    store.write_frame(data_dir, store.RECORDS, rec)
+    cache = pd.DataFrame({"l": cand.left.astype(np.int32), "r": cand.right.astype(np.int32)})
+    for comp in settings.comparisons:
+        if not comp.context:
+            cache[comp.name] = levels[comp.name]
+    store.write_frame(data_dir, store.CANDIDATES, cache)
+    store.write_json(data_dir, store.BLOCKING, cand.report)
+
+
+def _tf_from_frame(frame: pd.DataFrame | None) -> dict[str, pd.Series]:
+    if frame is None or frame.empty:
+        return {}
+    return {
+        f: pd.Series(g["count"].to_numpy(), index=pd.Index(g["value"].to_numpy(dtype=object), dtype=object))
+        for f, g in frame.groupby("field")
+    }
+
+
+def compare_keys(data_dir: Path | str, pairs: list[tuple[str, str]], settings: Settings):
+    """Compare record pairs by key with the stored model (explain_pair, steward views)."""
+    records = store.read_frame(data_dir, store.RECORDS)
+    model_json = store.read_json(data_dir, store.MODEL)
+    if records is None or model_json is None:
+        raise FileNotFoundError("no linkage outputs: run resolve first")
+    wanted = sorted({k for p in pairs for k in p})
+    sub = records[records["record_key"].isin(wanted)].reset_index(drop=True)
+    missing = set(wanted) - set(sub["record_key"])
+    if missing:
+        raise KeyError(f"unknown record keys: {sorted(missing)}")
+    ft = build_features(sub)
+    model = Model.from_json(model_json)
+    tf_frame = store.read_frame(data_dir, store.TF)
+    attach_tf(ft, sub, _tf_from_frame(tf_frame), u_exact(model, settings))
+    pos = pd.Series(np.arange(len(sub)), index=sub["record_key"])
+    left = pos.reindex([p[0] for p in pairs]).values.astype(np.int64)
+    r = pos.reindex([p[1] for p in pairs]).values.astype(np.int64)
+    levels = compare(ft, settings, left, r)
+    tf = pair_tf(ft, left)
+    shown = display_values(sub)
+    strings_l = {k: v[left] for k, v in shown.items()}
+    strings_r = {k: v[r] for k, v in shown.items()}
+    return model, levels, tf, strings_l, strings_r
+
+
+__all__ = ["resolve", "resolve_frames", "compare_keys", "NO_LINK", "BY_MODEL"]

@@ -1,0 +1,421 @@
+"""Single-record search: 'who is this partner?' from a name, an optional dob or age, an optional place.
+
+The index (built once per resolve output, kept in memory and on disk under linkage/search/)
+holds sorted hashed keys over every person record: surname sound with forename (nickname
+canonical), the unordered pair of name sounds (swapped fields), surname alternatives (married
+names) and date of birth. A query looks its keys up with ``searchsorted``, compares itself with
+the candidate records using the same comparisons and model weights as resolution, and returns
+entities ranked by their best record, with the per-field explanation.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from linkage import store
+from linkage.compare import compare, pair_tf
+from linkage.explain import match_keys
+from linkage.features import attach_tf, build_features, postcode_parts
+from linkage.model import Model, field_weights, probability, u_exact
+from linkage.names import (
+    PAIR_BASE,
+    first_and_middle,
+    forename_block_key,
+    forename_keys,
+    parse_full_name,
+    phonetic,
+    squash,
+)
+from linkage.records import normalise_postcode
+from linkage.settings import Settings, load_settings
+
+MAX_CANDIDATES = 3000
+INDEX_COLUMNS = [
+    "record_key",
+    "fn",
+    "mn",
+    "sn",
+    "sn_alts",
+    "dob",
+    "sex",
+    "postcodes",
+    "address",
+    "address_numbers",
+    "phones",
+    "pnc",
+    "cro",
+]
+_OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
+_FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
+_CACHE: dict[str, SearchIndex] = {}
+_LOCK = threading.Lock()
+
+
+def _hash(values: np.ndarray) -> np.ndarray:
+    """Stable 64-bit hash of strings (the same in every process)."""
+    return pd.util.hash_array(np.asarray(values, dtype=object), categorize=True).astype(np.int64)
+
+
+def _key_values(fn: np.ndarray, sn: np.ndarray) -> dict[str, np.ndarray]:
+    """The string keys a record (or a query) is indexed under."""
+    fn_s = np.asarray([squash(str(v)) for v in fn], dtype=object)
+    sn_s = np.asarray([squash(str(v)) for v in sn], dtype=object)
+    fk = np.asarray([forename_block_key(v) for v in fn_s], dtype=object)
+    fs = np.asarray([phonetic(v) for v in fn_s], dtype=object)
+    ss = np.asarray([phonetic(v) for v in sn_s], dtype=object)
+    either = np.where(fs < ss, fs + "~" + ss, ss + "~" + fs)
+    return {"fn_sn": fk + "|" + ss, "either": either, "sn": ss}
+
+
+@dataclass
+class _Keys:
+    keys: np.ndarray  # sorted int64
+    rows: np.ndarray  # record position per key
+
+    def lookup(self, key: int, cap: int) -> np.ndarray:
+        lo, hi = np.searchsorted(self.keys, key, "left"), np.searchsorted(self.keys, key, "right")
+        return self.rows[lo : min(hi, lo + cap)]
+
+    def count(self, key: int) -> int:
+        return int(np.searchsorted(self.keys, key, "right") - np.searchsorted(self.keys, key, "left"))
+
+
+def _sorted_int_keys(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ok = keys > 0
+    k, r = keys[ok], rows[ok]
+    order = np.argsort(k, kind="stable")
+    return k[order], r[order].astype(np.int64)
+
+
+def _make_keys(values: np.ndarray, rows: np.ndarray) -> _Keys:
+    ok = pd.notna(values) & (values != "")
+    h = _hash(values[ok])
+    r = rows[ok]
+    order = np.argsort(h, kind="stable")
+    return _Keys(h[order], r[order].astype(np.int64))
+
+
+class SearchIndex:
+    """Everything a query needs, loaded once: record features, person ids, model, key arrays."""
+
+    def __init__(self, data_dir: Path, settings: Settings):
+        records = store.read_frame(data_dir, store.RECORDS, columns=INDEX_COLUMNS)
+        entities = store.read_entities(data_dir)
+        model_json = store.read_json(data_dir, store.MODEL)
+        if records is None or model_json is None or entities.empty:
+            raise FileNotFoundError("no linkage outputs: run resolve first")
+        self.settings = settings
+        self.model = Model.from_json(model_json)
+        self.records = records.reset_index(drop=True)
+        pid = entities.set_index("record_key")["person_id"]
+        self.person_id = pid.reindex(self.records["record_key"]).to_numpy(dtype=object)
+        golden = store.read_golden(data_dir)
+        self.golden_name = dict(zip(golden["person_id"], golden["preferred_name"], strict=True))
+        self.golden_dob = {
+            p: (None if pd.isna(d) else str(d))
+            for p, d in zip(golden["person_id"], golden["dob"], strict=True)
+        }
+        tf_frame = store.read_frame(data_dir, store.TF)
+        tf = (
+            {
+                f: pd.Series(g["count"].to_numpy(), index=pd.Index(g["value"].to_numpy(dtype=object)))
+                for f, g in tf_frame.groupby("field")
+            }
+            if tf_frame is not None
+            else {}
+        )
+        # the comparison features of every record, built once; a query is one extra row
+        self.ft = build_features(self.records)
+        attach_tf(self.ft, self.records, tf, u_exact(self.model, settings))
+        self.name_code = {v: i for i, v in enumerate(self.ft.vocab)}
+        self.sound_code = {v: i for i, v in enumerate(self.ft.value_codes["sound"])}
+        self.value_code = {
+            k: {v: i for i, v in enumerate(vals)}
+            for k, vals in self.ft.value_codes.items()
+            if k.startswith("pc_")
+        }
+        self.fn_key_codes: dict[str, list[int]] = {}
+        for code, name in enumerate(self.ft.vocab):
+            for key in forename_keys(name):
+                self.fn_key_codes.setdefault(key, []).append(code)
+        n = len(self.records)
+        rows = np.arange(n)
+        kv = _key_values(self.records["fn"].to_numpy(dtype=object), self.records["sn"].to_numpy(dtype=object))
+        self.keys = {name: _make_keys(v, rows) for name, v in kv.items()}
+        # married and alias surnames: index each alternative's sound too
+        alts = self.records["sn_alts"].fillna("").astype(str).str.split("|").explode()
+        alts = alts[alts != ""]
+        alt_sound = np.asarray([phonetic(v) for v in alts.to_numpy(dtype=object)], dtype=object)
+        self.keys["alt"] = _make_keys(alt_sound, alts.index.to_numpy())
+        dob = self.ft.dob
+        self.birth_year = (dob // 10000).astype(np.int32)
+        self.keys["dob"] = _Keys(*_sorted_int_keys(dob.astype(np.int64), rows))
+        years = self.birth_year[self.birth_year > 0]
+        self.year_counts = np.bincount(years, minlength=2200) if len(years) else np.zeros(2200)
+        self.n_dated = max(int((self.birth_year > 0).sum()), 1)
+        words = self.records["address"].fillna("").astype(str).str.split().explode()
+        words = words[words.notna() & (words != "")]
+        # in how many records each address word occurs (how telling a town name is)
+        self.word_counts = words.reset_index().drop_duplicates().iloc[:, 1].value_counts()
+        self.n = n
+
+    # -- query ----------------------------------------------------------------------------------
+    def candidates(self, fn: str, sn: str, dob: date | None) -> np.ndarray:
+        kv = _key_values(np.array([fn], dtype=object), np.array([sn], dtype=object))
+        found = []
+        for name in ("fn_sn", "either"):
+            found.append(self.keys[name].lookup(int(_hash(kv[name])[0]), MAX_CANDIDATES))
+        found.append(self.keys["alt"].lookup(int(_hash(kv["sn"])[0]), MAX_CANDIDATES))
+        if dob is not None:
+            found.append(
+                self.keys["dob"].lookup(dob.year * 10000 + dob.month * 100 + dob.day, MAX_CANDIDATES)
+            )
+        rows = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        # a common surname sound with no forename match: also the surname's own block, if small
+        if len(rows) < 50:
+            sn_key = int(_hash(kv["sn"])[0])
+            if self.keys["sn"].count(sn_key) <= MAX_CANDIDATES:
+                rows = np.union1d(rows, self.keys["sn"].lookup(sn_key, MAX_CANDIDATES))
+        return rows[:MAX_CANDIDATES]
+
+    def _query_row(self, fn: str, mn: str, sn: str, dob: date | None, postcode: str) -> dict:
+        """The query as one feature row in the index's code space (unseen names get new codes)."""
+        ft = self.ft
+        vocab, sound, first, length = ft.vocab, ft.vocab_sound, ft.vocab_first, ft.vocab_len
+        fn_eq = ft.fn_eq
+        new_names: list[str] = []
+
+        def code(name: str) -> int:
+            nonlocal vocab, sound, first, length, fn_eq
+            name = squash(name)
+            if not name:
+                return -1
+            if name in self.name_code:
+                return self.name_code[name]
+            if name in new_names:
+                return len(ft.vocab) + new_names.index(name)
+            new_names.append(name)
+            c = len(ft.vocab) + len(new_names) - 1
+            snd = phonetic(name)
+            vocab = np.r_[vocab, np.array([name], dtype=object)]
+            sound = np.r_[sound, self.sound_code.get(snd, len(self.sound_code) + len(new_names))]
+            first = np.r_[first, ord(name[0])]
+            length = np.r_[length, len(name)]
+            equal = sorted({x for k in forename_keys(name) for x in self.fn_key_codes.get(k, [])})
+            if equal:
+                eq = np.asarray(equal, dtype=np.int64)
+                fn_eq = np.union1d(fn_eq, np.r_[c * PAIR_BASE + eq, eq * PAIR_BASE + c])
+            return c
+
+        f, m, s = code(fn), code(mn), code(sn)
+        pc = {}
+        parts = postcode_parts(np.array([postcode], dtype=object)) if postcode else {}
+        # an unseen postcode still has a code (matching nothing) so its sector and district count
+        pc["pc_full"] = (
+            self.value_code["pc_full"].get(postcode, len(self.value_code["pc_full"])) if postcode else -1
+        )
+        for name in ("sector", "district", "area"):
+            value = parts[name][0] if parts else ""
+            pc[f"pc_{name}"] = self.value_code[f"pc_{name}"].get(value, -1) if value else -1
+        dob_int = dob.year * 10000 + dob.month * 100 + dob.day if dob else 0
+        row = {
+            "record_key": ["<query>"],
+            "fn": [f],
+            "mn": [m],
+            "sn": [s],
+            "sn_alts": [[-1] * ft.sn_alts.shape[1]],
+            "fn_sound": [sound[f] if f >= 0 else -1],
+            "sn_sound": [sound[s] if s >= 0 else -1],
+            "fn_key": [-1],
+            "fn_initial": [first[f] if f >= 0 else -1],
+            "fn_is_initial": [bool(f >= 0 and length[f] == 1)],
+            "dob": [dob_int],
+            "sex": [0],
+            "address": [""],
+            "address_numbers": [-1],
+            "phone": [[-1] * ft.phone.shape[1]],
+            "pnc": [-1],
+            "cro": [-1],
+            "vocab": vocab,
+            "vocab_sound": sound,
+            "vocab_first": first,
+            "vocab_len": length,
+            "fn_eq": fn_eq,
+        }
+        k = ft.pc_full.shape[1]
+        for name in ("full", "sector", "district", "area"):
+            row[f"pc_{name}"] = [[pc[f"pc_{name}"]] + [-1] * (k - 1)]
+        return row
+
+    def search(
+        self, name: str, dob: date | None, age: int | None, place: str | None, limit: int
+    ) -> list[dict]:
+        fore, sur = parse_full_name(name)
+        fn, mn = first_and_middle(fore)
+        if not sur:
+            return []
+        rows = self.candidates(fn, sur, dob)
+        if len(rows) == 0:
+            return []
+        postcode = ""
+        place_words: list[str] = []
+        if place:
+            text = place.strip().upper()
+            if _FULL_POSTCODE.match(text):
+                postcode = normalise_postcode(np.array([text], dtype=object))[0] or ""
+            elif not _OUTWARD.match(text):
+                place_words = re.findall(r"[A-Z0-9]+", text)
+        small = self.ft.take(rows).append(
+            self._query_row(fn, mn.split(" ")[0] if mn else "", sur, dob, postcode)
+        )
+        right = np.arange(len(rows), dtype=np.int64)
+        left = np.full(len(rows), len(rows), dtype=np.int64)
+        levels = compare(small, self.settings, left, right)
+        # the candidate's values decide how rare an agreement is (the query's are unseen)
+        tf = pair_tf(small, right)
+        weights = field_weights(self.model, self.settings, levels, tf)
+        total = np.full(len(rows), self.model.prior_weight, dtype=np.float64)
+        for w in weights.values():
+            total += w
+        extra: list[tuple[str, np.ndarray, str]] = []
+        if age is not None and dob is None:
+            w_age = self._age_weight(age, self.birth_year[rows])
+            total += w_age
+            extra.append(("age", w_age, f"about {age}"))
+        if place and not postcode:
+            w_place = self._place_weight(place, place_words, rows)
+            total += w_place
+            extra.append(("place", w_place, place))
+        return self._rank(rows, levels, weights, total, extra, limit)
+
+    def _age_weight(self, age: int, years: np.ndarray) -> np.ndarray:
+        """Evidence from an approximate age: birth year within a year of today's year minus age."""
+        target = date.today().year - age
+        window = np.arange(target - 2, target + 1)
+        share = self.year_counts[window[(window > 0) & (window < len(self.year_counts))]].sum() / self.n_dated
+        m = 0.9
+        u = max(float(share), 1e-4)
+        agree = np.isin(years, window)
+        return np.where(years == 0, 0.0, np.where(agree, np.log2(m / u), np.log2((1 - m) / (1 - u))))
+
+    def _place_weight(self, place: str, words: list[str], rows: np.ndarray) -> np.ndarray:
+        """Evidence from a place: a postcode district, or town words found in the record's address."""
+        text = place.strip().upper()
+        if _OUTWARD.match(text):
+            pcs = self.records["postcodes"].iloc[rows].fillna("").astype(str).str.split("|")
+            districts = [postcode_parts(np.asarray(p, dtype=object))["district"] for p in pcs]
+            agree = np.asarray([text in d for d in districts])
+            has = np.asarray([any(x for x in p) for p in pcs])
+            u = 0.005
+        elif words:
+            addr = self.records["address"].iloc[rows].fillna("").astype(str).to_numpy()
+            agree = np.asarray([all(w in a.split() for w in words) for a in addr])
+            has = addr != ""
+            counts = [int(self.word_counts.get(w, 0)) for w in words]
+            u = max(min(counts) / max(self.n, 1), 1e-5) if counts else 0.01
+        else:
+            return np.zeros(len(rows))
+        m = 0.6
+        return np.where(~has, 0.0, np.where(agree, np.log2(m / u), np.log2((1 - m) / (1 - u))))
+
+    def _rank(
+        self,
+        rows: np.ndarray,
+        levels: dict,
+        weights: dict,
+        total: np.ndarray,
+        extra: list[tuple[str, np.ndarray, str]],
+        limit: int,
+    ) -> list[dict]:
+        """Best record per entity, best entities first, explained field by field."""
+        pids = self.person_id[rows]
+        order = np.argsort(-total, kind="stable")
+        chosen: list[int] = []
+        seen: set = set()
+        for i in order:
+            pid = pids[i]
+            if pid is None or pid in seen:
+                continue
+            seen.add(pid)
+            chosen.append(int(i))
+            if len(chosen) >= limit:
+                break
+        if not chosen:
+            return []
+        sel = np.asarray(chosen)
+        keys = match_keys(
+            self.settings, {k: v[sel] for k, v in levels.items()}, {k: v[sel] for k, v in weights.items()}
+        )
+        record_keys = self.records["record_key"].to_numpy()
+        out = []
+        for j, i in enumerate(chosen):
+            pid = pids[i]
+            key = keys[j]
+            fields = [
+                {
+                    "comparison": c.name,
+                    "level": c.levels[int(levels[c.name][i])].name,
+                    "weight": round(float(weights[c.name][i]), 3),
+                }
+                for c in self.settings.comparisons
+                if int(levels[c.name][i]) > 0
+            ]
+            for name, w, shown in extra:
+                if w[i] != 0:
+                    fields.append({"comparison": name, "level": shown, "weight": round(float(w[i]), 3)})
+                    key = f"{key} {'+' if w[i] > 0 else '-'}{name.upper()}".strip()
+            row = {
+                "person_id": str(pid),
+                "record_key": str(record_keys[int(rows[i])]),
+                "match_weight": round(float(total[i]), 3),
+                "probability": float(probability(total[i])),
+                "match_key": key,
+                "fields": fields,
+            }
+            if pid in self.golden_name:
+                row["preferred_name"] = self.golden_name[pid]
+                row["dob"] = self.golden_dob[pid]
+            out.append(row)
+        return out
+
+
+def _stamp(data_dir: Path) -> str:
+    parts = []
+    for name in (store.RECORDS, store.ENTITIES, store.MODEL):
+        path = store.linkage_dir(data_dir) / name
+        parts.append(f"{path.stat().st_mtime_ns}" if path.exists() else "-")
+    return "/".join(parts)
+
+
+def get_index(data_dir: Path | str, settings: Settings | None = None) -> SearchIndex:
+    """The cached index for a data directory, rebuilt when the resolve outputs change."""
+    data_dir = Path(data_dir)
+    key = f"{data_dir.resolve()}|{_stamp(data_dir)}"
+    with _LOCK:
+        index = _CACHE.get(key)
+        if index is None:
+            for old in [k for k in _CACHE if k.startswith(f"{data_dir.resolve()}|")]:
+                del _CACHE[old]
+            index = SearchIndex(data_dir, settings or load_settings())
+            _CACHE[key] = index
+    return index
+
+
+def search(
+    data_dir: Path | str,
+    name: str,
+    dob: date | None = None,
+    age: int | None = None,
+    place: str | None = None,
+    limit: int = 10,
+) -> list[dict]:
+    """Candidate entities for a named person, best first, with weights and explanations."""
+    index = get_index(data_dir)
+    return index.search(name, dob, age, place, limit)

@@ -1,0 +1,170 @@
+"""The command-line contract of shared/spec/cli.md, driven as an outside check would drive it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def dots(*args: str, home: Path, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "NEO4J_URI"}
+    env["DOTS_HOME"] = str(home)
+    proc = subprocess.run(
+        [sys.executable, "-m", "dots.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=600,
+    )
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> tuple[Path, Path]:
+    """Synthetic extracts taken through ingest, resolve and graph load by the command line."""
+    root = tmp_path_factory.mktemp("cli")
+    home, extracts = root / "home", root / "extracts"
+    dots("synth", "--out", str(extracts), "--people", "1500", "--seed", "3", home=home)
+    inputs = [str(p) for p in sorted(extracts.iterdir()) if p.name != "truth"]
+    dots("ingest", *inputs, "--json", home=home)
+    dots("resolve", "--json", home=home)
+    dots("graph", "load", home=home)
+    return home, extracts
+
+
+def test_ingest_again_reports_the_file_and_loses_no_row(world) -> None:
+    home, extracts = world
+    out = dots("ingest", str(extracts / "northumbria-rms.csv"), "--json", home=home)
+    [entry] = json.loads(out.stdout)["files"]
+    assert {"path", "profile", "rows_read", "loaded", "quarantined"} <= set(entry)
+    assert entry["profile"] == "rms-flat" and entry["status"] == "already loaded"
+    assert entry["rows_read"] == entry["loaded"] + entry["quarantined"] > 0
+
+
+def test_quarantine_lists_file_line_field_and_reason(world) -> None:
+    home, extracts = world
+    rows = json.loads(dots("quarantine", "--json", home=home).stdout)["rows"]
+    truth = pd.read_csv(extracts / "truth" / "bad_rows.csv", dtype=str)
+    assert len(rows) >= len(truth) > 0
+    got = {(Path(r["source_file"]).name, int(r["source_line"])) for r in rows}
+    expected = {(Path(f).name, int(line)) for f, line in zip(truth["file"], truth["line"], strict=True)}
+    assert expected <= got
+    assert all(r["reason"] for r in rows)
+
+
+def test_export_resolution_covers_every_person_record(world, tmp_path) -> None:
+    home, extracts = world
+    out = tmp_path / "resolution.csv"
+    dots("export", "resolution", "--out", str(out), home=home)
+    frame = pd.read_csv(out, dtype=str)
+    assert list(frame.columns[:2]) == ["record_key", "person_id"]
+    truth = pd.read_csv(extracts / "truth" / "persons.csv", dtype=str)
+    assert set(truth["record_key"]) <= set(frame["record_key"])
+    assert frame["record_key"].is_unique and frame["person_id"].notna().all()
+
+
+@pytest.mark.parametrize(
+    ("table", "columns"),
+    [
+        ("orders", ["record_key", "order_id"]),
+        ("events", ["record_key", "event_id"]),
+        ("breaches", ["event_record_key", "order_record_key"]),
+    ],
+)
+def test_export_entity_tables(world, tmp_path, table: str, columns: list[str]) -> None:
+    home, extracts = world
+    out = tmp_path / f"{table}.csv"
+    dots("export", table, "--out", str(out), home=home)
+    frame = pd.read_csv(out, dtype=str)
+    assert list(frame.columns[: len(columns)]) == columns
+    assert len(frame) > 0
+    if table == "orders":
+        truth = pd.read_csv(extracts / "truth" / "orders.csv", dtype=str)
+        assert set(truth["record_key"]) == set(frame["record_key"])
+
+
+def test_graph_load_is_idempotent(world) -> None:
+    home, _ = world
+    summary = json.loads(dots("graph", "load", "--json", home=home).stdout)
+    assert summary["verified"]
+    created = sum(v.get("created", 0) for v in summary.values() if isinstance(v, dict))
+    assert created == 0
+
+
+def test_serial_perpetrators_and_cross_force_victims(world, tmp_path) -> None:
+    home, _ = world
+    out = tmp_path / "serial.csv"
+    dots("serial-perpetrators", "--min-victims", "2", "--relationships", "intimate", "--out", str(out), home=home)
+    serial = pd.read_csv(out, dtype=str)
+    assert {"person_id", "victims", "forces"} <= set(serial.columns) and len(serial) > 0
+    assert (serial["victims"].astype(int) >= 2).all()
+    three = tmp_path / "serial3.csv"
+    dots("serial-perpetrators", "--min-victims", "3", "--out", str(three), home=home)
+    assert set(pd.read_csv(three, dtype=str)["person_id"]) < set(serial["person_id"])
+    cross = tmp_path / "cross.csv"
+    dots("cross-force-victims", "--out", str(cross), home=home)
+    frame = pd.read_csv(cross, dtype=str)
+    assert {"perpetrator_id", "victim_id", "force"} <= set(frame.columns) and len(frame) > 0
+    assert (frame.groupby("perpetrator_id")["force"].nunique() >= 2).all()
+
+
+def test_targets_for_a_force(world, tmp_path) -> None:
+    home, _ = world
+    out = tmp_path / "targets.csv"
+    dots("targets", "--force", "Northumbria", "--as-of", "2025-06-30", "--out", str(out), home=home)
+    frame = pd.read_csv(out)
+    assert list(frame.columns[:7]) == ["rank", "person_id", "score", "recency", "frequency", "gravity", "victims"]
+    assert len(frame) > 0 and frame["score"].is_monotonic_decreasing
+    bad = dots("targets", "--force", "Atlantis", "--out", str(out), home=home, check=False)
+    assert bad.returncode != 0 and bad.stderr.strip()
+
+
+def test_disclose_search_finds_a_known_person(world) -> None:
+    home, _ = world
+    golden = pd.read_parquet(home / "linkage" / "golden.parquet")
+    person = golden[golden["dob"].notna()].iloc[0]
+    name = f"{str(person['forenames']).split()[0]} {person['surname']}"
+    dob = pd.Timestamp(person["dob"]).date().isoformat()
+    out = json.loads(dots("disclose", "search", "--name", name, "--dob", dob, "--json", home=home).stdout)
+    candidates = out["candidates"]
+    assert candidates and candidates[0]["person_id"] == person["person_id"]
+    assert "match_key" in candidates[0]
+
+
+def test_user_add_and_audit_verify(world) -> None:
+    home, _ = world
+    created = json.loads(
+        dots(
+            "user",
+            "add",
+            "admin1",
+            "--role",
+            "admin",
+            "--national",
+            "--password-stdin",
+            home=home,
+            stdin="a long enough passphrase\n",
+        ).stdout
+    )
+    assert created
+    bad = dots("user", "add", "x", "--role", "emperor", home=home, check=False)
+    assert bad.returncode != 0
+    assert dots("audit", "verify", home=home).returncode == 0
+
+
+def test_errors_are_one_line_and_non_zero(tmp_path) -> None:
+    proc = dots("ingest", str(tmp_path / "missing.csv"), home=tmp_path / "h", check=False)
+    assert proc.returncode != 0
+    assert len(proc.stderr.strip().splitlines()) == 1 and "no such file" in proc.stderr
