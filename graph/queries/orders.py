@@ -35,8 +35,19 @@ ORDER BY made_on, order_id
 # One text per filter: an "$x = '' OR ..." filter costs a scan of every address link.
 Q_ORDERS_ACTIVE = cypher("orders_active", f"{_ORDER_PEOPLE}\nWHERE {ACTIVE}{_ORDER_RETURN}")
 
-Q_ORDERS_ACTIVE_PERSON = cypher("orders_active_person", f"""{_ORDER_PEOPLE}
-WHERE {ACTIVE} AND (r.person_id = $person OR v.person_id = $person){_ORDER_RETURN}""")
+# Anchored on the person's key from both ends (the OR filter over every order scanned them all);
+# a UNION cannot be ordered as a whole on Neo4j 5 without CALL {}: sorted in Python.
+Q_ORDERS_ACTIVE_PERSON = cypher("orders_active_person", f"""
+MATCH (r:Person {{person_id: $person}})<-[:AGAINST]-(o:`Order`)
+MATCH (o)-[:PROTECTS]->(v:Person)
+WHERE {ACTIVE}
+RETURN {ORDER_FIELDS}, r.person_id AS respondent_id, v.person_id AS protected_id
+UNION ALL
+MATCH (v:Person {{person_id: $person}})<-[:PROTECTS]-(o:`Order`)
+MATCH (o)-[:AGAINST]->(r:Person)
+WHERE {ACTIVE} AND r.person_id <> $person
+RETURN {ORDER_FIELDS}, r.person_id AS respondent_id, v.person_id AS protected_id
+""")
 
 Q_ORDERS_ACTIVE_ADDRESS = cypher("orders_active_address", f"""{_ORDER_PEOPLE}
 WHERE {ACTIVE}
@@ -62,7 +73,10 @@ def orders_active(g: GraphBackend, on: dt.date, person_id: str | None = None,
         text, params["address"] = Q_ORDERS_ACTIVE_ADDRESS, address_id
     else:
         text = Q_ORDERS_ACTIVE
-    return _finish(g.frame(text, params, columns=ORDER_COLUMNS))
+    out = g.frame(text, params, columns=ORDER_COLUMNS)
+    if person_id and not out.empty:  # a UNION: ORDER BY made_on, order_id here (nulls last)
+        out = out.sort_values(["made_on", "order_id"], na_position="last", kind="stable").reset_index(drop=True)
+    return _finish(out)
 
 
 Q_ORDERS_EXPIRING = cypher("orders_expiring", f"""
