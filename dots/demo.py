@@ -157,9 +157,17 @@ def graph_answers(data: Path, truth: Path) -> None:
         for hit in search(data, name, limit=3):
             print(f"    {hit['person_id']}  probability {hit.get('probability', 0):.3f}  {hit.get('match_key', '')}")
         view = Q.disclosure_view(g, subject, as_of)
-        print(f"\n  disclosure view of {subject} (previous victims counted, never named):")
-        for key, value in view.items() if isinstance(view, dict) else []:
-            print(f"    {key}: {_brief(value)}")
+        who = view["subject"] or {}
+        print(f"\n  disclosure view of {subject} ({who.get('name')}, born {who.get('dob')}), as of {as_of}:")
+        print(f"    DA history as suspect: {len(view['history'])} events")
+        print(_table(view["history"].head(5), ["occurred_on", "force", "offence", "is_crime"]))
+        orders = view["orders"]
+        active = int(orders["active"].sum()) if "active" in orders else 0
+        print(f"    orders: {len(orders)} ({active} active on {as_of})")
+        print(
+            f"    previous partners: {view['previous_partners']}, victims: {view['victims']} "
+            "(counted, never named; confidential addresses never included)"
+        )
 
 
 def api_exchanges(data: Path) -> None:
