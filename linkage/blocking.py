@@ -265,7 +265,7 @@ def block(
         report.append(stats)
         codes.append(c)
         ids.append(np.full(len(c), i, dtype=np.int8))
-    if not codes:
+    if not codes or sum(len(c) for c in codes) == 0:
         empty = np.zeros(0, dtype=np.int32)
         return Candidates(empty, empty, np.zeros(0, dtype=np.uint32), names, report)
     allc = np.concatenate(codes)

@@ -210,6 +210,8 @@ def resolve_frames(
     timer = timer or Timer(progress)
     records = build_records(mentions)
     n = len(records)
+    if n == 0:
+        return _nothing_to_resolve(data_dir, settings, timer, write)
     keys = records["record_key"].values
     index = pd.Series(np.arange(n), index=keys)
     timer("records")
@@ -373,6 +375,40 @@ def resolve_frames(
     summary["timings"] = timer.timings
     summary["seconds"] = timer.total()
     store.write_json(data_dir, store.SUMMARY, summary)
+    return summary
+
+
+def _nothing_to_resolve(data_dir: Path, settings: Settings, timer: Timer, write: bool) -> dict:
+    """No person records staged yet: empty outputs, so readers see an empty result, not an error."""
+    from linkage.golden import GOLDEN_COLUMNS
+
+    summary = {
+        "records": 0,
+        "mentions": 0,
+        "candidate_pairs": 0,
+        "compared_pairs": 0,
+        "pairs_by_rule": {},
+        "links": 0,
+        "review": 0,
+        "entities": 0,
+        "incremental": False,
+        "timings": timer.timings,
+    }
+    if write:
+        store.write_frame(
+            data_dir,
+            store.ENTITIES,
+            pd.DataFrame(
+                {
+                    c: pd.Series(dtype=object)
+                    for c in ["record_key", "person_id", "confidence", "decided_by", "model_version"]
+                }
+            ),
+        )
+        store.write_frame(
+            data_dir, store.GOLDEN, pd.DataFrame({c: pd.Series(dtype=object) for c in GOLDEN_COLUMNS})
+        )
+        store.write_json(data_dir, store.SUMMARY, summary)
     return summary
 
 

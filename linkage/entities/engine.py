@@ -283,17 +283,6 @@ def pairs_frame(
     return out.sort_values("weight", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def unique_pairs(li: np.ndarray, ri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct unordered pairs (li < ri), self-pairs dropped."""
-    li, ri = np.asarray(li, dtype=np.int64), np.asarray(ri, dtype=np.int64)
-    lo, hi = np.minimum(li, ri), np.maximum(li, ri)
-    keep = lo != hi
-    if not keep.any():
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    codes = np.unique(np.stack([lo[keep], hi[keep]], axis=1), axis=0)
-    return codes[:, 0], codes[:, 1]
-
-
 def block_pairs(frame: pd.DataFrame, keys: list[str], max_block: int) -> tuple[np.ndarray, np.ndarray, int]:
     """All pairs of rows sharing the values of ``keys`` (blank keys never block), by the person
     engine's ``pairs_in_blocks``; blocks over ``max_block`` are dropped. Returns (li, ri, dropped)."""
@@ -344,5 +333,4 @@ __all__ = [
     "resolve_kind",
     "steward_codes",
     "train",
-    "unique_pairs",
 ]
