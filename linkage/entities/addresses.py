@@ -24,6 +24,7 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from linkage.arrays import unique, unique_inverse
 from linkage.entities.address_parse import FIELDS, STREET_TYPES, parse_many
 from linkage.entities.engine import (
     Rules,
@@ -233,7 +234,7 @@ def _typo(vocab: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """One keying slip: optimal-string-alignment distance 1 (names of 4+ letters) or 2 (8+)."""
     size = np.int64(len(vocab))
     key = a.astype(np.int64) * size + b
-    uniq, inv = np.unique(key, return_inverse=True)
+    uniq, inv = unique_inverse(key)
     sa, sb = vocab[uniq // size], vocab[uniq % size]
     dist = process.cpdist(list(sa), list(sb), scorer=OSA.distance, workers=2, dtype=np.int32)
     shortest = np.minimum([len(x) for x in sa], [len(x) for x in sb])
@@ -253,7 +254,7 @@ def candidates(forms: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, dict]:
         report[name] = {"pairs": int(len(li)), "oversized_blocks": dropped}
     if not ls:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), report
-    codes = np.unique(
+    codes = unique(
         np.minimum(np.concatenate(ls), np.concatenate(rs)) * np.int64(max(len(forms), 1))
         + np.maximum(np.concatenate(ls), np.concatenate(rs))
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from linkage.arrays import unique
 from linkage.entities.engine import REVIEW, Rules, load_kind_settings, resolve_kind, steward_codes, train
 from linkage.entities.people import PersonEvidence
 from linkage.settings import Settings
@@ -98,7 +99,7 @@ def candidates(rec: pd.DataFrame, party: pd.DataFrame, window_minutes: int) -> t
     n = np.int64(max(len(rec), 1))
     la, ra = np.concatenate(ls), np.concatenate(rs)
     keep = la != ra
-    codes = np.unique(np.minimum(la[keep], ra[keep]) * n + np.maximum(la[keep], ra[keep]))
+    codes = unique(np.minimum(la[keep], ra[keep]) * n + np.maximum(la[keep], ra[keep]))
     return codes // n, codes % n, report
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from linkage.arrays import unique
 from linkage.entities.engine import (
     Rules,
     block_pairs,
@@ -182,7 +183,7 @@ def candidates(rec: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, dict]:
         rs.append(ri)
         report[name] = {"pairs": int(len(li)), "oversized_blocks": dropped}
     n = np.int64(max(len(rec), 1))
-    codes = np.unique(
+    codes = unique(
         np.minimum(np.concatenate(ls), np.concatenate(rs)) * n + np.maximum(np.concatenate(ls), np.concatenate(rs))
     )
     return codes // n, codes % n, report
