@@ -37,6 +37,7 @@ class GraphInput:
     golden: pd.DataFrame | None = None
     event_ids: pd.DataFrame | None = None  # record_key, event_id
     order_ids: pd.DataFrame | None = None  # record_key, order_id
+    address_ids: pd.DataFrame | None = None  # record_key, address_raw, address_id (address matching)
     skipped: dict[str, int] = field(default_factory=dict)
 
 
@@ -54,6 +55,7 @@ def read_input(data_dir: Path, entities: pd.DataFrame | None = None) -> GraphInp
         golden=golden,
         event_ids=_read_parquet(linkage / "events.parquet"),
         order_ids=_read_parquet(linkage / "orders.parquet"),
+        address_ids=_read_parquet(linkage / "addresses.parquet"),
     )
 
 
@@ -286,6 +288,14 @@ def build_tables(inp: GraphInput, harm_table: pd.DataFrame | None = None) -> dic
     conf = ad["confidential"].fillna(False).astype(bool)
     # A withheld address is never shared with anyone else's: its node is its record's own.
     ad["address_id"] = _short_hash(norm.where(~conf, "CONFIDENTIAL|" + ad["record_key"] + "|" + norm))
+    if inp.address_ids is not None and not inp.address_ids.empty:
+        # Address matching joined spellings of one place ("Flat 23, 144 Park Avenue" / "144 PARK AVE
+        # F23"): use its entity; a withheld address keeps its own record-bound node.
+        matched = inp.address_ids.dropna(subset=["address_raw"]).drop_duplicates(["record_key", "address_raw"])
+        key = matched["record_key"] + "\x1f" + matched["address_raw"]
+        entity = (ad["record_key"] + "\x1f" + ad["address_raw"].fillna("")).map(
+            pd.Series(matched["address_id"].to_numpy(), index=key.to_numpy()))
+        ad["address_id"] = entity.where(entity.notna() & ~conf, ad["address_id"])
     ad["person_id"] = ad["record_key"].map(person_of)
     skipped["addresses_without_record"] = int(ad["person_id"].isna().sum())
     ad = ad[ad["person_id"].notna()]

@@ -168,3 +168,23 @@ def test_errors_are_one_line_and_non_zero(tmp_path) -> None:
     proc = dots("ingest", str(tmp_path / "missing.csv"), home=tmp_path / "h", check=False)
     assert proc.returncode != 0
     assert len(proc.stderr.strip().splitlines()) == 1 and "no such file" in proc.stderr
+
+
+def test_graph_addresses_are_the_matched_address_entities(world) -> None:
+    """Several spellings of one place become one Address node; a withheld address is never shared."""
+    from graph.backend import open_graph
+    from linkage.entities.store import read_addresses
+
+    home, _ = world
+    matched = read_addresses(home)
+    open_ = matched[~matched["confidential"].astype(bool)]
+    spellings = open_.groupby("address_id")["address_raw"].nunique()
+    place = spellings[spellings > 1].index[0]
+    with open_graph(home) as g:
+        nodes = g.run("MATCH (a:Address) WHERE a.address_id = $id RETURN a.address_id AS id", {"id": place})
+        residents = g.run("MATCH (p:Person)-[:LIVED_AT]->(a:Address) WHERE a.address_id = $id "
+                          "RETURN count(DISTINCT p) AS n", {"id": place})
+        shared = g.run("MATCH (p:Person)-[:LIVED_AT]->(a:Address) WHERE a.confidential = true "
+                       "WITH a, count(DISTINCT p) AS n WHERE n > 1 RETURN count(a) AS shared")
+    assert len(nodes) == 1 and residents[0]["n"] >= 1
+    assert shared[0]["shared"] == 0
