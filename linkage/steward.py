@@ -28,22 +28,33 @@ def record_decision(
     data_dir: Path | str, record_key_l: str, record_key_r: str, decision: str, user: str, note: str = ""
 ) -> None:
     """Append a steward's decision on a pair of person records."""
+    left, right = check_pair(record_key_l, record_key_r, decision, user)
+    append_entry(decisions_path(data_dir), {"record_key_l": left, "record_key_r": right, "decision": decision,
+                                            "user": user, "note": note})
+
+
+def load_decisions(data_dir: Path | str) -> pd.DataFrame:
+    """The latest decision per pair: record_key_l, record_key_r, decision, user, note, at."""
+    cols = ["record_key_l", "record_key_r", "decision", "user", "note", "at"]
+    return latest(read_entries(decisions_path(data_dir)), cols, ["record_key_l", "record_key_r"])
+
+
+# -- the decision log, shared with address, order and event decisions (linkage.entities.steward) --
+def check_pair(key_l: str, key_r: str, decision: str, user: str) -> tuple[str, str]:
+    """Validate a decision and order its pair, so (a, b) and (b, a) are one pair."""
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {DECISIONS}, not {decision!r}")
-    if record_key_l == record_key_r:
-        raise ValueError("a pair needs two different record keys")
+    if key_l == key_r:
+        raise ValueError("a pair needs two different keys")
     if not user:
         raise ValueError("a decision needs the user who made it")
-    left, right = sorted([str(record_key_l), str(record_key_r)])
-    entry = {
-        "record_key_l": left,
-        "record_key_r": right,
-        "decision": decision,
-        "user": user,
-        "note": note,
-        "at": datetime.now(UTC).isoformat(timespec="microseconds"),
-    }
-    path = decisions_path(data_dir)
+    left, right = sorted([str(key_l), str(key_r)])
+    return left, right
+
+
+def append_entry(path: Path, entry: dict) -> None:
+    """Append one decision, stamped with the time, under a lock (the log is append-only)."""
+    entry = {**entry, "at": datetime.now(UTC).isoformat(timespec="microseconds")}
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -52,22 +63,23 @@ def record_decision(
         fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def load_decisions(data_dir: Path | str) -> pd.DataFrame:
-    """The latest decision per pair: record_key_l, record_key_r, decision, user, note, at."""
-    path = decisions_path(data_dir)
-    cols = ["record_key_l", "record_key_r", "decision", "user", "note", "at"]
+def read_entries(path: Path) -> list[dict]:
     if not path.exists():
-        return pd.DataFrame(columns=cols)
+        return []
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line:
+        if not line.strip():
             continue
         try:
             rows.append(json.loads(line))
         except json.JSONDecodeError:
             continue  # a torn last line from a crash: the earlier decisions still hold
+    return rows
+
+
+def latest(rows: list[dict], cols: list[str], pair: list[str]) -> pd.DataFrame:
+    """The latest decision per pair wins."""
     if not rows:
         return pd.DataFrame(columns=cols)
-    frame = pd.DataFrame(rows)[cols]
-    return frame.drop_duplicates(["record_key_l", "record_key_r"], keep="last").reset_index(drop=True)
+    frame = pd.DataFrame(rows).reindex(columns=cols)
+    return frame.drop_duplicates(pair, keep="last").reset_index(drop=True)
