@@ -509,3 +509,122 @@ def apply(request: Request, audit: Combine) -> JobOut:
         n = session.scalar(select(func.count()).select_from(StewardDecision)) or 0
     audit.returned(count=n)
     return _job(state.jobs.submit("pipeline", {}, audit.principal.name))
+
+
+# -- addresses, orders, incidents and breaches --------------------------------------------------------
+EntityKind = Literal["address", "order", "event", "breach"]
+EntityKey = Annotated[str, Query(min_length=1, max_length=200, description="key as shown in the entity queue")]
+
+
+class EntityPairOut(BaseModel):
+    kind: str
+    key_l: str
+    key_r: str
+    probability: float | None = None
+    weight: float | None = None
+    match_key: str | None = None
+    previous_decision: str | None = None
+
+
+class EntityDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: EntityKind
+    key_l: str = Field(min_length=1, max_length=200)
+    key_r: str = Field(min_length=1, max_length=200)
+    decision: Literal["same", "not_same", "unsure"]
+    note: str | None = Field(None, max_length=2000)
+
+
+class EntityDecisionOut(BaseModel):
+    kind: str
+    key_l: str
+    key_r: str
+    decision: str
+    decided_by: str
+
+
+def _national_steward(audit: AuditContext) -> None:
+    """Addresses, court orders and cross-force incidents are not held by one force: national review."""
+    if not _scope(audit).national:
+        raise ProblemError(403, "reviewing address, order and incident matches needs a national account", "forbidden")
+
+
+def _entity_review(request: Request) -> pd.DataFrame:
+    pairs = _cache(request).get(app_state(request).settings.data_dir, "entity_pairs.parquet")
+    if pairs is None:
+        return pd.DataFrame(columns=["kind", "key_l", "key_r", "probability", "weight", "match_key", "decision"])
+    return pairs[pairs["decision"] == "review"]
+
+
+@router.get(
+    "/entities/queue",
+    response_model=Page[EntityPairOut],
+    summary="Address, order, incident and breach matches to review, most uncertain first",
+)
+def entity_queue(request: Request, audit: Consult, paging: Paging, kind: EntityKind | None = None) -> dict:
+    from linkage.entities.steward import load_decisions
+
+    _national_steward(audit)
+    review = _entity_review(request)
+    if kind:
+        review = review[review["kind"] == kind]
+    decided = load_decisions(app_state(request).settings.data_dir)
+    prev = {(r.kind, r.key_l, r.key_r): r.decision for r in decided.itertuples()}
+    items = []
+    for r in review.assign(u=(review["probability"] - 0.5).abs()).sort_values("u", kind="stable").itertuples():
+        before = prev.get((r.kind, *sorted([r.key_l, r.key_r])))
+        if before in (None, "unsure"):
+            items.append({"kind": r.kind, "key_l": r.key_l, "key_r": r.key_r, "probability": native(r.probability),
+                          "weight": native(r.weight), "match_key": r.match_key, "previous_decision": before})
+    out = paginate(items, paging, request)
+    audit.returned(count=len(out["items"]))
+    return out
+
+
+@router.get("/entities/pair", summary="One address, order, incident or breach match, field by field")
+def entity_pair(request: Request, kind: EntityKind, left: EntityKey, right: EntityKey, audit: Consult) -> dict:
+    from linkage.entities.explain import explain_breach, explain_entity_pair
+
+    _national_steward(audit)
+    data_dir = app_state(request).settings.data_dir
+    try:
+        if kind == "breach":
+            explained = explain_breach(data_dir, left, right)
+        else:
+            explained = explain_entity_pair(data_dir, kind, left, right)
+    except (KeyError, ValueError, FileNotFoundError) as exc:
+        raise ProblemError(404, "no such pair in the latest resolution", "not-found") from exc
+    audit.returned(count=1)
+    return _plain(explained)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready all the way down: numpy and pandas values, NaN as None."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray | pd.Series):
+        return [_plain(v) for v in list(value)]
+    plain = native(value)
+    return None if isinstance(plain, float) and not math.isfinite(plain) else plain
+
+
+@router.post(
+    "/entities/decisions",
+    status_code=201,
+    response_model=EntityDecisionOut,
+    summary="Decide an address, order, incident or breach match (honoured on every later run)",
+)
+def entity_decide(request: Request, body: EntityDecisionIn, audit: Combine) -> dict:
+    from linkage.entities.steward import record_decision
+
+    _national_steward(audit)
+    assert audit.principal is not None
+    review = _entity_review(request)
+    pair = {body.key_l, body.key_r}
+    known = review[(review["kind"] == body.kind) & review["key_l"].isin(pair) & review["key_r"].isin(pair)]
+    if body.key_l == body.key_r or known.empty:
+        raise ProblemError(404, "no such pair in the review queue", "not-found")
+    record_decision(app_state(request).settings.data_dir, body.kind, body.key_l, body.key_r, body.decision,
+                    audit.principal.name, body.note or "")
+    audit.returned(count=1)
+    return {**body.model_dump(exclude={"note"}), "decided_by": audit.principal.name}
