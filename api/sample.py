@@ -15,6 +15,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from synth.extracts import COURT_COLUMNS, FLAT_COLUMNS
+
 AS_OF = dt.date(2024, 6, 30)
 NORTHUMBRIA, DURHAM = "E23000007", "E23000008"
 SUBJECT_KEYS = ("Northumbria/NOR1", "Durham/DUR1")
@@ -40,42 +42,8 @@ VICTIM_STRINGS = (
     "FC2023001/protected",
 )
 
-FLAT = [
-    "force",
-    "occurrence_ref",
-    "occurrence_datetime",
-    "ho_offence_code",
-    "offence",
-    "da_marker",
-    "role",
-    "nominal_ref",
-    "surname",
-    "forenames",
-    "dob",
-    "sex",
-    "address",
-    "postcode",
-    "relationship_to_suspect",
-    "dash_risk",
-    "pnc_id",
-    "phone",
-]
-COURT = [
-    "case_number",
-    "court_name",
-    "court_type",
-    "order_type",
-    "made_on",
-    "expires_on",
-    "respondent_name",
-    "respondent_dob",
-    "respondent_address",
-    "protected_name",
-    "protected_dob",
-    "protected_address",
-    "conditions",
-    "power_of_arrest",
-]
+# The extract formats' columns, as the synthetic generator writes them.
+FLAT, COURT = FLAT_COLUMNS, COURT_COLUMNS
 
 HALL = {
     "surname": "HALL",
