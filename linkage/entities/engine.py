@@ -89,6 +89,22 @@ def train(settings: Settings, n: int, compare: Compare, levels: dict[str, np.nda
     return model
 
 
+def select_levels(
+    settings: Settings, name: str, n: int, conds: list[tuple[np.ndarray, str]], default: str, null: np.ndarray
+) -> np.ndarray:
+    """Comparison level codes for ``n`` pairs: the first condition that holds names the level,
+    ``default`` otherwise, and level 0 (null) where either side is missing."""
+    comp = settings.comparison(name)
+    res = np.full(n, comp.code(default), dtype=np.int8)
+    done = null.copy()
+    for cond, level in conds:
+        take = cond & ~done
+        res[take] = comp.code(level)
+        done |= take
+    res[null] = 0
+    return res
+
+
 @dataclass
 class Rules:
     """Hard rules for one kind: (mask over pairs, reason, outcome) applied in order."""

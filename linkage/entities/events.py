@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.arrays import unique
-from linkage.entities.engine import REVIEW, Rules, load_kind_settings, resolve_kind, steward_codes, train
+from linkage.entities.engine import REVIEW, Rules, load_kind_settings, resolve_kind, select_levels, steward_codes, train
 from linkage.entities.people import PersonEvidence
 from linkage.settings import Settings
 
@@ -140,15 +140,7 @@ class EventComparer:
     def _sel(
         self, name: str, n: int, conds: list[tuple[np.ndarray, str]], default: str, null: np.ndarray
     ) -> np.ndarray:
-        comp = self.settings.comparison(name)
-        res = np.full(n, comp.code(default), dtype=np.int8)
-        done = null.copy()
-        for cond, level in conds:
-            take = cond & ~done
-            res[take] = comp.code(level)
-            done |= take
-        res[null] = 0
-        return res
+        return select_levels(self.settings, name, n, conds, default, null)
 
     def _person(self, role: str, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
         a, b = self.pid[role][li], self.pid[role][ri]

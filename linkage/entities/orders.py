@@ -24,6 +24,7 @@ from linkage.entities.engine import (
     group_join,
     load_kind_settings,
     resolve_kind,
+    select_levels,
     steward_codes,
     train,
 )
@@ -102,15 +103,7 @@ class OrderComparer:
     def _sel(
         self, name: str, n: int, conds: list[tuple[np.ndarray, str]], default: str, null: np.ndarray
     ) -> np.ndarray:
-        comp = self.settings.comparison(name)
-        res = np.full(n, comp.code(default), dtype=np.int8)
-        done = null.copy()
-        for cond, level in conds:
-            take = cond & ~done
-            res[take] = comp.code(level)
-            done |= take
-        res[null] = 0
-        return res
+        return select_levels(self.settings, name, n, conds, default, null)
 
     def _person(self, name: str, pid: np.ndarray, keys: np.ndarray, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
         a, b = pid[li], pid[ri]
