@@ -292,18 +292,15 @@ def resolve_frames(
     rounds = int(settings.context.get("rounds", 2))
     context_trained = False
     partner_new = 0
-    for _ in range(max(rounds - 1, 0)):
+
+    def decide_and_cluster(weight: np.ndarray):
+        """Decisions over the current candidates, then the clusters they make."""
         dec = decide(settings, weight, levels, co, stew)
-        clus = cluster(
-            n,
-            cand.left,
-            cand.right,
-            weight,
-            dec.decision == LINK,
-            dec.cannot_link,
-            dec.must_link,
-            settings.cluster,
-        )
+        links = dec.decision == LINK
+        return dec, cluster(n, cand.left, cand.right, weight, links, dec.cannot_link, dec.must_link, settings.cluster)
+
+    for _ in range(max(rounds - 1, 0)):
+        dec, clus = decide_and_cluster(weight)
         if settings.context.get("partner_blocking", True):
             pl, pr = partner_pairs(rel, clus.labels, int(settings.context.get("partner_block_max", 40)))
             pc = unique(_pair_codes(pl, pr, n))
@@ -330,17 +327,7 @@ def resolve_frames(
         weight = base + context_weight(levels)
     timer("scoring and context")
 
-    dec = decide(settings, weight, levels, co, stew)
-    clus = cluster(
-        n,
-        cand.left,
-        cand.right,
-        weight,
-        dec.decision == LINK,
-        dec.cannot_link,
-        dec.must_link,
-        settings.cluster,
-    )
+    dec, clus = decide_and_cluster(weight)
     person_id = assign_ids(keys, clus.labels, prev_entities)
     timer("clustering")
 

@@ -12,6 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from linkage.golden import GOLDEN_COLUMNS
+
 ENTITIES = "entities.parquet"
 GOLDEN = "golden.parquet"
 PAIRS = "pairs.parquet"
@@ -81,22 +83,7 @@ def read_golden(data_dir: Path | str) -> pd.DataFrame:
     """One golden record per person_id (empty before the first resolve)."""
     frame = read_frame(data_dir, GOLDEN)
     if frame is None:
-        return pd.DataFrame(
-            columns=[
-                "person_id",
-                "preferred_name",
-                "surname",
-                "forenames",
-                "dob",
-                "sex",
-                "name_variants",
-                "dobs",
-                "postcodes",
-                "pnc",
-                "record_keys",
-                "forces",
-            ]
-        )
+        return pd.DataFrame(columns=GOLDEN_COLUMNS)
     return frame
 
 
