@@ -142,8 +142,7 @@ def graph_answers(data: Path, truth: Path) -> None:
             print(_table(cross[cross["perpetrator_id"] == first], ["perpetrator_id", "victim_id", "force"]))
 
         heading("7. DA problem-solving team: this week's target list")
-        force = _busiest_force(data)
-        as_of = _latest_event(data)
+        force, as_of = _busiest_force_and_latest_day(data)
         targets = Q.targets(g, force, as_of)
         print(f"  {force}, as of {as_of}: {len(targets)} people scored; top five with the score's parts")
         print(_table(targets.head(5), ["rank", "person_id", "score", "recency", "frequency", "gravity", "victims"]))
@@ -181,17 +180,12 @@ def _created(summary: dict) -> int:
     return int(sum(v.get("created", 0) for v in summary.values() if isinstance(v, dict)))
 
 
-def _busiest_force(data: Path) -> str:
+def _busiest_force_and_latest_day(data: Path) -> tuple[str, dt.date]:
+    """The force with most events, and the day of the last event: the demo's "this week"."""
     from staging.store import StagingStore
 
     events = StagingStore(data).read("events")
-    return str(events["force_code"].value_counts().index[0])
-
-
-def _latest_event(data: Path) -> dt.date:
-    from staging.store import StagingStore
-
-    return StagingStore(data).read("events")["occurred_at"].max().date()
+    return str(events["force_code"].value_counts().index[0]), events["occurred_at"].max().date()
 
 
 def _table(frame: pd.DataFrame, cols: list[str]) -> str:

@@ -95,8 +95,6 @@ class StagingStore:
         tables = [pq.read_table(f, schema=schema) for f in files]
         return pa.concat_tables(tables).to_pandas(date_as_object=False)
 
-    def summaries(self) -> list[dict]:
-        return [p.summary for p in self.parts()]
 
 
 def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
