@@ -144,8 +144,12 @@ def graph_answers(data: Path, truth: Path) -> None:
         heading("7. DA problem-solving team: this week's target list")
         force, as_of = _busiest_force_and_latest_day(data)
         targets = Q.targets(g, force, as_of)
-        print(f"  {force}, as of {as_of}: {len(targets)} people scored; top five with the score's parts")
+        print(f"  {_force_name(force)}, as of {as_of}: {len(targets)} people scored; top five with the score's parts")
         print(_table(targets.head(5), ["rank", "person_id", "score", "recency", "frequency", "gravity", "victims"]))
+        moved = Q.target_movement(g, force, as_of, previous_as_of=as_of - dt.timedelta(days=28))
+        counts = moved["movement"].value_counts()
+        print("  since the list four weeks earlier (the MATAC cycle): "
+              + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("new", "up", "down", "same", "left")))
 
         heading("8. Disclosure officer: who is this partner, and what may be disclosed")
         golden = read_golden(data).set_index("person_id")
@@ -186,6 +190,12 @@ def _busiest_force_and_latest_day(data: Path) -> tuple[str, dt.date]:
 
     events = StagingStore(data).read("events")
     return str(events["force_code"].value_counts().index[0]), events["occurred_at"].max().date()
+
+
+def _force_name(code: str) -> str:
+    from loaders.standardise.forces import all_forces
+
+    return next((f.name for f in all_forces(include_non_territorial=True) if f.code == code), code)
 
 
 def _table(frame: pd.DataFrame, cols: list[str]) -> str:
