@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api import problems
+from api import pages, problems
 from api.audit import AuditLog, audit_key
 from api.config import Settings
 from api.db import dispose, session_factory
@@ -122,6 +122,7 @@ def create_app(data_dir: Path, graph_uri: str | None = None, settings: Settings 
     app.add_middleware(problems.RejectNul)
     for module in (auth, analyst, targets, disclosure, steward, admin, audit):
         app.include_router(module.router)
+    pages.mount(app)  # the HTML pages: shells and scripts only, every datum through the routes above
 
     @app.get("/health", tags=["auth"], summary="Liveness (no personal data)")
     def health() -> dict[str, str]:

@@ -258,6 +258,12 @@ class PairDetail(BaseModel):
     right: dict[str, Any]
     explanation: dict[str, Any]
     history: list[dict[str, Any]]
+    entity_l: list[dict[str, Any]] = Field(
+        default_factory=list, description="the other records already in the left record's entity (scoped)"
+    )
+    entity_r: list[dict[str, Any]] = Field(
+        default_factory=list, description="the other records already in the right record's entity (scoped)"
+    )
 
 
 def _record_view(records: pd.DataFrame, key: str) -> dict[str, Any]:
@@ -271,6 +277,22 @@ def _record_view(records: pd.DataFrame, key: str) -> dict[str, Any]:
     for c in ("postcodes", "pnc"):
         if isinstance(out.get(c), list):
             out[c] = ";".join(map(str, out[c]))
+    return out
+
+
+def _entity_others(entities: pd.DataFrame, records: pd.DataFrame, scope: Scope, key: str, pair: set[str]) -> list:
+    """The other records of ``key``'s entity: shown when in scope, else only the holding force."""
+    pid = entities.loc[entities["record_key"] == key, "person_id"]
+    if pid.empty:
+        return []
+    keys = sorted(set(entities.loc[entities["person_id"] == pid.iloc[0], "record_key"].astype(str)) - pair)
+    out = []
+    for k in keys:
+        view = _record_view(records, k)
+        if scope.sees(view.get("force_code")):
+            out.append({c: view.get(c) for c in ("record_key", "force", "surname", "forenames", "dob", "postcodes")})
+        else:
+            out.append({"restricted": True, "held_by": view["force"]})
     return out
 
 
@@ -309,6 +331,8 @@ def pair(request: Request, left: RecordKey, right: RecordKey, audit: Consult) ->
         "right": rv,
         "explanation": explanation,
         "history": history,
+        "entity_l": _entity_others(entities, records, _scope(audit), left, {left, right}),
+        "entity_r": _entity_others(entities, records, _scope(audit), right, {left, right}),
     }
 
 

@@ -1,0 +1,339 @@
+// A person's page: golden record, name variants, timeline, orders, addresses and a network picture
+// (cytoscape.js from npm) that grows one hop per click. Analysts read /analyst/persons/{id} and its
+// network; a disclosure officer reads the disclosable history of a case's subject
+// (/disclosure/cases/{id}/history), which never names victims. Whatever the API masks stays masked:
+// restricted people arrive as "held by <force>" and are drawn that way.
+"use strict";
+
+(() => {
+  const { api, el, $, fill, say, sayProblem, forces } = Dots;
+  const FORCE_COLOURS = ["#1f5fa8", "#7b3fa0", "#0f7c6c", "#b5651d", "#8c2d4f", "#5b6b1f"];
+  const ROLE_COLOURS = {
+    suspect: "#c0392b",
+    victim: "#e08e0b",
+    witness: "#7f8c8d",
+    respondent: "#c0392b",
+    protected: "#27ae60",
+    lived_at: "#8d6e63",
+    involved: "#95a5a6",
+    relationship: "#8e44ad",
+  };
+  const forceColour = {};
+  let cy = null;
+  let asOf = Dots.isoDay(new Date());
+
+  function colourOf(force) {
+    if (!force) return "#6d6d6d"; // courts: no force
+    if (!forceColour[force]) forceColour[force] = FORCE_COLOURS[Object.keys(forceColour).length % FORCE_COLOURS.length];
+    return forceColour[force];
+  }
+
+  function activeOn(order, day) {
+    const made = order.made_on || "";
+    const ends = order.expires_on || "";
+    return made <= day && (order.until_further_order || !ends || ends >= day);
+  }
+
+  function expiry(order, day) {
+    if (order.until_further_order) return "until further order";
+    if (!order.expires_on) return "no expiry recorded";
+    const days = Math.round((Date.parse(order.expires_on) - Date.parse(day)) / 86400000);
+    return days >= 0 ? `${order.expires_on} (in ${days} days)` : `${order.expires_on} (ended ${-days} days before)`;
+  }
+
+  // -- the network picture ------------------------------------------------------------------------
+  function initGraph() {
+    if (typeof cytoscape !== "function") {
+      fill("network", el("p", { class: "error", text: "The network library is not installed (make web)." }));
+      return null;
+    }
+    const graph = cytoscape({
+      container: $("network"),
+      wheelSensitivity: 0.3,
+      style: [
+        { selector: "node", style: { label: "data(label)", "font-size": 10, "text-wrap": "wrap", "text-max-width": 110, "text-valign": "bottom", "text-margin-y": 3, color: "#222", "background-color": "data(colour)", width: 26, height: 26, "border-width": 2, "border-color": "#fff" } },
+        { selector: "node.person", style: { shape: "ellipse", width: 34, height: 34 } },
+        { selector: "node.person.expanded", style: { "border-color": "#111", "border-width": 3 } },
+        { selector: "node.person.focus", style: { width: 46, height: 46, "font-weight": "bold" } },
+        { selector: "node.event", style: { shape: "diamond" } },
+        { selector: "node.order", style: { shape: "rectangle", "background-color": "#444" } },
+        { selector: "node.order.active", style: { "background-color": "#c0392b", "border-color": "#f1c40f", "border-width": 3 } },
+        { selector: "node.address", style: { shape: "round-triangle", "background-color": "#8d6e63" } },
+        { selector: "node.restricted", style: { "background-color": "#bbb", "border-style": "dashed", "border-color": "#555", color: "#555" } },
+        { selector: "edge", style: { width: 2, "line-color": "data(colour)", "curve-style": "bezier", label: "data(label)", "font-size": 8, color: "#555", "text-rotation": "autorotate" } },
+        { selector: "edge.relationship", style: { "line-style": "dashed" } },
+      ],
+      layout: { name: "preset" },
+    });
+    graph.on("tap", "node", (e) => tapped(e.target));
+    window.dotsCy = graph; // for the browser tests and the curious
+    return graph;
+  }
+
+  function addNode(id, classes, label, data = {}) {
+    const found = cy.getElementById(id);
+    if (found.nonempty()) {
+      if (label && !found.data("named") && data.named) found.data({ label, named: true });
+      return found;
+    }
+    return cy.add({ group: "nodes", data: { id, label, colour: data.colour || "#888", ...data }, classes });
+  }
+
+  function addEdge(src, dst, kind, label = "") {
+    const id = `${src}|${dst}|${kind}`;
+    if (cy.getElementById(id).nonempty() || cy.getElementById(`${dst}|${src}|${kind}`).nonempty()) return;
+    cy.add({ group: "edges", data: { id, source: src, target: dst, label, colour: ROLE_COLOURS[kind] || ROLE_COLOURS.involved }, classes: kind === "relationship" ? "relationship" : "" });
+  }
+
+  function personNode(id, name, force, extra = {}) {
+    return addNode(id, "person", name || id, { colour: colourOf(force), kind: "person", named: !!name, ...extra });
+  }
+
+  function addProfile(prof) {
+    const me = personNode(prof.person_id, prof.golden && prof.golden.preferred_name, (prof.records[0] || {}).force_code);
+    for (const e of prof.timeline || []) {
+      addNode(e.event_id, "event", `${e.occurred_on || ""}\n${e.offence || "event"}`, { colour: colourOf(e.force_code), kind: "event", info: e });
+      addEdge(prof.person_id, e.event_id, e.role, e.role);
+    }
+    for (const o of prof.orders || []) {
+      const active = activeOn(o, asOf);
+      addNode(o.order_id, "order" + (active ? " active" : ""), `${(o.order_type || "order").replace(/_/g, " ").toLowerCase()}\n${active ? "active" : "not active"}`, { kind: "order", info: o });
+      for (const [role, key] of [["respondent", "respondent_id"], ["protected", "protected_id"]]) {
+        if (o[key]) {
+          if (o[key] !== prof.person_id) personNode(o[key], null, null);
+          addEdge(o[key], o.order_id, role, role);
+        }
+      }
+    }
+    for (const a of prof.addresses || []) {
+      addNode(a.address_id, "address", a.confidential ? "confidential address" : a.postcode || "address", { kind: "address", info: a });
+      addEdge(prof.person_id, a.address_id, "lived_at", "lived at");
+    }
+    me.addClass("expanded");
+  }
+
+  function addNetwork(net) {
+    const names = {};
+    for (const n of net.nodes) {
+      if (n.restricted) {
+        addNode(`${net.person_id}:${n.id}`, "person restricted", `held by ${forces(n.held_by)}`, { kind: "restricted", info: n });
+      } else {
+        names[n.id] = n.name;
+        personNode(n.id, n.name, null);
+      }
+    }
+    const idOf = (id) => (id.startsWith("restricted-") ? `${net.person_id}:${id}` : id);
+    for (const e of net.edges) {
+      const [a, b] = [idOf(e.src), idOf(e.dst)];
+      const shared = (e.event_ids || []).filter((id) => cy.getElementById(id).nonempty());
+      if (e.kind === "co_involved" && shared.length) {
+        for (const ev of shared) {
+          const other = a === net.person_id ? b : a;
+          addEdge(other, ev, "involved");
+        }
+      } else if (e.kind !== "co_involved" || !(e.event_ids || []).length) {
+        addEdge(a, b, "relationship", e.kind.replace(/_/g, " "));
+      }
+    }
+  }
+
+  function relayout() {
+    cy.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 70, padding: 20 }).run();
+    $("network").dataset.nodes = String(cy.nodes().length);
+    $("network").dataset.edges = String(cy.edges().length);
+  }
+
+  async function expandPerson(id) {
+    const [prof, net] = await Promise.all([api(`/analyst/persons/${encodeURIComponent(id)}`), api(`/analyst/persons/${encodeURIComponent(id)}/network`, { params: { depth: 1 } })]);
+    if (prof.restricted) {
+      cy.getElementById(id).addClass("restricted expanded").data("label", `held by ${forces(prof.held_by)}`);
+    } else {
+      addProfile(prof);
+      addNetwork(net);
+    }
+    relayout();
+  }
+
+  async function expandAddress(node) {
+    const found = await api(`/analyst/addresses/${encodeURIComponent(node.id())}/orders`, { params: { on: asOf, limit: 100 } });
+    for (const o of found.items) {
+      addNode(o.order_id, "order active", `${(o.order_type || "order").replace(/_/g, " ").toLowerCase()}\nactive`, { kind: "order", info: o });
+      addEdge(node.id(), o.order_id, "involved", "order at address");
+    }
+    node.addClass("expanded");
+    relayout();
+  }
+
+  function describe(node) {
+    const d = node.data();
+    const info = d.info || {};
+    const lines = [];
+    if (d.kind === "person") lines.push(["person", d.label], ["id", d.id]);
+    if (d.kind === "restricted") lines.push(["person", `held by ${forces(info.held_by)}`], ["note", "outside your forces: only the holding force is shown"]);
+    if (d.kind === "event") lines.push(["event", info.offence], ["date", info.occurred_on], ["force", info.force || "court"], ["role", info.role]);
+    if (d.kind === "order") lines.push(["order", info.order_type], ["court", info.court], ["made", info.made_on], ["expires", expiry(info, asOf)]);
+    if (d.kind === "address") lines.push(["address", info.confidential ? "confidential (never shown)" : `${info.address || ""} ${info.postcode || ""}`], ["seen", `${info.first_seen || ""} to ${info.last_seen || ""}`]);
+    const body = lines.map(([k, v]) => [el("dt", { text: k }), el("dd", { text: v ?? "—" })]).flat();
+    const link = d.kind === "person" ? el("a", { href: `/pages/person/${encodeURIComponent(d.id)}${location.search}`, text: "open this person's page" }) : null;
+    fill("detail", el("dl", {}, body), link);
+  }
+
+  async function tapped(node) {
+    describe(node);
+    if (node.hasClass("expanded") || node.hasClass("restricted")) return;
+    try {
+      if (node.data("kind") === "person") await expandPerson(node.id());
+      else if (node.data("kind") === "address") await expandAddress(node);
+    } catch (err) {
+      sayProblem(err);
+    }
+  }
+
+  function legend() {
+    const forceItems = Object.entries(forceColour).map(([code, colour]) => {
+      const sw = el("span", { class: "swatch" });
+      sw.style.background = colour;
+      return el("li", {}, sw, code);
+    });
+    const roleItems = Object.entries(ROLE_COLOURS).map(([role, colour]) => {
+      const sw = el("span", { class: "swatch line" });
+      sw.style.background = colour;
+      return el("li", {}, sw, role.replace("_", " "));
+    });
+    fill("legend", el("h3", { text: "Forces" }), el("ul", {}, forceItems), el("h3", { text: "Roles" }), el("ul", {}, roleItems),
+      el("p", { class: "hint", text: "● person  ◆ event  ■ order (red: active)  ▲ address" }));
+  }
+
+  // -- tables ----------------------------------------------------------------------------------------
+  function dl(id, pairs) {
+    fill(id, pairs.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v ?? "—" })]));
+  }
+
+  function ordersTable(orders, personId) {
+    fill(
+      "orders",
+      orders.length
+        ? orders.map((o) => {
+            const active = o.active ?? activeOn(o, asOf);
+            const role = personId ? (o.respondent_id === personId ? "respondent" : o.protected_id === personId ? "protected" : "") : "respondent";
+            return el("tr", { class: active ? "active" : "" },
+              el("td", { text: (o.order_type || "").replace(/_/g, " ") }), el("td", { text: o.court }),
+              el("td", { text: o.made_on }), el("td", { text: expiry(o, asOf) }),
+              el("td", { text: active ? `active on ${asOf}` : "not active" }), el("td", { text: role }));
+          })
+        : [el("tr", {}, el("td", { colspan: 6, text: "no orders" }))],
+    );
+  }
+
+  function timelineTable(events) {
+    fill(
+      "timeline",
+      events.length
+        ? events.map((e) => el("tr", { class: `role-${e.role || "suspect"}` },
+            el("td", { text: e.occurred_on }), el("td", {}, el("span", { class: `role ${e.role || "suspect"}`, text: e.role || "suspect" })),
+            el("td", { text: e.offence || "—" }), el("td", { text: e.force || "court" }),
+            el("td", { text: e.relationship || "" }), el("td", { text: e.record_key || (e.event_record_keys || []).join(", ") })))
+        : [el("tr", {}, el("td", { colspan: 6, text: "no events in your forces" }))],
+    );
+  }
+
+  function elsewhereList(items) {
+    fill("elsewhere", items && items.length ? items.map((x) => el("li", { text: `${x.count} held by ${x.force || x.force_code}` })) : [el("li", { class: "none", text: "nothing" })]);
+  }
+
+  async function analystPage(id) {
+    const prof = await api(`/analyst/persons/${encodeURIComponent(id)}`);
+    $("profile").hidden = false;
+    if (prof.restricted) {
+      fill("name", `A person held by ${forces(prof.held_by)}`);
+      say("This person is held only by forces outside your account: nothing more is shown.", "info");
+      $("profile").classList.add("is-restricted");
+      return;
+    }
+    const g = prof.golden || {};
+    fill("name", g.preferred_name || id);
+    dl("golden", [["person id", prof.person_id], ["surname", g.surname], ["forenames", g.forenames], ["born", g.dob], ["sex", g.sex]]);
+    fill("variants", prof.name_variants.map((n) => el("li", { text: n })));
+    elsewhereList(prof.elsewhere);
+    ordersTable(prof.orders, prof.person_id);
+    timelineTable(prof.timeline);
+    fill("addresses", prof.addresses.map((a) => el("li", { text: a.confidential ? "confidential address (never shown)" : `${a.address || ""} ${a.postcode || ""} · ${a.first_seen || ""} to ${a.last_seen || ""}` })));
+    fill("records", prof.records.map((r) => el("tr", {}, el("td", { text: r.record_key }), el("td", { text: r.force || "court" }), el("td", { text: r.name_raw }), el("td", { text: r.dob }), el("td", { text: Number(r.confidence).toFixed(3) }), el("td", { text: `${r.source_file || ""}:${r.source_line || ""}` }))));
+    cy = initGraph();
+    if (!cy) return;
+    const net = await api(`/analyst/persons/${encodeURIComponent(id)}/network`, { params: { depth: 1 } });
+    addProfile(prof);
+    addNetwork(net);
+    cy.getElementById(prof.person_id).addClass("focus");
+    relayout();
+    legend();
+  }
+
+  async function casePage(caseId) {
+    const h = await api(`/disclosure/cases/${encodeURIComponent(caseId)}/history`, { params: { as_of: asOf } });
+    $("profile").hidden = false;
+    const s = h.subject || {};
+    if (h.restricted) {
+      fill("name", `Case ${caseId}: subject held by ${forces(h.held_by)}`);
+      return;
+    }
+    fill("name", `Case ${caseId}: ${s.name || s.person_id}`);
+    dl("golden", [["person id", s.person_id], ["name", s.name], ["born", s.dob], ["previous partners", h.previous_partners], ["victims (counted, never named)", h.victims]]);
+    fill("variants", el("li", { class: "none", text: "not part of the disclosable history" }));
+    elsewhereList(h.elsewhere);
+    ordersTable(h.orders, null);
+    timelineTable(h.history.map((e) => ({ ...e, role: "suspect" })));
+    fill("addresses", h.addresses.map((a) => el("li", { text: `${a.address || ""} ${a.postcode || ""}` })));
+    fill("records", []);
+    cy = initGraph();
+    if (!cy) return;
+    const pid = s.person_id;
+    personNode(pid, s.name, null);
+    for (const e of h.history) {
+      addNode(e.event_id, "event", `${e.occurred_on || ""}\n${e.offence || "event"}`, { colour: colourOf(e.force_code), kind: "event", info: { ...e, role: "suspect" } });
+      addEdge(pid, e.event_id, "suspect", "suspect");
+    }
+    for (const o of h.orders) {
+      addNode(o.order_id, "order" + (o.active ? " active" : ""), (o.order_type || "order").replace(/_/g, " ").toLowerCase(), { kind: "order", info: o });
+      addEdge(pid, o.order_id, "respondent", "respondent");
+    }
+    cy.getElementById(pid).addClass("focus expanded");
+    relayout();
+    legend();
+  }
+
+  async function chooser(me) {
+    $("people").hidden = false;
+    if (me.role === "disclosure_officer") {
+      fill("people", el("h2", { text: "Your cases" }), el("ul", { id: "people-list" }));
+      const cases = await api("/disclosure/cases", { params: { limit: 50 } });
+      fill("people-list", cases.items.map((c) => el("li", {}, el("a", { href: `/pages/person?case=${c.id}&as_of=${asOf}`, text: `${c.case_ref} (${c.route}, ${c.status || "open"})` }))));
+      return;
+    }
+    const serial = await api("/analyst/serial-perpetrators", { params: { limit: 20 } });
+    fill("people-list", serial.items.map((p) => el("li", {}, el("a", { href: `/pages/person/${encodeURIComponent(p.person_id)}?as_of=${asOf}`, text: `${p.name || p.person_id} · ${p.victims} victims` }))));
+  }
+
+  Dots.start()
+    .then(async (me) => {
+      const params = new URLSearchParams(location.search);
+      asOf = params.get("as_of") || asOf;
+      $("as-of").value = asOf;
+      const fromPath = decodeURIComponent(location.pathname.replace(/^\/pages\/person\/?/, ""));
+      const id = fromPath || params.get("id") || "";
+      $("person-id").value = id;
+      $("find").addEventListener("submit", (e) => {
+        e.preventDefault();
+        const pid = $("person-id").value.trim();
+        location.assign(pid ? `/pages/person/${encodeURIComponent(pid)}?as_of=${$("as-of").value}` : `/pages/person?as_of=${$("as-of").value}`);
+      });
+      if (params.get("case")) await casePage(params.get("case"));
+      else if (id) await analystPage(id);
+      else await chooser(me);
+      document.body.dataset.ready = "1";
+    })
+    .catch((err) => {
+      sayProblem(err);
+      document.body.dataset.ready = "1";
+    });
+})();

@@ -1,0 +1,201 @@
+// The steward's review desk: the queue of uncertain pairs, one pair at a time, decided by keyboard.
+// Decisions go to POST /steward/decisions (the linkage decision log every later resolution honours).
+"use strict";
+
+(() => {
+  const { api, el, $, fill, say, sayProblem } = Dots;
+  const state = { queue: [], total: 0, elsewhere: 0, i: 0, steps: [], busy: false, decided: 0 };
+  const FIELDS = [
+    ["name", (r) => [r.surname, r.forenames].filter(Boolean).join(", ")],
+    ["born", (r) => r.dob],
+    ["sex", (r) => r.sex],
+    ["force", (r) => r.force],
+    ["postcodes", (r) => r.postcodes],
+    ["address", (r) => r.address],
+    ["PNC", (r) => r.pnc],
+    ["seen", (r) => [r.first_seen, r.last_seen].filter(Boolean).join(" to ")],
+    ["source", (r) => r.source_system],
+  ];
+  const LABELS = { same: "same person", not_same: "not the same", unsure: "unsure" };
+
+  function progress() {
+    const seen = Math.min(state.i, state.queue.length);
+    const total = state.queue.length;
+    $("progress-fill").style.width = total ? `${(100 * seen) / total}%` : "0%";
+    const extra = state.elsewhere ? ` · ${state.elsewhere} more involve other forces` : "";
+    $("progress-text").textContent =
+      `pair ${Math.min(seen + 1, total)} of ${total} · ${state.decided} decided this session${extra}`;
+  }
+
+  function sideBySide(pair) {
+    fill("left-key", pair.record_key_l);
+    fill("right-key", pair.record_key_r);
+    const rows = FIELDS.map(([label, get]) => {
+      const a = get(pair.left) ?? "";
+      const b = get(pair.right) ?? "";
+      const cls = !a || !b ? "missing" : String(a).toUpperCase() === String(b).toUpperCase() ? "agree" : "differ";
+      return el("tr", { class: cls }, el("th", { text: label }), el("td", { text: a || "—" }), el("td", { text: b || "—" }));
+    });
+    fill("side-body", rows);
+  }
+
+  function waterfall(ex) {
+    const steps = [{ label: "prior (before any evidence)", from: 0, to: ex.prior_weight, kind: "prior" }];
+    let at = ex.prior_weight;
+    for (const f of ex.fields || []) {
+      const to = f.cumulative_weight ?? at + f.weight;
+      steps.push({ label: f.comparison, level: f.level_label || f.level, values: [f.value_l, f.value_r], from: at, to, w: f.weight });
+      at = to;
+    }
+    steps.push({ label: "match weight", from: 0, to: ex.match_weight, kind: "total" });
+    const ends = steps.flatMap((s) => [s.from, s.to]);
+    const lo = Math.min(0, ...ends);
+    const hi = Math.max(0, ...ends);
+    const span = hi - lo || 1;
+    const pct = (v) => `${(100 * (v - lo)) / span}%`;
+    const rows = steps.map((s) => {
+      const left = Math.min(s.from, s.to);
+      const width = Math.abs(s.to - s.from);
+      const sign = s.kind ? s.kind : s.w > 0 ? "for" : s.w < 0 ? "against" : "none";
+      const bar = el("div", { class: `wf-bar ${sign}` });
+      bar.style.left = pct(left);
+      bar.style.width = width ? `${(100 * width) / span}%` : "2px";
+      const zero = el("div", { class: "wf-zero" });
+      zero.style.left = pct(0);
+      const weight = s.kind ? s.to : s.w;
+      return el(
+        "div",
+        { class: "wf-row", "data-field": s.label },
+        el("div", { class: "wf-label" }, el("strong", { text: s.label }), s.level ? el("span", { class: "wf-level", text: s.level }) : null),
+        el("div", { class: "wf-track" }, zero, bar),
+        el("div", { class: "wf-weight", text: (weight > 0 ? "+" : "") + Number(weight).toFixed(2) }),
+        el("div", { class: "wf-values", text: s.values ? s.values.map((v) => v || "—").join("  |  ") : "" }),
+      );
+    });
+    fill("waterfall", rows);
+  }
+
+  function others(id, list) {
+    fill(
+      id,
+      list.length
+        ? list.map((r) =>
+            r.restricted
+              ? el("li", { class: "restricted", text: `a record held by ${r.held_by}` })
+              : el("li", { text: `${r.record_key}: ${[r.surname, r.forenames].filter(Boolean).join(", ")} ${r.dob || ""} (${r.force})` }),
+          )
+        : [el("li", { class: "none", text: "no other records" })],
+    );
+  }
+
+  async function show() {
+    progress();
+    const item = state.queue[state.i];
+    $("pair").hidden = !item;
+    $("done").hidden = !!item;
+    if (!item) return;
+    const pair = await api("/steward/pair", { params: { left: item.record_key_l, right: item.record_key_r } });
+    const ex = pair.explanation;
+    fill("match-key", ex.match_key || item.match_key || "");
+    fill("probability", `probability ${Number(ex.probability ?? item.probability).toFixed(3)} · weight ${Number(ex.match_weight).toFixed(2)}`);
+    const before = (pair.history || [])[0];
+    fill("previous", before ? `previously: ${LABELS[before.decision] || before.decision} by ${before.decided_by}` : "");
+    sideBySide(pair);
+    waterfall(ex);
+    others("entity-l", pair.entity_l || []);
+    others("entity-r", pair.entity_r || []);
+    $("note").value = "";
+    $("pair").dataset.left = item.record_key_l;
+    $("pair").dataset.right = item.record_key_r;
+  }
+
+  async function step(fn) {
+    if (state.busy) return;
+    state.busy = true;
+    try {
+      await fn();
+      await show();
+    } catch (err) {
+      sayProblem(err);
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  function record(item, decision, note) {
+    return api("/steward/decisions", {
+      method: "POST",
+      body: { record_key_l: item.record_key_l, record_key_r: item.record_key_r, decision, note: note || null },
+    });
+  }
+
+  const decide = (decision) =>
+    step(async () => {
+      const item = state.queue[state.i];
+      if (!item) return;
+      await record(item, decision, $("note").value.trim());
+      state.steps.push({ i: state.i, decision });
+      state.decided += 1;
+      state.i += 1;
+      say(`Recorded "${LABELS[decision]}" for ${item.record_key_l} / ${item.record_key_r}: it takes effect at the next resolution.`);
+    });
+
+  const skip = () =>
+    step(async () => {
+      if (!state.queue[state.i]) return;
+      state.steps.push({ i: state.i, decision: null });
+      state.i += 1;
+      say("Skipped.");
+    });
+
+  const undo = () =>
+    step(async () => {
+      const last = state.steps.pop();
+      if (!last) return say("Nothing to undo.");
+      const item = state.queue[last.i];
+      if (last.decision && last.decision !== "unsure") {
+        // the decision log is append-only: a later "unsure" supersedes the decision
+        await record(item, "unsure", `undo of ${last.decision}`);
+      }
+      if (last.decision) state.decided -= 1;
+      state.i = last.i;
+      say(last.decision ? `Undone: "${LABELS[last.decision]}" is superseded by "unsure".` : "Back to the skipped pair.");
+    });
+
+  function keys(e) {
+    if (e.target.closest("input, textarea, select, dialog") || e.ctrlKey || e.metaKey || e.altKey) return;
+    const k = e.key;
+    const act = { s: () => decide("same"), n: () => decide("not_same"), u: () => decide("unsure"), k: skip, ArrowRight: skip, z: undo, Backspace: undo }[
+      k.length === 1 ? k.toLowerCase() : k
+    ];
+    if (act) {
+      e.preventDefault();
+      act();
+    }
+  }
+
+  async function apply() {
+    try {
+      const job = await api("/steward/apply", { method: "POST" });
+      say(`Resolution queued (job ${job.id}): the decisions show everywhere once it finishes.`);
+    } catch (err) {
+      sayProblem(err);
+    }
+  }
+
+  Dots.start()
+    .then(async () => {
+      const q = await api("/steward/queue", { params: { limit: 500 } });
+      state.queue = q.items;
+      state.total = q.total;
+      state.elsewhere = q.elsewhere || 0;
+      document.addEventListener("keydown", keys);
+      $("apply").addEventListener("click", apply);
+      await show();
+      document.body.dataset.ready = "1";
+    })
+    .catch((err) => {
+      sayProblem(err);
+      document.body.dataset.ready = "1";
+    });
+})();
