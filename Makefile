@@ -6,8 +6,10 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DEMO_DIR ?= demo-data
 
 LINT_DEPS := tools/cypher-lint/node_modules/.package-lock.json
+WEB_DEPS := web/node_modules/.package-lock.json
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install demo test lint bench clean
+.PHONY: install web chromium demo test lint bench screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,14 +22,31 @@ $(STAMP): pyproject.toml
 $(LINT_DEPS): tools/cypher-lint/package-lock.json
 	cd tools/cypher-lint && npm ci --no-audit --no-fund --loglevel=error
 
+# The browser libraries the pages serve as static files (cytoscape.js), from the committed lock file.
+$(WEB_DEPS): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+# Debian's Chromium for the pages' browser tests and screenshots (Playwright drives it; no browser
+# download by a test tool). Installed once; needs root, as on CI.
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 install: $(STAMP)
 
-demo: install
+web: $(WEB_DEPS)
+
+chromium: $(CHROMIUM)
+
+demo: install $(WEB_DEPS)
 	$(BIN)/python -m dots.demo --dir $(DEMO_DIR)
 
-test: install $(LINT_DEPS)
+test: install $(LINT_DEPS) $(WEB_DEPS) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# PNGs of every page over the pages' sample world, for the README.
+screenshots: install $(WEB_DEPS) $(CHROMIUM)
+	$(BIN)/python -m api.pages.screenshots --out docs/screenshots
 
 lint: install
 	$(BIN)/ruff check .

@@ -18,12 +18,14 @@
     involved: "#95a5a6",
     relationship: "#8e44ad",
   };
-  const forceColour = {};
+  const forceColour = {}; // force code -> colour
+  const forceName = {}; // force code -> name, as the API gave it
   let cy = null;
   let asOf = Dots.isoDay(new Date());
 
-  function colourOf(force) {
-    if (!force) return "#6d6d6d"; // courts: no force
+  function colourOf(force, name) {
+    if (!force) return "#6d6d6d"; // courts, or not yet known
+    if (name) forceName[force] = name;
     if (!forceColour[force]) forceColour[force] = FORCE_COLOURS[Object.keys(forceColour).length % FORCE_COLOURS.length];
     return forceColour[force];
   }
@@ -85,14 +87,16 @@
     cy.add({ group: "edges", data: { id, source: src, target: dst, label, colour: ROLE_COLOURS[kind] || ROLE_COLOURS.involved }, classes: kind === "relationship" ? "relationship" : "" });
   }
 
-  function personNode(id, name, force, extra = {}) {
-    return addNode(id, "person", name || id, { colour: colourOf(force), kind: "person", named: !!name, ...extra });
+  function personNode(id, name, force, forceLabel, extra = {}) {
+    return addNode(id, "person", name || id, { colour: colourOf(force, forceLabel), kind: "person", named: !!name, ...extra });
   }
 
   function addProfile(prof) {
-    const me = personNode(prof.person_id, prof.golden && prof.golden.preferred_name, (prof.records[0] || {}).force_code);
+    const held = (prof.records || []).find((r) => r.force_code) || {};
+    const me = personNode(prof.person_id, prof.golden && prof.golden.preferred_name, held.force_code, held.force);
+    me.data("colour", colourOf(held.force_code, held.force));
     for (const e of prof.timeline || []) {
-      addNode(e.event_id, "event", `${e.occurred_on || ""}\n${e.offence || "event"}`, { colour: colourOf(e.force_code), kind: "event", info: e });
+      addNode(e.event_id, "event", `${e.occurred_on || ""}\n${e.offence || "event"}`, { colour: colourOf(e.force_code, e.force), kind: "event", info: e });
       addEdge(prof.person_id, e.event_id, e.role, e.role);
     }
     for (const o of prof.orders || []) {
@@ -190,10 +194,10 @@
   }
 
   function legend() {
-    const forceItems = Object.entries(forceColour).map(([code, colour]) => {
+    const forceItems = [...Object.entries(forceColour), ["", "#6d6d6d"]].map(([code, colour]) => {
       const sw = el("span", { class: "swatch" });
       sw.style.background = colour;
-      return el("li", {}, sw, code);
+      return el("li", {}, sw, code ? forceName[code] || code : "court, or not yet opened");
     });
     const roleItems = Object.entries(ROLE_COLOURS).map(([role, colour]) => {
       const sw = el("span", { class: "swatch line" });
@@ -257,7 +261,9 @@
     elsewhereList(prof.elsewhere);
     ordersTable(prof.orders, prof.person_id);
     timelineTable(prof.timeline);
-    fill("addresses", prof.addresses.map((a) => el("li", { text: a.confidential ? "confidential address (never shown)" : `${a.address || ""} ${a.postcode || ""} · ${a.first_seen || ""} to ${a.last_seen || ""}` })));
+    const seen = new Set();
+    const addresses = prof.addresses.filter((a) => !seen.has(a.address_id) && seen.add(a.address_id));
+    fill("addresses", addresses.map((a) => el("li", { text: a.confidential ? "confidential address (never shown)" : `${a.address || ""} ${a.postcode || ""} · ${a.first_seen || ""} to ${a.last_seen || ""}` })));
     fill("records", prof.records.map((r) => el("tr", {}, el("td", { text: r.record_key }), el("td", { text: r.force || "court" }), el("td", { text: r.name_raw }), el("td", { text: r.dob }), el("td", { text: Number(r.confidence).toFixed(3) }), el("td", { text: `${r.source_file || ""}:${r.source_line || ""}` }))));
     cy = initGraph();
     if (!cy) return;

@@ -88,12 +88,12 @@
     );
   }
 
+  // progress is updated last, once the pair on screen is the one it counts
   async function show() {
-    progress();
     const item = state.queue[state.i];
     $("pair").hidden = !item;
     $("done").hidden = !!item;
-    if (!item) return;
+    if (!item) return progress();
     const pair = await api("/steward/pair", { params: { left: item.record_key_l, right: item.record_key_r } });
     const ex = pair.explanation;
     fill("match-key", ex.match_key || item.match_key || "");
@@ -107,6 +107,7 @@
     $("note").value = "";
     $("pair").dataset.left = item.record_key_l;
     $("pair").dataset.right = item.record_key_r;
+    progress();
   }
 
   async function step(fn) {
