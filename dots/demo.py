@@ -55,6 +55,7 @@ def run(base: Path, people: int, seed: int) -> int:
     entities(data)
     graph_answers(data, truth)
     api_exchanges(data)
+    pages(data)
     return 0
 
 
@@ -178,6 +179,20 @@ def api_exchanges(data: Path) -> None:
 
     heading("9. The API: one exchange per user group (secured, scoped, audited)")
     show_exchanges(data)
+
+
+def pages(data: Path) -> None:
+    from api.demo import PASSWORD
+
+    _, day = _busiest_force_and_latest_day(data)
+    heading("10. The pages: the same API in a browser")
+    print(f"  dots serve --data-dir {data} --port 8000     then open, signed in as demo.<role> ({PASSWORD!r}):")
+    for role, path, what in (
+        ("data_steward", "/pages/review", "the review desk: pairs side by side, keys S N U K Z"),
+        ("analyst", f"/pages/person?as_of={day}", "people: record, timeline, orders, a network that grows on click"),
+        ("da_team", f"/pages/targets?as_of={day}", "the weekly list, each score's parts, movement; prints"),
+    ):
+        print(f"    http://127.0.0.1:8000{path}\n      as demo.{role}: {what}")
 
 
 def _created(summary: dict) -> int:

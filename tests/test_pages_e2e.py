@@ -222,3 +222,28 @@ def test_page_shells_hold_no_personal_data_and_stay_out_of_the_api_document(worl
     assert client.get("/pages/lib/cytoscape.min.js").status_code == 200
     assert client.get("/pages/lib/other.js").status_code == 404
     assert not [p for p in client.get("/openapi.json").json()["paths"] if p.startswith("/pages")]
+
+
+def test_pair_shows_the_other_records_of_each_person_scoped(world):
+    """The review desk's "already in each person": shown in scope, only the holding force outside."""
+    from fastapi.testclient import TestClient
+
+    _, _, app = world
+    client = TestClient(app)
+
+    def pair(who: str, left: str, right: str) -> dict:
+        token = client.post("/auth/token", data={"username": who, "password": PASSWORD}).json()["access_token"]
+        r = client.get(
+            "/steward/pair",
+            headers={"Authorization": f"Bearer {token}"},
+            params={"purpose": "data_quality", "reference": "DQ-9", "left": left, "right": right},
+        )
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    national = pair("steward_national", "Durham/DUR1", "Northumbria/NOR1")
+    assert [r["record_key"] for r in national["entity_l"]] == ["FC2023001/respondent"]
+    assert national["entity_r"] == national["entity_l"]
+    scoped = pair("steward", "Northumbria/NOR1", "FC2023001/respondent")
+    assert scoped["entity_l"] == [{"restricted": True, "held_by": "Durham Constabulary"}]
+    assert "DUR1" not in str(scoped["entity_l"])

@@ -263,7 +263,7 @@
     timelineTable(prof.timeline);
     const seen = new Set();
     const addresses = prof.addresses.filter((a) => !seen.has(a.address_id) && seen.add(a.address_id));
-    fill("addresses", addresses.map((a) => el("li", { text: a.confidential ? "confidential address (never shown)" : `${a.address || ""} ${a.postcode || ""} · ${a.first_seen || ""} to ${a.last_seen || ""}` })));
+    fill("addresses", addresses.map((a) => el("li", { text: a.confidential ? "confidential address (never shown)" : `${a.address || ""} ${a.postcode || ""}` + (a.first_seen ? ` · ${a.first_seen} to ${a.last_seen || "?"}` : "") })));
     fill("records", prof.records.map((r) => el("tr", {}, el("td", { text: r.record_key }), el("td", { text: r.force || "court" }), el("td", { text: r.name_raw }), el("td", { text: r.dob }), el("td", { text: Number(r.confidence).toFixed(3) }), el("td", { text: `${r.source_file || ""}:${r.source_line || ""}` }))));
     cy = initGraph();
     if (!cy) return;

@@ -14,7 +14,6 @@
     ["address", (r) => r.address],
     ["PNC", (r) => r.pnc],
     ["seen", (r) => [r.first_seen, r.last_seen].filter(Boolean).join(" to ")],
-    ["source", (r) => r.source_system],
   ];
   const LABELS = { same: "same person", not_same: "not the same", unsure: "unsure" };
 
