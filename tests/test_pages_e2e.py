@@ -54,6 +54,21 @@ def page(browser):
     assert not errors, errors  # no script on any page threw
 
 
+def _audit(app, **params) -> list[dict]:
+    """The s.62 records the pages' requests left, as an auditor reads them."""
+    from fastapi.testclient import TestClient
+
+    client = TestClient(app)
+    token = client.post("/auth/token", data={"username": "auditor", "password": PASSWORD}).json()["access_token"]
+    r = client.get(
+        "/audit/records",
+        headers={"Authorization": f"Bearer {token}"},
+        params={"purpose": "audit", "reference": "AUD-1", "limit": 500, **params},
+    )
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
+
+
 def _people(data_dir, keys):
     return [person_of(data_dir, k) for k in keys]
 
@@ -136,6 +151,12 @@ def test_review_three_pairs_by_keyboard_and_the_next_resolution_follows(world, p
     latest = {(r.record_key_l, r.record_key_r): r.decision for r in log.itertuples()}
     assert [latest.get(tuple(sorted(p))) or latest.get(p) for p in pairs] == ["same", "not_same", "unsure"]
 
+    decided = [
+        r for r in _audit(world[2], user="steward_national", operation="combination") if r["reference"] == "DQ-2024-7"
+    ]
+    assert len(decided) == 4 and {r["route"] for r in decided} == {"/steward/decisions"}  # 3 keys and the undo
+    assert {r["purpose"] for r in decided} == {"data_quality"} and all(r["outcome"] == "ok" for r in decided)
+
     resolve(data_dir)  # the next resolution honours the decisions
     same, different, undone = (_people(data_dir, p) for p in pairs)
     assert same[0] == same[1]
@@ -156,6 +177,8 @@ def test_a_da_team_account_cannot_see_the_review_desk(world, page):
     assert "Not allowed" in page.inner_text("#message")
     assert page.locator("#pair").is_hidden()
     assert "Durham/" not in page.content() and "Northumbria/" not in page.content()
+    refused = [r for r in _audit(world[2], user="da_team", outcome="refused") if r["route"] == "/steward/queue"]
+    assert len(refused) == 1 and refused[0]["status"] == 403 and refused[0]["role"] == "da_team"  # logged too
 
 
 # -- person page -----------------------------------------------------------------------------------

@@ -28,4 +28,8 @@
     location.assign(next(me.role));
   });
   $("username").focus();
+  if (Dots.token()) {
+    // already signed in in this tab: straight on
+    Dots.api("/auth/me", { personal: false }).then((me) => location.assign(next(me.role)), () => {});
+  }
 })();
