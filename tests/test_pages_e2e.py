@@ -270,3 +270,39 @@ def test_pair_shows_the_other_records_of_each_person_scoped(world):
     scoped = pair("steward", "Northumbria/NOR1", "FC2023001/respondent")
     assert scoped["entity_l"] == [{"restricted": True, "held_by": "Durham Constabulary"}]
     assert "DUR1" not in str(scoped["entity_l"])
+
+
+def test_a_disclosure_officer_sees_the_case_subjects_disclosable_history_only(world, page):
+    from fastapi.testclient import TestClient
+
+    from api.sample import VICTIM_STRINGS
+
+    base, data_dir, app = world
+    client = TestClient(app)
+    token = client.post("/auth/token", data={"username": "disclosure", "password": PASSWORD}).json()["access_token"]
+    why = {"purpose": "dvds", "reference": "DVDS-7"}
+    h = {"Authorization": f"Bearer {token}"}
+    case = client.post(
+        "/disclosure/cases",
+        headers=h,
+        params=why,
+        json={
+            "route": "ask",
+            "applicant": {"name": "Ann Applicant"},
+            "person_at_risk": {"name": "Ann Applicant"},
+            "subject": {"name": "David Hall", "place": "Newcastle"},
+            "relationship": "current_partner",
+            "force": "Northumbria",
+        },
+    ).json()
+    hall = person_of(data_dir, "Northumbria/NOR1")
+    r = client.post(f"/disclosure/cases/{case['id']}/subject", headers=h, params=why, json={"person_id": hall})
+    assert r.status_code in (200, 201), r.text
+    sign_in(page, base, "disclosure", PASSWORD, "dvds", "DVDS-7", f"/pages/person?case={case['id']}&as_of={AS_OF}")
+    assert "HALL" in page.inner_text("#name")
+    assert page.locator("#timeline tr").count() >= 2 and page.locator("#orders tr.active").count() == 1
+    kinds = page.evaluate("window.dotsCy.nodes().map(n => n.data('kind'))")
+    assert kinds.count("person") == 1 and "event" in kinds  # the subject alone: no victims drawn
+    text = page.content()
+    leaked = [s for s in VICTIM_STRINGS if re.search(rf"(?<![A-Za-z0-9]){re.escape(s)}(?![A-Za-z0-9])", text)]
+    assert not leaked

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 CHROMIUM = os.environ.get("DOTS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -75,7 +76,7 @@ def chromium() -> Iterator[Any]:
 
 def sign_in(page: Any, base: str, name: str, password: str, purpose: str, reference: str, next_path: str = "") -> None:
     """Through the login page, then the purpose form the first personal-data page asks for."""
-    url = f"{base}/pages/login" + (f"?next={next_path}" if next_path else "")
+    url = f"{base}/pages/login" + (f"?next={quote(next_path, safe='/')}" if next_path else "")
     page.goto(url)
     page.fill("#username", name)
     page.fill("#password", password)
