@@ -163,6 +163,7 @@
     });
 
   function keys(e) {
+    if (e.target.id === "note" && (e.key === "Enter" || e.key === "Escape")) return e.target.blur(); // back to the keys
     if (e.target.closest("input, textarea, select, dialog") || e.ctrlKey || e.metaKey || e.altKey) return;
     const k = e.key;
     const act = { s: () => decide("same"), n: () => decide("not_same"), u: () => decide("unsure"), k: skip, ArrowRight: skip, z: undo, Backspace: undo }[
