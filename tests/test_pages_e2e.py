@@ -139,6 +139,10 @@ def test_review_three_pairs_by_keyboard_and_the_next_resolution_follows(world, p
         assert pairs[-1][0] != pairs[-1][1] and pairs[-1] not in pairs[:-1]
         before = _people(data_dir, pairs[-1])
         assert before[0] != before[1]  # not linked before the decision
+        if pair == 0:  # a note, then Enter goes back to the keys
+            page.click("#note")
+            page.keyboard.type("same nickname; DOB only on one side")
+            page.keyboard.press("Enter")
         page.keyboard.press({0: "s", 1: "n", 2: "s"}[pair])
         _at(page, pair + 2, pair + 1)
     page.keyboard.press("z")  # undo the third: the pair comes back, superseded by "unsure"
@@ -148,8 +152,10 @@ def test_review_three_pairs_by_keyboard_and_the_next_resolution_follows(world, p
     _at(page, 4, 2)
 
     log = load_decisions(data_dir)
-    latest = {(r.record_key_l, r.record_key_r): r.decision for r in log.itertuples()}
-    assert [latest.get(tuple(sorted(p))) or latest.get(p) for p in pairs] == ["same", "not_same", "unsure"]
+    latest = {(r.record_key_l, r.record_key_r): (r.decision, r.note) for r in log.itertuples()}
+    decisions = [latest[tuple(sorted(p))] for p in pairs]
+    assert [d for d, _ in decisions] == ["same", "not_same", "unsure"]
+    assert decisions[0][1] == "same nickname; DOB only on one side" and decisions[2][1] == "undo of same"
 
     decided = [
         r for r in _audit(world[2], user="steward_national", operation="combination") if r["reference"] == "DQ-2024-7"
