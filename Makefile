@@ -8,6 +8,7 @@ DEMO_DIR ?= demo-data
 LINT_DEPS := tools/cypher-lint/node_modules/.package-lock.json
 WEB_DEPS := web/node_modules/.package-lock.json
 CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install web chromium demo test lint bench screenshots clean
 
@@ -29,7 +30,7 @@ $(WEB_DEPS): web/package-lock.json
 # Debian's Chromium for the pages' browser tests and screenshots (Playwright drives it; no browser
 # download by a test tool). Installed once; needs root, as on CI.
 $(CHROMIUM):
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+	$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 install: $(STAMP)
 
