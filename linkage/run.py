@@ -299,6 +299,7 @@ def resolve_frames(
         links = dec.decision == LINK
         return dec, cluster(n, cand.left, cand.right, weight, links, dec.cannot_link, dec.must_link, settings.cluster)
 
+    previous_partner = None
     for _ in range(max(rounds - 1, 0)):
         dec, clus = decide_and_cluster(weight)
         if settings.context.get("partner_blocking", True):
@@ -325,6 +326,11 @@ def resolve_frames(
             model = train_context(model, settings, levels, tf_pairs)
             context_trained = True
         weight = base + context_weight(levels)
+        # evidence travels one relationship per round (a victim linked in this round lets her
+        # partner's records link in the next): stop once no partner level changes
+        if previous_partner is not None and np.array_equal(previous_partner, levels["partner"]):
+            break
+        previous_partner = levels["partner"].copy()
     timer("scoring and context")
 
     dec, clus = decide_and_cluster(weight)
