@@ -412,7 +412,6 @@ def train(
         "records": int(n),
         "candidate_pairs": int(len(rules)),
     }
-    context = [c.name for c in settings.comparisons if c.context]
     random_levels = None
     if n >= MIN_RECORDS_FOR_U:
         random_levels = random_pair_levels(
