@@ -117,6 +117,11 @@ def febrl_settings(folder: Path):
     raw = yaml.safe_load(DEFAULT_PATH.read_text())
     raw["rules"].update({"twins": False, "generations": False})
     raw["household"] = {}
+    # the m of a disagreeing forename or date of birth is fixed only because EM takes household
+    # namesakes for matches (settings.yaml); with no households, EM estimates it like the rest
+    for comp in raw["comparisons"]:
+        for level in comp["levels"]:
+            level["fixed"] = False
     path = folder / "settings-febrl.yaml"
     path.write_text(yaml.safe_dump(raw))
     return load_settings(path)

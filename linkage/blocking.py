@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from linkage.arrays import unique
 from linkage.features import FeatureTable
@@ -30,6 +31,45 @@ def _multi(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(record index, key) exploded over a (n, k) multi-valued key."""
     rows, cols = np.nonzero(values >= 0)
     return rows.astype(np.int64), values[rows, cols].astype(np.int64)
+
+
+MIN_DELETION_LENGTH = 4  # shorter names block on themselves only ('JO' would meet every 'J?')
+
+
+def deletion_table(vocab: np.ndarray) -> np.ndarray:
+    """(len(vocab) + 1, k) codes of each name and every string one deletion away (-1 padded).
+
+    Two names within one edit (a typo, a dropped or doubled letter, or two letters swapped:
+    SARAH/SARHA both give SARA) share a code, so blocking on these codes tolerates a typo
+    without comparing every name with every other (the symmetric-delete idea of SymSpell).
+    The last row (for a missing name, code -1) is empty.
+    """
+    variants = []
+    for name in vocab:
+        name = str(name)
+        out = {name}
+        if len(name) >= MIN_DELETION_LENGTH:
+            out.update(name[:i] + name[i + 1 :] for i in range(len(name)))
+        variants.append(sorted(out))
+    width = max((len(v) for v in variants), default=1)
+    flat = [x for v in variants for x in v]
+    codes, _ = pd.factorize(pd.Series(flat, dtype=object))
+    table = np.full((len(vocab) + 1, width), -1, dtype=np.int64)
+    rows = np.repeat(np.arange(len(variants)), [len(v) for v in variants])
+    cols = np.concatenate([np.arange(len(v)) for v in variants]) if variants else np.zeros(0, dtype=np.int64)
+    table[rows, cols] = codes
+    return table
+
+
+def _deletions(ft: FeatureTable, names: np.ndarray) -> np.ndarray:
+    """Per record, the deletion-neighbourhood codes of a name column (see deletion_table)."""
+    if _DELETIONS.get("vocab") is not ft.vocab:  # one table per vocabulary (per run)
+        _DELETIONS.update(vocab=ft.vocab, table=deletion_table(ft.vocab))
+    table = _DELETIONS["table"]
+    return table[np.where(names >= 0, names, len(table) - 1)]
+
+
+_DELETIONS: dict = {}
 
 
 def _key(ft: FeatureTable, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -59,6 +99,12 @@ def _key(ft: FeatureTable, name: str) -> tuple[np.ndarray, np.ndarray]:
         return _multi(ft.pc_area)
     if name == "phone":
         return _multi(ft.phone)
+    if name == "address_numbers":
+        return _single(ft.address_numbers)
+    if name == "fn_deletions":
+        return _multi(_deletions(ft, ft.fn))
+    if name == "sn_deletions":
+        return _multi(_deletions(ft, ft.sn))
     if name == "names_either_order":
         # the unordered pair of forename and surname sounds: 'SMITH David' meets 'David SMITH'
         a, b = ft.fn_sound.astype(np.int64), ft.sn_sound.astype(np.int64)
@@ -83,10 +129,13 @@ KEY_BUILDERS = [
     "area",
     "phone",
     "names_either_order",
+    "fn_deletions",
+    "sn_deletions",
+    "address_numbers",
 ]
 
 
-MULTI_VALUED = {"district", "postcode", "area", "phone"}
+MULTI_VALUED = {"district", "postcode", "area", "phone", "fn_deletions", "sn_deletions"}
 
 
 def _per_record(ft: FeatureTable, name: str) -> np.ndarray:
