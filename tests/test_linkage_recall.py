@@ -251,3 +251,17 @@ def test_an_undated_namesake_of_father_and_son_links_to_neither(father_and_son: 
 def test_context_rounds_stop_when_partner_levels_settle(son_only: Path) -> None:
     summary = store.read_json(son_only, store.SUMMARY)
     assert 2 <= summary["context_rounds"] <= SETTINGS.context["rounds"]
+
+
+def test_same_address_forgives_a_lost_space_but_not_another_house() -> None:
+    def postcode_level(a: str, b: str) -> str:
+        rows = [mention("F/1", "Keaton", "Webb", postcode="TS1 2AB", address=a),
+                mention("F/2", "Keaton", "Webb", postcode="TS1 2AB", address=b)]
+        records = build_records(pd.DataFrame(rows))
+        ft = build_features(records)
+        lv = compare(ft, SETTINGS, np.array([0]), np.array([1]))["postcode"]
+        return SETTINGS.comparison("postcode").levels[int(lv[0])].name
+
+    assert postcode_level("2 McKinley Circuit, Solitaire", "2 MCKINLEYCIRCUIT SOLITAIRE") == "same_address"
+    assert postcode_level("2 McKinley Circuit, Solitaire", "2 Solitaire, McKinley Circuit") == "same_address"
+    assert postcode_level("2 McKinley Circuit", "4 McKinley Circuit") == "full"
