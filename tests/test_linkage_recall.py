@@ -72,14 +72,15 @@ def test_typo_rules_find_a_name_mistyped_on_an_undated_record() -> None:
     assert not candidates(rows, plain)[0] & {("MC1/protected", "Met/1"), ("MC2/protected", "Met/2")}
 
 
-def test_dob_typo_rules_find_typos_in_both_names() -> None:
+def test_typo_rules_leave_dated_pairs_to_the_date_rules() -> None:
     rows = [
-        mention("A/1", "Riley", "Grubb", dob="1904-03-27", postcode="6330"),
-        mention("B/1", "Rile", "Grubvb", dob="1904-03-27", postcode="6338"),
+        mention("F/1", "Hayley", "Smith", dob="1988-07-12", postcode="NE4 9UD"),
+        mention("F/2", "Haeley", "Smith", dob="1971-03-02", postcode="SR1 1AA"),
+        mention("F/3", "Haeley", "Smith", postcode="NE4 6HH"),
     ]
     pairs, rules = candidates(rows)
-    assert ("A/1", "B/1") in pairs
-    assert {"dob_forename_typo", "dob_surname_typo"} & set(rules[("A/1", "B/1")])
+    assert "forename_typo" in rules[("F/1", "F/3")]
+    assert ("F/1", "F/2") not in pairs or "forename_typo" not in rules[("F/1", "F/2")]
 
 
 def test_home_rule_compares_one_home_whatever_the_names() -> None:
