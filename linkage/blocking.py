@@ -276,7 +276,7 @@ def _typo_pairs(ft: FeatureTable, rule: BlockingRule) -> tuple[np.ndarray, np.nd
     would list their pair once per key, and such pairs are the exact-name rules' work anyway.
     Here the distinct (name, other keys) units are blocked instead: a block's size counts
     distinct names; a pair of units is expanded to the pairs of their records with an undated
-    side, unless that would make more than max_block squared pairs (then it is dropped and
+    side, unless that would make more than max_block pairs (then it is dropped and
     counted as an oversized block).
     """
     unit = _units(ft, rule.keys)
@@ -303,7 +303,7 @@ def _typo_pairs(ft: FeatureTable, rule: BlockingRule) -> tuple[np.ndarray, np.nd
     undated = _members(unit, ft.dob <= 0, n_units)
     sizes, dated_sizes = everyone[2], undated[2]
     expanded = dated_sizes[ul] * sizes[ur] + sizes[ul] * dated_sizes[ur]
-    too_big = expanded > rule.max_block**2
+    too_big = expanded > rule.max_block
     ul, ur = ul[~too_big], ur[~too_big]
     l1, r1 = _expand(ul, ur, undated, everyone)
     l2, r2 = _expand(ul, ur, everyone, undated)
