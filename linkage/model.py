@@ -1,9 +1,10 @@
 """Fellegi-Sunter model: m/u by expectation maximisation, term-frequency adjustment, scoring.
 
-u (how often a level occurs between different people) comes from random record pairs; m (how
-often it occurs for the same person) and the match rate are estimated by EM on the candidate
-pairs. EM runs over the distinct comparison patterns with their counts, so its cost does not
-grow with the number of pairs. A match weight is the sum of per-field log2(m/u): every weight
+u (how often a level occurs between different people) comes from random record pairs, each
+counted by its chance of being two people once m is known; m (how often it occurs for the same
+person) and the match rate are estimated by EM on the candidate pairs. EM runs over the
+distinct comparison patterns with their counts, so its cost does not grow with the number of
+pairs. A match weight is the sum of per-field log2(m/u): every weight
 can be explained field by field.
 """
 
