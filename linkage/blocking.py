@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from linkage.arrays import unique
 from linkage.features import FeatureTable
@@ -30,6 +31,43 @@ def _multi(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(record index, key) exploded over a (n, k) multi-valued key."""
     rows, cols = np.nonzero(values >= 0)
     return rows.astype(np.int64), values[rows, cols].astype(np.int64)
+
+
+MIN_DELETION_LENGTH = 4  # shorter names block on themselves only ('JO' would meet every 'J?')
+
+
+def deletion_table(vocab: np.ndarray) -> np.ndarray:
+    """(len(vocab) + 1, k) codes of each name and every string one deletion away (-1 padded).
+
+    Two names within one edit (a typo, a dropped or doubled letter, or two letters swapped:
+    SARAH/SARHA both give SARA) share a code, so blocking on these codes tolerates a typo
+    without comparing every name with every other (the symmetric-delete idea of SymSpell).
+    The last row (for a missing name, code -1) is empty.
+    """
+    names = [str(name) for name in vocab]
+    variants = [
+        [name] + ([name[:i] + name[i + 1 :] for i in range(len(name))] if len(name) >= MIN_DELETION_LENGTH else [])
+        for name in names
+    ]  # a doubled letter gives one variant twice: blocking drops repeated (record, key) rows
+    lengths = np.fromiter((len(v) for v in variants), dtype=np.int64, count=len(variants))
+    width = int(lengths.max()) if len(variants) else 1
+    codes, _ = pd.factorize(np.fromiter((x for v in variants for x in v), dtype=object, count=int(lengths.sum())))
+    table = np.full((len(vocab) + 1, width), -1, dtype=np.int64)
+    rows = np.repeat(np.arange(len(variants)), lengths)
+    cols = np.arange(len(rows)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    table[rows, cols] = codes
+    return table
+
+
+def _deletions(ft: FeatureTable, names: np.ndarray) -> np.ndarray:
+    """Per record, the deletion-neighbourhood codes of name codes (see deletion_table).
+
+    Codes are consistent within one call only (one rule uses one deletion key).
+    """
+    present = unique(names[names >= 0].astype(np.int64))
+    table = deletion_table(ft.vocab[present])
+    pos = np.searchsorted(present, np.maximum(names, 0))
+    return table[np.where(names >= 0, pos, len(table) - 1)]
 
 
 def _key(ft: FeatureTable, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -59,6 +97,12 @@ def _key(ft: FeatureTable, name: str) -> tuple[np.ndarray, np.ndarray]:
         return _multi(ft.pc_area)
     if name == "phone":
         return _multi(ft.phone)
+    if name == "address_numbers":
+        return _single(ft.address_numbers)
+    if name == "fn_deletions":
+        return _multi(_deletions(ft, ft.fn))
+    if name == "sn_deletions":
+        return _multi(_deletions(ft, ft.sn))
     if name == "names_either_order":
         # the unordered pair of forename and surname sounds: 'SMITH David' meets 'David SMITH'
         a, b = ft.fn_sound.astype(np.int64), ft.sn_sound.astype(np.int64)
@@ -83,10 +127,13 @@ KEY_BUILDERS = [
     "area",
     "phone",
     "names_either_order",
+    "fn_deletions",
+    "sn_deletions",
+    "address_numbers",
 ]
 
 
-MULTI_VALUED = {"district", "postcode", "area", "phone"}
+MULTI_VALUED = {"district", "postcode", "area", "phone", "fn_deletions", "sn_deletions"}
 
 
 def _per_record(ft: FeatureTable, name: str) -> np.ndarray:
@@ -187,11 +234,88 @@ class Candidates:
         return len(self.left)
 
 
-def block_rule(ft: FeatureTable, rule: BlockingRule) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Pairs for one rule, sub-blocking or dropping oversized blocks."""
-    rec, key = rule_keys(ft, rule.keys)
-    left, r, info = pairs_in_blocks(rec, key, rule.max_block)
-    stats = {
+DELETION_KEYS = {"fn_deletions": "fn", "sn_deletions": "sn"}
+
+
+def _units(ft: FeatureTable, keys: tuple[str, ...]) -> np.ndarray:
+    """Per record, a code for its values of a rule's keys (the name for a deletion key); -1 missing."""
+    combined = np.zeros(ft.n, dtype=np.int64)
+    ok = np.ones(ft.n, dtype=bool)
+    for name in keys:
+        part = getattr(ft, DELETION_KEYS[name]).astype(np.int64) if name in DELETION_KEYS else _per_record(ft, name)
+        ok &= part >= 0
+        combined = combined * _MIX + np.maximum(part, 0)
+    codes, _ = pd.factorize(np.where(ok, combined, -1))
+    return np.where(ok, codes, -1).astype(np.int64)
+
+
+def _members(unit: np.ndarray, mask: np.ndarray, n_units: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Records (where mask) grouped by unit: (records in unit order, start per unit, count per unit)."""
+    has = np.flatnonzero(mask & (unit >= 0))
+    members = has[np.argsort(unit[has], kind="stable")]
+    counts = np.bincount(unit[has], minlength=n_units)
+    return members, np.r_[0, np.cumsum(counts)[:-1]], counts
+
+
+def _expand(
+    ul: np.ndarray, ur: np.ndarray, a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every record of unit ul[i] in grouping a with every record of unit ur[i] in grouping b."""
+    (ma, sa, ca), (mb, sb, cb) = a, b
+    per = ca[ul] * cb[ur]
+    q = np.repeat(np.arange(len(ul)), per)
+    off = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+    width = np.maximum(np.repeat(cb[ur], per), 1)
+    return ma[sa[ul[q]] + off // width], mb[sb[ur[q]] + off % width]
+
+
+def _typo_pairs(ft: FeatureTable, rule: BlockingRule) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Pairs for an undated-only rule on deletion keys: different names one edit apart.
+
+    Two records with the same name share every one of its deletion keys, so blocking records
+    would list their pair once per key, and such pairs are the exact-name rules' work anyway.
+    Here the distinct (name, other keys) units are blocked instead: a block's size counts
+    distinct names; a pair of units is expanded to the pairs of their records with an undated
+    side, unless that would make more than max_block pairs (then it is dropped and
+    counted as an oversized block).
+    """
+    unit = _units(ft, rule.keys)
+    n_units = int(unit.max()) + 1 if ft.n else 0
+    undated_units = np.zeros(n_units, dtype=bool)
+    undated_units[unit[(ft.dob <= 0) & (unit >= 0)]] = True
+    # the keys of one record per unit (a unit's records share them)
+    _, reps = np.unique(unit, return_index=True)
+    reps = reps[unit[reps] >= 0]
+    u = unit[reps]
+    combined = np.zeros(len(reps), dtype=np.int64)
+    for name in rule.keys:
+        if name not in DELETION_KEYS:
+            combined = combined * _MIX + _per_record(ft, name)[reps]
+    (name,) = [k for k in rule.keys if k in DELETION_KEYS]
+    rows, variant = _multi(_deletions(ft, getattr(ft, DELETION_KEYS[name])[reps]))
+    u, key = u[rows], combined[rows] * _MIX + variant
+    # only blocks holding an undated unit can give a pair
+    keep = in_sorted(key, unique(key[undated_units[u]]))
+    ul, ur, info = pairs_in_blocks(u[keep], key[keep], rule.max_block)
+    codes = unique(ul * np.int64(max(n_units, 1)) + ur)
+    ul, ur = codes // max(n_units, 1), codes % max(n_units, 1)
+    everyone = _members(unit, np.ones(ft.n, dtype=bool), n_units)
+    undated = _members(unit, ft.dob <= 0, n_units)
+    sizes, dated_sizes = everyone[2], undated[2]
+    expanded = dated_sizes[ul] * sizes[ur] + sizes[ul] * dated_sizes[ur]
+    too_big = expanded > rule.max_block
+    ul, ur = ul[~too_big], ur[~too_big]
+    l1, r1 = _expand(ul, ur, undated, everyone)
+    l2, r2 = _expand(ul, ur, everyone, undated)
+    info["oversized"] += int(too_big.sum())
+    info["big_rows"] = np.flatnonzero(np.isin(unit, info["big_rows"]))
+    info["big_keys"] = np.zeros(len(info["big_rows"]), dtype=np.int64)
+    left, right = np.r_[l1, l2], np.r_[r1, r2]
+    return np.minimum(left, right), np.maximum(left, right), info
+
+
+def _stats(rule: BlockingRule, info: dict) -> dict:
+    return {
         "rule": rule.name,
         "keys": "+".join(rule.keys),
         "max_block": rule.max_block,
@@ -202,6 +326,25 @@ def block_rule(ft: FeatureTable, rule: BlockingRule) -> tuple[np.ndarray, np.nda
         "dropped_blocks": 0,
         "records_in_dropped_blocks": 0,
     }
+
+
+def block_rule(ft: FeatureTable, rule: BlockingRule) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Pairs for one rule, sub-blocking or dropping oversized blocks."""
+    multi = [k for k in rule.keys if k in MULTI_VALUED]
+    if rule.only_undated and len(multi) == 1 and multi[0] in DELETION_KEYS:
+        left, r, info = _typo_pairs(ft, rule)
+        stats = _stats(rule, info)
+        stats["dropped_blocks"] = info["oversized"]
+        stats["records_in_dropped_blocks"] = int(len(info["big_rows"]))
+        return left, r, stats
+    rec, key = rule_keys(ft, rule.keys)
+    if rule.only_undated:
+        # only blocks holding an undated record can give a pair: drop the others before pairing
+        held = unique(key[ft.dob[rec] <= 0])
+        keep = in_sorted(key, held)
+        rec, key = rec[keep], key[keep]
+    left, r, info = pairs_in_blocks(rec, key, rule.max_block)
+    stats = _stats(rule, info)
     if info["oversized"]:
         big_rec, big_key = info["big_rows"], info["big_keys"]
         if rule.subblock:

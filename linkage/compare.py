@@ -302,15 +302,30 @@ def postcode_levels(ft: FeatureTable, settings: Settings, left: np.ndarray, r: n
     idx = np.flatnonzero(has & numbers & ((num_l >= 0) | near))
     same = np.zeros(n, dtype=bool)
     if len(idx):
-        score = process.cpdist(
-            list(al[idx]), list(ar[idx]), scorer=fuzz.token_sort_ratio, workers=WORKERS, dtype=np.uint8
-        )
-        same[idx] = score >= ADDRESS_SAME
+        same[idx] = _same_address_text(al[idx], ar[idx])
     out = best.copy()
     full = best == comp.code("full")
     out[same & (full | no_pc)] = comp.code("same_address")
     out[same & ~full & ~no_pc] = comp.code("address_only")
     out[no_pc & has & ~same] = worst
+    return out
+
+
+def _same_address_text(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Address texts alike: words in any order, or the same letters with a space lost or gained.
+
+    Token-sort similarity forgives reordered words ('FLAT 4 14 X ROAD' / '14 X ROAD FLAT 4');
+    the space-free ratio forgives a clerk's joined or split word ('MCKINLEYCIRCUIT').
+    """
+    score = process.cpdist(list(a), list(b), scorer=fuzz.token_sort_ratio, workers=WORKERS, dtype=np.uint8)
+    out = score >= ADDRESS_SAME
+    rest = np.flatnonzero(~out)
+    if len(rest):
+        squeeze = np.vectorize(lambda x: x.replace(" ", ""), otypes=[object])
+        joined = process.cpdist(
+            list(squeeze(a[rest])), list(squeeze(b[rest])), scorer=fuzz.ratio, workers=WORKERS, dtype=np.uint8
+        )
+        out[rest] = joined >= ADDRESS_SAME
     return out
 
 

@@ -7,8 +7,11 @@ protected person on an order whose respondent is already resolved to a man with 
 victim of the same name is almost certainly that woman. The level only applies where names,
 date of birth and sex do not disagree, so a mother and daughter who are both victims of the
 same man (same surname, same address) get no lift from it, nor a father and son who share a
-victim; and family (not intimate) victim relationships are not counterparts by default.
-Records in the same event or order are two people (the co-involved rule).
+victim (their dates of birth disagree). Which victim relationships make counterparts is set in
+settings.yaml (intimate, family and unrecorded by default: a son's order protecting his mother
+names the son her police records show). Rounds repeat until no partner level changes, since
+evidence travels one relationship a round. Records in the same event or order are two people
+(the co-involved rule).
 """
 
 from __future__ import annotations

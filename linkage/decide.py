@@ -13,6 +13,7 @@ import numpy as np
 from linkage.settings import Settings
 
 NO_LINK, REVIEW, LINK = 0, 1, 2
+MAX_LINKS_CHECKED = 60  # a record with more links than this is not checked for ambiguity
 BY_MODEL, BY_RULE, BY_STEWARD = 0, 1, 2
 BY_NAMES = np.array(["model", "rule", "steward"], dtype=object)
 REASONS = [
@@ -25,6 +26,7 @@ REASONS = [
     "steward_same",
     "steward_not_same",
     "steward_unsure",
+    "ambiguous",
 ]
 
 
@@ -122,3 +124,54 @@ def decide(
         cannot = (cannot & ~same) | not_same
         must = same
     return Decisions(decision, by, reason, cannot, must)
+
+
+def ambiguous_links(
+    dec: Decisions, left: np.ndarray, right: np.ndarray, weight: np.ndarray, n: int, margin: float
+) -> np.ndarray:
+    """Send to review the links of a record that would join two people who must be kept apart.
+
+    An undated 'Liam Carter' whose order protects Janet Carter matches both the son who abused
+    his mother and the father who abused his wife: linked to both, the cluster guard would give
+    him to whichever link is a shade stronger. Where a record links to two records that must
+    not link (a hard rule or a steward's "not same") and its two links differ by less than
+    ``margin`` bits, neither link is made: a steward decides. Returns the pairs changed.
+    """
+    from linkage.blocking import pairs_in_blocks
+
+    links = np.flatnonzero((dec.decision == LINK) & (dec.decided_by != BY_STEWARD))
+    changed = np.zeros(len(weight), dtype=bool)
+    if len(links) < 2 or not dec.cannot_link.any():
+        return changed
+    size = np.int64(max(n, 1))
+    lo, hi = np.minimum(left, right).astype(np.int64), np.maximum(left, right).astype(np.int64)
+    codes = lo * size + hi
+    order = np.argsort(codes)
+    sorted_codes = codes[order]
+    cannot = np.sort(codes[dec.cannot_link])
+    # every record's pairs of linked neighbours (the record is the block)
+    centre = np.r_[left[links], right[links]].astype(np.int64)
+    other = np.r_[right[links], left[links]].astype(np.int64)
+    ra, rb, _ = pairs_in_blocks(np.arange(len(centre)), centre, MAX_LINKS_CHECKED)
+    if len(ra) == 0:
+        return changed
+    x1, x2, u = other[ra], other[rb], centre[ra]
+    pair = np.minimum(x1, x2) * size + np.maximum(x1, x2)
+    pos = np.clip(np.searchsorted(cannot, pair), 0, max(len(cannot) - 1, 0))
+    apart = cannot[pos] == pair
+    if not apart.any():
+        return changed
+    u, x1, x2 = u[apart], x1[apart], x2[apart]
+
+    def row_of(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+        c = np.minimum(p, q) * size + np.maximum(p, q)
+        return order[np.searchsorted(sorted_codes, c)]
+
+    r1, r2 = row_of(u, x1), row_of(u, x2)
+    close = np.abs(weight[r1] - weight[r2]) < margin
+    hit = np.r_[r1[close], r2[close]]
+    changed[hit] = True
+    dec.decision[hit] = REVIEW
+    dec.decided_by[hit] = BY_RULE
+    dec.reason[hit] = REASONS.index("ambiguous")
+    return changed

@@ -137,13 +137,17 @@ def _split_codes(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _postcode_split(pc: str) -> tuple[str, str, str]:
-    """(sector, district, area) of a normalised UK postcode, else ('', '', '')."""
+    """(sector, district, area) of a normalised UK postcode.
+
+    Another country's postcode (or a garbled one) has no sector or area and is its own
+    district, so blocking rules on the district still place it ('2315' in Australia).
+    """
     outward, _, inward = pc.partition(" ")
     if not inward or len(inward) != 3 or not inward[0].isdigit() or not 2 <= len(outward) <= 4:
-        return "", "", ""
+        return "", pc, ""
     area = outward[:2] if len(outward) > 1 and outward[1].isalpha() else outward[:1]
     if not area.isalpha() or not outward[len(area)].isdigit():
-        return "", "", ""
+        return "", pc, ""
     return f"{outward} {inward[0]}", outward, area
 
 

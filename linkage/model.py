@@ -1,9 +1,10 @@
 """Fellegi-Sunter model: m/u by expectation maximisation, term-frequency adjustment, scoring.
 
-u (how often a level occurs between different people) comes from random record pairs; m (how
-often it occurs for the same person) and the match rate are estimated by EM on the candidate
-pairs. EM runs over the distinct comparison patterns with their counts, so its cost does not
-grow with the number of pairs. A match weight is the sum of per-field log2(m/u): every weight
+u (how often a level occurs between different people) comes from random record pairs, each
+counted by its chance of being two people once m is known; m (how often it occurs for the same
+person) and the match rate are estimated by EM on the candidate pairs. EM runs over the
+distinct comparison patterns with their counts, so its cost does not grow with the number of
+pairs. A match weight is the sum of per-field log2(m/u): every weight
 can be explained field by field.
 """
 
@@ -150,7 +151,34 @@ def field_weights(
                 w[exact] = np.clip(np.log2(m_exact / freq), -cap, cap).astype(np.float32)
         out[comp.name] = w
     _household(model, settings, levels, out)
+    _dependencies(model, settings, levels, out)
     return out
+
+
+def _dependencies(
+    model: Model, settings: Settings, levels: dict[str, np.ndarray], out: dict[str, np.ndarray]
+) -> None:
+    """Levels whose u differs where another comparison agrees (settings.yaml `dependencies`).
+
+    Fellegi-Sunter adds weights as if comparisons were independent. Most forenames say the sex,
+    so where forenames agree a shared sex is no news: its weight uses the u among different
+    people whose forenames agree instead of the population u.
+    """
+    for dep in settings.dependencies:
+        name, given = dep["comparison"], dep["given"]
+        if name not in levels or given in (None, "") or given not in levels:
+            continue
+        comp, gcomp = settings.comparison(name), settings.comparison(given)
+        when = np.isin(levels[given], [gcomp.code(g) for g in dep["given_levels"]])
+        if not when.any():
+            continue
+        w = out[name].copy()
+        for level, u in dep["u"].items():
+            code = comp.code(level)
+            hit = when & (levels[name] == code)
+            m = max(model.m[name][code], 1e-12)
+            w[hit] = np.float32(np.log2(m / max(float(u), 1e-12)))
+        out[name] = w
 
 
 def _household(
@@ -212,20 +240,60 @@ def _patterns(
     return mat, counts.astype(np.float64)
 
 
-def estimate_u(ft: FeatureTable, settings: Settings, n_pairs: int, seed: int) -> dict[str, np.ndarray]:
-    """Level frequencies among random record pairs (nearly all different people)."""
+def random_pair_levels(ft: FeatureTable, settings: Settings, n_pairs: int, seed: int) -> dict[str, np.ndarray]:
+    """Comparison levels of random record pairs (nearly all different people)."""
     rng = np.random.default_rng(seed)
     n = ft.n
     n_pairs = int(min(n_pairs, n * (n - 1) // 2))
     left = rng.integers(0, n, size=n_pairs)
     r = rng.integers(0, n, size=n_pairs)
     keep = left != r
-    levels = compare(ft, settings, left[keep], r[keep])
-    out = {}
+    return compare(ft, settings, left[keep], r[keep])
+
+
+def level_counts(
+    levels: dict[str, np.ndarray], settings: Settings, weights: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """(Weighted) number of pairs at each level of each comparison."""
+    return {
+        comp.name: np.bincount(levels[comp.name], weights=weights, minlength=comp.n_levels).astype(np.float64)
+        for comp in settings.comparisons
+    }
+
+
+def estimate_u(ft: FeatureTable, settings: Settings, n_pairs: int, seed: int) -> dict[str, np.ndarray]:
+    """Level frequencies among random record pairs (nearly all different people)."""
+    return level_counts(random_pair_levels(ft, settings, n_pairs, seed), settings)
+
+
+def _u_from_counts(
+    counts: dict[str, np.ndarray], settings: Settings, u: dict[str, np.ndarray], floor_pairs: float
+) -> dict[str, np.ndarray]:
+    """Smoothed u per level from level counts, floored at what the sample can resolve."""
+    out = dict(u)
     for comp in settings.comparisons:
-        counts = np.bincount(levels[comp.name], minlength=comp.n_levels).astype(np.float64)
-        out[comp.name] = counts
+        if comp.context:
+            continue
+        prior_u = np.array([lv.u for lv in comp.levels])
+        est = _smooth(counts[comp.name], prior_u, float(settings.model["pseudo_u"]))
+        floor = 0.5 / max(floor_pairs, 1)  # below what the sample can resolve
+        est = np.r_[1.0, np.maximum(est[1:], floor)]
+        out[comp.name] = _fix(est, prior_u, np.array([lv.fixed_u for lv in comp.levels]))
     return out
+
+
+def non_match_weights(
+    m: dict[str, np.ndarray], u: dict[str, np.ndarray], settings: Settings, levels: dict[str, np.ndarray], prior: float
+) -> np.ndarray:
+    """Each pair's chance of being two different people under m, u and the prior (no TF, no context)."""
+    n = len(next(iter(levels.values())))
+    logit = np.full(n, math.log(prior / (1 - prior)))
+    for comp in settings.comparisons:
+        if comp.context:
+            continue
+        lv = levels[comp.name]
+        logit += np.log(np.maximum(m[comp.name], 1e-300))[lv] - np.log(np.maximum(u[comp.name], 1e-300))[lv]
+    return 1.0 / (1.0 + np.exp(np.clip(logit, -700, 700)))
 
 
 def _fix(est: np.ndarray, prior: np.ndarray, fixed: np.ndarray) -> np.ndarray:
@@ -345,18 +413,14 @@ def train(
         "records": int(n),
         "candidate_pairs": int(len(rules)),
     }
-    context = [c.name for c in settings.comparisons if c.context]
+    random_levels = None
     if n >= MIN_RECORDS_FOR_U:
-        counts = estimate_u(ft, settings, int(settings.model["u_sample_pairs"]), int(settings.model["seed"]))
-        for comp in settings.comparisons:
-            if comp.name in context:
-                continue
-            prior_u = np.array([lv.u for lv in comp.levels])
-            est = _smooth(counts[comp.name], prior_u, float(settings.model["pseudo_u"]))
-            floor = 0.5 / max(counts[comp.name].sum(), 1)  # below what the sample can resolve
-            est = np.r_[1.0, np.maximum(est[1:], floor)]
-            u[comp.name] = _fix(est, prior_u, np.array([lv.fixed_u for lv in comp.levels]))
-        trained["u_from"] = f"{int(settings.model['u_sample_pairs'])} random pairs"
+        random_levels = random_pair_levels(
+            ft, settings, int(settings.model["u_sample_pairs"]), int(settings.model["seed"])
+        )
+        sampled = len(next(iter(random_levels.values())))
+        u = _u_from_counts(level_counts(random_levels, settings), settings, u, sampled)
+        trained["u_from"] = f"{sampled} random pairs"
     else:
         trained["u_from"] = "settings prior (too few records to sample)"
     estimates: dict[str, list[np.ndarray]] = {}
@@ -385,6 +449,14 @@ def train(
         )
     for name, ests in estimates.items():
         m[name] = np.mean(ests, axis=0)
+    if random_levels is not None and settings.model.get("u_without_matches", True):
+        # random pairs include a few true matches (many, where most people have two records):
+        # count each pair for u by its chance of being two people, under the estimated m and
+        # the match rate the candidate pairs imply
+        prior = _match_rate(m, u, settings, levels, n)
+        keep = non_match_weights(m, u, settings, random_levels, prior)
+        u = _u_from_counts(level_counts(random_levels, settings, keep), settings, u, float(keep.sum()))
+        trained["u_random_pairs_as_matches"] = round(float(len(keep) - keep.sum()), 1)
     trained["m_from"] = sessions or "settings prior (too few candidate pairs for EM)"
     if labels is not None and bool(settings.model["steward_refine"]) and labels[1].any():
         m = refine_with_labels(m, settings, labels[0], labels[1])
@@ -395,6 +467,22 @@ def train(
     model.trained = trained
     _stamp(model, settings)
     return model
+
+
+def _match_rate(
+    m: dict[str, np.ndarray], u: dict[str, np.ndarray], settings: Settings, levels: dict[str, np.ndarray], n: int
+) -> float:
+    """The chance that two random records are one person, from the candidate pairs (no TF)."""
+    total = max(n * (n - 1) / 2, 1)
+    if not levels or len(next(iter(levels.values()))) == 0:
+        return 1.0 / max(n - 1, 2)
+    prior = 1.0 / max(n - 1, 2)
+    for _ in range(100):
+        new = float(np.clip((1.0 - non_match_weights(m, u, settings, levels, prior)).sum() / total, 1e-12, 0.5))
+        if abs(math.log(new) - math.log(prior)) < 1e-4:
+            return new
+        prior = new
+    return prior
 
 
 def _stamp(model: Model, settings: Settings) -> None:

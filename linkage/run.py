@@ -22,7 +22,7 @@ from linkage.blocking import Candidates, block
 from linkage.cluster import assign_ids, cluster
 from linkage.compare import compare, pair_tf
 from linkage.context import build_relations, co_involved, partner_levels, partner_pairs
-from linkage.decide import BY_MODEL, BY_NAMES, BY_RULE, BY_STEWARD, LINK, NO_LINK, REVIEW, decide
+from linkage.decide import BY_MODEL, BY_NAMES, BY_RULE, BY_STEWARD, LINK, NO_LINK, REVIEW, ambiguous_links, decide
 from linkage.explain import match_keys
 from linkage.features import attach_tf, build_features, display_values, term_frequencies
 from linkage.golden import build_golden
@@ -296,10 +296,16 @@ def resolve_frames(
     def decide_and_cluster(weight: np.ndarray):
         """Decisions over the current candidates, then the clusters they make."""
         dec = decide(settings, weight, levels, co, stew)
+        if settings.rules.get("ambiguous", True):
+            margin = float(settings.cluster.get("ambiguity_margin", 10.0))
+            ambiguous_links(dec, cand.left, cand.right, weight, n, margin)
         links = dec.decision == LINK
         return dec, cluster(n, cand.left, cand.right, weight, links, dec.cannot_link, dec.must_link, settings.cluster)
 
+    previous_partner = None
+    context_rounds = 1
     for _ in range(max(rounds - 1, 0)):
+        context_rounds += 1
         dec, clus = decide_and_cluster(weight)
         if settings.context.get("partner_blocking", True):
             pl, pr = partner_pairs(rel, clus.labels, int(settings.context.get("partner_block_max", 40)))
@@ -325,6 +331,11 @@ def resolve_frames(
             model = train_context(model, settings, levels, tf_pairs)
             context_trained = True
         weight = base + context_weight(levels)
+        # evidence travels one relationship per round (a victim linked in this round lets her
+        # partner's records link in the next): stop once no partner level changes
+        if previous_partner is not None and np.array_equal(previous_partner, levels["partner"]):
+            break
+        previous_partner = levels["partner"].copy()
     timer("scoring and context")
 
     dec, clus = decide_and_cluster(weight)
@@ -338,6 +349,7 @@ def resolve_frames(
         "candidate_pairs": int(len(cand)),
         "compared_pairs": int(n_compared),
         "partner_pairs_added": int(partner_new),
+        "context_rounds": int(context_rounds),
         "pairs_by_rule": {r["rule"]: r["pairs"] for r in cand.report},
         "links": int((dec.decision == LINK).sum()),
         "review": int((dec.decision == REVIEW).sum()),

@@ -72,6 +72,7 @@ class Settings:
     cluster: dict
     training: tuple[dict, ...] = ()
     household: dict = field(default_factory=dict)
+    dependencies: tuple[dict, ...] = ()
     raw: dict = field(repr=False, compare=False, default_factory=dict)
 
     def comparison(self, name: str) -> Comparison:
@@ -157,5 +158,6 @@ def load_settings(path: Path | str | None = None) -> Settings:
         raw["cluster"],
         tuple(raw.get("training", [])),
         raw.get("household", {}),
+        tuple(raw.get("dependencies", []) or []),
         raw,
     )
