@@ -8,8 +8,11 @@ which every append updates in the same transaction. Without the key a forger can
 consistent chain; an operator should keep the key outside the data directory in production
 (``DOTS_AUDIT_KEY``) and may copy the head hash elsewhere from time to time.
 
-Appends are serialised by a process lock and, on PostgreSQL, by ``SELECT … FOR UPDATE`` on the
-head row; the record's sequence number is its primary key, so two writers can never fork it.
+Appends are serialised by a process lock and across processes by the store: on SQLite each append
+is one ``BEGIN IMMEDIATE`` transaction on a connection of its own (plain ``sqlite3``: this runs on
+every read, and the ORM cost more than the write), on PostgreSQL ``SELECT … FOR UPDATE`` on the
+head row. The record's sequence number is its primary key, so two writers can never fork it.
+The append returns only once its transaction has committed.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import sqlite3
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -86,6 +90,22 @@ def _digest(key: bytes, fields: dict[str, Any]) -> str:
     return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
 
 
+_COLUMNS = (*HASHED, "hash")
+_INSERT = f"INSERT INTO {AuditRecord.__tablename__} ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_HEAD = f"SELECT seq, hash FROM {AuditHead.__tablename__} WHERE id = 1"
+_NEW_HEAD = f"INSERT INTO {AuditHead.__tablename__} (id, seq, hash) VALUES (1, 0, ?)"
+_MOVE_HEAD = f"UPDATE {AuditHead.__tablename__} SET seq = ?, hash = ? WHERE id = 1"
+
+
+def _sqlite_file(sessions: sessionmaker) -> str | None:
+    """The database file of a SQLite store (None for other engines and in-memory stores)."""
+    bind = sessions.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite":
+        return None
+    path = bind.url.database
+    return path if path and path != ":memory:" and not path.startswith("file:") else None
+
+
 class AuditLog:
     """Appends records to the chain of one state store."""
 
@@ -93,13 +113,21 @@ class AuditLog:
         self.sessions = sessions
         self.key = key
         self._lock = threading.Lock()
+        self._sqlite_file = _sqlite_file(sessions)
+        self._conn: sqlite3.Connection | None = None
 
-    def append(self, entry: Entry) -> int:
-        """Write one record and return its sequence number; raises if it could not be written,
-        so the caller can withhold the data rather than release it unlogged."""
+    def _fields(self, entry: Entry) -> dict[str, Any]:
         fields = asdict(entry)
         fields["person_ids"] = json.dumps(sorted({str(p) for p in entry.person_ids}))
         fields["at"] = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+        return fields
+
+    def append(self, entry: Entry) -> int:
+        """Write one record and return its sequence number once committed; raises if it could not
+        be written, so the caller can withhold the data rather than release it unlogged."""
+        fields = self._fields(entry)
+        if self._sqlite_file is not None:
+            return self._append_sqlite(fields)
         head_t, log_t = AuditHead.__table__, AuditRecord.__table__
         with self._lock, self.sessions.begin() as session:  # Core statements: this runs on every read
             head = session.execute(
@@ -114,6 +142,44 @@ class AuditLog:
             session.execute(insert(log_t).values(**fields))
             session.execute(update(head_t).where(head_t.c.id == 1).values(seq=fields["seq"], hash=fields["hash"]))
         return fields["seq"]
+
+    def _append_sqlite(self, fields: dict[str, Any]) -> int:
+        """One ``BEGIN IMMEDIATE`` transaction: the write lock is taken before the head is read, so
+        appends from other processes (a second server, the CLI) queue instead of forking."""
+        with self._lock:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                head = conn.execute(_HEAD).fetchone()
+                if head is None:
+                    conn.execute(_NEW_HEAD, (GENESIS,))
+                    head = (0, GENESIS)
+                fields["seq"] = head[0] + 1
+                fields["prev_hash"] = head[1]
+                fields["hash"] = _digest(self.key, fields)
+                conn.execute(_INSERT, [fields[k] for k in _COLUMNS])
+                conn.execute(_MOVE_HEAD, (fields["seq"], fields["hash"]))
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        return fields["seq"]
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(self._sqlite_file, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
 
 def record_dict(rec: AuditRecord) -> dict[str, Any]:

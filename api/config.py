@@ -59,6 +59,10 @@ class Settings:
     max_page: int = 500
     worker_threads: int = field(default_factory=lambda: _env_int("DOTS_API_THREADS", 2 * (os.cpu_count() or 2)))
     upload_max_bytes: int = field(default_factory=lambda: _env_int("DOTS_UPLOAD_MAX_BYTES", 512 * 1024 * 1024))
+    # people whose graph facts are kept per graph load (api.graphcache); 0 switches the cache off
+    # seconds a credential's account is remembered (api.authcache); 0 reads it on every request
+    auth_cache_seconds: float = field(default_factory=lambda: float(os.environ.get("DOTS_AUTH_CACHE_SECONDS") or 5))
+    graph_cache_entries: int = field(default_factory=lambda: _env_int("DOTS_GRAPH_CACHE", 50_000))
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)

@@ -91,7 +91,37 @@ ORDER BY last_seen DESC, address_id
 """)
 
 
+RECORD_COLUMNS = ["record_key", "source_system", "force", "name_raw", "dob", "pnc", "source_file", "source_line",
+                  "confidence", "decided_by", "model_version"]
+RELATIONSHIP_COLUMNS = ["other_id", "other_name", "kind", "first_seen", "last_seen", "n_events", "event_ids"]
 ADDRESS_COLUMNS = ["address_id", "address", "postcode", "confidential", "first_seen", "last_seen", "record_key"]
+
+
+def person_profile_rows(g: GraphBackend, person_id: str) -> dict:
+    """Everything the graph holds about one person as plain rows, confidential addresses unmasked.
+
+    The API keeps this per graph load and masks and scopes it per request; building DataFrames
+    only to turn them back into rows cost more than the queries. Returns a dict: person (dict or
+    None), records, events (with ``role``), relationships, orders, addresses (lists of dicts, in
+    the order ``person_profile`` gives)."""
+    p = {"person": person_id}
+    found = g.run(Q_PERSON, p)
+    if not found:
+        return {"person": None, "records": [], "events": [], "relationships": [], "orders": [], "addresses": []}
+    return {
+        "person": found[0],
+        "records": g.run(Q_RECORDS, p),
+        "events": sorted(g.run(Q_EVENTS, {**p, **_ROLE_PARAMS}), key=_event_key),
+        "relationships": g.run(Q_RELATIONSHIPS, p),
+        "orders": sorted(g.run(Q_ORDERS, p), key=_order_key),
+        "addresses": g.run(Q_ADDRESSES, p),
+    }
+
+
+def _order_key(row: dict) -> tuple:
+    """ORDER BY made_on, order_id (nulls last) for the union."""
+    day, oid = row["made_on"], row["order_id"]
+    return day is None, day or 0, oid is None, oid or ""
 
 
 def person_profile(g: GraphBackend, person_id: str, include_confidential: bool = False) -> dict:
@@ -100,30 +130,21 @@ def person_profile(g: GraphBackend, person_id: str, include_confidential: bool =
     Returns a dict: person (dict or None), records, events (with ``role``), relationships,
     orders, addresses (DataFrames). Confidential addresses show as CONFIDENTIAL without
     postcode unless ``include_confidential``."""
-    p = {"person": person_id}
-    found = g.run(Q_PERSON, p)
-    # Rows, then one DataFrame: a frame per statement plus assign/concat cost more than the queries.
-    events = sorted(g.run(Q_EVENTS, {**p, **_ROLE_PARAMS}), key=_event_key)
-    addresses = g.run(Q_ADDRESSES, p)
+    prof = person_profile_rows(g, person_id)
+    addresses = [dict(a) for a in prof["addresses"]]
     if not include_confidential:
         for a in addresses:
             if a["confidential"]:
                 a["address"], a["postcode"] = "CONFIDENTIAL", None
+    events = prof["events"]
     return {
-        "person": found[0] if found else None,
-        "records": g.frame(Q_RECORDS, p),
+        "person": prof["person"],
+        "records": pd.DataFrame(prof["records"], columns=RECORD_COLUMNS),
         "events": pd.DataFrame(events) if events else pd.DataFrame(columns=["event_id", "occurred_on", "role"]),
-        "relationships": g.frame(Q_RELATIONSHIPS, p),
-        "orders": _sorted(g.frame(Q_ORDERS, p, columns=ORDER_COLUMNS), ["made_on", "order_id"]),
+        "relationships": pd.DataFrame(prof["relationships"], columns=RELATIONSHIP_COLUMNS),
+        "orders": pd.DataFrame(prof["orders"], columns=ORDER_COLUMNS),
         "addresses": pd.DataFrame(addresses, columns=ADDRESS_COLUMNS),
     }
-
-
-def _sorted(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """ORDER BY for a UNION (nulls last, as both engines sort ascending)."""
-    if frame.empty:
-        return frame
-    return frame.sort_values(by, na_position="last", kind="stable").reset_index(drop=True)
 
 
 # One anchored query per person of the frontier: key lookups stay fast, where an UNWIND of ids
