@@ -54,6 +54,9 @@ class AppState:
         self.limiter = RateLimiter()
         self.principals = PrincipalCache(settings.auth_cache_seconds)
         self.cache = GraphCache(settings.graph_cache_entries, enabled=False)  # on over the embedded graph
+        self.searches = GraphCache(settings.search_cache_entries)  # per search index (resolve output)
+        self.search_index: Any = None
+        self.search_lock = threading.Lock()
         self._graph: Any = None
         self._reads: Any = None
         self._graph_lock = threading.Lock()

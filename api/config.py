@@ -63,6 +63,8 @@ class Settings:
     # seconds a credential's account is remembered (api.authcache); 0 reads it on every request
     auth_cache_seconds: float = field(default_factory=lambda: float(os.environ.get("DOTS_AUTH_CACHE_SECONDS") or 5))
     graph_cache_entries: int = field(default_factory=lambda: _env_int("DOTS_GRAPH_CACHE", 50_000))
+    # candidate searches whose ranked answers are kept per resolution output; 0 switches it off
+    search_cache_entries: int = field(default_factory=lambda: _env_int("DOTS_SEARCH_CACHE", 10_000))
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)

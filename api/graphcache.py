@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+V = TypeVar("V")
 DEFAULT_ENTRIES = 50_000
 
 
@@ -36,9 +37,9 @@ class GraphCache:
         self._data: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple, compute: Callable[[], T]) -> T:
+    def get(self, key: tuple, compute: Callable[[], T], valid: Callable[[], bool] | None = None) -> T:
         """The cached value of ``key`` in this generation, else ``compute()`` (kept when no load
-        started or ended meanwhile)."""
+        started or ended meanwhile and ``valid()``, if given, still holds)."""
         with self._lock:
             if self.enabled and not self._loading and key in self._data:
                 self._data.move_to_end(key)
@@ -47,12 +48,44 @@ class GraphCache:
             self.misses += 1
             generation = self.generation
         value = compute()
+        if valid is None or valid():
+            self._keep(generation, {key: value})
+        return value
+
+    def many(
+        self, kind: str, ids: Iterable[str], read: Callable[[list[str]], dict[str, V]], default: V
+    ) -> dict[str, V]:
+        """``read(missing ids)`` for the ids not cached (one batched read), cached ones as they are;
+        ids that ``read`` does not answer get ``default``."""
+        out: dict[str, V] = {}
+        missing: list[str] = []
+        with self._lock:
+            serve = self.enabled and not self._loading
+            for i in dict.fromkeys(ids):
+                key = (kind, i)
+                if serve and key in self._data:
+                    self._data.move_to_end(key)
+                    out[i] = self._data[key]
+                else:
+                    missing.append(i)
+            self.hits += len(out)
+            self.misses += len(missing)
+            generation = self.generation
+        if missing:
+            found = read(missing)
+            fresh = {i: found.get(i, default) for i in missing}
+            out.update(fresh)
+            self._keep(generation, {(kind, i): v for i, v in fresh.items()})
+        return out
+
+    def _keep(self, generation: int, values: dict[tuple, Any]) -> None:
         with self._lock:
             if self.enabled and not self._loading and self.generation == generation:
-                self._data[key] = value
-                if len(self._data) > self.max_entries:
+                self._data.update(values)
+                for key in values:
+                    self._data.move_to_end(key)
+                while len(self._data) > self.max_entries:
                     self._data.popitem(last=False)
-        return value
 
     def invalidate(self) -> None:
         """Start a new generation: forget everything read so far."""
