@@ -24,7 +24,7 @@ from api.authcache import PrincipalCache
 from api.config import Settings
 from api.db import dispose, session_factory
 from api.deps import RateLimiter
-from api.graphcache import GraphCache
+from api.graphcache import GraphCache, Prefiller
 from api.jobs import JobRunner
 from api.pipeline import stages
 
@@ -54,6 +54,7 @@ class AppState:
         self.limiter = RateLimiter()
         self.principals = PrincipalCache(settings.auth_cache_seconds)
         self.cache = GraphCache(settings.graph_cache_entries, enabled=False)  # on over the embedded graph
+        self.prefill = Prefiller(self.cache, self.graph, settings.graph_prefill)
         self.searches = GraphCache(settings.search_cache_entries)  # per search index (resolve output)
         self.search_index: Any = None
         self.search_lock = threading.Lock()
@@ -83,6 +84,7 @@ class AppState:
 
     def close(self) -> None:
         self.jobs.shutdown()
+        self.prefill.wait()
         with self._graph_lock:
             if self._reads is not None and self._reads is not self._graph:
                 self._reads.close()
@@ -107,6 +109,8 @@ def create_app(data_dir: Path, graph_uri: str | None = None, settings: Settings 
         # Handlers are CPU-bound Python around GIL-releasing graph reads: a few worker threads
         # keep cores busy; forty only thrash the GIL and turn queueing into a long tail.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        if not (settings.graph_uri or os.environ.get("NEO4J_URI")) and (settings.data_dir / "graph").exists():
+            state.prefill.start()  # an embedded graph is there: open it and fill the cache in the background
         yield
         state.close()
 
@@ -178,9 +182,7 @@ def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 8000, graph_uri: 
     # No access log by default: it would copy every requested path (person ids, references) to an
     # unaudited stream, and it costs a tenth of a warm request; DOTS_ACCESS_LOG=1 turns it on.
     access_log = os.environ.get("DOTS_ACCESS_LOG", "") not in ("", "0")
-    uvicorn.run(
-        create_app(Path(data_dir), graph_uri), host=host, port=port, log_level="info", access_log=access_log
-    )
+    uvicorn.run(create_app(Path(data_dir), graph_uri), host=host, port=port, log_level="info", access_log=access_log)
 
 
 def api_routes(app: FastAPI) -> list[Any]:

@@ -8,27 +8,32 @@ which every append updates in the same transaction. Without the key a forger can
 consistent chain; an operator should keep the key outside the data directory in production
 (``DOTS_AUDIT_KEY``) and may copy the head hash elsewhere from time to time.
 
-Appends are serialised by a process lock and across processes by the store: on SQLite each append
-is one ``BEGIN IMMEDIATE`` transaction on a connection of its own (plain ``sqlite3``: this runs on
-every read, and the ORM cost more than the write), on PostgreSQL ``SELECT … FOR UPDATE`` on the
-head row. The record's sequence number is its primary key, so two writers can never fork it.
-The append returns only once its transaction has committed.
+Appends are serialised within the process and across processes by the store. On SQLite one writer
+thread appends whatever records are waiting in one ``BEGIN IMMEDIATE`` transaction on a plain
+``sqlite3`` connection (this runs on every read: the ORM and a commit per record cost more than
+the work); on PostgreSQL each append takes ``SELECT … FOR UPDATE`` on the head row. The record's
+sequence number is its primary key, so two writers can never fork it. An append returns only
+once the transaction holding its record has committed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
 import json
+import queue
 import sqlite3
 import threading
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from api.config import database_url, secret
 from api.db import AuditHead, AuditRecord, session_factory
@@ -114,7 +119,7 @@ class AuditLog:
         self.key = key
         self._lock = threading.Lock()
         self._sqlite_file = _sqlite_file(sessions)
-        self._conn: sqlite3.Connection | None = None
+        self._sqlite: _SqliteWriter | None = None
 
     def _fields(self, entry: Entry) -> dict[str, Any]:
         fields = asdict(entry)
@@ -127,9 +132,19 @@ class AuditLog:
         be written, so the caller can withhold the data rather than release it unlogged."""
         fields = self._fields(entry)
         if self._sqlite_file is not None:
-            return self._append_sqlite(fields)
+            return self._writer().submit(fields).result()
+        return self._append_orm(fields)
+
+    async def append_async(self, entry: Entry) -> int:
+        """``append`` for the event loop: waits for the commit without holding a worker thread."""
+        fields = self._fields(entry)
+        if self._sqlite_file is not None:
+            return await asyncio.wrap_future(self._writer().submit(fields))
+        return await run_in_threadpool(self._append_orm, fields)
+
+    def _append_orm(self, fields: dict[str, Any]) -> int:
         head_t, log_t = AuditHead.__table__, AuditRecord.__table__
-        with self._lock, self.sessions.begin() as session:  # Core statements: this runs on every read
+        with self._lock, self.sessions.begin() as session:
             head = session.execute(
                 select(head_t.c.seq, head_t.c.hash).where(head_t.c.id == 1).with_for_update()
             ).first()
@@ -143,43 +158,98 @@ class AuditLog:
             session.execute(update(head_t).where(head_t.c.id == 1).values(seq=fields["seq"], hash=fields["hash"]))
         return fields["seq"]
 
-    def _append_sqlite(self, fields: dict[str, Any]) -> int:
-        """One ``BEGIN IMMEDIATE`` transaction: the write lock is taken before the head is read, so
-        appends from other processes (a second server, the CLI) queue instead of forking."""
+    def _writer(self) -> _SqliteWriter:
         with self._lock:
-            conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                head = conn.execute(_HEAD).fetchone()
-                if head is None:
-                    conn.execute(_NEW_HEAD, (GENESIS,))
-                    head = (0, GENESIS)
-                fields["seq"] = head[0] + 1
-                fields["prev_hash"] = head[1]
-                fields["hash"] = _digest(self.key, fields)
-                conn.execute(_INSERT, [fields[k] for k in _COLUMNS])
-                conn.execute(_MOVE_HEAD, (fields["seq"], fields["hash"]))
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        return fields["seq"]
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            conn = sqlite3.connect(self._sqlite_file, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            self._conn = conn
-        return self._conn
+            if self._sqlite is None:
+                assert self._sqlite_file is not None
+                self._sqlite = _SqliteWriter(self._sqlite_file, self.key)
+            return self._sqlite
 
     def close(self) -> None:
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+            writer, self._sqlite = self._sqlite, None
+        if writer is not None:
+            writer.close()
+
+
+class _SqliteWriter:
+    """One thread writing the chain of a SQLite store, a batch of waiting records per transaction.
+
+    Each transaction is ``BEGIN IMMEDIATE``: the write lock is taken before the head is read, so
+    appends from other processes (a second server, the CLI) queue instead of forking the chain.
+    A record's future completes only after the COMMIT that holds it; if the transaction fails,
+    every record in it fails (the callers answer 500 and release nothing)."""
+
+    MAX_BATCH = 256
+
+    def __init__(self, path: str, key: bytes):
+        self.key = key
+        self._queue: queue.SimpleQueue[tuple[dict[str, Any], Future] | None] = queue.SimpleQueue()
+        self._conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        self._thread = threading.Thread(target=self._run, name="dots-audit-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, fields: dict[str, Any]) -> Future:
+        fut: Future = Future()
+        self._queue.put((fields, fut))
+        return fut
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._conn.close()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            stop = False
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch.append(more)
+            try:
+                seqs = self._write([fields for fields, _ in batch])
+            except BaseException as exc:  # noqa: BLE001 - handed to every waiting request
+                for _, fut in batch:
+                    fut.set_exception(exc)
+            else:
+                for (_, fut), seq in zip(batch, seqs, strict=True):
+                    fut.set_result(seq)
+            if stop:
+                return
+
+    def _write(self, records: list[dict[str, Any]]) -> list[int]:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            head = conn.execute(_HEAD).fetchone()
+            if head is None:
+                conn.execute(_NEW_HEAD, (GENESIS,))
+                head = (0, GENESIS)
+            seq, prev = head
+            for fields in records:
+                seq += 1
+                fields["seq"], fields["prev_hash"] = seq, prev
+                fields["hash"] = prev = _digest(self.key, fields)
+                conn.execute(_INSERT, [fields[k] for k in _COLUMNS])
+            conn.execute(_MOVE_HEAD, (seq, prev))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return [fields["seq"] for fields in records]
 
 
 def record_dict(rec: AuditRecord) -> dict[str, Any]:

@@ -13,15 +13,18 @@ other processes, so over Neo4j every request reads the graph.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+log = logging.getLogger("dots.api.graphcache")
 T = TypeVar("T")
 V = TypeVar("V")
-DEFAULT_ENTRIES = 50_000
+DEFAULT_ENTRIES = 200_000
 
 
 class GraphCache:
@@ -52,6 +55,15 @@ class GraphCache:
             self._keep(generation, {key: value})
         return value
 
+    def peek(self, key: tuple) -> Any | None:
+        """The cached value of ``key`` (a hit), or None (not counted: the caller then uses ``get``)."""
+        with self._lock:
+            if self.enabled and not self._loading and key in self._data:
+                self._data.move_to_end(key)
+                self.hits += 1
+                return self._data[key]
+        return None
+
     def many(
         self, kind: str, ids: Iterable[str], read: Callable[[list[str]], dict[str, V]], default: V
     ) -> dict[str, V]:
@@ -78,14 +90,20 @@ class GraphCache:
             self._keep(generation, {(kind, i): v for i, v in fresh.items()})
         return out
 
-    def _keep(self, generation: int, values: dict[tuple, Any]) -> None:
+    def fill(self, generation: int, values: dict[tuple, Any]) -> bool:
+        """Keep ``values`` read in ``generation`` (False, keeping nothing, if a load began since)."""
+        return self._keep(generation, values)
+
+    def _keep(self, generation: int, values: dict[tuple, Any]) -> bool:
         with self._lock:
-            if self.enabled and not self._loading and self.generation == generation:
-                self._data.update(values)
-                for key in values:
-                    self._data.move_to_end(key)
-                while len(self._data) > self.max_entries:
-                    self._data.popitem(last=False)
+            if not (self.enabled and not self._loading and self.generation == generation):
+                return False
+            self._data.update(values)
+            for key in values:
+                self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+            return True
 
     def invalidate(self) -> None:
         """Start a new generation: forget everything read so far."""
@@ -117,3 +135,67 @@ class GraphCache:
                 "misses": self.misses,
                 "hit_ratio": round(self.hits / asked, 4) if asked else 0.0,
             }
+
+
+class Prefiller:
+    """Fills a :class:`GraphCache` with every person's profile rows from a few whole-graph
+    statements (``graph.queries.profile.all_profile_rows``), in a background thread, when the
+    server opens the graph and after each load; requests meanwhile read the graph as usual. Skipped
+    when the graph holds more people than the cache may keep."""
+
+    def __init__(self, cache: GraphCache, graph: Callable[[], Any], enabled: bool = True):
+        self.cache = cache
+        self.graph = graph
+        self.enabled = enabled
+        self.last: dict[str, Any] = {}
+        self._wanted = False
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Fill the cache now (again, once the running fill ends, if one is running)."""
+        if not self.enabled:
+            return
+        with self._lock:
+            self._wanted = True
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="dots-graph-prefill", daemon=True)
+                self._thread.start()
+
+    def wait(self) -> None:
+        """Until no fill is running (before the graph is closed)."""
+        while True:
+            with self._lock:
+                thread = self._thread
+            if thread is None or not thread.is_alive():
+                return
+            thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._wanted:
+                    self._thread = None
+                    return
+                self._wanted = False
+            try:
+                self.last = self._fill()
+            except Exception:  # the graph may be missing or mid-load: requests read it themselves
+                log.exception("graph cache prefill failed")
+                self.last = {"filled": 0, "error": True}
+
+    def _fill(self) -> dict[str, Any]:
+        from graph.queries.profile import Q_ALL_PERSONS_COUNT, all_profile_rows
+
+        started = time.perf_counter()
+        g = self.graph()
+        if not self.cache.enabled:
+            return {"filled": 0}
+        generation = self.cache.generation
+        people = g.run(Q_ALL_PERSONS_COUNT, {})[0]["n"]
+        if people > self.cache.max_entries:
+            return {"filled": 0, "people": people, "skipped": "more people than DOTS_GRAPH_CACHE"}
+        rows = all_profile_rows(g)
+        kept = self.cache.fill(generation, {("profile", pid): prof for pid, prof in rows.items()})
+        seconds = round(time.perf_counter() - started, 1)
+        return {"filled": len(rows) if kept else 0, "people": people, "seconds": seconds}

@@ -44,7 +44,9 @@ def stages(state: Any) -> dict[str, Callable[[dict, Progress], dict]]:
         progress(0.0, "loading the graph")
         graph = state.graph_owner()
         with state.cache.loading():  # cached graph facts are dropped when the load starts and ends
-            return load_graph(data_dir, graph)
+            summary = load_graph(data_dir, graph)
+        state.prefill.start()
+        return summary
 
     def pipeline(params: dict, progress: Progress) -> dict:
         out: dict[str, Any] = {}

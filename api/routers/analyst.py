@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from api import graphq
 from api.deps import AuditContext, Audited, Paging, app_state, paginate, require_roles
@@ -359,10 +360,18 @@ def _holders(g: Any, cache: GraphCache | None, person_id: str, prof: dict[str, A
     return read() if cache is None else cache.get(("holders", person_id), read)
 
 
-def person_view(g: Any, scope: Scope, person_id: str, cache: GraphCache | None = None) -> dict[str, Any] | None:
-    """The force-scoped profile of one person (None when no such person). The graph facts may come
-    from ``cache``; the scoping and masking here run on every call and never change what is kept."""
-    prof = person_facts(g, cache, person_id)
+def person_view(
+    g: Any,
+    scope: Scope,
+    person_id: str,
+    cache: GraphCache | None = None,
+    facts: dict[str, Any] | None = None,
+    holders: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """The force-scoped profile of one person (None when no such person). The graph facts come
+    from ``facts`` and ``holders`` when given, else from ``cache`` or the graph; the scoping and
+    masking here run on every call and never change what is kept."""
+    prof = facts if facts is not None else person_facts(g, cache, person_id)
     if prof["person"] is None:
         return None
     records = prof["records"]
@@ -371,7 +380,10 @@ def person_view(g: Any, scope: Scope, person_id: str, cache: GraphCache | None =
         forces.add(None)
     if not visible_person(scope, forces):
         return {"person_id": person_id, "restricted": True, "held_by": held_by(forces)}
-    holders = _holders(g, cache, person_id, prof) if not scope.national else {"people": {}, "events": {}}
+    if scope.national:
+        holders = {"people": {}, "events": {}}
+    elif holders is None:
+        holders = _holders(g, cache, person_id, prof)
     hidden: list[list[str | None]] = []
     shown_records = []
     for r in records:
@@ -494,9 +506,16 @@ def _scope_orders(
     responses=problem_responses(404),
     summary="A person's profile: golden record, name variants, timeline with roles and forces, orders",
 )
-def profile(request: Request, person_id: PersonId, audit: Consult) -> dict:
-    g = graph(request)
-    view = person_view(g, _scope(audit), person_id, app_state(request).cache)
+async def profile(request: Request, person_id: PersonId, audit: Consult) -> dict:
+    cache: GraphCache = app_state(request).cache
+    scope = _scope(audit)
+    facts = cache.peek(("profile", person_id))
+    holders = None if scope.national or facts is None else cache.peek(("holders", person_id))
+    if facts is not None and (scope.national or holders is not None):
+        # everything is in memory: scope and mask on the event loop, no worker thread
+        view = person_view(None, scope, person_id, facts=facts, holders=holders)
+    else:
+        view = await run_in_threadpool(person_view, graph(request), scope, person_id, cache)
     if view is None:
         raise ProblemError(404, "no such person", "not-found")
     if view["restricted"]:
