@@ -189,8 +189,15 @@ class _SqliteWriter:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=30000")
+        # A checkpoint (copying the WAL into the database, with an fsync) inside a commit would hold
+        # every waiting answer: this connection never checkpoints, a second one does, beside it.
+        self._conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._path = path
+        self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dots-audit-writer", daemon=True)
         self._thread.start()
+        self._checkpointer = threading.Thread(target=self._checkpoints, name="dots-audit-checkpoint", daemon=True)
+        self._checkpointer.start()
 
     def submit(self, fields: dict[str, Any]) -> Future:
         fut: Future = Future()
@@ -200,7 +207,21 @@ class _SqliteWriter:
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join()
+        self._stopped.set()
+        self._checkpointer.join()
         self._conn.close()
+
+    def _checkpoints(self, every: float = 1.0) -> None:
+        """PASSIVE checkpoints once a second: they wait for no reader or writer."""
+        conn = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            while not self._stopped.wait(every):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:  # busy or locked: the next one catches up
+                    pass
+        finally:
+            conn.close()
 
     def _run(self) -> None:
         while True:

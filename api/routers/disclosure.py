@@ -614,8 +614,26 @@ def _search(state: Any, query: dict[str, Any], limit: int) -> list[dict]:
 
 
 def person_forces(cache: GraphCache, g: Any, ids: list[str]) -> dict[str, frozenset[str | None]]:
-    """Forces holding each person's records, kept per graph load (see api.graphcache)."""
-    return cache.many("forces", ids, lambda missing: graphq.person_forces(g, missing), frozenset())
+    """Forces holding each person's records (None: a court record, as ``graphq.person_forces``
+    says), kept per graph load: from the person's cached profile when there is one, else read."""
+
+    def read(missing: list[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        unknown = []
+        for pid in missing:
+            facts = cache.peek(("profile", pid))
+            if facts is None:
+                unknown.append(pid)
+            elif facts["records"]:
+                forces: set[str | None] = {r["force"] for r in facts["records"] if r["force"]}
+                if any(r["source_system"] == "court" for r in facts["records"]):
+                    forces.add(None)
+                out[pid] = frozenset(forces)
+        if unknown:
+            out.update({pid: frozenset(f) for pid, f in graphq.person_forces(g, unknown).items()})
+        return out
+
+    return cache.many("forces", ids, read, frozenset())
 
 
 def _date(value: Any) -> dt.date | None:
