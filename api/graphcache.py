@@ -26,6 +26,7 @@ log = logging.getLogger("dots.api.graphcache")
 T = TypeVar("T")
 V = TypeVar("V")
 DEFAULT_ENTRIES = 200_000
+FREEZE_FROM = 10_000  # people filled at once above which the garbage collector is told to skip them
 
 
 class GraphCache:
@@ -198,7 +199,7 @@ class Prefiller:
             return {"filled": 0, "people": people, "skipped": "more people than DOTS_GRAPH_CACHE"}
         rows = all_profile_rows(g)
         kept = self.cache.fill(generation, {("profile", pid): prof for pid, prof in rows.items()})
-        if kept:
+        if kept and len(rows) >= FREEZE_FROM:
             # Millions of long-lived objects would make every full garbage collection walk them all
             # (pauses of about half a second at 100k people): keep them out of its sight. They
             # hold no cycles, so they are still freed when the next load empties the cache.
