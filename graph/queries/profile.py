@@ -178,7 +178,7 @@ def person_profile_rows(g: GraphBackend, person_id: str) -> dict:
 
 
 def all_profile_rows(g: GraphBackend) -> dict[str, dict]:
-    """``person_profile_rows`` of every person, from six whole-graph statements instead of six per
+    """``person_profile_rows`` of every person, from seven whole-graph statements instead of six per
     person (the API fills its cache of a graph load with it). Values repeated across rows (force
     codes, offences, dates, model versions) are shared, not copied, to keep the result small."""
     shared: dict = {}
