@@ -8,6 +8,7 @@ for authentication, authorisation, purpose/reference and auditing, and the route
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,9 +20,11 @@ from fastapi.openapi.utils import get_openapi
 
 from api import pages, problems
 from api.audit import AuditLog, audit_key
+from api.authcache import PrincipalCache
 from api.config import Settings
 from api.db import dispose, session_factory
 from api.deps import RateLimiter
+from api.graphcache import GraphCache, Prefiller
 from api.jobs import JobRunner
 from api.pipeline import stages
 
@@ -49,6 +52,12 @@ class AppState:
         self.sessions = session_factory(settings.database_url)
         self.audit = AuditLog(self.sessions, audit_key(settings.data_dir))
         self.limiter = RateLimiter()
+        self.principals = PrincipalCache(settings.auth_cache_seconds)
+        self.cache = GraphCache(settings.graph_cache_entries, enabled=False)  # on over the embedded graph
+        self.prefill = Prefiller(self.cache, self.graph, settings.graph_prefill)
+        self.searches = GraphCache(settings.search_cache_entries)  # per search index (resolve output)
+        self.search_index: Any = None
+        self.search_lock = threading.Lock()
         self._graph: Any = None
         self._reads: Any = None
         self._graph_lock = threading.Lock()
@@ -64,6 +73,8 @@ class AppState:
 
                 self._graph = open_graph(self.settings.data_dir, self.settings.graph_uri)
                 self._reads = ReadPool.wrap(self._graph)
+                # only this process can write the embedded graph, so its loads are all we must see
+                self.cache.enabled = isinstance(self._reads, ReadPool) and self.cache.max_entries > 0
             return self._graph
 
     def graph(self) -> Any:
@@ -73,12 +84,14 @@ class AppState:
 
     def close(self) -> None:
         self.jobs.shutdown()
+        self.prefill.wait()
         with self._graph_lock:
             if self._reads is not None and self._reads is not self._graph:
                 self._reads.close()
             if self._graph is not None:
                 self._graph.close()
             self._graph = self._reads = None
+        self.audit.close()
         dispose(self.settings.database_url)
 
 
@@ -96,6 +109,8 @@ def create_app(data_dir: Path, graph_uri: str | None = None, settings: Settings 
         # Handlers are CPU-bound Python around GIL-releasing graph reads: a few worker threads
         # keep cores busy; forty only thrash the GIL and turn queueing into a long tail.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        if not (settings.graph_uri or os.environ.get("NEO4J_URI")) and (settings.data_dir / "graph").exists():
+            state.prefill.start()  # an embedded graph is there: open it and fill the cache in the background
         yield
         state.close()
 
@@ -165,7 +180,10 @@ def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 8000, graph_uri: 
     graph and the in-process audit lock are single-writer)."""
     import uvicorn
 
-    uvicorn.run(create_app(Path(data_dir), graph_uri), host=host, port=port, log_level="info")
+    # No access log by default: it would copy every requested path (person ids, references) to an
+    # unaudited stream, and it costs a tenth of a warm request; DOTS_ACCESS_LOG=1 turns it on.
+    access_log = os.environ.get("DOTS_ACCESS_LOG", "") not in ("", "0")
+    uvicorn.run(create_app(Path(data_dir), graph_uri), host=host, port=port, log_level="info", access_log=access_log)
 
 
 def api_routes(app: FastAPI) -> list[Any]:

@@ -8,23 +8,32 @@ which every append updates in the same transaction. Without the key a forger can
 consistent chain; an operator should keep the key outside the data directory in production
 (``DOTS_AUDIT_KEY``) and may copy the head hash elsewhere from time to time.
 
-Appends are serialised by a process lock and, on PostgreSQL, by ``SELECT … FOR UPDATE`` on the
-head row; the record's sequence number is its primary key, so two writers can never fork it.
+Appends are serialised within the process and across processes by the store. On SQLite one writer
+thread appends whatever records are waiting in one ``BEGIN IMMEDIATE`` transaction on a plain
+``sqlite3`` connection (this runs on every read: the ORM and a commit per record cost more than
+the work); on PostgreSQL each append takes ``SELECT … FOR UPDATE`` on the head row. The record's
+sequence number is its primary key, so two writers can never fork it. An append returns only
+once the transaction holding its record has committed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
 import json
+import queue
+import sqlite3
 import threading
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from api.config import database_url, secret
 from api.db import AuditHead, AuditRecord, session_factory
@@ -86,6 +95,22 @@ def _digest(key: bytes, fields: dict[str, Any]) -> str:
     return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
 
 
+_COLUMNS = (*HASHED, "hash")
+_INSERT = f"INSERT INTO {AuditRecord.__tablename__} ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_HEAD = f"SELECT seq, hash FROM {AuditHead.__tablename__} WHERE id = 1"
+_NEW_HEAD = f"INSERT INTO {AuditHead.__tablename__} (id, seq, hash) VALUES (1, 0, ?)"
+_MOVE_HEAD = f"UPDATE {AuditHead.__tablename__} SET seq = ?, hash = ? WHERE id = 1"
+
+
+def _sqlite_file(sessions: sessionmaker) -> str | None:
+    """The database file of a SQLite store (None for other engines and in-memory stores)."""
+    bind = sessions.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite":
+        return None
+    path = bind.url.database
+    return path if path and path != ":memory:" and not path.startswith("file:") else None
+
+
 class AuditLog:
     """Appends records to the chain of one state store."""
 
@@ -93,15 +118,33 @@ class AuditLog:
         self.sessions = sessions
         self.key = key
         self._lock = threading.Lock()
+        self._sqlite_file = _sqlite_file(sessions)
+        self._sqlite: _SqliteWriter | None = None
 
-    def append(self, entry: Entry) -> int:
-        """Write one record and return its sequence number; raises if it could not be written,
-        so the caller can withhold the data rather than release it unlogged."""
+    def _fields(self, entry: Entry) -> dict[str, Any]:
         fields = asdict(entry)
         fields["person_ids"] = json.dumps(sorted({str(p) for p in entry.person_ids}))
         fields["at"] = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+        return fields
+
+    def append(self, entry: Entry) -> int:
+        """Write one record and return its sequence number once committed; raises if it could not
+        be written, so the caller can withhold the data rather than release it unlogged."""
+        fields = self._fields(entry)
+        if self._sqlite_file is not None:
+            return self._writer().submit(fields).result()
+        return self._append_orm(fields)
+
+    async def append_async(self, entry: Entry) -> int:
+        """``append`` for the event loop: waits for the commit without holding a worker thread."""
+        fields = self._fields(entry)
+        if self._sqlite_file is not None:
+            return await asyncio.wrap_future(self._writer().submit(fields))
+        return await run_in_threadpool(self._append_orm, fields)
+
+    def _append_orm(self, fields: dict[str, Any]) -> int:
         head_t, log_t = AuditHead.__table__, AuditRecord.__table__
-        with self._lock, self.sessions.begin() as session:  # Core statements: this runs on every read
+        with self._lock, self.sessions.begin() as session:
             head = session.execute(
                 select(head_t.c.seq, head_t.c.hash).where(head_t.c.id == 1).with_for_update()
             ).first()
@@ -114,6 +157,120 @@ class AuditLog:
             session.execute(insert(log_t).values(**fields))
             session.execute(update(head_t).where(head_t.c.id == 1).values(seq=fields["seq"], hash=fields["hash"]))
         return fields["seq"]
+
+    def _writer(self) -> _SqliteWriter:
+        with self._lock:
+            if self._sqlite is None:
+                assert self._sqlite_file is not None
+                self._sqlite = _SqliteWriter(self._sqlite_file, self.key)
+            return self._sqlite
+
+    def close(self) -> None:
+        with self._lock:
+            writer, self._sqlite = self._sqlite, None
+        if writer is not None:
+            writer.close()
+
+
+class _SqliteWriter:
+    """One thread writing the chain of a SQLite store, a batch of waiting records per transaction.
+
+    Each transaction is ``BEGIN IMMEDIATE``: the write lock is taken before the head is read, so
+    appends from other processes (a second server, the CLI) queue instead of forking the chain.
+    A record's future completes only after the COMMIT that holds it; if the transaction fails,
+    every record in it fails (the callers answer 500 and release nothing)."""
+
+    MAX_BATCH = 256
+
+    def __init__(self, path: str, key: bytes):
+        self.key = key
+        self._queue: queue.SimpleQueue[tuple[dict[str, Any], Future] | None] = queue.SimpleQueue()
+        self._conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        # A checkpoint (copying the WAL into the database, with an fsync) inside a commit would hold
+        # every waiting answer: this connection never checkpoints, a second one does, beside it.
+        self._conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._path = path
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="dots-audit-writer", daemon=True)
+        self._thread.start()
+        self._checkpointer = threading.Thread(target=self._checkpoints, name="dots-audit-checkpoint", daemon=True)
+        self._checkpointer.start()
+
+    def submit(self, fields: dict[str, Any]) -> Future:
+        fut: Future = Future()
+        self._queue.put((fields, fut))
+        return fut
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._stopped.set()
+        self._checkpointer.join()
+        self._conn.close()
+
+    def _checkpoints(self, every: float = 1.0) -> None:
+        """PASSIVE checkpoints once a second: they wait for no reader or writer."""
+        conn = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            while not self._stopped.wait(every):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:  # busy or locked: the next one catches up
+                    pass
+        finally:
+            conn.close()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            stop = False
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch.append(more)
+            try:
+                seqs = self._write([fields for fields, _ in batch])
+            except BaseException as exc:  # noqa: BLE001 - handed to every waiting request
+                for _, fut in batch:
+                    fut.set_exception(exc)
+            else:
+                for (_, fut), seq in zip(batch, seqs, strict=True):
+                    fut.set_result(seq)
+            if stop:
+                return
+
+    def _write(self, records: list[dict[str, Any]]) -> list[int]:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            head = conn.execute(_HEAD).fetchone()
+            if head is None:
+                conn.execute(_NEW_HEAD, (GENESIS,))
+                head = (0, GENESIS)
+            seq, prev = head
+            for fields in records:
+                seq += 1
+                fields["seq"], fields["prev_hash"] = seq, prev
+                fields["hash"] = prev = _digest(self.key, fields)
+                conn.execute(_INSERT, [fields[k] for k in _COLUMNS])
+            conn.execute(_MOVE_HEAD, (seq, prev))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return [fields["seq"] for fields in records]
 
 
 def record_dict(rec: AuditRecord) -> dict[str, Any]:

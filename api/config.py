@@ -59,6 +59,14 @@ class Settings:
     max_page: int = 500
     worker_threads: int = field(default_factory=lambda: _env_int("DOTS_API_THREADS", 2 * (os.cpu_count() or 2)))
     upload_max_bytes: int = field(default_factory=lambda: _env_int("DOTS_UPLOAD_MAX_BYTES", 512 * 1024 * 1024))
+    # people whose graph facts are kept per graph load (api.graphcache); 0 switches the cache off
+    # seconds a credential's account is remembered (api.authcache); 0 reads it on every request
+    auth_cache_seconds: float = field(default_factory=lambda: float(os.environ.get("DOTS_AUTH_CACHE_SECONDS") or 5))
+    graph_cache_entries: int = field(default_factory=lambda: _env_int("DOTS_GRAPH_CACHE", 200_000))
+    # fill that cache with every person from whole-graph reads when the graph opens and after loads
+    graph_prefill: bool = field(default_factory=lambda: os.environ.get("DOTS_GRAPH_PREFILL", "1") != "0")
+    # candidate searches whose ranked answers are kept per resolution output; 0 switches it off
+    search_cache_entries: int = field(default_factory=lambda: _env_int("DOTS_SEARCH_CACHE", 10_000))
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)

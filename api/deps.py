@@ -9,6 +9,7 @@ before the response leaves, or as a refusal when the request fails.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections import deque
@@ -19,8 +20,10 @@ from fastapi import Depends, Query, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from api import security
+from api.authcache import accounts_version
 from api.db import ApiKey, User
 from api.problems import ProblemError
 from api.roles import REFERENCE_RE, Operation, Purpose, Role
@@ -63,35 +66,26 @@ def _principal(user: User) -> Principal:
     )
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     token: Annotated[str | None, Depends(oauth2)] = None,
     api_key: Annotated[str | None, Security(api_key_header)] = None,
 ) -> Principal:
     """The caller from a bearer token or an API key; 401 otherwise.
 
-    The account is read on every request so that a disabled account or a changed role takes
-    effect at once rather than when its token expires."""
+    The account is read from the state store, or from :mod:`api.authcache` for a few seconds
+    after (emptied by any account change in this process), so that a disabled account or a
+    changed role takes effect at once rather than when its token expires."""
     state = app_state(request)
+    credential = token or api_key
     principal: Principal | None = None
-    if token:
-        claims = security.read_token(state.settings.jwt_key, token)
-        if claims is not None:
-            with state.sessions() as session:
-                user = session.get(User, claims.user_id)
-                if user is not None and user.active and user.token_version == claims.version:
-                    principal = _principal(user)
-    elif api_key:
-        parts = security.split_api_key(api_key)
-        if parts is not None:
-            with state.sessions() as session:
-                row = session.execute(
-                    select(ApiKey, User).join(User, ApiKey.user_id == User.id).where(ApiKey.key_id == parts[0])
-                ).first()
-                if row is not None:
-                    key, user = row
-                    if key.revoked_at is None and user.active and security.api_key_matches(parts[1], key.key_hash):
-                        principal = _principal(user)
+    if credential:
+        principal = state.principals.get(credential)
+        if principal is None:
+            version = accounts_version()
+            principal, expires_in = await run_in_threadpool(_read_principal, state, token, api_key)
+            if principal is not None:
+                state.principals.put(credential, principal, version, expires_in)
     if principal is None:
         raise ProblemError(
             401,
@@ -103,6 +97,30 @@ def current_principal(
     return principal
 
 
+def _read_principal(state: Any, token: str | None, api_key: str | None) -> tuple[Principal | None, float | None]:
+    """The account behind a credential, read from the state store, and how long the credential
+    has left (tokens only)."""
+    if token:
+        claims = security.read_token(state.settings.jwt_key, token)
+        if claims is not None:
+            with state.sessions() as session:
+                user = session.get(User, claims.user_id)
+                if user is not None and user.active and user.token_version == claims.version:
+                    return _principal(user), (claims.expires - dt.datetime.now(dt.UTC)).total_seconds()
+    elif api_key:
+        parts = security.split_api_key(api_key)
+        if parts is not None:
+            with state.sessions() as session:
+                row = session.execute(
+                    select(ApiKey, User).join(User, ApiKey.user_id == User.id).where(ApiKey.key_id == parts[0])
+                ).first()
+                if row is not None:
+                    key, user = row
+                    if key.revoked_at is None and user.active and security.api_key_matches(parts[1], key.key_hash):
+                        return _principal(user), None
+    return None, None
+
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
@@ -110,7 +128,7 @@ def require_roles(*roles: Role) -> Any:
     """Router dependency: the caller must hold one of ``roles``."""
     allowed = {r.value for r in roles}
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
             raise ProblemError(403, "your role may not use this route", "forbidden-role")
         return principal
@@ -150,7 +168,7 @@ class Audited:
     def __init__(self, operation: Operation):
         self.dots_operation = operation.value
 
-    def __call__(
+    async def __call__(
         self,
         request: Request,
         principal: CurrentPrincipal,
@@ -191,7 +209,7 @@ class PageParams(BaseModel):
     offset: int = Field(0, ge=0, le=10_000_000, description="Items to skip")
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=500, description="Items per page (at most 500)")] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")] = 0,
 ) -> PageParams:
@@ -201,7 +219,7 @@ def page_params(
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-def search_page_params(
+async def search_page_params(
     limit: Annotated[int, Query(ge=1, le=50, description="Candidates per page (at most 50)")] = 10,
     offset: Annotated[int, Query(ge=0, le=40, description="Candidates to skip")] = 0,
 ) -> PageParams:
@@ -260,7 +278,7 @@ class RateLimited:
     def __init__(self, bucket: str):
         self.bucket = bucket
 
-    def __call__(self, request: Request, principal: CurrentPrincipal) -> None:
+    async def __call__(self, request: Request, principal: CurrentPrincipal) -> None:
         state = app_state(request)
         wait = state.limiter.check(principal.id, self.bucket, state.settings.search_per_minute)
         if wait is not None:

@@ -42,7 +42,11 @@ def stages(state: Any) -> dict[str, Callable[[dict, Progress], dict]]:
         from graph.load import load_graph
 
         progress(0.0, "loading the graph")
-        return load_graph(data_dir, state.graph_owner())
+        graph = state.graph_owner()
+        with state.cache.loading():  # cached graph facts are dropped when the load starts and ends
+            summary = load_graph(data_dir, graph)
+        state.prefill.start()
+        return summary
 
     def pipeline(params: dict, progress: Progress) -> dict:
         out: dict[str, Any] = {}

@@ -15,7 +15,6 @@ from fastapi import Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.audit import Entry
@@ -96,11 +95,11 @@ class AuditedRoute(APIRoute):
             except Exception as exc:
                 status, detail = _status(exc)
                 outcome = "refused" if status < 500 else "error"
-                await run_in_threadpool(log.append, entry_for(request, operation, status, outcome, detail))
+                await log.append_async(entry_for(request, operation, status, outcome, detail))
                 raise
             status = response.status_code
             entry = entry_for(request, operation, status, "ok" if status < 400 else "refused", None)
-            await run_in_threadpool(log.append, entry)  # raises (-> 500, no data) if it cannot be written
+            await log.append_async(entry)  # raises (-> 500, no data) if it cannot be written
             ctx = getattr(request.state, "audit", None)
             if ctx is not None:
                 ctx.recorded = True

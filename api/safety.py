@@ -14,6 +14,7 @@ import logging
 import re
 import time
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from api import graphq
@@ -38,18 +39,26 @@ def _confidential_tokens(g: Any) -> tuple[str, ...]:
     return hit[1]
 
 
+@lru_cache(maxsize=64)
+def _matcher(tokens: tuple[str, ...], more: tuple[str, ...] = ()) -> tuple[list[str], re.Pattern[str] | None]:
+    """The tokens, longest first, and one pattern for them: built once per token set (most answers
+    share the same confidential addresses, so ``tokens`` is usually the very same tuple)."""
+    kept = {t.strip() for t in (*tokens, *more) if t and t.upper() != "CONFIDENTIAL"}
+    uniq = sorted((t for t in kept if len(t) >= MIN_TOKEN), key=len, reverse=True)
+    return uniq, re.compile("|".join(re.escape(t) for t in uniq), re.IGNORECASE) if uniq else None
+
+
 class LeakGuard:
     """Forbidden tokens for one subject, and a scrubber for responses."""
 
-    def __init__(self, tokens: Iterable[str]):
-        uniq = sorted({t.strip() for t in tokens if t and len(t.strip()) >= MIN_TOKEN}, key=len, reverse=True)
-        self.tokens = uniq
-        self._re = re.compile("|".join(re.escape(t) for t in uniq), re.IGNORECASE) if uniq else None
+    def __init__(self, tokens: Iterable[str], more: Iterable[str] = ()):
+        uniq, self._re = _matcher(tuple(tokens), tuple(more))
+        self.tokens = list(uniq)
         self.hits = 0
 
     @classmethod
     def for_subject(cls, g: Any, subject_id: str | None) -> LeakGuard:
-        tokens: list[str] = list(_confidential_tokens(g))
+        tokens: list[str] = []
         if subject_id:
             others = [p for p in graphq.victims_of(g, subject_id) if p != subject_id]
             for person in graphq.identities(g, others):
@@ -59,7 +68,7 @@ class LeakGuard:
                 tokens += person.get("record_keys") or []
                 tokens += [a for a in person.get("addresses") or [] if a]
                 tokens += [p for p in person.get("postcodes") or [] if p]
-        return cls(t for t in tokens if t and t.upper() != "CONFIDENTIAL")
+        return cls(_confidential_tokens(g), tokens)
 
     def scrub(self, value: Any) -> Any:
         """A copy of ``value`` with every string holding a forbidden token withheld."""

@@ -420,10 +420,10 @@ def test_audit_records_are_written_before_the_response(client, monkeypatch):
     """If the log cannot be written, the caller gets a 500 and no data."""
     h = login(client, "auditor")
 
-    def broken(entry):
+    async def broken(entry):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(client.app.state.dots.audit, "append", broken)
+    monkeypatch.setattr(client.app.state.dots.audit, "append_async", broken)
     with TestClient(client.app, raise_server_exceptions=False) as c:
         r = c.get("/audit/verify", headers=h, params={"purpose": "audit", "reference": "A-1"})
     assert r.status_code == 500 and "ok" not in r.json()

@@ -433,3 +433,53 @@ def revoke_api_keys(request: Request, user_id: Annotated[int, Path(ge=1, le=2**3
         ).scalars():
             key.revoked_at = utcnow()
         return Account(**user_dict(user))
+
+
+# -- caches ------------------------------------------------------------------------------------------
+
+
+class CacheStats(BaseModel):
+    enabled: bool
+    generation: int = Field(description="bumped when a graph load starts and ends (or the search index changes)")
+    entries: int
+    hits: int
+    misses: int
+    hit_ratio: float
+
+
+class Caches(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "graph": {
+                        "enabled": True,
+                        "generation": 0,
+                        "entries": 126350,
+                        "hits": 9120,
+                        "misses": 80,
+                        "hit_ratio": 0.9913,
+                    },
+                    "prefill": {"filled": 126350, "people": 126350, "seconds": 12.9},
+                    "searches": {
+                        "enabled": True,
+                        "generation": 1,
+                        "entries": 2000,
+                        "hits": 4000,
+                        "misses": 2000,
+                        "hit_ratio": 0.6667,
+                    },
+                }
+            ]
+        }
+    )
+
+    graph: CacheStats = Field(description="people's graph facts kept per graph load")
+    prefill: dict[str, Any] = Field(description="the last fill of that cache from whole-graph reads")
+    searches: CacheStats = Field(description="ranked candidate searches kept per search index and day")
+
+
+@router.get("/caches", response_model=Caches, summary="What the server keeps per graph load (counts, no personal data)")
+def caches(request: Request) -> dict:
+    state = app_state(request)
+    return {"graph": state.cache.stats(), "prefill": state.prefill.last, "searches": state.searches.stats()}

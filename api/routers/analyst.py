@@ -13,10 +13,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from api import graphq
 from api.deps import AuditContext, Audited, Paging, app_state, paginate, require_roles
 from api.frames import elsewhere, rows, split, visible_person
+from api.graphcache import GraphCache
 from api.models import ForceRef
 from api.problems import ProblemError, problem_responses
 from api.roles import Operation, Role
@@ -334,29 +336,63 @@ class Profile(BaseModel):
     elsewhere: list[ForceCount] = Field(default_factory=list)
 
 
-def person_view(g: Any, scope: Scope, person_id: str) -> dict[str, Any] | None:
-    """The force-scoped profile of one person (None when no such person)."""
-    from graph.queries import person_profile
+def person_facts(g: Any, cache: GraphCache | None, person_id: str) -> dict[str, Any]:
+    """The unmasked, unscoped profile rows of one person, kept per graph load (api.graphcache)."""
+    from graph.queries.profile import person_profile_rows
 
-    prof = person_profile(g, person_id)
+    if cache is None:
+        return person_profile_rows(g, person_id)
+    return cache.get(("profile", person_id), lambda: person_profile_rows(g, person_id))
+
+
+def _holders(g: Any, cache: GraphCache | None, person_id: str, prof: dict[str, Any]) -> dict[str, Any]:
+    """Which forces hold the people and events a profile mentions (for force-scoped accounts)."""
+
+    def read() -> dict[str, Any]:
+        people = {r["other_id"] for r in prof["relationships"]}
+        people |= {o.get(k) for o in prof["orders"] for k in ("respondent_id", "protected_id")} - {None}
+        events = {e for r in prof["relationships"] for e in split(r.get("event_ids"))}
+        return {
+            "people": graphq.person_forces(g, sorted(people)) if people else {},
+            "events": graphq.event_forces(g, sorted(events)) if events else {},
+        }
+
+    return read() if cache is None else cache.get(("holders", person_id), read)
+
+
+def person_view(
+    g: Any,
+    scope: Scope,
+    person_id: str,
+    cache: GraphCache | None = None,
+    facts: dict[str, Any] | None = None,
+    holders: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """The force-scoped profile of one person (None when no such person). The graph facts come
+    from ``facts`` and ``holders`` when given, else from ``cache`` or the graph; the scoping and
+    masking here run on every call and never change what is kept."""
+    prof = facts if facts is not None else person_facts(g, cache, person_id)
     if prof["person"] is None:
         return None
-    records = rows(prof["records"])
+    records = prof["records"]
     forces: set[str | None] = {r["force"] for r in records}
     if any(r["source_system"] == "court" for r in records):
         forces.add(None)
     if not visible_person(scope, forces):
         return {"person_id": person_id, "restricted": True, "held_by": held_by(forces)}
+    if scope.national:
+        holders = {"people": {}, "events": {}}
+    elif holders is None:
+        holders = _holders(g, cache, person_id, prof)
     hidden: list[list[str | None]] = []
     shown_records = []
     for r in records:
         if scope.sees(r["force"]):
-            code = r.pop("force")
             shown_records.append(
                 {
-                    **r,
-                    "force_code": code,
-                    "force": force_name(code),
+                    **{k: v for k, v in r.items() if k != "force"},
+                    "force_code": r["force"],
+                    "force": force_name(r["force"]),
                     "source_file": (r["source_file"] or "").rsplit("/", 1)[-1] or None,
                 }
             )
@@ -364,7 +400,7 @@ def person_view(g: Any, scope: Scope, person_id: str) -> dict[str, Any] | None:
             hidden.append([r["force"]])
     visible_keys = {r["record_key"] for r in shown_records}
     timeline = []
-    for e in sorted(rows(prof["events"]), key=lambda e: (str(e.get("occurred_on")), e["event_id"])):
+    for e in sorted(prof["events"], key=lambda e: (str(e.get("occurred_on")), e["event_id"])):
         if scope.sees(e.get("force")):
             timeline.append(
                 {
@@ -384,11 +420,12 @@ def person_view(g: Any, scope: Scope, person_id: str) -> dict[str, Any] | None:
             )
         else:
             hidden.append([e.get("force")])
-    rels = rows(prof["relationships"])
-    other_forces = graphq.person_forces(g, [r["other_id"] for r in rels]) if rels and not scope.national else {}
+    other_forces = holders["people"]
+    event_forces = holders["events"]
     relationships = []
-    for r in rels:
-        events, other = _scope_events(g, scope, split(r.get("event_ids")))
+    for r in prof["relationships"]:
+        event_ids = split(r.get("event_ids"))
+        events = event_ids if scope.national else [e for e in event_ids if scope.sees(event_forces.get(e))]
         if scope.national or visible_person(scope, other_forces.get(r["other_id"])):
             relationships.append(
                 {
@@ -409,7 +446,7 @@ def person_view(g: Any, scope: Scope, person_id: str) -> dict[str, Any] | None:
                     "held_by": held_by(other_forces.get(r["other_id"], set())),
                 }
             )
-    orders = _scope_orders(g, scope, rows(prof["orders"]))
+    orders = _scope_orders(g, scope, prof["orders"], other_forces)
     addresses = [
         {
             "address_id": a["address_id"],
@@ -420,7 +457,7 @@ def person_view(g: Any, scope: Scope, person_id: str) -> dict[str, Any] | None:
             "last_seen": a.get("last_seen"),
             "record_key": a.get("record_key"),
         }
-        for a in rows(prof["addresses"])
+        for a in prof["addresses"]
         if a.get("record_key") in visible_keys
     ]
     person = prof["person"]
@@ -438,10 +475,16 @@ def person_view(g: Any, scope: Scope, person_id: str) -> dict[str, Any] | None:
     }
 
 
-def _scope_orders(g: Any, scope: Scope, orders: list[dict]) -> list[dict]:
-    """Orders are court data: shown when a party is visible; a party held elsewhere is restricted."""
+def _scope_orders(
+    g: Any, scope: Scope, orders: list[dict], forces: dict[str, set[str | None]] | None = None
+) -> list[dict]:
+    """Orders are court data: shown when a party is visible; a party held elsewhere is restricted.
+    ``forces`` (person id -> holding forces) saves the look-up when the caller has it."""
     ids = {o.get(k) for o in orders for k in ("respondent_id", "protected_id")} - {None}
-    pf = graphq.person_forces(g, ids) if ids and not scope.national else {}
+    if forces is not None:
+        pf = forces
+    else:
+        pf = graphq.person_forces(g, ids) if ids and not scope.national else {}
     out = []
     for o in orders:
         seen = {k: scope.national or visible_person(scope, pf.get(o.get(k))) for k in ("respondent_id", "protected_id")}
@@ -463,9 +506,16 @@ def _scope_orders(g: Any, scope: Scope, orders: list[dict]) -> list[dict]:
     responses=problem_responses(404),
     summary="A person's profile: golden record, name variants, timeline with roles and forces, orders",
 )
-def profile(request: Request, person_id: PersonId, audit: Consult) -> dict:
-    g = graph(request)
-    view = person_view(g, _scope(audit), person_id)
+async def profile(request: Request, person_id: PersonId, audit: Consult) -> dict:
+    cache: GraphCache = app_state(request).cache
+    scope = _scope(audit)
+    facts = cache.peek(("profile", person_id))
+    holders = None if scope.national or facts is None else cache.peek(("holders", person_id))
+    if facts is not None and (scope.national or holders is not None):
+        # everything is in memory: scope and mask on the event loop, no worker thread
+        view = person_view(None, scope, person_id, facts=facts, holders=holders)
+    else:
+        view = await run_in_threadpool(person_view, graph(request), scope, person_id, cache)
     if view is None:
         raise ProblemError(404, "no such person", "not-found")
     if view["restricted"]:

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from api import graphq
 from api.clocks import case_clocks
@@ -30,6 +30,7 @@ from api.deps import (
     require_roles,
 )
 from api.frames import rows, split, visible_person
+from api.graphcache import GraphCache
 from api.models import Page
 from api.problems import ProblemError, problem_responses
 from api.roles import Operation, Role
@@ -501,10 +502,7 @@ def candidates(
 ) -> dict:
     """Linkage's single-record search over every person record. The search is itself a check
     (system DOTS) and is recorded on the case, with "no trace" when nothing is found."""
-    from linkage.search import search
-
-    with app_state(request).sessions() as session:
-        case = _load_case(session, audit, case_id)
+    case = _case_for_search(app_state(request), audit, case_id)
     given = {"name": name, "dob": dob, "age": age, "place": place}
     if any(v is not None for v in given.values()):
         query = given  # the officer's own search: only what was typed
@@ -520,14 +518,7 @@ def candidates(
         raise ProblemError(400, "give the subject's name", "bad-parameter")
     limit = paging.offset + paging.limit
     try:
-        found = search(
-            app_state(request).settings.data_dir,
-            query["name"],
-            dob=query["dob"],
-            age=query["age"],
-            place=query["place"],
-            limit=limit,
-        )
+        found = _search(app_state(request), query, limit)
     except FileNotFoundError as exc:
         raise ProblemError(503, "no resolution output yet: run resolution first", "not-resolved") from exc
     g = graph(request)
@@ -541,7 +532,7 @@ def candidates(
     if len(shown) < len(found):  # for the auditor only: the officer must not learn who was withheld
         audit.detail = f"{len(found) - len(shown)} candidate(s) withheld: the subject's victims or partners"
     found = shown
-    pf = graphq.person_forces(g, [c["person_id"] for c in found])
+    pf = person_forces(app_state(request).cache, g, [c["person_id"] for c in found])
     items = []
     for i, c in enumerate(found, start=1):
         base = {
@@ -570,9 +561,9 @@ def candidates(
     out["items"] = guard.scrub(out["items"])
     searched = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in query.items() if v is not None}
     assert audit.principal is not None
-    with app_state(request).sessions.begin() as session:
-        session.add(
-            CaseCheck(
+    with app_state(request).sessions.begin() as session:  # a Core insert: this runs on every search
+        session.execute(
+            insert(CaseCheck.__table__).values(
                 case_id=case_id,
                 system="DOTS",
                 searched_for=_describe(searched),
@@ -584,6 +575,65 @@ def candidates(
         )
     audit.returned([c["person_id"] for c in out["items"] if c.get("person_id")], len(out["items"]))
     return {**out, "searched_for": searched}
+
+
+def _case_for_search(state: Any, audit: AuditContext, case_id: int) -> Any:
+    """What a search needs of its case (the checks of ``_load_case``, read with one Core select:
+    this runs on every search)."""
+    t = Case.__table__
+    with state.sessions() as session:
+        case = session.execute(
+            select(t.c.force_code, t.c.subject, t.c.subject_person_id, t.c.person_at_risk).where(t.c.id == case_id)
+        ).first()
+    if case is None:
+        raise ProblemError(404, "no such case", "not-found")
+    if not _scope(audit).sees(case.force_code):
+        raise ProblemError(403, f"case held by {force_name(case.force_code)}", "forbidden-force")
+    return case
+
+
+def _search(state: Any, query: dict[str, Any], limit: int) -> list[dict]:
+    """Linkage's ranked candidates for a query, kept while the resolution output (the search
+    index) and the day (ages count from today) stay the same: the same search asked again, by
+    this officer or another, is answered without ranking again. Scoping, withholding and the
+    leak guard still run on every request."""
+    from linkage.search import get_index
+
+    index = get_index(state.settings.data_dir)  # rebuilt by linkage when the resolve output changes
+    with state.search_lock:
+        if state.search_index is not index:
+            state.search_index = index
+            state.searches.invalidate()
+    key = ("search", dt.date.today(), query["name"], query["dob"], query["age"], query["place"], limit)
+    found = state.searches.get(
+        key,
+        lambda: index.search(query["name"], query["dob"], query["age"], query["place"], limit),
+        valid=lambda: state.search_index is index,
+    )
+    return list(found)
+
+
+def person_forces(cache: GraphCache, g: Any, ids: list[str]) -> dict[str, frozenset[str | None]]:
+    """Forces holding each person's records (None: a court record, as ``graphq.person_forces``
+    says), kept per graph load: from the person's cached profile when there is one, else read."""
+
+    def read(missing: list[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        unknown = []
+        for pid in missing:
+            facts = cache.peek(("profile", pid))
+            if facts is None:
+                unknown.append(pid)
+            elif facts["records"]:
+                forces: set[str | None] = {r["force"] for r in facts["records"] if r["force"]}
+                if any(r["source_system"] == "court" for r in facts["records"]):
+                    forces.add(None)
+                out[pid] = frozenset(forces)
+        if unknown:
+            out.update({pid: frozenset(f) for pid, f in graphq.person_forces(g, unknown).items()})
+        return out
+
+    return cache.many("forces", ids, read, frozenset())
 
 
 def _date(value: Any) -> dt.date | None:

@@ -1,0 +1,282 @@
+"""What the API keeps between requests, and why it is never wrong: the graph cache per graph load
+(filled from whole-graph reads), the search cache, the account cache, and the audit writer that
+batches records without ever answering before its record is committed."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import threading
+
+import pytest
+
+os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")  # hashing cost is not under test here
+
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from api.app import create_app  # noqa: E402
+from api.audit import AuditLog, Entry, audit_key, verify_chain  # noqa: E402
+from api.graphcache import GraphCache  # noqa: E402
+from api.sample import person_of  # noqa: E402
+from api.scope import Scope  # noqa: E402
+from api.testing import PASSWORD, add_accounts, copy_world, settings  # noqa: E402
+
+WHY = {"purpose": "intelligence", "reference": "NO/0003714/19"}
+
+
+# -- the cache itself ---------------------------------------------------------------------------------
+
+
+def test_cache_keeps_nothing_read_across_a_load():
+    cache = GraphCache(10)
+    assert cache.get(("k",), lambda: 1) == 1 and cache.get(("k",), lambda: 2) == 1
+    assert cache.stats()["hits"] == 1 and cache.stats()["misses"] == 1
+
+    def read_while_a_load_runs() -> int:
+        with cache.loading():
+            pass
+        return 3
+
+    assert cache.get(("j",), read_while_a_load_runs) == 3
+    assert cache.get(("j",), lambda: 4) == 4  # the first answer straddled a load: not kept
+    assert cache.get(("k",), lambda: 5) == 5  # the load emptied the cache
+    with cache.loading():
+        assert cache.get(("k",), lambda: 6) == 6 and cache.get(("k",), lambda: 7) == 7  # nothing served
+        assert cache.peek(("k",)) is None
+    assert cache.get(("k",), lambda: 8) == 8
+
+
+def test_cache_is_bounded_and_least_recently_used_goes_first():
+    cache = GraphCache(3)
+    for i in range(3):
+        cache.get((i,), lambda i=i: i)
+    cache.get((0,), lambda: -1)  # touch 0
+    cache.get((3,), lambda: 3)
+    assert cache.stats()["entries"] == 3
+    assert cache.peek((1,)) is None and cache.peek((0,)) == 0
+
+
+def test_many_reads_only_what_is_missing():
+    cache = GraphCache(10)
+    asked: list[list[str]] = []
+
+    def read(ids: list[str]) -> dict[str, int]:
+        asked.append(ids)
+        return {i: len(i) for i in ids if i != "none"}
+
+    assert cache.many("n", ["a", "bb", "none"], read, 0) == {"a": 1, "bb": 2, "none": 0}
+    assert cache.many("n", ["bb", "ccc", "a", "ccc"], read, 0) == {"bb": 2, "ccc": 3, "a": 1}
+    assert asked == [["a", "bb", "none"], ["ccc"]]
+
+
+# -- profiles over the sample world ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    data_dir = copy_world(tmp_path_factory.getbasetemp() / "api_sample_world", tmp_path_factory.mktemp("caches"))
+    s = settings(data_dir)
+    add_accounts(data_dir)
+    with TestClient(create_app(data_dir, settings=s)) as c:
+        c.app.state.dots.prefill.wait()
+        yield c, data_dir
+
+
+def login(c: TestClient, name: str) -> dict[str, str]:
+    r = c.post("/auth/token", data={"username": name, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def _all_people(state) -> list[str]:
+    return [r["id"] for r in state.graph().run("MATCH (p:Person) RETURN p.person_id AS id", {})]
+
+
+def test_whole_graph_rows_equal_one_person_rows(world):
+    from graph.queries.profile import all_profile_rows, person_profile_rows
+
+    g = world[0].app.state.dots.graph()
+    everyone = all_profile_rows(g)
+    assert everyone and sorted(everyone) == sorted(_all_people(world[0].app.state.dots))
+    for pid, rows in everyone.items():
+        assert json.dumps(rows, default=str) == json.dumps(person_profile_rows(g, pid), default=str), pid
+
+
+def test_the_server_fills_the_cache_with_every_person(world):
+    state = world[0].app.state.dots
+    assert state.prefill.last["filled"] == len(_all_people(state)) > 0
+    assert state.cache.stats()["entries"] >= state.prefill.last["filled"]
+
+
+def test_cached_profiles_answer_as_the_graph_does_for_every_scope(world):
+    from api.routers.analyst import person_view
+
+    state = world[0].app.state.dots
+    g = state.graph()
+    scopes = [Scope(frozenset(), True)] + [
+        Scope(frozenset({code}), False) for code in ("E23000007", "E23000008", "E23000013")
+    ]
+    for pid in _all_people(state) + ["P-nobody"]:
+        for scope in scopes:
+            direct = person_view(g, scope, pid)
+            cached = person_view(g, scope, pid, state.cache)
+            assert json.dumps(direct, default=str) == json.dumps(cached, default=str), (pid, scope)
+
+
+def test_forces_from_cached_profiles_equal_the_graph_lookup(world):
+    from api import graphq
+    from api.routers.disclosure import person_forces
+
+    state = world[0].app.state.dots
+    g = state.graph()
+    people = _all_people(state)
+    derived = person_forces(GraphCache(10_000), g, people)  # nothing cached: read from the graph
+    from_profiles = person_forces(state.cache, g, people)
+    looked_up = graphq.person_forces(g, people)
+    for pid in people:
+        assert from_profiles[pid] == derived[pid] == frozenset(looked_up.get(pid, set())), pid
+
+
+def test_a_graph_load_is_seen_at_once(world, monkeypatch):
+    """The load job empties the cache when it starts and ends, and fills it again afterwards: the
+    next answer shows the loaded graph, never the one before."""
+    import graph.load
+    from api.pipeline import stages
+
+    c, data_dir = world
+    state = c.app.state.dots
+    pid = person_of(data_dir, "Northumbria/NOR1")
+    h = login(c, "analyst_national")
+    before = c.get(f"/analyst/persons/{pid}", headers=h, params=WHY).json()
+    assert state.cache.peek(("profile", pid)) is not None
+    seen_inside: list = []
+
+    def load_that_renames(data_dir, backend, **kw):
+        seen_inside.append(state.cache.peek(("profile", pid)))
+        backend.run(
+            "MATCH (p:Person {person_id: $pid}) SET p.preferred_name = $name RETURN count(*) AS n",
+            {"pid": pid, "name": "Renamed By Load"},
+        )
+        return {"nodes": {}}
+
+    monkeypatch.setattr(graph.load, "load_graph", load_that_renames)
+    generation = state.cache.generation
+    stages(state)["graph_load"]({}, lambda *a: None)
+    assert seen_inside == [None]  # nothing was served from the cache while the load ran
+    assert state.cache.generation == generation + 2
+    after = c.get(f"/analyst/persons/{pid}", headers=h, params=WHY).json()
+    assert before["golden"]["preferred_name"] != "Renamed By Load"
+    assert after["golden"]["preferred_name"] == "Renamed By Load"
+    state.prefill.wait()
+    assert state.cache.peek(("profile", pid))["person"]["preferred_name"] == "Renamed By Load"
+    assert c.get(f"/analyst/persons/{pid}", headers=h, params=WHY).json() == after
+
+
+def test_the_same_search_twice_is_ranked_once_and_recorded_twice(world):
+    c, data_dir = world
+    state = c.app.state.dots
+    h = login(c, "disclosure")
+    case = c.post(
+        "/disclosure/cases",
+        headers=h,
+        params={"purpose": "dvds", "reference": "DV-CACHE-1"},
+        json={
+            "route": "ask",
+            "applicant": {"name": "Applicant"},
+            "person_at_risk": {"name": "Applicant"},
+            "subject": {"name": "Subject"},
+            "relationship": "current_partner",
+        },
+    ).json()["id"]
+    q = {"purpose": "dvds", "reference": "DV-CACHE-1", "name": "David Hall", "age": 40}
+    hits = state.searches.stats()["hits"]
+    first = c.get(f"/disclosure/cases/{case}/candidates", headers=h, params=q)
+    second = c.get(f"/disclosure/cases/{case}/candidates", headers=h, params=q)
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json()
+    assert state.searches.stats()["hits"] == hits + 1
+    checks = c.get(f"/disclosure/cases/{case}/checks", headers=h, params={"purpose": "dvds", "reference": "X-1"})
+    assert [x["system"] for x in checks.json()["items"]].count("DOTS") == 2
+
+
+# -- accounts ----------------------------------------------------------------------------------------
+
+
+def test_account_changes_reach_a_cached_credential_at_once(world):
+    c, _ = world
+    admin = login(c, "admin")
+    made = c.post("/admin/users", headers=admin, json={"name": "cached.svc", "role": "analyst", "service": True})
+    key, uid = made.json()["api_key"], made.json()["id"]
+    h = {"X-API-Key": key}
+    assert c.get("/auth/me", headers=h).json()["role"] == "analyst"
+    assert c.get("/auth/me", headers=h).json()["role"] == "analyst"  # now from the cache
+    c.patch(f"/admin/users/{uid}", headers=admin, json={"role": "auditor"})
+    assert c.get("/auth/me", headers=h).json()["role"] == "auditor"
+    c.delete(f"/admin/users/{uid}/api-keys", headers=admin)
+    assert c.get("/auth/me", headers=h).status_code == 401
+
+
+# -- the audit writer --------------------------------------------------------------------------------
+
+
+def _append_many(data_dir: str, url: str, n: int) -> None:
+    from api.db import session_factory
+
+    log = AuditLog(session_factory(url), audit_key(data_dir))
+    for i in range(n):
+        log.append(
+            Entry(
+                operation="consultation",
+                method="GET",
+                route="/x",
+                path=f"/x/{os.getpid()}/{i}",
+                outcome="ok",
+                status=200,
+            )
+        )
+    log.close()
+
+
+def test_appends_from_several_processes_keep_one_chain(tmp_path):
+    s = settings(tmp_path)
+    if not s.database_url.startswith("sqlite"):
+        pytest.skip("the PostgreSQL path is covered by the concurrency test in test_api_infra")
+    from api.db import session_factory
+
+    session_factory(s.database_url)  # migrated once, before the writers start
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_append_many, args=(str(tmp_path), s.database_url, 40)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    threads = [threading.Thread(target=_append_many, args=(str(tmp_path), s.database_url, 40)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for p in procs:
+        p.join()
+        assert p.exitcode == 0
+    for t in threads:
+        t.join()
+    assert verify_chain(tmp_path) == (True, None)
+    with session_factory(s.database_url)() as session:
+        assert session.execute(text("SELECT count(*), max(seq) FROM audit_log")).one() == (200, 200)
+
+
+def test_no_answer_leaves_when_the_store_refuses_the_record(tmp_path):
+    """The real writer, a store that cannot take the record: 500, and none of the data."""
+    from api.db import session_factory
+
+    s = settings(tmp_path)
+    if not s.database_url.startswith("sqlite"):
+        pytest.skip("a refusing trigger is written for SQLite")
+    add_accounts(tmp_path)
+    with TestClient(create_app(tmp_path, settings=s), raise_server_exceptions=False) as c:
+        h = login(c, "auditor")
+        assert c.get("/audit/verify", headers=h, params={"purpose": "audit", "reference": "A-1"}).status_code == 200
+        with session_factory(s.database_url).begin() as session:
+            session.execute(
+                text("CREATE TRIGGER refuse BEFORE INSERT ON audit_log BEGIN SELECT RAISE(FAIL, 'full'); END")
+            )
+        r = c.get("/audit/verify", headers=h, params={"purpose": "audit", "reference": "A-1"})
+        assert r.status_code == 500 and "ok" not in r.json()
