@@ -234,6 +234,34 @@ def test_search_finds_the_partner_with_explanation(searchable: Path) -> None:
     assert search(searchable, "Zebedee Quartermaine") == []
 
 
+def test_search_index_is_saved_and_reloaded_until_outputs_change(
+    searchable: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linkage import search as srch
+    from linkage import store
+
+    before = srch.search(searchable, "Dave Smith", dob=date(1984, 3, 12))
+    saved = list((store.linkage_dir(searchable) / srch.INDEX_DIR).glob("index-*.pkl"))
+    assert len(saved) == 1
+    built = []
+    original = srch.SearchIndex.__init__
+
+    def counting_init(self, *args, **kwargs) -> None:
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(srch.SearchIndex, "__init__", counting_init)
+    srch._CACHE.clear()  # a new process: the saved index is loaded, not rebuilt
+    assert srch.search(searchable, "Dave Smith", dob=date(1984, 3, 12)) == before
+    assert built == []
+    # a rewritten output (a new resolve) makes the saved index stale: rebuilt and saved again
+    store.write_frame(searchable, store.ENTITIES, store.read_entities(searchable))
+    assert srch.search(searchable, "Dave Smith", dob=date(1984, 3, 12)) == before
+    assert built == [1]
+    now = list((store.linkage_dir(searchable) / srch.INDEX_DIR).glob("index-*.pkl"))
+    assert len(now) == 1 and now != saved
+
+
 def test_explain_pair_gives_a_waterfall(searchable: Path) -> None:
     from linkage.explain import explain_pair
 
