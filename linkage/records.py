@@ -41,6 +41,30 @@ FEATURE_COLUMNS = [
     "pnc",
     "cro",
 ]
+# The staging person_records columns linkage reads (records and golden records); the rest
+# (raw forms, provenance) are not read, which keeps a million-row read short.
+MENTION_COLUMNS = [
+    "record_key",
+    "source_system",
+    "force_code",
+    "name_raw",
+    "surname",
+    "forenames",
+    "surname_norm",
+    "forename_norm",
+    "middle_norm",
+    "aliases",
+    "dob",
+    "sex",
+    "address_raw",
+    "postcode",
+    "postcode_raw",
+    "pnc",
+    "cro",
+    "phone",
+    "seen_on",
+    "confidential_address",
+]
 RECORD_COLUMNS = [
     "record_key",
     "n_mentions",

@@ -37,7 +37,7 @@ from linkage.model import (
     train_context,
     u_exact,
 )
-from linkage.records import build_records
+from linkage.records import MENTION_COLUMNS, build_records
 from linkage.settings import Settings, load_settings
 from linkage.steward import CODES, load_decisions
 
@@ -79,7 +79,7 @@ def resolve(
 
     staging = StagingStore(data_dir)
     timer = Timer(progress)
-    mentions = staging.read("person_records")
+    mentions = staging.read("person_records", columns=MENTION_COLUMNS)
     involvements = staging.read("involvements")
     orders = staging.read("orders")
     timer("read staging")
