@@ -18,6 +18,7 @@ import pandas as pd
 
 from linkage import store
 from linkage.arrays import unique, unique_inverse
+from linkage.background import Background
 from linkage.blocking import Candidates, block
 from linkage.cluster import assign_ids, cluster
 from linkage.compare import compare, pair_tf
@@ -40,6 +41,9 @@ from linkage.model import (
 from linkage.records import MENTION_COLUMNS, build_records
 from linkage.settings import Settings, load_settings
 from linkage.steward import CODES, load_decisions
+
+# below this many mentions a second process costs more than it saves
+FORK_MIN_MENTIONS = 200_000
 
 
 class Timer:
@@ -354,11 +358,18 @@ def resolve_frames(
         summary["_entities"] = entities
         summary["_blocking"] = cand.report
         return summary
-    golden = build_golden(mentions, entities)
-    timer("golden records")
+    # golden records in a second process while this one builds the pairs and writes the rest
+    golden = Background(
+        lambda: store.write_frame(data_dir, store.GOLDEN, build_golden(mentions, entities)),
+        fork=len(mentions) >= FORK_MIN_MENTIONS,
+    )
+    timer("golden records" if not golden.stats["forked"] else "golden records started")
     pairs = _pairs_output(settings, model, keys, cand, levels, tf_pairs, weight, dec, clus.cut)
-    _write(data_dir, settings, model, records, entities, golden, pairs, cand, levels, tf_tables, summary)
+    _write(data_dir, settings, model, records, entities, pairs, cand, levels, tf_tables, summary)
     timer("write")
+    summary["golden_process"] = golden.join()
+    if golden.stats["forked"]:
+        timer("golden records (waiting for the second process)")
     summary["timings"] = timer.timings
     summary["seconds"] = timer.total()
     store.write_json(data_dir, store.SUMMARY, summary)
@@ -492,7 +503,6 @@ def _write(
     model: Model,
     records: pd.DataFrame,
     entities: pd.DataFrame,
-    golden: pd.DataFrame,
     pairs: pd.DataFrame,
     cand: Candidates,
     levels: dict,
@@ -500,7 +510,6 @@ def _write(
     summary: dict,
 ) -> None:
     store.write_frame(data_dir, store.ENTITIES, entities)
-    store.write_frame(data_dir, store.GOLDEN, golden)
     store.write_frame(data_dir, store.PAIRS, pairs)
     store.write_json(data_dir, store.MODEL, model.to_json(settings))
     tf_rows = [
