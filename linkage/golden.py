@@ -49,6 +49,17 @@ def _json_encoded(uniques: np.ndarray) -> np.ndarray:
     return np.asarray([encode_basestring_ascii(str(u)) for u in uniques], dtype=object)
 
 
+_NEEDS_ESCAPE = r"[^\x20-\x21\x23-\x5b\x5d-\x7e]"  # what JSON (ASCII) escapes: not printable, '"', '\\'
+
+
+def _json_text(values: pa.Array) -> pa.Array:
+    """JSON string literals of Arrow text: quoted in Arrow when nothing needs escaping, else by json."""
+    if not pc.any(pc.match_substring_regex(values, _NEEDS_ESCAPE)).as_py():
+        q = pa.scalar('"', pa.string())
+        return pc.binary_join_element_wise(q, values, q, pa.scalar("", pa.string())).cast(pa.large_string())
+    return pa.array(_json_encoded(values.to_numpy(zero_copy_only=False)), type=pa.large_string())
+
+
 def _date_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(code per row, ISO date text per code) for dates: missing dates get code -1."""
     days = pd.to_datetime(pd.Series(values), errors="coerce").to_numpy().astype("datetime64[D]").view("int64")
@@ -58,13 +69,12 @@ def _date_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(blank[codes], -1, codes), text
 
 
-def _dates(values: np.ndarray) -> np.ndarray:
-    """ISO date strings ('' for missing), formatted once per distinct date."""
-    codes, text = _date_codes(values)
-    return np.r_[text, np.array([""], dtype=object)][codes]
+def _encoded_items(encoded: np.ndarray, codes: np.ndarray) -> pa.Array:
+    """Items as an Arrow array: each distinct value's JSON text converted once, then taken by code."""
+    return pa.array(encoded, type=pa.large_string()).take(pa.array(codes, type=pa.int64()))
 
 
-def _json_lists(group: np.ndarray, items: np.ndarray, n_groups: int) -> np.ndarray:
+def _json_lists(group: np.ndarray, items: pa.Array, n_groups: int) -> np.ndarray:
     """Per group, a JSON list of the already-encoded items (in the given order); '[]' when none."""
     out = np.full(n_groups, "[]", dtype=object)
     if len(group) == 0:
@@ -73,7 +83,7 @@ def _json_lists(group: np.ndarray, items: np.ndarray, n_groups: int) -> np.ndarr
     g = group[order]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
     offsets = pa.array(np.r_[starts, len(g)].astype(np.int64), type=pa.int64())
-    lists = pa.LargeListArray.from_arrays(offsets, pa.array(items[order], type=pa.large_string()))
+    lists = pa.LargeListArray.from_arrays(offsets, items.take(pa.array(order, type=pa.int64())))
     text = {c: pa.scalar(c, pa.large_string()) for c in ("[", ",", "]", "")}
     joined = pc.binary_join_element_wise(text["["], pc.binary_join(lists, text[","]), text["]"], text[""])
     out[g[starts]] = joined.to_numpy(zero_copy_only=False)
@@ -88,7 +98,9 @@ def _distinct(
     g, v = group[keep], codes[keep]
     ok = order_key[keep] if order_key is not None else np.arange(len(g))
     combo = g.astype(np.int64) * np.int64(int(codes.max(initial=0)) + 2) + v
-    o = np.lexsort((ok, g))
+    # by group, then order_key (unique per row): one int64 sort key instead of a two-key lexsort
+    span = np.int64(int(ok.max(initial=0)) - int(ok.min(initial=0)) + 1)
+    o = np.argsort(g.astype(np.int64) * span + (ok - ok.min(initial=0)), kind="stable")
     sel = o[first_index(combo[o])]
     return g[sel], v[sel]
 
@@ -96,25 +108,48 @@ def _distinct(
 def _most_frequent_rows(group: np.ndarray, codes: np.ndarray, recency: np.ndarray, n_groups: int) -> np.ndarray:
     """Row index of the most frequent non-blank value per group (ties: most recent); -1 if none."""
     out = np.full(n_groups, -1, dtype=np.int64)
-    keep = codes >= 0
-    if not keep.any():
+    keep = np.flatnonzero(codes >= 0)
+    if len(keep) == 0:
         return out
-    frame = pd.DataFrame({"g": group[keep], "v": codes[keep], "r": recency[keep], "i": np.flatnonzero(keep)})
-    # recency is a rank (unique per row), so the row of a value's most recent mention is its max
-    stats = frame.groupby(["g", "v"], sort=False).agg(n=("r", "size"), last=("r", "max"))
-    stats = stats.reset_index().sort_values(["g", "n", "last"], ascending=[True, False, False])
-    best = stats.drop_duplicates("g")
+    g, r = group[keep], recency[keep]
+    # runs of equal (group, value) after one sort: their size and most recent mention
+    key = g.astype(np.int64) * np.int64(int(codes.max()) + 1) + codes[keep]
+    o = np.argsort(key, kind="stable")
+    k = key[o]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    size = np.diff(np.r_[starts, len(k)])
+    last = np.maximum.reduceat(r[o], starts)
+    run_g = g[o][starts]
+    # per group the largest run, ties to the most recent (recency is a rank: never tied)
+    best = np.lexsort((-last, -size, run_g))
+    first = best[np.r_[True, run_g[best][1:] != run_g[best][:-1]]]
     row_of_rank = np.empty(len(recency), dtype=np.int64)
     row_of_rank[recency] = np.arange(len(recency))
-    out[best["g"].to_numpy()] = row_of_rank[best["last"].to_numpy()]
+    out[run_g[first]] = row_of_rank[last[first]]
     return out
+
+
+def _text(values: pd.Series) -> pa.Array:
+    """Keys as Arrow text (as ``astype(str)`` would give them)."""
+    try:
+        arr = pa.array(values.to_numpy(dtype=object), type=pa.string())
+        if arr.null_count == 0:
+            return arr
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    return pa.array(values.astype(str).to_numpy(dtype=object), type=pa.string())
+
+
+def _positions(keys: pd.Series, lookup: pd.Series) -> np.ndarray:
+    """Position of each looked-up key among (unique) keys, -1 where absent (hashing in Arrow, in C)."""
+    return pc.index_in(_text(lookup), value_set=_text(keys)).fill_null(-1).to_numpy().astype(np.int64)
 
 
 def build_golden(mentions: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFrame:
     """Golden records from staging person mentions and the record_key -> person_id map."""
     pids, pid_values = pd.factorize(entities["person_id"])
     n_groups = len(pid_values)
-    group = pd.Index(entities["record_key"].astype(str)).get_indexer(mentions["record_key"].astype(str))
+    group = _positions(entities["record_key"], mentions["record_key"])
     ok = group >= 0
     wanted = [
         "record_key",
@@ -176,9 +211,9 @@ def build_golden(mentions: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFrame
     best_sex[sex_row >= 0] = sex_u[sex_c[sex_row[sex_row >= 0]]]
     out["sex"] = best_sex
     g, v = _distinct(group, name_c, -recency)
-    out["name_variants"] = _json_lists(g, _json_encoded(name_u)[v], n_groups)
+    out["name_variants"] = _json_lists(g, _encoded_items(_json_encoded(name_u), v), n_groups)
     g, v = _distinct(group, dob_c, -recency)
-    out["dobs"] = _json_lists(g, _json_encoded(dob_text)[v], n_groups)
+    out["dobs"] = _json_lists(g, _encoded_items(_json_encoded(dob_text), v), n_groups)
     conf = col("confidential_address")
     conf = np.where(pd.isna(conf), False, conf).astype(bool)
     pc_c, pc_u = _coded(np.where(conf, None, col("postcode")))
@@ -187,27 +222,35 @@ def build_golden(mentions: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFrame
         span = pd.DataFrame({"g": group[okp], "pc": pc_c[okp], "seen": seen[okp]})
         span = span.groupby(["g", "pc"], sort=False)["seen"].agg(["min", "max"]).reset_index()
         span = span.sort_values(["g", "max"], ascending=[True, False], na_position="last")
-        first = _dates(span["min"].to_numpy())
-        last = _dates(span["max"].to_numpy())
-        obj = (
-            '{"postcode": '
-            + _json_encoded(pc_u)[span["pc"].to_numpy()]
-            + ', "first_seen": '
-            + np.where(first == "", "null", '"' + first + '"').astype(object)
-            + ', "last_seen": '
-            + np.where(last == "", "null", '"' + last + '"').astype(object)
-            + "}"
+        parts = [_encoded_items(_json_encoded(pc_u), span["pc"].to_numpy())]
+        for when in ("min", "max"):
+            codes, text = _date_codes(span[when].to_numpy())
+            quoted = np.asarray([f'"{t}"' for t in text] + ["null"], dtype=object)
+            parts.append(_encoded_items(quoted, np.where(codes < 0, len(text), codes)))
+        lit = {
+            c: pa.scalar(c, pa.large_string())
+            for c in ('{"postcode": ', ', "first_seen": ', ', "last_seen": ', "}", "")
+        }
+        obj = pc.binary_join_element_wise(
+            lit['{"postcode": '],
+            parts[0],
+            lit[', "first_seen": '],
+            parts[1],
+            lit[', "last_seen": '],
+            parts[2],
+            lit["}"],
+            lit[""],
         )
-        out["postcodes"] = _json_lists(span["g"].to_numpy(), np.asarray(obj, dtype=object), n_groups)
+        out["postcodes"] = _json_lists(span["g"].to_numpy(), obj, n_groups)
     else:
         out["postcodes"] = "[]"
     pnc_c, pnc_u = _coded(col("pnc"))
     g, v = _distinct(group, pnc_c)
-    out["pnc"] = _json_lists(g, _json_encoded(pnc_u)[v], n_groups)
-    keys = entities["record_key"].astype(str).to_numpy(dtype=object)
-    o = np.argsort(keys.astype(str), kind="stable")
-    out["record_keys"] = _json_lists(pids[o], _json_encoded(keys[o]), n_groups)
+    out["pnc"] = _json_lists(g, _encoded_items(_json_encoded(pnc_u), v), n_groups)
+    keys = _text(entities["record_key"])
+    o = pc.sort_indices(keys).to_numpy()  # code point order, as Python sorts text
+    out["record_keys"] = _json_lists(pids[o], _json_text(keys.take(pa.array(o))), n_groups)
     force_c, force_u = _coded(np.where(pd.isna(col("force_code")), col("source_system"), col("force_code")))
     g, v = _distinct(group, force_c)
-    out["forces"] = _json_lists(g, _json_encoded(force_u)[v], n_groups)
+    out["forces"] = _json_lists(g, _encoded_items(_json_encoded(force_u), v), n_groups)
     return out[GOLDEN_COLUMNS]

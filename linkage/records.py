@@ -15,6 +15,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pac
 from anyascii import anyascii
 
 from linkage.arrays import first_index
@@ -193,9 +195,9 @@ def build_records(mentions: pd.DataFrame) -> pd.DataFrame:
     if mentions.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in RECORD_COLUMNS})
     keys = mentions["record_key"].astype(str).to_numpy()
-    # record keys in sorted order (sorting the distinct keys as fixed-width text, in C)
+    # record keys in sorted order (code point order, as Python compares text; sorted by pyarrow, in C)
     codes, uniq_keys = pd.factorize(keys)
-    perm = np.argsort(np.asarray(uniq_keys, dtype=str), kind="stable")
+    perm = pac.sort_indices(pa.array(np.asarray(uniq_keys, dtype=object), type=pa.string())).to_numpy()
     rank = np.empty(len(perm), dtype=np.int64)
     rank[perm] = np.arange(len(perm))
     rec, uniq_keys = rank[codes], np.asarray(uniq_keys, dtype=object)[perm]
@@ -299,13 +301,14 @@ def build_records(mentions: pd.DataFrame) -> pd.DataFrame:
     out["phones"] = join_columns(phones)
     primary = _map_unique(out["sn"], squash)
     out["sn_alts"] = _alternatives(r_sorted, sn, sorted_col("aliases"), primary, n)
-    frame = pd.DataFrame(out)
-    frame["is_court"] = (
-        frame["source_system"].astype(str).str.lower().eq("court") | frame["force_code"].isna()
-    )
-    frame["dob"] = pd.to_datetime(frame["dob"])
+    out["is_court"] = (
+        pd.Series(out["source_system"]).astype(str).str.lower().eq("court") | pd.isna(out["force_code"])
+    ).to_numpy()
+    out["dob"] = pd.to_datetime(out["dob"])
+    # copy=False: columns stay separate arrays (no stacking of a million-row object block)
+    frame = pd.DataFrame({c: out[c] for c in RECORD_COLUMNS if c != "feature_hash"}, copy=False)
     frame["feature_hash"] = record_hash(frame)
-    return frame[RECORD_COLUMNS]
+    return frame
 
 
 def _mode_date(group: np.ndarray, dob: np.ndarray, n: int) -> np.ndarray:

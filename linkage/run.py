@@ -525,9 +525,9 @@ def _write(
         )
     )
     store.write_frame(data_dir, store.TF, tf_frame)
-    rec = records.copy()
-    rec["feature_hash"] = rec["feature_hash"].astype(np.uint64)
-    store.write_frame(data_dir, store.RECORDS, rec)
+    if records["feature_hash"].dtype != np.uint64:
+        records = records.assign(feature_hash=records["feature_hash"].astype(np.uint64))
+    store.write_frame(data_dir, store.RECORDS, records)
     cache = pd.DataFrame({"l": cand.left.astype(np.int32), "r": cand.right.astype(np.int32)})
     for comp in settings.comparisons:
         if not comp.context:

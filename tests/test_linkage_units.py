@@ -274,3 +274,35 @@ def test_explain_pair_gives_a_waterfall(searchable: Path) -> None:
     fields = {f["comparison"]: f for f in why["fields"]}
     assert fields["forename"]["level"] == "nickname"
     assert fields["forename"]["value_l"] == "DAVE" and fields["forename"]["value_r"] == "DAVID"
+
+
+def test_golden_json_lists_escape_what_json_escapes() -> None:
+    import json
+
+    from linkage.golden import build_golden
+
+    keys = ['F1/a"1', "F1/b\\2", "F2/Zoë", "F2/plain"]
+    mentions = pd.DataFrame(
+        {
+            "record_key": keys,
+            "forenames": ["Zoë", "Zoe", "Ann", None],
+            "surname": ["O'Brien", "O'BRIEN", "Lee", "Lee"],
+            "dob": pd.to_datetime(["1990-01-02", None, "1980-05-06", "1980-05-06"]),
+            "postcode": ["SR5 1AB", None, "DH1 3AA", "DH1 3AA"],
+            "seen_on": pd.to_datetime(["2020-01-01", "2021-01-01", "2019-01-01", None]),
+            "pnc": [None, None, None, None],
+            "force_code": ["F1", "F1", None, None],
+            "source_system": ["x", "x", "court", "court"],
+        }
+    )
+    entities = pd.DataFrame({"record_key": keys, "person_id": ["P1", "P1", "P2", "P2"]})
+    golden = build_golden(mentions, entities).set_index("person_id")
+    assert json.loads(golden.loc["P1", "record_keys"]) == sorted(keys[:2])
+    assert json.loads(golden.loc["P2", "record_keys"]) == sorted(keys[2:])
+    assert set(json.loads(golden.loc["P1", "name_variants"])) == {"Zoë O'Brien", "Zoe O'BRIEN"}
+    assert golden.loc["P1", "preferred_name"] == "Zoe O'BRIEN"  # one each: the latest seen
+    assert json.loads(golden.loc["P2", "postcodes"]) == [
+        {"postcode": "DH1 3AA", "first_seen": "2019-01-01", "last_seen": "2019-01-01"}
+    ]
+    assert json.loads(golden.loc["P2", "forces"]) == ["court"]
+    assert json.loads(golden.loc["P1", "dobs"]) == ["1990-01-02"]
