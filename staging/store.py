@@ -96,7 +96,8 @@ class StagingStore:
             empty = schema.empty_table()
             return (empty.select(columns) if columns is not None else empty).to_pandas(date_as_object=False)
         tables = [pq.read_table(f, schema=schema, columns=columns) for f in files]
-        return pa.concat_tables(tables).to_pandas(date_as_object=False)
+        # split_blocks: each column its own block (no stacking of a million-row object block)
+        return pa.concat_tables(tables).to_pandas(date_as_object=False, split_blocks=True)
 
 
 
