@@ -47,17 +47,20 @@ FORK_MIN_MENTIONS = 200_000
 
 
 class Timer:
-    """Stage timings for the summary (and stderr when progress is on)."""
+    """Stage timings, wall and CPU (this process), for the summary (and stderr when progress is on)."""
 
     def __init__(self, progress: bool):
         self.progress = progress
         self.start = self.last = time.perf_counter()
+        self.last_cpu = time.process_time()
         self.timings: dict[str, float] = {}
+        self.cpu_timings: dict[str, float] = {}
 
     def __call__(self, stage: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         self.timings[stage] = round(now - self.last, 3)
-        self.last = now
+        self.cpu_timings[stage] = round(cpu - self.last_cpu, 3)
+        self.last, self.last_cpu = now, cpu
         if self.progress:
             print(f"[resolve] {stage}: {self.timings[stage]:.2f}s", file=sys.stderr, flush=True)
 
@@ -371,6 +374,7 @@ def resolve_frames(
     if golden.stats["forked"]:
         timer("golden records (waiting for the second process)")
     summary["timings"] = timer.timings
+    summary["cpu_timings"] = timer.cpu_timings
     summary["seconds"] = timer.total()
     store.write_json(data_dir, store.SUMMARY, summary)
     return summary
