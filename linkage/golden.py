@@ -9,6 +9,7 @@ work, and each person's JSON list is joined by pyarrow: no per-person Python loo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 
 import numpy as np
@@ -69,9 +70,9 @@ def _date_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(blank[codes], -1, codes), text
 
 
-def _encoded_items(encoded: np.ndarray, codes: np.ndarray) -> pa.Array:
-    """Items as an Arrow array: each distinct value's JSON text converted once, then taken by code."""
-    return pa.array(encoded, type=pa.large_string()).take(pa.array(codes, type=pa.int64()))
+def _encoded_items(encoded: pa.Array, codes: np.ndarray) -> pa.Array:
+    """Items as an Arrow array: each distinct value's JSON text, taken by code."""
+    return encoded.take(pa.array(codes, type=pa.int64()))
 
 
 def _json_lists(group: np.ndarray, items: pa.Array, n_groups: int) -> np.ndarray:
@@ -145,37 +146,43 @@ def _positions(keys: pd.Series, lookup: pd.Series) -> np.ndarray:
     return pc.index_in(_text(lookup), value_set=_text(keys)).fill_null(-1).to_numpy().astype(np.int64)
 
 
-def build_golden(mentions: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFrame:
-    """Golden records from staging person mentions and the record_key -> person_id map."""
-    pids, pid_values = pd.factorize(entities["person_id"])
-    n_groups = len(pid_values)
-    group = _positions(entities["record_key"], mentions["record_key"])
-    ok = group >= 0
-    wanted = [
-        "record_key",
-        "forenames",
-        "surname",
-        "dob",
-        "sex",
-        "postcode",
-        "seen_on",
-        "pnc",
-        "force_code",
-        "source_system",
-        "confidential_address",
-    ]
-    m = mentions[[c for c in wanted if c in mentions.columns]]
-    if not ok.all():
-        m = m[ok]
-    group = pids[group[ok]].astype(np.int64)
-    seen = pd.to_datetime(m["seen_on"], errors="coerce").to_numpy().astype("datetime64[ns]")
-    when = np.where(np.isnat(seen), _NAT, seen.view("int64"))
-    recency = np.empty(len(when), dtype=np.int64)  # later mention, higher rank
-    recency[np.argsort(when, kind="stable")] = np.arange(len(when))
+@dataclass
+class MentionCodes:
+    """What golden records need from the mentions alone, before any person id is known.
+
+    Computed once (in the golden-records process, while the main process resolves), then
+    grouped by person id when the entities arrive.
+    """
+
+    keys: pa.Array  # record key of each mention, as text
+    recency: np.ndarray  # rank of each mention by when it was seen (later, higher)
+    seen: np.ndarray
+    surname: np.ndarray
+    forenames: np.ndarray
+    name_c: np.ndarray  # display name code per mention (-1 blank)
+    name_u: np.ndarray
+    key_c: np.ndarray  # case-folded name code per mention
+    dob_c: np.ndarray
+    dob_text: np.ndarray
+    sex_c: np.ndarray
+    sex_u: np.ndarray
+    pc_c: np.ndarray
+    pnc_c: np.ndarray
+    force_c: np.ndarray
+    json: dict[str, pa.Array]  # JSON text of each distinct value, by field
+
+
+def mention_codes(mentions: pd.DataFrame) -> MentionCodes:
+    """Factorise, format and JSON-encode the mention fields golden records use (once per value)."""
+    m = mentions
 
     def col(name: str) -> np.ndarray:
         return m[name].to_numpy(dtype=object) if name in m else np.full(len(m), None, dtype=object)
 
+    seen = pd.to_datetime(m["seen_on"], errors="coerce").to_numpy().astype("datetime64[ns]")
+    when = np.where(np.isnat(seen), _NAT, seen.view("int64"))
+    recency = np.empty(len(when), dtype=np.int64)  # later mention, higher rank
+    recency[np.argsort(when, kind="stable")] = np.arange(len(when))
     # names: one code per (forenames, surname) pair, the display name built once per pair
     fore_c, fore_u = pd.factorize(col("forenames"))
     sur_c, sur_u = pd.factorize(col("surname"))
@@ -192,65 +199,90 @@ def build_golden(mentions: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFrame
     name_c = np.where(name_u[name_c_u] == "", -1, name_c_u)[pair_c]
     key_c_u, _ = pd.factorize(np.asarray([v.upper() for v in name_u], dtype=object))  # case-folded names
     key_c = np.where(name_c >= 0, key_c_u[np.maximum(name_c, 0)], -1)
-    best_row = _most_frequent_rows(group, key_c, recency, n_groups)
-    has = best_row >= 0
-    b = np.maximum(best_row, 0)
-    out = pd.DataFrame({"person_id": pid_values})
-    out["preferred_name"] = np.where(has, name_u[np.maximum(name_c[b], 0)] if len(name_u) else None, None)
-    out["surname"] = np.where(has, col("surname")[b] if len(m) else None, None)
-    out["forenames"] = np.where(has, col("forenames")[b] if len(m) else None, None)
     dob_c, dob_text = _date_codes(m["dob"].to_numpy())
-    dob_row = _most_frequent_rows(group, dob_c, recency, n_groups)
-    best_dob = np.full(n_groups, None, dtype=object)
-    best_dob[dob_row >= 0] = dob_text[dob_c[dob_row[dob_row >= 0]]]
-    out["dob"] = pd.to_datetime(pd.Series(best_dob)).dt.date
     sex = col("sex")
     sex_c, sex_u = _coded(np.where(np.isin(sex, ["M", "F"]), sex, None))
-    sex_row = _most_frequent_rows(group, sex_c, recency, n_groups)
-    best_sex = np.full(n_groups, None, dtype=object)
-    best_sex[sex_row >= 0] = sex_u[sex_c[sex_row[sex_row >= 0]]]
-    out["sex"] = best_sex
-    g, v = _distinct(group, name_c, -recency)
-    out["name_variants"] = _json_lists(g, _encoded_items(_json_encoded(name_u), v), n_groups)
-    g, v = _distinct(group, dob_c, -recency)
-    out["dobs"] = _json_lists(g, _encoded_items(_json_encoded(dob_text), v), n_groups)
     conf = col("confidential_address")
     conf = np.where(pd.isna(conf), False, conf).astype(bool)
     pc_c, pc_u = _coded(np.where(conf, None, col("postcode")))
-    okp = pc_c >= 0
+    pnc_c, pnc_u = _coded(col("pnc"))
+    force_c, force_u = _coded(np.where(pd.isna(col("force_code")), col("source_system"), col("force_code")))
+    encoded = {"name": name_u, "dob": dob_text, "postcode": pc_u, "pnc": pnc_u, "force": force_u}
+    return MentionCodes(
+        keys=_text(m["record_key"]),
+        recency=recency,
+        seen=seen,
+        surname=col("surname"),
+        forenames=col("forenames"),
+        name_c=name_c,
+        name_u=name_u,
+        key_c=key_c,
+        dob_c=dob_c,
+        dob_text=dob_text,
+        sex_c=sex_c,
+        sex_u=sex_u,
+        pc_c=pc_c,
+        pnc_c=pnc_c,
+        force_c=force_c,
+        json={k: pa.array(_json_encoded(v), type=pa.large_string()) for k, v in encoded.items()},
+    )
+
+
+def build_golden(mentions: pd.DataFrame, entities: pd.DataFrame, codes: MentionCodes | None = None) -> pd.DataFrame:
+    """Golden records from staging person mentions and the record_key -> person_id map.
+
+    ``codes``: ``mention_codes(mentions)`` when already computed.
+    """
+    mc = codes if codes is not None else mention_codes(mentions)
+    pids, pid_values = pd.factorize(entities["person_id"])
+    n_groups = len(pid_values)
+    at = pc.index_in(mc.keys, value_set=_text(entities["record_key"])).fill_null(-1).to_numpy().astype(np.int64)
+    if not (at >= 0).all():  # mentions of records without a person: leave them out
+        ok = at >= 0
+        return build_golden(mentions[ok], entities)
+    group = pids[at].astype(np.int64)
+    recency = mc.recency
+    best_row = _most_frequent_rows(group, mc.key_c, recency, n_groups)
+    has = best_row >= 0
+    b = np.maximum(best_row, 0)
+    out = pd.DataFrame({"person_id": pid_values})
+    name_u, name_c = mc.name_u, mc.name_c
+    out["preferred_name"] = np.where(has, name_u[np.maximum(name_c[b], 0)] if len(name_u) else None, None)
+    out["surname"] = np.where(has, mc.surname[b] if len(group) else None, None)
+    out["forenames"] = np.where(has, mc.forenames[b] if len(group) else None, None)
+    dob_row = _most_frequent_rows(group, mc.dob_c, recency, n_groups)
+    best_dob = np.full(n_groups, None, dtype=object)
+    best_dob[dob_row >= 0] = mc.dob_text[mc.dob_c[dob_row[dob_row >= 0]]]
+    out["dob"] = pd.to_datetime(pd.Series(best_dob)).dt.date
+    sex_row = _most_frequent_rows(group, mc.sex_c, recency, n_groups)
+    best_sex = np.full(n_groups, None, dtype=object)
+    best_sex[sex_row >= 0] = mc.sex_u[mc.sex_c[sex_row[sex_row >= 0]]]
+    out["sex"] = best_sex
+    g, v = _distinct(group, name_c, -recency)
+    out["name_variants"] = _json_lists(g, _encoded_items(mc.json["name"], v), n_groups)
+    g, v = _distinct(group, mc.dob_c, -recency)
+    out["dobs"] = _json_lists(g, _encoded_items(mc.json["dob"], v), n_groups)
+    okp = mc.pc_c >= 0
     if okp.any():
-        span = pd.DataFrame({"g": group[okp], "pc": pc_c[okp], "seen": seen[okp]})
+        span = pd.DataFrame({"g": group[okp], "pc": mc.pc_c[okp], "seen": mc.seen[okp]})
         span = span.groupby(["g", "pc"], sort=False)["seen"].agg(["min", "max"]).reset_index()
         span = span.sort_values(["g", "max"], ascending=[True, False], na_position="last")
-        parts = [_encoded_items(_json_encoded(pc_u), span["pc"].to_numpy())]
+        parts = [_encoded_items(mc.json["postcode"], span["pc"].to_numpy())]
         for when in ("min", "max"):
-            codes, text = _date_codes(span[when].to_numpy())
-            quoted = np.asarray([f'"{t}"' for t in text] + ["null"], dtype=object)
-            parts.append(_encoded_items(quoted, np.where(codes < 0, len(text), codes)))
-        lit = {
-            c: pa.scalar(c, pa.large_string())
-            for c in ('{"postcode": ', ', "first_seen": ', ', "last_seen": ', "}", "")
-        }
-        obj = pc.binary_join_element_wise(
-            lit['{"postcode": '],
-            parts[0],
-            lit[', "first_seen": '],
-            parts[1],
-            lit[', "last_seen": '],
-            parts[2],
-            lit["}"],
-            lit[""],
-        )
+            codes_w, text = _date_codes(span[when].to_numpy())
+            quoted = pa.array([f'"{t}"' for t in text] + ["null"], type=pa.large_string())
+            parts.append(_encoded_items(quoted, np.where(codes_w < 0, len(text), codes_w)))
+        lit = [pa.scalar(t, pa.large_string()) for t in ('{"postcode": ', ', "first_seen": ', ', "last_seen": ', "}")]
+        pieces = [lit[0], parts[0], lit[1], parts[1], lit[2], parts[2], lit[3]]
+        obj = pc.binary_join_element_wise(*pieces, pa.scalar("", pa.large_string()))
         out["postcodes"] = _json_lists(span["g"].to_numpy(), obj, n_groups)
     else:
         out["postcodes"] = "[]"
-    pnc_c, pnc_u = _coded(col("pnc"))
-    g, v = _distinct(group, pnc_c)
-    out["pnc"] = _json_lists(g, _encoded_items(_json_encoded(pnc_u), v), n_groups)
+    g, v = _distinct(group, mc.pnc_c)
+    out["pnc"] = _json_lists(g, _encoded_items(mc.json["pnc"], v), n_groups)
     keys = _text(entities["record_key"])
     o = pc.sort_indices(keys).to_numpy()  # code point order, as Python sorts text
     out["record_keys"] = _json_lists(pids[o], _json_text(keys.take(pa.array(o))), n_groups)
-    force_c, force_u = _coded(np.where(pd.isna(col("force_code")), col("source_system"), col("force_code")))
-    g, v = _distinct(group, force_c)
-    out["forces"] = _json_lists(g, _encoded_items(_json_encoded(force_u), v), n_groups)
+    g, v = _distinct(group, mc.force_c)
+    out["forces"] = _json_lists(g, _encoded_items(mc.json["force"], v), n_groups)
     return out[GOLDEN_COLUMNS]

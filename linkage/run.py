@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from linkage.context import build_relations, co_involved, partner_levels, partne
 from linkage.decide import BY_MODEL, BY_NAMES, BY_RULE, BY_STEWARD, LINK, NO_LINK, REVIEW, decide
 from linkage.explain import match_keys
 from linkage.features import attach_tf, build_features, display_values, term_frequencies
-from linkage.golden import build_golden
+from linkage.golden import build_golden, mention_codes
 from linkage.model import (
     Model,
     estimate_prior,
@@ -215,6 +216,40 @@ def resolve_frames(
     """The whole resolution over staging frames (the benchmark calls this directly)."""
     settings = settings or load_settings()
     timer = timer or Timer(progress)
+    golden = None
+    if write and len(mentions):
+        # golden records in a second process, forked now while this one is small: it prepares
+        # what needs only the mentions while this one resolves, then gets the person ids
+        golden = Background(partial(_golden_job, Path(data_dir), mentions), fork=len(mentions) >= FORK_MIN_MENTIONS)
+    try:
+        return _resolve_frames(
+            data_dir, mentions, involvements, orders, settings, timer, golden, full, retrain, truth_pairs, write
+        )
+    finally:
+        if golden is not None:
+            golden.close()
+
+
+def _golden_job(data_dir: Path, mentions: pd.DataFrame, receive) -> None:
+    """Golden records: mention codes first, then (once the person ids arrive) group and write."""
+    codes = mention_codes(mentions)
+    entities = receive()
+    store.write_frame(data_dir, store.GOLDEN, build_golden(mentions, entities, codes))
+
+
+def _resolve_frames(
+    data_dir: Path,
+    mentions: pd.DataFrame,
+    involvements: pd.DataFrame | None,
+    orders: pd.DataFrame | None,
+    settings: Settings,
+    timer: Timer,
+    golden: Background | None,
+    full: bool,
+    retrain: bool,
+    truth_pairs: tuple[np.ndarray, np.ndarray] | None,
+    write: bool,
+) -> dict:
     records = build_records(mentions)
     n = len(records)
     if n == 0:
@@ -283,9 +318,7 @@ def resolve_frames(
     context_names = [c.name for c in settings.comparisons if c.context]
 
     def record_weight(lv: dict, tf: dict) -> np.ndarray:
-        return score(
-            model, settings, {k: (np.zeros_like(v) if k in context_names else v) for k, v in lv.items()}, tf
-        )
+        return score(model, settings, {k: (np.zeros_like(v) if k in context_names else v) for k, v in lv.items()}, tf)
 
     def context_weight(lv: dict) -> np.ndarray:
         table = level_weights(model, settings)
@@ -361,12 +394,9 @@ def resolve_frames(
         summary["_entities"] = entities
         summary["_blocking"] = cand.report
         return summary
-    # golden records in a second process while this one builds the pairs and writes the rest
-    golden = Background(
-        lambda: store.write_frame(data_dir, store.GOLDEN, build_golden(mentions, entities)),
-        fork=len(mentions) >= FORK_MIN_MENTIONS,
-    )
-    timer("golden records" if not golden.stats["forked"] else "golden records started")
+    # the golden-records process gets the person ids and finishes while this one writes the rest
+    golden.send(entities[["record_key", "person_id"]])
+    timer("golden records" if not golden.stats["forked"] else "golden records (person ids sent)")
     pairs = _pairs_output(settings, model, keys, cand, levels, tf_pairs, weight, dec, clus.cut)
     _write(data_dir, settings, model, records, entities, pairs, cand, levels, tf_tables, summary)
     timer("write")
@@ -407,9 +437,7 @@ def _nothing_to_resolve(data_dir: Path, settings: Settings, timer: Timer, write:
                 }
             ),
         )
-        store.write_frame(
-            data_dir, store.GOLDEN, pd.DataFrame({c: pd.Series(dtype=object) for c in GOLDEN_COLUMNS})
-        )
+        store.write_frame(data_dir, store.GOLDEN, pd.DataFrame({c: pd.Series(dtype=object) for c in GOLDEN_COLUMNS}))
         store.write_json(data_dir, store.SUMMARY, summary)
     return summary
 

@@ -306,3 +306,19 @@ def test_golden_json_lists_escape_what_json_escapes() -> None:
     ]
     assert json.loads(golden.loc["P2", "forces"]) == ["court"]
     assert json.loads(golden.loc["P1", "dobs"]) == ["1990-01-02"]
+
+
+def test_background_step_reports_results_failures_and_stops_when_abandoned() -> None:
+    from linkage.background import Background
+
+    for fork in (True, False):
+        job = Background(lambda receive: receive() * 2, fork=fork)
+        job.send(21)
+        assert job.join()["forked"] is fork and job.result == 42
+    failing = Background(lambda receive: 1 / receive(), fork=True)
+    failing.send(0)
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        failing.join()
+    abandoned = Background(lambda receive: receive(), fork=True)
+    abandoned.close()  # the parent's step failed before sending: the child must not linger
+    assert not abandoned._proc.is_alive()
