@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from linkage.arrays import first_index
+from linkage.records import record_index
 
 GOLDEN_COLUMNS = [
     "person_id",
@@ -155,6 +156,8 @@ class MentionCodes:
     """
 
     keys: pa.Array  # record key of each mention, as text
+    record: np.ndarray  # record position of each mention (records in record-key order)
+    record_keys: np.ndarray  # the record keys in that order
     recency: np.ndarray  # rank of each mention by when it was seen (later, higher)
     seen: np.ndarray
     surname: np.ndarray
@@ -208,8 +211,11 @@ def mention_codes(mentions: pd.DataFrame) -> MentionCodes:
     pnc_c, pnc_u = _coded(col("pnc"))
     force_c, force_u = _coded(np.where(pd.isna(col("force_code")), col("source_system"), col("force_code")))
     encoded = {"name": name_u, "dob": dob_text, "postcode": pc_u, "pnc": pnc_u, "force": force_u}
+    record, record_keys = record_index(m)
     return MentionCodes(
         keys=_text(m["record_key"]),
+        record=record,
+        record_keys=record_keys,
         recency=recency,
         seen=seen,
         surname=col("surname"),
@@ -235,12 +241,26 @@ def build_golden(mentions: pd.DataFrame, entities: pd.DataFrame, codes: MentionC
     """
     mc = codes if codes is not None else mention_codes(mentions)
     pids, pid_values = pd.factorize(entities["person_id"])
-    n_groups = len(pid_values)
     at = pc.index_in(mc.keys, value_set=_text(entities["record_key"])).fill_null(-1).to_numpy().astype(np.int64)
     if not (at >= 0).all():  # mentions of records without a person: leave them out
         ok = at >= 0
         return build_golden(mentions[ok], entities)
-    group = pids[at].astype(np.int64)
+    return _golden(mc, pids[at].astype(np.int64), pids, pid_values, _text(entities["record_key"]))
+
+
+def golden_for_records(mc: MentionCodes, pids: np.ndarray, pid_values: np.ndarray) -> pd.DataFrame:
+    """``build_golden`` when the entities are the records of ``build_records`` (same rows, same order).
+
+    ``pids, pid_values = pd.factorize(entities["person_id"])``: a million person ids travel
+    between processes as integer codes and the distinct ids.
+    """
+    keys = pa.array(np.asarray(mc.record_keys, dtype=object), type=pa.string())
+    return _golden(mc, pids[mc.record].astype(np.int64), pids, pid_values, keys)
+
+
+def _golden(mc: MentionCodes, group: np.ndarray, pids: np.ndarray, pid_values, entity_keys: pa.Array) -> pd.DataFrame:
+    """The golden records given each mention's person (group) and each entity row's person and key."""
+    n_groups = len(pid_values)
     recency = mc.recency
     best_row = _most_frequent_rows(group, mc.key_c, recency, n_groups)
     has = best_row >= 0
@@ -280,7 +300,7 @@ def build_golden(mentions: pd.DataFrame, entities: pd.DataFrame, codes: MentionC
         out["postcodes"] = "[]"
     g, v = _distinct(group, mc.pnc_c)
     out["pnc"] = _json_lists(g, _encoded_items(mc.json["pnc"], v), n_groups)
-    keys = _text(entities["record_key"])
+    keys = entity_keys
     o = pc.sort_indices(keys).to_numpy()  # code point order, as Python sorts text
     out["record_keys"] = _json_lists(pids[o], _json_text(keys.take(pa.array(o))), n_groups)
     g, v = _distinct(group, mc.force_c)

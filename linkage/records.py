@@ -190,17 +190,24 @@ def join_columns(cols: list[np.ndarray]) -> np.ndarray:
     return result
 
 
-def build_records(mentions: pd.DataFrame) -> pd.DataFrame:
-    """Collapse person mentions (staging person_records) into one feature row per record key."""
-    if mentions.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in RECORD_COLUMNS})
+def record_index(mentions: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(record position of each mention, the record keys in order): the rows of ``build_records``.
+
+    Records are in record-key order (code point order, as Python compares text; sorted by pyarrow).
+    """
     keys = mentions["record_key"].astype(str).to_numpy()
-    # record keys in sorted order (code point order, as Python compares text; sorted by pyarrow, in C)
     codes, uniq_keys = pd.factorize(keys)
     perm = pac.sort_indices(pa.array(np.asarray(uniq_keys, dtype=object), type=pa.string())).to_numpy()
     rank = np.empty(len(perm), dtype=np.int64)
     rank[perm] = np.arange(len(perm))
-    rec, uniq_keys = rank[codes], np.asarray(uniq_keys, dtype=object)[perm]
+    return rank[codes], np.asarray(uniq_keys, dtype=object)[perm]
+
+
+def build_records(mentions: pd.DataFrame) -> pd.DataFrame:
+    """Collapse person mentions (staging person_records) into one feature row per record key."""
+    if mentions.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in RECORD_COLUMNS})
+    rec, uniq_keys = record_index(mentions)
     n = len(uniq_keys)
     seen = (
         pd.to_datetime(mentions["seen_on"], errors="coerce").to_numpy().astype("datetime64[ns]")
@@ -327,9 +334,7 @@ def _mode_date(group: np.ndarray, dob: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _alternatives(
-    group: np.ndarray, sn: np.ndarray, aliases: np.ndarray, primary: np.ndarray, n: int
-) -> np.ndarray:
+def _alternatives(group: np.ndarray, sn: np.ndarray, aliases: np.ndarray, primary: np.ndarray, n: int) -> np.ndarray:
     """Other surnames a record is known by: earlier mentions, aliases, parts of a double-barrelled name."""
     sn_sq = _map_unique(sn, squash)
     split = _map_unique(sn, lambda v: bool(_SEPARATOR.search(v or "")), blank=False).astype(bool)

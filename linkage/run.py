@@ -27,7 +27,7 @@ from linkage.context import build_relations, co_involved, partner_levels, partne
 from linkage.decide import BY_MODEL, BY_NAMES, BY_RULE, BY_STEWARD, LINK, NO_LINK, REVIEW, decide
 from linkage.explain import match_keys
 from linkage.features import attach_tf, build_features, display_values, term_frequencies
-from linkage.golden import build_golden, mention_codes
+from linkage.golden import golden_for_records, mention_codes
 from linkage.model import (
     Model,
     estimate_prior,
@@ -231,10 +231,13 @@ def resolve_frames(
 
 
 def _golden_job(data_dir: Path, mentions: pd.DataFrame, receive) -> None:
-    """Golden records: mention codes first, then (once the person ids arrive) group and write."""
+    """Golden records: mention codes first, then (once the person ids arrive) group and write.
+
+    Receives the person id of each record (the rows of build_records) as codes and distinct ids.
+    """
     codes = mention_codes(mentions)
-    entities = receive()
-    store.write_frame(data_dir, store.GOLDEN, build_golden(mentions, entities, codes))
+    pids, pid_values = receive()
+    store.write_frame(data_dir, store.GOLDEN, golden_for_records(codes, pids, pid_values))
 
 
 def _resolve_frames(
@@ -395,7 +398,8 @@ def _resolve_frames(
         summary["_blocking"] = cand.report
         return summary
     # the golden-records process gets the person ids and finishes while this one writes the rest
-    golden.send(entities[["record_key", "person_id"]])
+    pids, pid_values = pd.factorize(entities["person_id"])
+    golden.send((pids.astype(np.int32), np.asarray(pid_values, dtype=object)))
     timer("golden records" if not golden.stats["forked"] else "golden records (person ids sent)")
     pairs = _pairs_output(settings, model, keys, cand, levels, tf_pairs, weight, dec, clus.cut)
     _write(data_dir, settings, model, records, entities, pairs, cand, levels, tf_tables, summary)
