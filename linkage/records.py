@@ -15,6 +15,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pac
 from anyascii import anyascii
 
 from linkage.arrays import first_index
@@ -40,6 +42,30 @@ FEATURE_COLUMNS = [
     "phones",
     "pnc",
     "cro",
+]
+# The staging person_records columns linkage reads (records and golden records); the rest
+# (raw forms, provenance) are not read, which keeps a million-row read short.
+MENTION_COLUMNS = [
+    "record_key",
+    "source_system",
+    "force_code",
+    "name_raw",
+    "surname",
+    "forenames",
+    "surname_norm",
+    "forename_norm",
+    "middle_norm",
+    "aliases",
+    "dob",
+    "sex",
+    "address_raw",
+    "postcode",
+    "postcode_raw",
+    "pnc",
+    "cro",
+    "phone",
+    "seen_on",
+    "confidential_address",
 ]
 RECORD_COLUMNS = [
     "record_key",
@@ -164,17 +190,24 @@ def join_columns(cols: list[np.ndarray]) -> np.ndarray:
     return result
 
 
+def record_index(mentions: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(record position of each mention, the record keys in order): the rows of ``build_records``.
+
+    Records are in record-key order (code point order, as Python compares text; sorted by pyarrow).
+    """
+    keys = mentions["record_key"].astype(str).to_numpy()
+    codes, uniq_keys = pd.factorize(keys)
+    perm = pac.sort_indices(pa.array(np.asarray(uniq_keys, dtype=object), type=pa.string())).to_numpy()
+    rank = np.empty(len(perm), dtype=np.int64)
+    rank[perm] = np.arange(len(perm))
+    return rank[codes], np.asarray(uniq_keys, dtype=object)[perm]
+
+
 def build_records(mentions: pd.DataFrame) -> pd.DataFrame:
     """Collapse person mentions (staging person_records) into one feature row per record key."""
     if mentions.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in RECORD_COLUMNS})
-    keys = mentions["record_key"].astype(str).to_numpy()
-    # record keys in sorted order (sorting the distinct keys as fixed-width text, in C)
-    codes, uniq_keys = pd.factorize(keys)
-    perm = np.argsort(np.asarray(uniq_keys, dtype=str), kind="stable")
-    rank = np.empty(len(perm), dtype=np.int64)
-    rank[perm] = np.arange(len(perm))
-    rec, uniq_keys = rank[codes], np.asarray(uniq_keys, dtype=object)[perm]
+    rec, uniq_keys = record_index(mentions)
     n = len(uniq_keys)
     seen = (
         pd.to_datetime(mentions["seen_on"], errors="coerce").to_numpy().astype("datetime64[ns]")
@@ -275,13 +308,14 @@ def build_records(mentions: pd.DataFrame) -> pd.DataFrame:
     out["phones"] = join_columns(phones)
     primary = _map_unique(out["sn"], squash)
     out["sn_alts"] = _alternatives(r_sorted, sn, sorted_col("aliases"), primary, n)
-    frame = pd.DataFrame(out)
-    frame["is_court"] = (
-        frame["source_system"].astype(str).str.lower().eq("court") | frame["force_code"].isna()
-    )
-    frame["dob"] = pd.to_datetime(frame["dob"])
+    out["is_court"] = (
+        pd.Series(out["source_system"]).astype(str).str.lower().eq("court") | pd.isna(out["force_code"])
+    ).to_numpy()
+    out["dob"] = pd.to_datetime(out["dob"])
+    # copy=False: columns stay separate arrays (no stacking of a million-row object block)
+    frame = pd.DataFrame({c: out[c] for c in RECORD_COLUMNS if c != "feature_hash"}, copy=False)
     frame["feature_hash"] = record_hash(frame)
-    return frame[RECORD_COLUMNS]
+    return frame
 
 
 def _mode_date(group: np.ndarray, dob: np.ndarray, n: int) -> np.ndarray:
@@ -300,9 +334,7 @@ def _mode_date(group: np.ndarray, dob: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _alternatives(
-    group: np.ndarray, sn: np.ndarray, aliases: np.ndarray, primary: np.ndarray, n: int
-) -> np.ndarray:
+def _alternatives(group: np.ndarray, sn: np.ndarray, aliases: np.ndarray, primary: np.ndarray, n: int) -> np.ndarray:
     """Other surnames a record is known by: earlier mentions, aliases, parts of a double-barrelled name."""
     sn_sq = _map_unique(sn, squash)
     split = _map_unique(sn, lambda v: bool(_SEPARATOR.search(v or "")), blank=False).astype(bool)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 
 from linkage import store
 from linkage.arrays import unique, unique_inverse
+from linkage.background import Background
 from linkage.blocking import Candidates, block
 from linkage.cluster import assign_ids, cluster
 from linkage.compare import compare, pair_tf
@@ -25,7 +27,7 @@ from linkage.context import build_relations, co_involved, partner_levels, partne
 from linkage.decide import BY_MODEL, BY_NAMES, BY_RULE, BY_STEWARD, LINK, NO_LINK, REVIEW, ambiguous_links, decide
 from linkage.explain import match_keys
 from linkage.features import attach_tf, build_features, display_values, term_frequencies
-from linkage.golden import build_golden
+from linkage.golden import golden_for_records, mention_codes
 from linkage.model import (
     Model,
     estimate_prior,
@@ -37,23 +39,29 @@ from linkage.model import (
     train_context,
     u_exact,
 )
-from linkage.records import build_records
+from linkage.records import MENTION_COLUMNS, build_records
 from linkage.settings import Settings, load_settings
 from linkage.steward import CODES, load_decisions
 
+# below this many mentions a second process costs more than it saves
+FORK_MIN_MENTIONS = 200_000
+
 
 class Timer:
-    """Stage timings for the summary (and stderr when progress is on)."""
+    """Stage timings, wall and CPU (this process), for the summary (and stderr when progress is on)."""
 
     def __init__(self, progress: bool):
         self.progress = progress
         self.start = self.last = time.perf_counter()
+        self.last_cpu = time.process_time()
         self.timings: dict[str, float] = {}
+        self.cpu_timings: dict[str, float] = {}
 
     def __call__(self, stage: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         self.timings[stage] = round(now - self.last, 3)
-        self.last = now
+        self.cpu_timings[stage] = round(cpu - self.last_cpu, 3)
+        self.last, self.last_cpu = now, cpu
         if self.progress:
             print(f"[resolve] {stage}: {self.timings[stage]:.2f}s", file=sys.stderr, flush=True)
 
@@ -79,7 +87,7 @@ def resolve(
 
     staging = StagingStore(data_dir)
     timer = Timer(progress)
-    mentions = staging.read("person_records")
+    mentions = staging.read("person_records", columns=MENTION_COLUMNS)
     involvements = staging.read("involvements")
     orders = staging.read("orders")
     timer("read staging")
@@ -208,6 +216,43 @@ def resolve_frames(
     """The whole resolution over staging frames (the benchmark calls this directly)."""
     settings = settings or load_settings()
     timer = timer or Timer(progress)
+    golden = None
+    if write and len(mentions):
+        # golden records in a second process, forked now while this one is small: it prepares
+        # what needs only the mentions while this one resolves, then gets the person ids
+        golden = Background(partial(_golden_job, Path(data_dir), mentions), fork=len(mentions) >= FORK_MIN_MENTIONS)
+    try:
+        return _resolve_frames(
+            data_dir, mentions, involvements, orders, settings, timer, golden, full, retrain, truth_pairs, write
+        )
+    finally:
+        if golden is not None:
+            golden.close()
+
+
+def _golden_job(data_dir: Path, mentions: pd.DataFrame, receive) -> None:
+    """Golden records: mention codes first, then (once the person ids arrive) group and write.
+
+    Receives the person id of each record (the rows of build_records) as codes and distinct ids.
+    """
+    codes = mention_codes(mentions)
+    pids, pid_values = receive()
+    store.write_frame(data_dir, store.GOLDEN, golden_for_records(codes, pids, pid_values))
+
+
+def _resolve_frames(
+    data_dir: Path,
+    mentions: pd.DataFrame,
+    involvements: pd.DataFrame | None,
+    orders: pd.DataFrame | None,
+    settings: Settings,
+    timer: Timer,
+    golden: Background | None,
+    full: bool,
+    retrain: bool,
+    truth_pairs: tuple[np.ndarray, np.ndarray] | None,
+    write: bool,
+) -> dict:
     records = build_records(mentions)
     n = len(records)
     if n == 0:
@@ -276,9 +321,7 @@ def resolve_frames(
     context_names = [c.name for c in settings.comparisons if c.context]
 
     def record_weight(lv: dict, tf: dict) -> np.ndarray:
-        return score(
-            model, settings, {k: (np.zeros_like(v) if k in context_names else v) for k, v in lv.items()}, tf
-        )
+        return score(model, settings, {k: (np.zeros_like(v) if k in context_names else v) for k, v in lv.items()}, tf)
 
     def context_weight(lv: dict) -> np.ndarray:
         table = level_weights(model, settings)
@@ -366,12 +409,18 @@ def resolve_frames(
         summary["_entities"] = entities
         summary["_blocking"] = cand.report
         return summary
-    golden = build_golden(mentions, entities)
-    timer("golden records")
+    # the golden-records process gets the person ids and finishes while this one writes the rest
+    pids, pid_values = pd.factorize(entities["person_id"])
+    golden.send((pids.astype(np.int32), np.asarray(pid_values, dtype=object)))
+    timer("golden records" if not golden.stats["forked"] else "golden records (person ids sent)")
     pairs = _pairs_output(settings, model, keys, cand, levels, tf_pairs, weight, dec, clus.cut)
-    _write(data_dir, settings, model, records, entities, golden, pairs, cand, levels, tf_tables, summary)
+    _write(data_dir, settings, model, records, entities, pairs, cand, levels, tf_tables, summary)
     timer("write")
+    summary["golden_process"] = golden.join()
+    if golden.stats["forked"]:
+        timer("golden records (waiting for the second process)")
     summary["timings"] = timer.timings
+    summary["cpu_timings"] = timer.cpu_timings
     summary["seconds"] = timer.total()
     store.write_json(data_dir, store.SUMMARY, summary)
     return summary
@@ -404,9 +453,7 @@ def _nothing_to_resolve(data_dir: Path, settings: Settings, timer: Timer, write:
                 }
             ),
         )
-        store.write_frame(
-            data_dir, store.GOLDEN, pd.DataFrame({c: pd.Series(dtype=object) for c in GOLDEN_COLUMNS})
-        )
+        store.write_frame(data_dir, store.GOLDEN, pd.DataFrame({c: pd.Series(dtype=object) for c in GOLDEN_COLUMNS}))
         store.write_json(data_dir, store.SUMMARY, summary)
     return summary
 
@@ -504,7 +551,6 @@ def _write(
     model: Model,
     records: pd.DataFrame,
     entities: pd.DataFrame,
-    golden: pd.DataFrame,
     pairs: pd.DataFrame,
     cand: Candidates,
     levels: dict,
@@ -512,7 +558,6 @@ def _write(
     summary: dict,
 ) -> None:
     store.write_frame(data_dir, store.ENTITIES, entities)
-    store.write_frame(data_dir, store.GOLDEN, golden)
     store.write_frame(data_dir, store.PAIRS, pairs)
     store.write_json(data_dir, store.MODEL, model.to_json(settings))
     tf_rows = [
@@ -528,9 +573,9 @@ def _write(
         )
     )
     store.write_frame(data_dir, store.TF, tf_frame)
-    rec = records.copy()
-    rec["feature_hash"] = rec["feature_hash"].astype(np.uint64)
-    store.write_frame(data_dir, store.RECORDS, rec)
+    if records["feature_hash"].dtype != np.uint64:
+        records = records.assign(feature_hash=records["feature_hash"].astype(np.uint64))
+    store.write_frame(data_dir, store.RECORDS, records)
     cache = pd.DataFrame({"l": cand.left.astype(np.int32), "r": cand.right.astype(np.int32)})
     for comp in settings.comparisons:
         if not comp.context:

@@ -1,17 +1,23 @@
 """Single-record search: 'who is this partner?' from a name, an optional dob or age, an optional place.
 
-The index (built once per resolve output, kept in memory and on disk under linkage/search/)
-holds sorted hashed keys over every person record: surname sound with forename (nickname
-canonical), the unordered pair of name sounds (swapped fields), surname alternatives (married
-names) and date of birth. A query looks its keys up with ``searchsorted``, compares itself with
+The index is built once per resolve output, kept in memory, and saved under linkage/search/
+keyed by the stamp of the resolve outputs it was built from (so it is never stale): a new
+process (the CLI, an API worker) loads it instead of rebuilding it. It holds sorted hashed
+keys over every person record: surname sound with forename (nickname canonical), the
+unordered pair of name sounds (swapped fields), surname alternatives (married names) and
+date of birth. A query looks its keys up with ``searchsorted``, compares itself with
 the candidate records using the same comparisons and model weights as resolution, and returns
 entities ranked by their best record, with the per-field explanation.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
 import threading
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -63,13 +69,17 @@ def _hash(values: np.ndarray) -> np.ndarray:
     return pd.util.hash_array(np.asarray(values, dtype=object), categorize=True).astype(np.int64)
 
 
+def _per_distinct(values: np.ndarray, func) -> np.ndarray:
+    """func(str(value)) once per distinct value (a million records hold a few thousand names)."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+    return np.asarray([func(str(v)) for v in uniques], dtype=object)[codes]
+
+
 def _key_values(fn: np.ndarray, sn: np.ndarray) -> dict[str, np.ndarray]:
     """The string keys a record (or a query) is indexed under."""
-    fn_s = np.asarray([squash(str(v)) for v in fn], dtype=object)
-    sn_s = np.asarray([squash(str(v)) for v in sn], dtype=object)
-    fk = np.asarray([forename_block_key(v) for v in fn_s], dtype=object)
-    fs = np.asarray([phonetic(v) for v in fn_s], dtype=object)
-    ss = np.asarray([phonetic(v) for v in sn_s], dtype=object)
+    fk = _per_distinct(fn, lambda v: forename_block_key(squash(v)))
+    fs = _per_distinct(fn, lambda v: phonetic(squash(v)))
+    ss = _per_distinct(sn, lambda v: phonetic(squash(v)))
     either = np.where(fs < ss, fs + "~" + ss, ss + "~" + fs)
     return {"fn_sn": fk + "|" + ss, "either": either, "sn": ss}
 
@@ -116,11 +126,12 @@ class SearchIndex:
         self.records = records.reset_index(drop=True)
         pid = entities.set_index("record_key")["person_id"]
         self.person_id = pid.reindex(self.records["record_key"]).to_numpy(dtype=object)
-        golden = store.read_golden(data_dir)
+        golden = store.read_frame(data_dir, store.GOLDEN, columns=["person_id", "preferred_name", "dob"])
+        if golden is None:
+            golden = pd.DataFrame({"person_id": [], "preferred_name": [], "dob": []})
         self.golden_name = dict(zip(golden["person_id"], golden["preferred_name"], strict=True))
         self.golden_dob = {
-            p: (None if pd.isna(d) else str(d))
-            for p, d in zip(golden["person_id"], golden["dob"], strict=True)
+            p: (None if pd.isna(d) else str(d)) for p, d in zip(golden["person_id"], golden["dob"], strict=True)
         }
         tf_frame = store.read_frame(data_dir, store.TF)
         tf = (
@@ -137,9 +148,7 @@ class SearchIndex:
         self.name_code = {v: i for i, v in enumerate(self.ft.vocab)}
         self.sound_code = {v: i for i, v in enumerate(self.ft.value_codes["sound"])}
         self.value_code = {
-            k: {v: i for i, v in enumerate(vals)}
-            for k, vals in self.ft.value_codes.items()
-            if k.startswith("pc_")
+            k: {v: i for i, v in enumerate(vals)} for k, vals in self.ft.value_codes.items() if k.startswith("pc_")
         }
         self.fn_key_codes: dict[str, list[int]] = {}
         for code, name in enumerate(self.ft.vocab):
@@ -152,7 +161,7 @@ class SearchIndex:
         # married and alias surnames: index each alternative's sound too
         alts = self.records["sn_alts"].fillna("").astype(str).str.split("|").explode()
         alts = alts[alts != ""]
-        alt_sound = np.asarray([phonetic(v) for v in alts.to_numpy(dtype=object)], dtype=object)
+        alt_sound = _per_distinct(alts.to_numpy(dtype=object), phonetic)
         self.keys["alt"] = _make_keys(alt_sound, alts.index.to_numpy())
         dob = self.ft.dob
         self.birth_year = (dob // 10000).astype(np.int32)
@@ -174,9 +183,7 @@ class SearchIndex:
             found.append(self.keys[name].lookup(int(_hash(kv[name])[0]), MAX_CANDIDATES))
         found.append(self.keys["alt"].lookup(int(_hash(kv["sn"])[0]), MAX_CANDIDATES))
         if dob is not None:
-            found.append(
-                self.keys["dob"].lookup(dob.year * 10000 + dob.month * 100 + dob.day, MAX_CANDIDATES)
-            )
+            found.append(self.keys["dob"].lookup(dob.year * 10000 + dob.month * 100 + dob.day, MAX_CANDIDATES))
         rows = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
         # a common surname sound with no forename match: also the surname's own block, if small
         if len(rows) < 50:
@@ -218,9 +225,7 @@ class SearchIndex:
         pc = {}
         parts = postcode_parts(np.array([postcode], dtype=object)) if postcode else {}
         # an unseen postcode still has a code (matching nothing) so its sector and district count
-        pc["pc_full"] = (
-            self.value_code["pc_full"].get(postcode, len(self.value_code["pc_full"])) if postcode else -1
-        )
+        pc["pc_full"] = self.value_code["pc_full"].get(postcode, len(self.value_code["pc_full"])) if postcode else -1
         for name in ("sector", "district", "area"):
             value = parts[name][0] if parts else ""
             pc[f"pc_{name}"] = self.value_code[f"pc_{name}"].get(value, -1) if value else -1
@@ -254,9 +259,7 @@ class SearchIndex:
             row[f"pc_{name}"] = [[pc[f"pc_{name}"]] + [-1] * (k - 1)]
         return row
 
-    def search(
-        self, name: str, dob: date | None, age: int | None, place: str | None, limit: int
-    ) -> list[dict]:
+    def search(self, name: str, dob: date | None, age: int | None, place: str | None, limit: int) -> list[dict]:
         fore, sur = parse_full_name(name)
         fn, mn = first_and_middle(fore)
         if not sur:
@@ -272,9 +275,7 @@ class SearchIndex:
                 postcode = normalise_postcode(np.array([text], dtype=object))[0] or ""
             elif not _OUTWARD.match(text):
                 place_words = re.findall(r"[A-Z0-9]+", text)
-        small = self.ft.take(rows).append(
-            self._query_row(fn, mn.split(" ")[0] if mn else "", sur, dob, postcode)
-        )
+        small = self.ft.take(rows).append(self._query_row(fn, mn.split(" ")[0] if mn else "", sur, dob, postcode))
         right = np.arange(len(rows), dtype=np.int64)
         left = np.full(len(rows), len(rows), dtype=np.int64)
         levels = compare(small, self.settings, left, right)
@@ -386,24 +387,71 @@ class SearchIndex:
         return out
 
 
+INDEX_DIR = "search"
+INDEX_FORMAT = 1  # bump when SearchIndex's contents change: older saved indexes are then ignored
+
+
 def _stamp(data_dir: Path) -> str:
-    parts = []
-    for name in (store.RECORDS, store.ENTITIES, store.MODEL):
+    """Which resolve outputs an index was built from: any rewrite of one changes it (stat only)."""
+    parts = [f"format={INDEX_FORMAT}"]
+    for name in (store.RECORDS, store.ENTITIES, store.MODEL, store.GOLDEN, store.TF):
         path = store.linkage_dir(data_dir) / name
-        parts.append(f"{path.stat().st_mtime_ns}" if path.exists() else "-")
+        if path.exists():
+            st = path.stat()
+            parts.append(f"{name}:{st.st_mtime_ns}:{st.st_size}")
+        else:
+            parts.append(f"{name}:-")
     return "/".join(parts)
 
 
+def _index_path(data_dir: Path, stamp: str, settings: Settings) -> Path:
+    digest = hashlib.sha256(f"{stamp}|{settings.fingerprint}".encode()).hexdigest()[:24]
+    return store.linkage_dir(data_dir) / INDEX_DIR / f"index-{digest}.pkl"
+
+
+def _load_saved(path: Path) -> SearchIndex | None:
+    """The index saved for exactly these outputs, if any (written by this service, in its data dir)."""
+    if not path.exists():
+        return None
+    try:
+        with open(path, "rb") as fh:
+            index = pickle.load(fh)  # noqa: S301 - our own file, named after the outputs it indexes
+    except Exception:  # a half-written or incompatible file: rebuild
+        return None
+    return index if isinstance(index, SearchIndex) else None
+
+
+def _save(index: SearchIndex, path: Path) -> None:
+    """Save atomically and drop indexes of earlier outputs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    for old in path.parent.glob("index-*.pkl"):
+        if old != path:
+            old.unlink(missing_ok=True)
+
+
 def get_index(data_dir: Path | str, settings: Settings | None = None) -> SearchIndex:
-    """The cached index for a data directory, rebuilt when the resolve outputs change."""
+    """The index for a data directory: from memory, else from disk, else built (and saved).
+
+    Keyed by the stamp of the resolve outputs, so a new resolve never serves a stale index.
+    """
     data_dir = Path(data_dir)
-    key = f"{data_dir.resolve()}|{_stamp(data_dir)}"
+    stamp = _stamp(data_dir)
+    key = f"{data_dir.resolve()}|{stamp}"
     with _LOCK:
         index = _CACHE.get(key)
         if index is None:
             for old in [k for k in _CACHE if k.startswith(f"{data_dir.resolve()}|")]:
                 del _CACHE[old]
-            index = SearchIndex(data_dir, settings or load_settings())
+            settings = settings or load_settings()
+            path = _index_path(data_dir, stamp, settings)
+            index = _load_saved(path)
+            if index is None:
+                index = SearchIndex(data_dir, settings)
+                _save(index, path)
             _CACHE[key] = index
     return index
 

@@ -408,3 +408,18 @@ def test_incremental_equals_batch(tmp_path: Path) -> None:
     assert partition(a) == partition(b)  # the same entities (ids may differ: the histories differ)
     # the court records joined the entities that already existed, which kept their ids
     assert a["FC2021001/respondent"] == ids_before["Northumbria/N1"]
+
+
+def test_golden_records_from_a_second_process_equal_in_process(
+    resolved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linkage.run as run
+
+    in_process = store.read_golden(resolved)
+    copy = tmp_path / "forked"
+    shutil.copytree(resolved / "staging", copy / "staging")
+    monkeypatch.setattr(run, "FORK_MIN_MENTIONS", 0)
+    summary = resolve(copy)
+    assert summary["golden_process"]["forked"] is True
+    assert summary["golden_process"]["cpu"] > 0
+    pd.testing.assert_frame_equal(store.read_golden(copy), in_process)

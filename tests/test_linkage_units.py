@@ -234,6 +234,34 @@ def test_search_finds_the_partner_with_explanation(searchable: Path) -> None:
     assert search(searchable, "Zebedee Quartermaine") == []
 
 
+def test_search_index_is_saved_and_reloaded_until_outputs_change(
+    searchable: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linkage import search as srch
+    from linkage import store
+
+    before = srch.search(searchable, "Dave Smith", dob=date(1984, 3, 12))
+    saved = list((store.linkage_dir(searchable) / srch.INDEX_DIR).glob("index-*.pkl"))
+    assert len(saved) == 1
+    built = []
+    original = srch.SearchIndex.__init__
+
+    def counting_init(self, *args, **kwargs) -> None:
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(srch.SearchIndex, "__init__", counting_init)
+    srch._CACHE.clear()  # a new process: the saved index is loaded, not rebuilt
+    assert srch.search(searchable, "Dave Smith", dob=date(1984, 3, 12)) == before
+    assert built == []
+    # a rewritten output (a new resolve) makes the saved index stale: rebuilt and saved again
+    store.write_frame(searchable, store.ENTITIES, store.read_entities(searchable))
+    assert srch.search(searchable, "Dave Smith", dob=date(1984, 3, 12)) == before
+    assert built == [1]
+    now = list((store.linkage_dir(searchable) / srch.INDEX_DIR).glob("index-*.pkl"))
+    assert len(now) == 1 and now != saved
+
+
 def test_explain_pair_gives_a_waterfall(searchable: Path) -> None:
     from linkage.explain import explain_pair
 
@@ -246,3 +274,51 @@ def test_explain_pair_gives_a_waterfall(searchable: Path) -> None:
     fields = {f["comparison"]: f for f in why["fields"]}
     assert fields["forename"]["level"] == "nickname"
     assert fields["forename"]["value_l"] == "DAVE" and fields["forename"]["value_r"] == "DAVID"
+
+
+def test_golden_json_lists_escape_what_json_escapes() -> None:
+    import json
+
+    from linkage.golden import build_golden
+
+    keys = ['F1/a"1', "F1/b\\2", "F2/Zoë", "F2/plain"]
+    mentions = pd.DataFrame(
+        {
+            "record_key": keys,
+            "forenames": ["Zoë", "Zoe", "Ann", None],
+            "surname": ["O'Brien", "O'BRIEN", "Lee", "Lee"],
+            "dob": pd.to_datetime(["1990-01-02", None, "1980-05-06", "1980-05-06"]),
+            "postcode": ["SR5 1AB", None, "DH1 3AA", "DH1 3AA"],
+            "seen_on": pd.to_datetime(["2020-01-01", "2021-01-01", "2019-01-01", None]),
+            "pnc": [None, None, None, None],
+            "force_code": ["F1", "F1", None, None],
+            "source_system": ["x", "x", "court", "court"],
+        }
+    )
+    entities = pd.DataFrame({"record_key": keys, "person_id": ["P1", "P1", "P2", "P2"]})
+    golden = build_golden(mentions, entities).set_index("person_id")
+    assert json.loads(golden.loc["P1", "record_keys"]) == sorted(keys[:2])
+    assert json.loads(golden.loc["P2", "record_keys"]) == sorted(keys[2:])
+    assert set(json.loads(golden.loc["P1", "name_variants"])) == {"Zoë O'Brien", "Zoe O'BRIEN"}
+    assert golden.loc["P1", "preferred_name"] == "Zoe O'BRIEN"  # one each: the latest seen
+    assert json.loads(golden.loc["P2", "postcodes"]) == [
+        {"postcode": "DH1 3AA", "first_seen": "2019-01-01", "last_seen": "2019-01-01"}
+    ]
+    assert json.loads(golden.loc["P2", "forces"]) == ["court"]
+    assert json.loads(golden.loc["P1", "dobs"]) == ["1990-01-02"]
+
+
+def test_background_step_reports_results_failures_and_stops_when_abandoned() -> None:
+    from linkage.background import Background
+
+    for fork in (True, False):
+        job = Background(lambda receive: receive() * 2, fork=fork)
+        job.send(21)
+        assert job.join()["forked"] is fork and job.result == 42
+    failing = Background(lambda receive: 1 / receive(), fork=True)
+    failing.send(0)
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        failing.join()
+    abandoned = Background(lambda receive: receive(), fork=True)
+    abandoned.close()  # the parent's step failed before sending: the child must not linger
+    assert not abandoned._proc.is_alive()
