@@ -131,6 +131,18 @@ def febrl_settings(folder: Path):
     phone["levels"].insert(
         1, {"name": "one_off", "kind": "partial", "m": 0.05, "u": 0.00001, "label": "one keystroke off"}
     )
+    postcode = next(c for c in raw["comparisons"] if c["name"] == "postcode")
+    at = next(i for i, level in enumerate(postcode["levels"]) if level["name"] == "address_only") + 1
+    postcode["levels"].insert(
+        at,
+        {
+            "name": "street",
+            "kind": "partial",
+            "m": 0.05,
+            "u": 0.0001,
+            "label": "same street and locality, another house number",
+        },
+    )
     raw["blocking"].append({"name": "identifier_typo", "keys": ["phone_deletions"], "max_block": 50})
     path = folder / "settings-febrl.yaml"
     path.write_text(yaml.safe_dump(raw))
