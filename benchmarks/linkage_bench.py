@@ -146,6 +146,26 @@ def febrl_settings(folder: Path):
     for comp in raw["comparisons"]:
         for level in comp["levels"]:
             level["fixed"] = False
+    # the phone slot holds soc_sec_id, an identifier issued to one person and typed with the
+    # same slips as the dates: one keystroke off is a typo of one person's number, not a
+    # household's shared line or the next number on a family contract (why phones lack it)
+    phone = next(c for c in raw["comparisons"] if c["name"] == "phone")
+    phone["levels"].insert(
+        1, {"name": "one_off", "kind": "partial", "m": 0.05, "u": 0.00001, "label": "one keystroke off"}
+    )
+    postcode = next(c for c in raw["comparisons"] if c["name"] == "postcode")
+    at = next(i for i, level in enumerate(postcode["levels"]) if level["name"] == "address_only") + 1
+    postcode["levels"].insert(
+        at,
+        {
+            "name": "street",
+            "kind": "partial",
+            "m": 0.05,
+            "u": 0.0001,
+            "label": "same street and locality, another house number",
+        },
+    )
+    raw["blocking"].append({"name": "identifier_typo", "keys": ["phone_deletions"], "max_block": 50})
     path = folder / "settings-febrl.yaml"
     path.write_text(yaml.safe_dump(raw))
     return load_settings(path)

@@ -97,6 +97,12 @@ def _key(ft: FeatureTable, name: str) -> tuple[np.ndarray, np.ndarray]:
         return _multi(ft.pc_area)
     if name == "phone":
         return _multi(ft.phone)
+    if name == "phone_deletions":
+        # each phone and every string one deletion from it: a mistyped identifier meets its original
+        rows, codes = _multi(ft.phone)
+        variants = deletion_table(np.asarray(ft.value_codes["phone"], dtype=object))[codes]
+        r, c = np.nonzero(variants >= 0)
+        return rows[r], variants[r, c]
     if name == "address_numbers":
         return _single(ft.address_numbers)
     if name == "fn_deletions":
@@ -126,6 +132,7 @@ KEY_BUILDERS = [
     "postcode",
     "area",
     "phone",
+    "phone_deletions",
     "names_either_order",
     "fn_deletions",
     "sn_deletions",
@@ -133,7 +140,7 @@ KEY_BUILDERS = [
 ]
 
 
-MULTI_VALUED = {"district", "postcode", "area", "phone", "fn_deletions", "sn_deletions"}
+MULTI_VALUED = {"district", "postcode", "area", "phone", "phone_deletions", "fn_deletions", "sn_deletions"}
 
 
 def _per_record(ft: FeatureTable, name: str) -> np.ndarray:

@@ -55,7 +55,7 @@ class FeatureTable:
     pc_area: np.ndarray
     address: np.ndarray  # object strings, '' missing
     address_numbers: np.ndarray  # code of the address's numbers ('FLAT 2 14 X ROAD' -> '2 14'), -1 none
-    phone: np.ndarray  # (n, MAX_PHONES)
+    phone: np.ndarray  # (n, MAX_PHONES) codes into value_codes["phone"]
     pnc: np.ndarray
     cro: np.ndarray
     tf: dict[str, np.ndarray] = field(default_factory=dict)  # per-record term frequency by field
@@ -201,7 +201,8 @@ def build_features(records: pd.DataFrame) -> FeatureTable:
         part_codes, part_values = _codes(part)
         pc[name] = np.r_[part_codes, -1].astype(np.int32)[pc_codes]
         value_codes[f"pc_{name}"] = part_values
-    phone, _ = _split_codes(records["phones"].to_numpy(dtype=object), MAX_PHONES)
+    phone, phone_values = _split_codes(records["phones"].to_numpy(dtype=object), MAX_PHONES)
+    value_codes["phone"] = phone_values
     pnc, _ = _codes(records["pnc"].to_numpy(dtype=object))
     cro, _ = _codes(records["cro"].to_numpy(dtype=object))
     numbers = (
