@@ -462,7 +462,8 @@ def main() -> None:
     rows = []
 
     def out(name: str, engine: str, r: dict, keys: list[str]) -> None:
-        rows.append([name, engine] + [fmt(r.get(k, "")) if k in r else "" for k in keys])
+        shown = {k: (f"{v:.1f}" if k == "seconds" and isinstance(v, float) else v) for k, v in r.items()}
+        rows.append([name, engine] + [fmt(shown[k]) if k in shown else "" for k in keys])
         print(f"  {name} / {engine}: " + ", ".join(f"{k}={fmt(r[k])}" for k in keys if k in r), flush=True)
 
     cols = ["precision", "recall", "f1", "b3_precision", "b3_recall", "records", "seconds"]
