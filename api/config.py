@@ -36,9 +36,18 @@ def secret(data_dir: Path, name: str, env: str) -> bytes:
         return given.encode()
     path = state_dir(data_dir) / f"{name}.key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # written whole under a private name, then linked into place: a process starting at the
+        # same moment either loses the link (and reads the winner's key) or reads a complete file
+        tmp = path.with_name(f".{name}.{secrets.token_hex(8)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip().encode()
 
 

@@ -449,3 +449,17 @@ def test_nul_characters_are_refused_at_the_door(client):
         ).status_code
         == 400
     )
+
+
+def test_a_key_created_by_many_at_once_is_one_complete_key(tmp_path):
+    """Processes starting together must agree on one whole key (none may read a half-written file)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from api.config import secret
+
+    for attempt in range(20):
+        data_dir = tmp_path / f"d{attempt}"
+        with ThreadPoolExecutor(8) as pool:
+            keys = list(pool.map(secret, [data_dir] * 8, ["audit"] * 8, ["DOTS_TEST_UNSET_KEY"] * 8))
+        assert len(set(keys)) == 1 and len(keys[0]) == 64
+        assert [p.name for p in (data_dir / "state").iterdir()] == ["audit.key"]
