@@ -36,7 +36,7 @@ def stages(state: Any) -> dict[str, Callable[[dict, Progress], dict]]:
         from linkage.run import resolve as run_resolve
 
         progress(0.0, "resolving person records")
-        return {"summary": run_resolve(data_dir)}
+        return {"summary": run_resolve(data_dir, fork=False)}  # never fork a threaded server
 
     def graph_load(params: dict, progress: Progress) -> dict:
         from graph.load import load_graph

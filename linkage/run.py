@@ -76,12 +76,14 @@ def resolve(
     full: bool = False,
     retrain: bool = False,
     settings_path: Path | None = None,
+    fork: bool = True,
 ) -> dict:
     """Link the staged person records into entities and write the outputs under data_dir/linkage.
 
     Incremental when outputs exist (``full=True`` recompares every pair, ``retrain=True`` also
     re-estimates the model). Returns a summary: records, pairs by rule, links, review, entities,
-    timings.
+    timings. ``fork=False`` keeps the golden-records step in this process (a server, whose other
+    threads make forking it unsafe).
     """
     from staging.store import StagingStore
 
@@ -101,6 +103,7 @@ def resolve(
         retrain=retrain,
         settings=load_settings(settings_path),
         timer=timer,
+        fork=fork,
     )
 
 
@@ -212,6 +215,7 @@ def resolve_frames(
     timer: Timer | None = None,
     truth_pairs: tuple[np.ndarray, np.ndarray] | None = None,
     write: bool = True,
+    fork: bool = True,
 ) -> dict:
     """The whole resolution over staging frames (the benchmark calls this directly)."""
     settings = settings or load_settings()
@@ -220,7 +224,8 @@ def resolve_frames(
     if write and len(mentions):
         # golden records in a second process, forked now while this one is small: it prepares
         # what needs only the mentions while this one resolves, then gets the person ids
-        golden = Background(partial(_golden_job, Path(data_dir), mentions), fork=len(mentions) >= FORK_MIN_MENTIONS)
+        fork = fork and len(mentions) >= FORK_MIN_MENTIONS
+        golden = Background(partial(_golden_job, Path(data_dir), mentions), fork=fork)
     try:
         return _resolve_frames(
             data_dir, mentions, involvements, orders, settings, timer, golden, full, retrain, truth_pairs, write
