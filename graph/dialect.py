@@ -21,6 +21,8 @@ to these rules, and everything that cannot be shared lives here:
 | reserved words as parameter names (`$on`, `$order` fail on Ladybug) | use `$day`, `$order_ref` |
 | `EXISTS { MATCH (x {k: $p}) }` beside another parameter matches nothing on Ladybug 0.22 | |
 | | inside subqueries filter with `WHERE x.k = $p`, never an inline map (tested) |
+| `UNION ALL` whose branches return one node property under two names: Ladybug 0.22 gives every | |
+| | row the first branch's value | two statements (`graph/queries/profile.py`, whole-graph orders) |
 """
 
 from __future__ import annotations
