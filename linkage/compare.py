@@ -334,12 +334,15 @@ def _same_street_text(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = np.zeros(len(a), dtype=bool)
     idx = np.flatnonzero(enough)
     if len(idx):
-        squeeze = np.vectorize(lambda x: x.replace(" ", ""), otypes=[object])
-        score = process.cpdist(
-            list(squeeze(wa[idx])), list(squeeze(wb[idx])), scorer=fuzz.ratio, workers=WORKERS, dtype=np.uint8
-        )
-        out[idx] = score >= ADDRESS_SAME
+        out[idx] = _same_without_spaces(wa[idx], wb[idx])
     return out
+
+
+def _same_without_spaces(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Texts alike once spaces are dropped: a clerk's joined or split word ('MCKINLEYCIRCUIT')."""
+    squeeze = np.vectorize(lambda x: x.replace(" ", ""), otypes=[object])
+    score = process.cpdist(list(squeeze(a)), list(squeeze(b)), scorer=fuzz.ratio, workers=WORKERS, dtype=np.uint8)
+    return score >= ADDRESS_SAME
 
 
 def _same_address_text(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -352,11 +355,7 @@ def _same_address_text(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = score >= ADDRESS_SAME
     rest = np.flatnonzero(~out)
     if len(rest):
-        squeeze = np.vectorize(lambda x: x.replace(" ", ""), otypes=[object])
-        joined = process.cpdist(
-            list(squeeze(a[rest])), list(squeeze(b[rest])), scorer=fuzz.ratio, workers=WORKERS, dtype=np.uint8
-        )
-        out[rest] = joined >= ADDRESS_SAME
+        out[rest] = _same_without_spaces(a[rest], b[rest])
     return out
 
 
