@@ -19,35 +19,18 @@ REQUIRED = {
     "breaches": ["event_record_key", "order_record_key"],
     "addresses": ["record_key", "address_id"],
 }
+# Stored columns not exported: provenance and matching internals stay in the linkage outputs.
+NOT_EXPORTED = {
+    "orders": {"police_events_between_parties", "source_file"},
+    "events": {"source_file"},
+    "breaches": set(),
+    "addresses": {"no_fixed_abode", "form_key", "uprn", "source"},
+}
+STORED = {"orders": store.ORDERS, "events": store.EVENTS, "breaches": store.BREACHES, "addresses": store.ADDRESSES}
+# The useful extras after the required columns, in the store's order.
 EXTRA = {
-    "orders": [
-        "court_only",
-        "respondent_person_id",
-        "protected_person_id",
-        "order_type",
-        "court_name",
-        "made_on",
-        "expires_on",
-        "until_further_order",
-        "n_records",
-        "linked_events",
-        "explicit_breaches",
-    ],
-    "events": ["force_code", "occurred_at", "n_records", "forces"],
-    "breaches": ["event_id", "order_id", "explicit", "evidence"],
-    "addresses": [
-        "address_raw",
-        "confidential",
-        "sub_building",
-        "building_number",
-        "building_name",
-        "street",
-        "locality",
-        "town",
-        "postcode",
-        "first_seen",
-        "last_seen",
-    ],
+    name: [c for c in store.COLUMNS[STORED[name]] if c not in REQUIRED[name] and c not in NOT_EXPORTED[name]]
+    for name in REQUIRED
 }
 READERS = {
     "orders": store.read_orders,
