@@ -12,11 +12,13 @@ entities ranked by their best record, with the per-field explanation.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -62,11 +64,26 @@ _OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 _FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 _CACHE: dict[str, SearchIndex] = {}
 _LOCK = threading.Lock()
+# data_dir -> (checked at, store writes then, index): the freshness check is a handful of stat
+# calls, so within STAMP_TTL seconds an index is reused unchecked unless this process wrote outputs
+_CHECKED: dict[Path, tuple[float, int, SearchIndex]] = {}
+STAMP_TTL = 1.0
 
 
 def _hash(values: np.ndarray) -> np.ndarray:
     """Stable 64-bit hash of strings (the same in every process)."""
     return pd.util.hash_array(np.asarray(values, dtype=object), categorize=True).astype(np.int64)
+
+
+@functools.lru_cache(maxsize=65536)
+def _query_keys(fn: str, sn: str) -> tuple[int, int, int]:
+    """One query's hashed keys (fn_sn, either, sn), equal to ``_key_values`` + ``_hash`` of the
+    index for the same names, computed without building arrays per key: this runs per search."""
+    fk, fs, ss = forename_block_key(squash(fn)), phonetic(squash(fn)), phonetic(squash(sn))
+    either = f"{fs}~{ss}" if fs < ss else f"{ss}~{fs}"
+    h = pd.util.hash_array(np.array([f"{fk}|{ss}", either, ss], dtype=object), categorize=False)
+    fn_sn, eith, sur = (int(x) for x in h.astype(np.int64))
+    return fn_sn, eith, sur
 
 
 def _per_distinct(values: np.ndarray, func) -> np.ndarray:
@@ -123,7 +140,12 @@ class SearchIndex:
             raise FileNotFoundError("no linkage outputs: run resolve first")
         self.settings = settings
         self.model = Model.from_json(model_json)
-        self.records = records.reset_index(drop=True)
+        # records of one name block side by side: a query's candidates are then read from a few
+        # runs of memory rather than one cache miss per record per feature column
+        kv = _key_values(records["fn"].to_numpy(dtype=object), records["sn"].to_numpy(dtype=object))
+        order = np.argsort(_hash(kv["fn_sn"]), kind="stable")
+        self.records = records.iloc[order].reset_index(drop=True)
+        kv = {name: v[order] for name, v in kv.items()}
         pid = entities.set_index("record_key")["person_id"]
         self.person_id = pid.reindex(self.records["record_key"]).to_numpy(dtype=object)
         golden = store.read_frame(data_dir, store.GOLDEN, columns=["person_id", "preferred_name", "dob"])
@@ -156,7 +178,6 @@ class SearchIndex:
                 self.fn_key_codes.setdefault(key, []).append(code)
         n = len(self.records)
         rows = np.arange(n)
-        kv = _key_values(self.records["fn"].to_numpy(dtype=object), self.records["sn"].to_numpy(dtype=object))
         self.keys = {name: _make_keys(v, rows) for name, v in kv.items()}
         # married and alias surnames: index each alternative's sound too
         alts = self.records["sn_alts"].fillna("").astype(str).str.split("|").explode()
@@ -174,22 +195,23 @@ class SearchIndex:
         # in how many records each address word occurs (how telling a town name is)
         self.word_counts = words.reset_index().drop_duplicates().iloc[:, 1].value_counts()
         self.n = n
+        self.record_keys = self.records["record_key"].to_numpy(dtype=object)
+        self.level_names = [(c.name, [lv.name for lv in c.levels]) for c in settings.comparisons]
 
     # -- query ----------------------------------------------------------------------------------
     def candidates(self, fn: str, sn: str, dob: date | None) -> np.ndarray:
-        kv = _key_values(np.array([fn], dtype=object), np.array([sn], dtype=object))
-        found = []
-        for name in ("fn_sn", "either"):
-            found.append(self.keys[name].lookup(int(_hash(kv[name])[0]), MAX_CANDIDATES))
-        found.append(self.keys["alt"].lookup(int(_hash(kv["sn"])[0]), MAX_CANDIDATES))
+        fn_sn, either, sur = _query_keys(fn, sn)
+        found = [
+            self.keys["fn_sn"].lookup(fn_sn, MAX_CANDIDATES),
+            self.keys["either"].lookup(either, MAX_CANDIDATES),
+            self.keys["alt"].lookup(sur, MAX_CANDIDATES),
+        ]
         if dob is not None:
             found.append(self.keys["dob"].lookup(dob.year * 10000 + dob.month * 100 + dob.day, MAX_CANDIDATES))
-        rows = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        rows = np.unique(np.concatenate(found))
         # a common surname sound with no forename match: also the surname's own block, if small
-        if len(rows) < 50:
-            sn_key = int(_hash(kv["sn"])[0])
-            if self.keys["sn"].count(sn_key) <= MAX_CANDIDATES:
-                rows = np.union1d(rows, self.keys["sn"].lookup(sn_key, MAX_CANDIDATES))
+        if len(rows) < 50 and self.keys["sn"].count(sur) <= MAX_CANDIDATES:
+            rows = np.union1d(rows, self.keys["sn"].lookup(sur, MAX_CANDIDATES))
         return rows[:MAX_CANDIDATES]
 
     def _query_row(self, fn: str, mn: str, sn: str, dob: date | None, postcode: str) -> dict:
@@ -337,46 +359,46 @@ class SearchIndex:
     ) -> list[dict]:
         """Best record per entity, best entities first, explained field by field."""
         pids = self.person_id[rows]
-        order = np.argsort(-total, kind="stable")
+        order = np.argsort(-total, kind="stable").tolist()
         chosen: list[int] = []
         seen: set = set()
-        for i in order:
-            pid = pids[i]
+        for i, pid in zip(order, pids[order].tolist(), strict=True):
             if pid is None or pid in seen:
                 continue
             seen.add(pid)
-            chosen.append(int(i))
+            chosen.append(i)
             if len(chosen) >= limit:
                 break
         if not chosen:
             return []
         sel = np.asarray(chosen)
-        keys = match_keys(
-            self.settings, {k: v[sel] for k, v in levels.items()}, {k: v[sel] for k, v in weights.items()}
-        )
-        record_keys = self.records["record_key"].to_numpy()
+        levels = {k: v[sel] for k, v in levels.items()}
+        weights = {k: v[sel] for k, v in weights.items()}
+        keys = match_keys(self.settings, levels, weights).tolist()
+        # plain Python values from here on: a few hundred scalars, not numpy ones
+        lv = {k: v.tolist() for k, v in levels.items()}
+        wt = {k: v.tolist() for k, v in weights.items()}
+        extras = [(name, w[sel].tolist(), shown) for name, w, shown in extra]
+        totals = total[sel].tolist()
+        probs = probability(total[sel]).tolist()
+        record_keys = self.record_keys[rows[sel]].tolist()
         out = []
-        for j, i in enumerate(chosen):
-            pid = pids[i]
+        for j, pid in enumerate(pids[sel].tolist()):
             key = keys[j]
             fields = [
-                {
-                    "comparison": c.name,
-                    "level": c.levels[int(levels[c.name][i])].name,
-                    "weight": round(float(weights[c.name][i]), 3),
-                }
-                for c in self.settings.comparisons
-                if int(levels[c.name][i]) > 0
+                {"comparison": name, "level": level_names[lv[name][j]], "weight": round(wt[name][j], 3)}
+                for name, level_names in self.level_names
+                if lv[name][j] > 0
             ]
-            for name, w, shown in extra:
-                if w[i] != 0:
-                    fields.append({"comparison": name, "level": shown, "weight": round(float(w[i]), 3)})
-                    key = f"{key} {'+' if w[i] > 0 else '-'}{name.upper()}".strip()
+            for name, w, shown in extras:
+                if w[j] != 0:
+                    fields.append({"comparison": name, "level": shown, "weight": round(w[j], 3)})
+                    key = f"{key} {'+' if w[j] > 0 else '-'}{name.upper()}".strip()
             row = {
                 "person_id": str(pid),
-                "record_key": str(record_keys[int(rows[i])]),
-                "match_weight": round(float(total[i]), 3),
-                "probability": float(probability(total[i])),
+                "record_key": str(record_keys[j]),
+                "match_weight": round(totals[j], 3),
+                "probability": probs[j],
                 "match_key": key,
                 "fields": fields,
             }
@@ -388,7 +410,7 @@ class SearchIndex:
 
 
 INDEX_DIR = "search"
-INDEX_FORMAT = 1  # bump when SearchIndex's contents change: older saved indexes are then ignored
+INDEX_FORMAT = 2  # bump when SearchIndex's contents change: older saved indexes are then ignored
 
 
 def _stamp(data_dir: Path) -> str:
@@ -436,9 +458,14 @@ def _save(index: SearchIndex, path: Path) -> None:
 def get_index(data_dir: Path | str, settings: Settings | None = None) -> SearchIndex:
     """The index for a data directory: from memory, else from disk, else built (and saved).
 
-    Keyed by the stamp of the resolve outputs, so a new resolve never serves a stale index.
+    Keyed by the stamp of the resolve outputs, so a new resolve never serves a stale index: a
+    resolve in this process is seen at once, one in another process within ``STAMP_TTL``.
     """
     data_dir = Path(data_dir)
+    now, writes = time.monotonic(), store.writes()
+    checked = _CHECKED.get(data_dir)
+    if checked is not None and now - checked[0] < STAMP_TTL and checked[1] == writes:
+        return checked[2]
     stamp = _stamp(data_dir)
     key = f"{data_dir.resolve()}|{stamp}"
     with _LOCK:
@@ -453,6 +480,7 @@ def get_index(data_dir: Path | str, settings: Settings | None = None) -> SearchI
                 index = SearchIndex(data_dir, settings)
                 _save(index, path)
             _CACHE[key] = index
+        _CHECKED[data_dir] = (now, writes, index)
     return index
 
 

@@ -25,8 +25,16 @@ SUMMARY = "summary.json"
 BLOCKING = "blocking_report.json"
 
 
+_WRITES = [0]  # outputs this process has written: readers that cache derived data check it
+
+
 def linkage_dir(data_dir: Path | str) -> Path:
     return Path(data_dir) / "linkage"
+
+
+def writes() -> int:
+    """How many outputs this process has written so far (any data directory)."""
+    return _WRITES[0]
 
 
 def _atomic(path: Path, write) -> None:
@@ -34,6 +42,7 @@ def _atomic(path: Path, write) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     write(tmp)
     os.replace(tmp, path)
+    _WRITES[0] += 1
 
 
 def write_frame(data_dir: Path | str, name: str, frame: pd.DataFrame) -> None:

@@ -234,6 +234,20 @@ def test_search_finds_the_partner_with_explanation(searchable: Path) -> None:
     assert search(searchable, "Zebedee Quartermaine") == []
 
 
+def test_a_querys_keys_are_the_keys_its_records_are_indexed_under() -> None:
+    """The per-query shortcut must hash exactly as the index does, or a search finds nothing."""
+    import numpy as np
+
+    from linkage.search import _hash, _key_values, _query_keys
+
+    names = [("Dave", "Smith"), ("DAVID", "SMITH"), ("Siobhan", "O'Neill"), ("", "Khan"), ("Zoë", "Nowak-Lee")]
+    fn = np.array([f for f, _ in names], dtype=object)
+    sn = np.array([s for _, s in names], dtype=object)
+    kv = _key_values(fn, sn)
+    expected = list(zip(*(_hash(kv[k]).tolist() for k in ("fn_sn", "either", "sn")), strict=True))
+    assert [_query_keys(f, s) for f, s in names] == expected
+
+
 def test_search_index_is_saved_and_reloaded_until_outputs_change(
     searchable: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -252,6 +266,7 @@ def test_search_index_is_saved_and_reloaded_until_outputs_change(
 
     monkeypatch.setattr(srch.SearchIndex, "__init__", counting_init)
     srch._CACHE.clear()  # a new process: the saved index is loaded, not rebuilt
+    srch._CHECKED.clear()
     assert srch.search(searchable, "Dave Smith", dob=date(1984, 3, 12)) == before
     assert built == []
     # a rewritten output (a new resolve) makes the saved index stale: rebuilt and saved again
