@@ -8,6 +8,10 @@ which every append updates in the same transaction. Without the key a forger can
 consistent chain; an operator should keep the key outside the data directory in production
 (``DOTS_AUDIT_KEY``) and may copy the head hash elsewhere from time to time.
 
+An append may carry rows of other tables that the request recorded besides being logged (a
+disclosure check made by a search): they are written in the same transaction as its record, so
+neither is ever kept without the other, and the request pays for one transaction, not two.
+
 Appends are serialised within the process and across processes by the store. On SQLite one writer
 thread appends whatever records are waiting in one ``BEGIN IMMEDIATE`` transaction on a plain
 ``sqlite3`` connection (this runs on every read: the ORM and a commit per record cost more than
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -31,7 +36,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -84,6 +90,10 @@ class Entry:
     recipients: str | None = None
 
 
+# (table, column values): a row written in the transaction of an audit record
+Row = tuple[Table, dict[str, Any]]
+
+
 def audit_key(data_dir: Path) -> bytes:
     return secret(data_dir, "audit", "DOTS_AUDIT_KEY")
 
@@ -127,22 +137,23 @@ class AuditLog:
         fields["at"] = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
         return fields
 
-    def append(self, entry: Entry) -> int:
-        """Write one record and return its sequence number once committed; raises if it could not
-        be written, so the caller can withhold the data rather than release it unlogged."""
+    def append(self, entry: Entry, rows: list[Row] | None = None) -> int:
+        """Write one record (and ``rows``, in the same transaction) and return its sequence number
+        once committed; raises if it could not be written, so the caller can withhold the data
+        rather than release it unlogged."""
         fields = self._fields(entry)
         if self._sqlite_file is not None:
-            return self._writer().submit(fields).result()
-        return self._append_orm(fields)
+            return self._writer().submit(fields, rows or []).result()
+        return self._append_orm(fields, rows or [])
 
-    async def append_async(self, entry: Entry) -> int:
+    async def append_async(self, entry: Entry, rows: list[Row] | None = None) -> int:
         """``append`` for the event loop: waits for the commit without holding a worker thread."""
         fields = self._fields(entry)
         if self._sqlite_file is not None:
-            return await asyncio.wrap_future(self._writer().submit(fields))
-        return await run_in_threadpool(self._append_orm, fields)
+            return await asyncio.wrap_future(self._writer().submit(fields, rows or []))
+        return await run_in_threadpool(self._append_orm, fields, rows or [])
 
-    def _append_orm(self, fields: dict[str, Any]) -> int:
+    def _append_orm(self, fields: dict[str, Any], rows: list[Row]) -> int:
         head_t, log_t = AuditHead.__table__, AuditRecord.__table__
         with self._lock, self.sessions.begin() as session:
             head = session.execute(
@@ -156,6 +167,8 @@ class AuditLog:
             fields["hash"] = _digest(self.key, fields)
             session.execute(insert(log_t).values(**fields))
             session.execute(update(head_t).where(head_t.c.id == 1).values(seq=fields["seq"], hash=fields["hash"]))
+            for table, values in rows:
+                session.execute(insert(table).values(**values))
         return fields["seq"]
 
     def _writer(self) -> _SqliteWriter:
@@ -184,7 +197,7 @@ class _SqliteWriter:
 
     def __init__(self, path: str, key: bytes):
         self.key = key
-        self._queue: queue.SimpleQueue[tuple[dict[str, Any], Future] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[dict[str, Any], list[Row], Future] | None] = queue.SimpleQueue()
         self._conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -199,9 +212,9 @@ class _SqliteWriter:
         self._checkpointer = threading.Thread(target=self._checkpoints, name="dots-audit-checkpoint", daemon=True)
         self._checkpointer.start()
 
-    def submit(self, fields: dict[str, Any]) -> Future:
+    def submit(self, fields: dict[str, Any], rows: list[Row]) -> Future:
         fut: Future = Future()
-        self._queue.put((fields, fut))
+        self._queue.put((fields, rows, fut))
         return fut
 
     def close(self) -> None:
@@ -240,17 +253,17 @@ class _SqliteWriter:
                     break
                 batch.append(more)
             try:
-                seqs = self._write([fields for fields, _ in batch])
+                seqs = self._write([(fields, rows) for fields, rows, _ in batch])
             except BaseException as exc:  # noqa: BLE001 - handed to every waiting request
-                for _, fut in batch:
+                for *_, fut in batch:
                     fut.set_exception(exc)
             else:
-                for (_, fut), seq in zip(batch, seqs, strict=True):
+                for (*_, fut), seq in zip(batch, seqs, strict=True):
                     fut.set_result(seq)
             if stop:
                 return
 
-    def _write(self, records: list[dict[str, Any]]) -> list[int]:
+    def _write(self, records: list[tuple[dict[str, Any], list[Row]]]) -> list[int]:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -259,18 +272,36 @@ class _SqliteWriter:
                 conn.execute(_NEW_HEAD, (GENESIS,))
                 head = (0, GENESIS)
             seq, prev = head
-            for fields in records:
+            for fields, rows in records:
                 seq += 1
                 fields["seq"], fields["prev_hash"] = seq, prev
                 fields["hash"] = prev = _digest(self.key, fields)
                 conn.execute(_INSERT, [fields[k] for k in _COLUMNS])
+                for table, values in rows:
+                    conn.execute(*_sqlite_insert(table, values))
             conn.execute(_MOVE_HEAD, (seq, prev))
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        return [fields["seq"] for fields in records]
+        return [fields["seq"] for fields, _ in records]
+
+
+_SQLITE = sqlite.dialect()
+
+
+def _sqlite_insert(table: Table, values: dict[str, Any]) -> tuple[str, list[Any]]:
+    """A plain ``sqlite3`` insert of one row, with each value converted as SQLAlchemy would
+    (an aware datetime to the UTC text the ORM reads back)."""
+    sql, converters = _sqlite_statement(table, tuple(values))
+    return sql, [convert(v) if convert else v for convert, v in zip(converters, values.values(), strict=True)]
+
+
+@functools.lru_cache(maxsize=64)
+def _sqlite_statement(table: Table, names: tuple[str, ...]) -> tuple[str, list[Any]]:
+    converters = [table.c[name].type.dialect_impl(_SQLITE).bind_processor(_SQLITE) for name in names]
+    return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", converters
 
 
 def record_dict(rec: AuditRecord) -> dict[str, Any]:

@@ -19,10 +19,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from starlette.concurrency import run_in_threadpool
 
 from api import security
+from api.audit import Row
 from api.authcache import accounts_version
 from api.db import ApiKey, User
 from api.problems import ProblemError
@@ -154,6 +155,11 @@ class AuditContext:
     detail: str | None = None
     recipients: str | None = None
     recorded: bool = False
+    rows: list[Row] = field(default_factory=list)
+
+    def record(self, table: Table, **values: Any) -> None:
+        """A row to write in the same transaction as this request's audit record (if it succeeds)."""
+        self.rows.append((table, values))
 
     def returned(self, person_ids: Any = (), count: int | None = None) -> None:
         """Note the people a response names (ids only) and how many rows it carries."""

@@ -99,8 +99,9 @@ class AuditedRoute(APIRoute):
                 raise
             status = response.status_code
             entry = entry_for(request, operation, status, "ok" if status < 400 else "refused", None)
-            await log.append_async(entry)  # raises (-> 500, no data) if it cannot be written
             ctx = getattr(request.state, "audit", None)
+            rows = ctx.rows if ctx is not None and status < 400 else None
+            await log.append_async(entry, rows)  # raises (-> 500, no data) if it cannot be written
             if ctx is not None:
                 ctx.recorded = True
             return response

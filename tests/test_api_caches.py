@@ -201,6 +201,42 @@ def test_the_same_search_twice_is_ranked_once_and_recorded_twice(world):
     assert [x["system"] for x in checks.json()["items"]].count("DOTS") == 2
 
 
+def test_a_searchs_check_is_kept_only_with_its_audit_record(world, monkeypatch):
+    """The check a search records rides in its audit record's transaction: when the record cannot
+    be written the caller gets no candidates and the case shows no check."""
+    import datetime as dt
+
+    from api import audit
+
+    c, _ = world
+    h = login(c, "disclosure")
+    why = {"purpose": "dvds", "reference": "DV-ATOMIC-1"}
+    body = {
+        "route": "ask",
+        "applicant": {"name": "Applicant"},
+        "person_at_risk": {"name": "Applicant"},
+        "subject": {"name": "Subject"},
+        "relationship": "current_partner",
+    }
+    case = c.post("/disclosure/cases", headers=h, params=why, json=body).json()["id"]
+    q = {**why, "name": "David Hall", "age": 40}
+    before = dt.datetime.now(dt.UTC)
+    assert c.get(f"/disclosure/cases/{case}/candidates", headers=h, params=q).status_code == 200
+
+    def broken(self, records):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(audit._SqliteWriter, "_write", broken)
+    quiet = TestClient(c.app, raise_server_exceptions=False)  # no lifespan: the app keeps running
+    failed = quiet.get(f"/disclosure/cases/{case}/candidates", headers=h, params={**q, "name": "Peter Hall"})
+    assert failed.status_code == 500 and "items" not in failed.json()
+    monkeypatch.undo()
+    checks = c.get(f"/disclosure/cases/{case}/checks", headers=h, params=why).json()["items"]
+    dots = [x for x in checks if x["system"] == "DOTS"]
+    assert len(dots) == 1 and "David Hall" in dots[0]["searched_for"]
+    assert before <= dt.datetime.fromisoformat(dots[0]["checked_at"]) <= dt.datetime.now(dt.UTC)
+
+
 # -- accounts ----------------------------------------------------------------------------------------
 
 

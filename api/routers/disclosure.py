@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from api import graphq
 from api.clocks import case_clocks
@@ -561,18 +561,16 @@ def candidates(
     out["items"] = guard.scrub(out["items"])
     searched = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in query.items() if v is not None}
     assert audit.principal is not None
-    with app_state(request).sessions.begin() as session:  # a Core insert: this runs on every search
-        session.execute(
-            insert(CaseCheck.__table__).values(
-                case_id=case_id,
-                system="DOTS",
-                searched_for=_describe(searched),
-                result="trace" if items else "no_trace",
-                details=f"{len(items)} candidate(s); best p={items[0]['probability']}" if items else None,
-                checked_by=audit.principal.name,
-                checked_at=utcnow(),
-            )
-        )
+    audit.record(  # committed with the request's audit record, before the answer leaves
+        CaseCheck.__table__,
+        case_id=case_id,
+        system="DOTS",
+        searched_for=_describe(searched),
+        result="trace" if items else "no_trace",
+        details=f"{len(items)} candidate(s); best p={items[0]['probability']}" if items else None,
+        checked_by=audit.principal.name,
+        checked_at=utcnow(),
+    )
     audit.returned([c["person_id"] for c in out["items"] if c.get("person_id")], len(out["items"]))
     return {**out, "searched_for": searched}
 
