@@ -21,6 +21,7 @@ from fastapi.openapi.utils import get_openapi
 from api import pages, problems
 from api.audit import AuditLog, audit_key
 from api.authcache import PrincipalCache
+from api.changes import VersionedCache
 from api.config import Settings
 from api.db import dispose, session_factory
 from api.deps import RateLimiter
@@ -53,6 +54,7 @@ class AppState:
         self.audit = AuditLog(self.sessions, audit_key(settings.data_dir))
         self.limiter = RateLimiter()
         self.principals = PrincipalCache(settings.auth_cache_seconds)
+        self.cases = VersionedCache("cases", 0)  # on over the embedded graph: one server process
         self.cache = GraphCache(settings.graph_cache_entries, enabled=False)  # on over the embedded graph
         self.prefill = Prefiller(self.cache, self.graph, settings.graph_prefill)
         self.searches = GraphCache(settings.search_cache_entries)  # per search index (resolve output)
@@ -75,6 +77,8 @@ class AppState:
                 self._reads = ReadPool.wrap(self._graph)
                 # only this process can write the embedded graph, so its loads are all we must see
                 self.cache.enabled = isinstance(self._reads, ReadPool) and self.cache.max_entries > 0
+                # ... and the only one that changes cases (another would change them through its own graph)
+                self.cases.ttl = self.settings.case_cache_seconds if isinstance(self._reads, ReadPool) else 0
             return self._graph
 
     def graph(self) -> Any:

@@ -71,6 +71,8 @@ class Settings:
     # people whose graph facts are kept per graph load (api.graphcache); 0 switches the cache off
     # seconds a credential's account is remembered (api.authcache); 0 reads it on every request
     auth_cache_seconds: float = field(default_factory=lambda: float(os.environ.get("DOTS_AUTH_CACHE_SECONDS") or 5))
+    # seconds what a search needs of its case is remembered (api.changes), over the embedded graph only
+    case_cache_seconds: float = field(default_factory=lambda: float(os.environ.get("DOTS_CASE_CACHE_SECONDS") or 5))
     graph_cache_entries: int = field(default_factory=lambda: _env_int("DOTS_GRAPH_CACHE", 200_000))
     # fill that cache with every person from whole-graph reads when the graph opens and after loads
     graph_prefill: bool = field(default_factory=lambda: os.environ.get("DOTS_GRAPH_PREFILL", "1") != "0")

@@ -237,6 +237,47 @@ def test_a_searchs_check_is_kept_only_with_its_audit_record(world, monkeypatch):
     assert before <= dt.datetime.fromisoformat(dots[0]["checked_at"]) <= dt.datetime.now(dt.UTC)
 
 
+def test_a_case_read_by_a_search_is_read_again_once_it_changes(world):
+    """What a search needs of its case is kept between searches; choosing the subject must reach the
+    next search at once, or the subject's victims would be offered as candidates."""
+    from sqlalchemy import update
+
+    from api.db import Case
+
+    c, data_dir = world
+    state = c.app.state.dots
+    h = login(c, "disclosure_national")
+    why = {"purpose": "dvds", "reference": "DV-CASE-1"}
+    body = {
+        "route": "ask",
+        "force": "E23000007",
+        "applicant": {"name": "Applicant"},
+        "person_at_risk": {"name": "Applicant"},
+        "subject": {"name": "Dave Hall"},
+        "relationship": "current_partner",
+    }
+    case = c.post("/disclosure/cases", headers=h, params=why, json=body).json()["id"]
+    black = person_of(data_dir, "Northumbria/NOR3")  # a victim of Hall
+    search = {**why, "name": "Karen Black"}
+    assert black in c.get(f"/disclosure/cases/{case}/candidates", headers=h, params=search).text
+    assert state.cases.get(case) is not None  # kept
+    chosen = c.post(
+        f"/disclosure/cases/{case}/subject",
+        headers=h,
+        params=why,
+        json={"person_id": person_of(data_dir, "Northumbria/NOR1")},
+    )
+    assert chosen.status_code == 200, chosen.text
+    assert state.cases.get(case) is None
+    assert black not in c.get(f"/disclosure/cases/{case}/candidates", headers=h, params=search).text
+    # a statement run through a session (no flush) empties it too
+    assert state.cases.get(case) is not None
+    with state.sessions.begin() as s:
+        s.execute(update(Case).where(Case.id == case).values(subject_person_id=None))
+    assert state.cases.get(case) is None
+    assert black in c.get(f"/disclosure/cases/{case}/candidates", headers=h, params=search).text
+
+
 # -- accounts ----------------------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from api import graphq
+from api.changes import version
 from api.clocks import case_clocks
 from api.db import Case, CaseCheck, CaseDecision, utcnow
 from api.deps import (
@@ -576,15 +577,19 @@ def candidates(
 
 
 def _case_for_search(state: Any, audit: AuditContext, case_id: int) -> Any:
-    """What a search needs of its case (the checks of ``_load_case``, read with one Core select:
-    this runs on every search)."""
-    t = Case.__table__
-    with state.sessions() as session:
-        case = session.execute(
-            select(t.c.force_code, t.c.subject, t.c.subject_person_id, t.c.person_at_risk).where(t.c.id == case_id)
-        ).first()
+    """What a search needs of its case (the checks of ``_load_case``, read with one Core select,
+    kept in ``state.cases`` until the case changes: this runs on every search)."""
+    case = state.cases.get(case_id)
     if case is None:
-        raise ProblemError(404, "no such case", "not-found")
+        seen = version("cases")
+        t = Case.__table__
+        with state.sessions() as session:
+            case = session.execute(
+                select(t.c.force_code, t.c.subject, t.c.subject_person_id, t.c.person_at_risk).where(t.c.id == case_id)
+            ).first()
+        if case is None:
+            raise ProblemError(404, "no such case", "not-found")
+        state.cases.put(case_id, case, seen)
     if not _scope(audit).sees(case.force_code):
         raise ProblemError(403, f"case held by {force_name(case.force_code)}", "forbidden-force")
     return case
