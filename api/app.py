@@ -28,6 +28,7 @@ from api.deps import RateLimiter
 from api.graphcache import GraphCache, Prefiller
 from api.jobs import JobRunner
 from api.pipeline import stages
+from api.ranker import Ranker
 
 DESCRIPTION = """\
 Graph intelligence for domestic-abuse policing: one router per audience.
@@ -57,9 +58,8 @@ class AppState:
         self.cases = VersionedCache("cases", 0)  # on over the embedded graph: one server process
         self.cache = GraphCache(settings.graph_cache_entries, enabled=False)  # on over the embedded graph
         self.prefill = Prefiller(self.cache, self.graph, settings.graph_prefill)
-        self.searches = GraphCache(settings.search_cache_entries)  # per search index (resolve output)
-        self.search_index: Any = None
-        self.search_lock = threading.Lock()
+        self.searches = GraphCache(settings.search_cache_entries)  # keyed by the resolve output's stamp
+        self.ranker = Ranker(settings.data_dir, settings.search_workers)
         self._graph: Any = None
         self._reads: Any = None
         self._graph_lock = threading.Lock()
@@ -95,6 +95,7 @@ class AppState:
             if self._graph is not None:
                 self._graph.close()
             self._graph = self._reads = None
+        self.ranker.close()
         self.audit.close()
         dispose(self.settings.database_url)
 

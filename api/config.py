@@ -78,6 +78,8 @@ class Settings:
     graph_prefill: bool = field(default_factory=lambda: os.environ.get("DOTS_GRAPH_PREFILL", "1") != "0")
     # candidate searches whose ranked answers are kept per resolution output; 0 switches it off
     search_cache_entries: int = field(default_factory=lambda: _env_int("DOTS_SEARCH_CACHE", 10_000))
+    # processes ranking candidate searches beside the server (api.ranker); 0 ranks in the server's own
+    search_workers: int = field(default_factory=lambda: _env_int("DOTS_SEARCH_WORKERS", (os.cpu_count() or 1) - 1))
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)

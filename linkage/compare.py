@@ -409,26 +409,33 @@ def set_levels(
     return _select(len(a), choices, comp.code("else"), ~(has_a & has_b))
 
 
-def compare(ft: FeatureTable, settings: Settings, left: np.ndarray, r: np.ndarray) -> dict[str, np.ndarray]:
-    """Every non-context comparison for pairs (l[i], r[i]); context levels start null."""
+def compare(
+    ft: FeatureTable, settings: Settings, left: np.ndarray, r: np.ndarray, absent: frozenset[str] = frozenset()
+) -> dict[str, np.ndarray]:
+    """Every non-context comparison for pairs (l[i], r[i]); context levels start null.
+
+    ``absent``: comparisons whose value the caller knows one side of every pair lacks (a search's
+    query without a date of birth, say): their level is null without comparing."""
     left = np.asarray(left, dtype=np.int64)
     r = np.asarray(r, dtype=np.int64)
     swapped = swapped_names(ft, left, r)
-    fr = np.where(swapped, ft.sn[r], ft.fn[r])
-    out: dict[str, np.ndarray] = {}
-    out["forename"] = forename_levels(ft, settings, ft.fn[left], fr, ft.mn[left], ft.mn[r])
-    out["middle"] = middle_levels(ft, settings, ft.mn[left], ft.mn[r])
-    out["surname"] = surname_levels(ft, settings, left, r, swapped)
-    out["dob"] = dob_levels(settings, ft.dob[left], ft.dob[r])
-    out["sex"] = sex_levels(settings, ft.sex[left], ft.sex[r])
-    out["postcode"] = postcode_levels(ft, settings, left, r)
-    out["phone"] = set_levels("phone", settings, ft.phone[left], ft.phone[r], ft.value_codes.get("phone"))
-    out["pnc"] = code_levels("pnc", settings, ft.pnc[left], ft.pnc[r])
-    out["cro"] = code_levels("cro", settings, ft.cro[left], ft.cro[r])
-    for comp in settings.comparisons:
-        if comp.name not in out:
-            out[comp.name] = np.zeros(len(left), dtype=np.int8)
-    return {c.name: out[c.name] for c in settings.comparisons}
+    levels = {
+        "forename": lambda: forename_levels(
+            ft, settings, ft.fn[left], np.where(swapped, ft.sn[r], ft.fn[r]), ft.mn[left], ft.mn[r]
+        ),
+        "middle": lambda: middle_levels(ft, settings, ft.mn[left], ft.mn[r]),
+        "surname": lambda: surname_levels(ft, settings, left, r, swapped),
+        "dob": lambda: dob_levels(settings, ft.dob[left], ft.dob[r]),
+        "sex": lambda: sex_levels(settings, ft.sex[left], ft.sex[r]),
+        "postcode": lambda: postcode_levels(ft, settings, left, r),
+        "phone": lambda: set_levels("phone", settings, ft.phone[left], ft.phone[r], ft.value_codes.get("phone")),
+        "pnc": lambda: code_levels("pnc", settings, ft.pnc[left], ft.pnc[r]),
+        "cro": lambda: code_levels("cro", settings, ft.cro[left], ft.cro[r]),
+    }
+    return {
+        c.name: levels[c.name]() if c.name in levels and c.name not in absent else np.zeros(len(left), dtype=np.int8)
+        for c in settings.comparisons
+    }
 
 
 def pair_tf(ft: FeatureTable, left: np.ndarray) -> dict[str, np.ndarray]:

@@ -62,11 +62,11 @@ INDEX_COLUMNS = [
 ]
 _OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 _FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
-_CACHE: dict[str, SearchIndex] = {}
+_CACHE: dict[tuple[Path, str], SearchIndex] = {}  # (data_dir, stamp of its outputs) -> index
 _LOCK = threading.Lock()
-# data_dir -> (checked at, store writes then, index): the freshness check is a handful of stat
-# calls, so within STAMP_TTL seconds an index is reused unchecked unless this process wrote outputs
-_CHECKED: dict[Path, tuple[float, int, SearchIndex]] = {}
+# data_dir -> (read at, store writes then, stamp): the stamp is a handful of stat calls, so it is
+# reused for STAMP_TTL seconds unless this process wrote outputs since
+_STAMPS: dict[Path, tuple[float, int, str]] = {}
 STAMP_TTL = 1.0
 
 
@@ -297,10 +297,11 @@ class SearchIndex:
                 postcode = normalise_postcode(np.array([text], dtype=object))[0] or ""
             elif not _OUTWARD.match(text):
                 place_words = re.findall(r"[A-Z0-9]+", text)
-        small = self.ft.take(rows).append(self._query_row(fn, mn.split(" ")[0] if mn else "", sur, dob, postcode))
+        middle = mn.split(" ")[0] if mn else ""
+        small = self.ft.take(rows).append(self._query_row(fn, middle, sur, dob, postcode))
         right = np.arange(len(rows), dtype=np.int64)
         left = np.full(len(rows), len(rows), dtype=np.int64)
-        levels = compare(small, self.settings, left, right)
+        levels = compare(small, self.settings, left, right, self._absent(middle, dob, postcode))
         # the candidate's values decide how rare an agreement is (the query's are unseen)
         tf = pair_tf(small, right)
         weights = field_weights(self.model, self.settings, levels, tf)
@@ -317,6 +318,12 @@ class SearchIndex:
             total += w_place
             extra.append(("place", w_place, place))
         return self._rank(rows, levels, weights, total, extra, limit)
+
+    @staticmethod
+    def _absent(middle: str, dob: date | None, postcode: str) -> frozenset[str]:
+        """Comparisons the query has no value for (null for every candidate: not compared)."""
+        given = {"middle": bool(middle), "dob": dob is not None, "postcode": bool(postcode)}
+        return frozenset({"sex", "phone", "pnc", "cro"} | {name for name, has in given.items() if not has})
 
     def _age_weight(self, age: int, years: np.ndarray) -> np.ndarray:
         """Evidence from an approximate age: birth year within a year of today's year minus age."""
@@ -455,32 +462,43 @@ def _save(index: SearchIndex, path: Path) -> None:
             old.unlink(missing_ok=True)
 
 
-def get_index(data_dir: Path | str, settings: Settings | None = None) -> SearchIndex:
-    """The index for a data directory: from memory, else from disk, else built (and saved).
-
-    Keyed by the stamp of the resolve outputs, so a new resolve never serves a stale index: a
-    resolve in this process is seen at once, one in another process within ``STAMP_TTL``.
-    """
+def current_stamp(data_dir: Path | str, ttl: float = STAMP_TTL) -> str:
+    """The stamp of a data directory's resolve outputs, read again at most every ``ttl`` seconds
+    unless this process has written outputs since (a resolve here is seen at once, one in another
+    process within ``ttl``)."""
     data_dir = Path(data_dir)
     now, writes = time.monotonic(), store.writes()
-    checked = _CHECKED.get(data_dir)
-    if checked is not None and now - checked[0] < STAMP_TTL and checked[1] == writes:
-        return checked[2]
+    seen = _STAMPS.get(data_dir)
+    if seen is not None and now - seen[0] < ttl and seen[1] == writes:
+        return seen[2]
     stamp = _stamp(data_dir)
-    key = f"{data_dir.resolve()}|{stamp}"
+    _STAMPS[data_dir] = (now, writes, stamp)
+    return stamp
+
+
+def get_index(data_dir: Path | str, settings: Settings | None = None, ttl: float = STAMP_TTL) -> SearchIndex:
+    """The index for a data directory: from memory, else from disk, else built (and saved).
+
+    Keyed by the stamp of the resolve outputs (``current_stamp``), so a new resolve never serves
+    an index older than ``ttl`` seconds.
+    """
+    data_dir = Path(data_dir)
+    key = (data_dir, current_stamp(data_dir, ttl))
+    index = _CACHE.get(key)
+    if index is not None:
+        return index
     with _LOCK:
         index = _CACHE.get(key)
         if index is None:
-            for old in [k for k in _CACHE if k.startswith(f"{data_dir.resolve()}|")]:
+            for old in [k for k in _CACHE if k[0] == data_dir]:
                 del _CACHE[old]
             settings = settings or load_settings()
-            path = _index_path(data_dir, stamp, settings)
+            path = _index_path(data_dir, key[1], settings)
             index = _load_saved(path)
             if index is None:
                 index = SearchIndex(data_dir, settings)
                 _save(index, path)
             _CACHE[key] = index
-        _CHECKED[data_dir] = (now, writes, index)
     return index
 
 
@@ -495,3 +513,12 @@ def search(
     """Candidate entities for a named person, best first, with weights and explanations."""
     index = get_index(data_dir)
     return index.search(name, dob, age, place, limit)
+
+
+def stamped_search(
+    data_dir: Path | str, name: str, dob: date | None, age: int | None, place: str | None, limit: int
+) -> tuple[str, list[dict]]:
+    """``search`` over the current outputs (stat checked now), with the stamp of the outputs it
+    ranked: a caller keeping answers keys them by it."""
+    stamp = current_stamp(data_dir, ttl=0)
+    return stamp, get_index(data_dir, ttl=0).search(name, dob, age, place, limit)

@@ -248,6 +248,29 @@ def test_a_querys_keys_are_the_keys_its_records_are_indexed_under() -> None:
     assert [_query_keys(f, s) for f, s in names] == expected
 
 
+def test_a_search_compares_only_what_its_query_gives_and_ranks_the_same(
+    searchable: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Comparisons the query has no value for are null for every candidate: skipping them must
+    change nothing in the answer."""
+    from linkage import search as srch
+    from linkage import store
+
+    names = store.read_frame(searchable, store.RECORDS, columns=["fn", "sn"]).dropna().head(40)
+    queries = [(f"{r.fn} {r.sn}", {}) for r in names.itertuples()]
+    queries += [
+        ("Dave Smith", {"dob": date(1984, 3, 12)}),
+        ("David John Smith", {"place": "SR5 1AB"}),
+        ("Dave Smith", {"age": 40, "place": "Sunderland"}),
+    ]
+    index = srch.get_index(searchable)
+    skipped = [index.search(q, kw.get("dob"), kw.get("age"), kw.get("place"), 10) for q, kw in queries]
+    assert index._absent("", None, "") >= {"dob", "postcode", "middle"}
+    monkeypatch.setattr(srch.SearchIndex, "_absent", staticmethod(lambda *a: frozenset()))
+    full = [index.search(q, kw.get("dob"), kw.get("age"), kw.get("place"), 10) for q, kw in queries]
+    assert skipped == full and sum(map(len, full)) > 40
+
+
 def test_search_index_is_saved_and_reloaded_until_outputs_change(
     searchable: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -266,7 +289,7 @@ def test_search_index_is_saved_and_reloaded_until_outputs_change(
 
     monkeypatch.setattr(srch.SearchIndex, "__init__", counting_init)
     srch._CACHE.clear()  # a new process: the saved index is loaded, not rebuilt
-    srch._CHECKED.clear()
+    srch._STAMPS.clear()
     assert srch.search(searchable, "Dave Smith", dob=date(1984, 3, 12)) == before
     assert built == []
     # a rewritten output (a new resolve) makes the saved index stale: rebuilt and saved again

@@ -596,23 +596,22 @@ def _case_for_search(state: Any, audit: AuditContext, case_id: int) -> Any:
 
 
 def _search(state: Any, query: dict[str, Any], limit: int) -> list[dict]:
-    """Linkage's ranked candidates for a query, kept while the resolution output (the search
-    index) and the day (ages count from today) stay the same: the same search asked again, by
-    this officer or another, is answered without ranking again. Scoping, withholding and the
-    leak guard still run on every request."""
-    from linkage.search import get_index
+    """Linkage's ranked candidates for a query (``api.ranker``), kept while the resolution output
+    (the search index) and the day (ages count from today) stay the same: the same search asked
+    again, by this officer or another, is answered without ranking again. Scoping, withholding and
+    the leak guard still run on every request."""
+    from linkage.search import current_stamp
 
-    index = get_index(state.settings.data_dir)  # rebuilt by linkage when the resolve output changes
-    with state.search_lock:
-        if state.search_index is not index:
-            state.search_index = index
-            state.searches.invalidate()
-    key = ("search", dt.date.today(), query["name"], query["dob"], query["age"], query["place"], limit)
-    found = state.searches.get(
-        key,
-        lambda: index.search(query["name"], query["dob"], query["age"], query["place"], limit),
-        valid=lambda: state.search_index is index,
-    )
+    stamp = current_stamp(state.settings.data_dir)
+    key = ("search", stamp, dt.date.today(), query["name"], query["dob"], query["age"], query["place"], limit)
+    ranked: list[str] = []
+
+    def rank() -> tuple[dict, ...]:
+        used, found = state.ranker.search(query["name"], query["dob"], query["age"], query["place"], limit)
+        ranked.append(used)
+        return tuple(found)
+
+    found = state.searches.get(key, rank, valid=lambda: ranked == [stamp])  # never kept under a newer stamp
     return list(found)
 
 
