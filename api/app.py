@@ -81,6 +81,10 @@ class AppState:
                 self.cases.ttl = self.settings.case_cache_seconds if isinstance(self._reads, ReadPool) else 0
             return self._graph
 
+    def graph_if_open(self) -> Any | None:
+        """The read connections when the graph is already open (never opens it: no blocking)."""
+        return self._reads
+
     def graph(self) -> Any:
         """What the routers query: concurrent read connections over the same graph."""
         self.graph_owner()
@@ -188,7 +192,9 @@ def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 8000, graph_uri: 
     # No access log by default: it would copy every requested path (person ids, references) to an
     # unaudited stream, and it costs a tenth of a warm request; DOTS_ACCESS_LOG=1 turns it on.
     access_log = os.environ.get("DOTS_ACCESS_LOG", "") not in ("", "0")
-    uvicorn.run(create_app(Path(data_dir), graph_uri), host=host, port=port, log_level="info", access_log=access_log)
+    app = create_app(Path(data_dir), graph_uri)
+    app.state.dots.ranker.start()  # the first search should not wait for a ranker to load the index
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
 
 
 def api_routes(app: FastAPI) -> list[Any]:

@@ -66,6 +66,11 @@ class GraphCache:
                 return self._data[key]
         return None
 
+    def missed(self) -> None:
+        """Count a miss of a caller that peeked, computed elsewhere and will ``fill``."""
+        with self._lock:
+            self.misses += 1
+
     def many(
         self, kind: str, ids: Iterable[str], read: Callable[[list[str]], dict[str, V]], default: V
     ) -> dict[str, V]:

@@ -39,6 +39,12 @@ def _confidential_tokens(g: Any) -> tuple[str, ...]:
     return hit[1]
 
 
+def confidential_tokens_if_fresh(g: Any) -> tuple[str, ...] | None:
+    """``_confidential_tokens`` when it needs no graph read (read less than the TTL ago), else None."""
+    hit = _CONFIDENTIAL.get(id(g))
+    return hit[1] if hit is not None and time.monotonic() - hit[0] <= CONFIDENTIAL_TTL else None
+
+
 @lru_cache(maxsize=64)
 def _matcher(tokens: tuple[str, ...], more: tuple[str, ...] = ()) -> tuple[list[str], re.Pattern[str] | None]:
     """The tokens, longest first, and one pattern for them: built once per token set (most answers

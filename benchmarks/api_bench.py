@@ -177,7 +177,8 @@ def start_server(data_dir: Path, port: int, admin_key: str, env: dict[str, str])
             break
         try:
             r = httpx.get(f"http://127.0.0.1:{port}/admin/caches", headers={"X-API-Key": admin_key}, timeout=5)
-            if r.status_code == 200 and (r.json()["prefill"] or not r.json()["graph"]["enabled"]):
+            # the fill has ended (a cache switched off never fills; one not yet enabled has not begun)
+            if r.status_code == 200 and (r.json()["prefill"] or env.get("DOTS_GRAPH_CACHE") == "0"):
                 return proc
         except httpx.HTTPError:
             pass
@@ -196,6 +197,30 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process started by ``pid``, at any depth (the search rankers and their forkserver)."""
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+        for child in children:
+            out += [child, *descendants(child)]
+    return out
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU of a process and of every process it started that is still running."""
+    total = 0.0
+    for p in [pid, *descendants(pid)]:
+        try:
+            total += cpu_seconds(p)
+        except OSError:
+            pass
+    return total
 
 
 def rss_mb(pid: int) -> float | None:
@@ -288,14 +313,17 @@ def measure(
 ) -> dict:
     """One phase: the load, and what the server did for it (CPU, cache hits and misses)."""
     before, cpu0, load0 = caches(base, admin_key), cpu_seconds(pid), os.getloadavg()[0]
+    tree0 = tree_cpu_seconds(pid)
     if client == "wrk":
         res = run_wrk(base, key, paths, clients, seconds)
     else:
         res = asyncio.run(run_httpx(base, key, paths, clients, seconds))
     after, cpu1, load1 = caches(base, admin_key), cpu_seconds(pid), os.getloadavg()[0]
+    tree1 = tree_cpu_seconds(pid)
     res["client"] = client
     res["wrapped"] = res["requests"] > len(paths)
     res["server_cpu_ms_per_request"] = round(1000 * (cpu1 - cpu0) / max(res["requests"], 1), 2)
+    res["rankers_cpu_ms_per_request"] = round(1000 * (tree1 - tree0 - (cpu1 - cpu0)) / max(res["requests"], 1), 2)
     res["load_avg"] = f"{load0:.1f}-{load1:.1f}"
     for name in ("graph", "searches"):
         hits = after[name]["hits"] - before[name]["hits"]
@@ -451,15 +479,16 @@ def report(res: dict, args: argparse.Namespace) -> None:
         )
     print(
         "| phase | client | requests/s | p50 ms | p90 ms | p99 ms | max ms | errors | cache hit ratio "
-        "| server CPU ms/request | load avg |"
+        "| server CPU ms/request | rankers CPU ms/request | load avg |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for name, r in res["phases"].items():
         ratio = r["searches_hit_ratio"] if name.startswith("search") else r["graph_hit_ratio"]
         wrapped = " (list wrapped)" if r["wrapped"] and not name.endswith("warm") else ""
         print(
             f"| {name}{wrapped} | {r['client']} | {r['rps']} | {r['p50_ms']} | {r['p90_ms']} | {r['p99_ms']} | "
-            f"{r['max_ms']} | {r['errors']} | {ratio} | {r['server_cpu_ms_per_request']} | {r['load_avg']} |"
+            f"{r['max_ms']} | {r['errors']} | {ratio} | {r['server_cpu_ms_per_request']} | "
+            f"{r.get('rankers_cpu_ms_per_request', '')} | {r['load_avg']} |"
         )
 
 

@@ -15,15 +15,17 @@ from linkage import store
 from linkage.model import Model, field_weights, probability
 from linkage.settings import Settings, load_settings
 
+SMALL = 64  # pairs below which a plain loop beats array operations (a search's page of candidates)
 
-def match_keys(
-    settings: Settings, levels: dict[str, np.ndarray], weights: dict[str, np.ndarray]
-) -> np.ndarray:
-    """The match key string per pair (vectorised over pairs)."""
+
+def match_keys(settings: Settings, levels: dict[str, np.ndarray], weights: dict[str, np.ndarray]) -> np.ndarray:
+    """The match key string per pair (vectorised over pairs, looped over a few)."""
     n = len(next(iter(levels.values()))) if levels else 0
     groups: dict[str, list] = {}
     for comp in settings.comparisons:
         groups.setdefault(comp.key, []).append(comp)
+    if n < SMALL:
+        return _match_keys_few(groups, levels, weights, n)
     out = np.full(n, "", dtype=object)
     for key, comps in groups.items():
         total = np.zeros(n, dtype=np.float32)
@@ -40,6 +42,34 @@ def match_keys(
         token = np.where(shown, token, "")
         sep = np.where(shown & (out != ""), " ", "").astype(object)
         out = out + sep + token
+    return out
+
+
+def _match_keys_few(groups: dict[str, list], levels: dict, weights: dict, n: int) -> np.ndarray:
+    """``match_keys`` one pair at a time, with the same float32 sums and the same thresholds."""
+    parts = [
+        (
+            key,
+            [
+                (levels[c.name].tolist(), weights[c.name].astype(np.float32), [lv.kind == "partial" for lv in c.levels])
+                for c in comps
+            ],
+        )
+        for key, comps in groups.items()
+    ]
+    out = np.empty(n, dtype=object)
+    for i in range(n):
+        tokens = []
+        for key, comps in parts:
+            total = np.float32(0.0)
+            present = partial = False
+            for lv, w, kinds in comps:
+                total += w[i]
+                present |= lv[i] > 0
+                partial |= kinds[lv[i]]
+            if present and abs(total) >= 0.05:
+                tokens.append(f"+{key}~" if total > 0 and partial else f"+{key}" if total > 0 else f"-{key}")
+        out[i] = " ".join(tokens)
     return out
 
 
@@ -131,9 +161,7 @@ def explain_pair(data_dir: Path | str, record_key_l: str, record_key_r: str) -> 
                     out.update(explain_row(settings, model, row, tf_row, vals_l, vals_r))
     if decision is None:
         w = out["match_weight"]
-        decision = (
-            "link" if w >= settings.link_weight else "review" if w >= settings.review_weight else "no_link"
-        )
+        decision = "link" if w >= settings.link_weight else "review" if w >= settings.review_weight else "no_link"
         decided_by = "model"
     ents = store.read_entities(data_dir)
     same_entity = None

@@ -115,7 +115,11 @@ def level_weights(model: Model, settings: Settings) -> dict[str, np.ndarray]:
 
 
 def field_weights(
-    model: Model, settings: Settings, levels: dict[str, np.ndarray], tf: dict[str, np.ndarray] | None
+    model: Model,
+    settings: Settings,
+    levels: dict[str, np.ndarray],
+    tf: dict[str, np.ndarray] | None,
+    base: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-pair weight of each comparison, TF-adjusted on exact agreement of tf fields.
 
@@ -123,9 +127,10 @@ def field_weights(
     people with that forename (full-name frequency / forename frequency): names cluster within
     communities (Aleksandra with Nowakowska, Jaswinder with Singh), so treating them as
     independent overstates how rare the combination is. At one address the surname (and a
-    forename) are capped by the household u in settings.yaml.
+    forename) are capped by the household u in settings.yaml. ``base``: ``level_weights`` of the
+    model, when the caller keeps them (a search weighs one small batch at a time).
     """
-    base = level_weights(model, settings)
+    base = base or level_weights(model, settings)
     cap = float(settings.model["match_weight_cap"])
     tf_min = float(settings.model["tf_min"])
     out = {}

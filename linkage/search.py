@@ -31,7 +31,7 @@ from linkage import store
 from linkage.compare import compare, pair_tf
 from linkage.explain import match_keys
 from linkage.features import attach_tf, build_features, postcode_parts
-from linkage.model import Model, field_weights, probability, u_exact
+from linkage.model import Model, field_weights, level_weights, probability, u_exact
 from linkage.names import (
     PAIR_BASE,
     first_and_middle,
@@ -197,6 +197,7 @@ class SearchIndex:
         self.n = n
         self.record_keys = self.records["record_key"].to_numpy(dtype=object)
         self.level_names = [(c.name, [lv.name for lv in c.levels]) for c in settings.comparisons]
+        self.base_weights = level_weights(self.model, settings)
 
     # -- query ----------------------------------------------------------------------------------
     def candidates(self, fn: str, sn: str, dob: date | None) -> np.ndarray:
@@ -304,7 +305,7 @@ class SearchIndex:
         levels = compare(small, self.settings, left, right, self._absent(middle, dob, postcode))
         # the candidate's values decide how rare an agreement is (the query's are unseen)
         tf = pair_tf(small, right)
-        weights = field_weights(self.model, self.settings, levels, tf)
+        weights = field_weights(self.model, self.settings, levels, tf, self.base_weights)
         total = np.full(len(rows), self.model.prior_weight, dtype=np.float64)
         for w in weights.values():
             total += w
@@ -417,19 +418,20 @@ class SearchIndex:
 
 
 INDEX_DIR = "search"
-INDEX_FORMAT = 2  # bump when SearchIndex's contents change: older saved indexes are then ignored
+INDEX_FORMAT = 3  # bump when SearchIndex's contents change: older saved indexes are then ignored
 
 
 def _stamp(data_dir: Path) -> str:
     """Which resolve outputs an index was built from: any rewrite of one changes it (stat only)."""
     parts = [f"format={INDEX_FORMAT}"]
+    folder = os.fspath(store.linkage_dir(data_dir))
     for name in (store.RECORDS, store.ENTITIES, store.MODEL, store.GOLDEN, store.TF):
-        path = store.linkage_dir(data_dir) / name
-        if path.exists():
-            st = path.stat()
-            parts.append(f"{name}:{st.st_mtime_ns}:{st.st_size}")
-        else:
+        try:
+            st = os.stat(os.path.join(folder, name))
+        except FileNotFoundError:
             parts.append(f"{name}:-")
+        else:
+            parts.append(f"{name}:{st.st_mtime_ns}:{st.st_size}")
     return "/".join(parts)
 
 
@@ -476,14 +478,16 @@ def current_stamp(data_dir: Path | str, ttl: float = STAMP_TTL) -> str:
     return stamp
 
 
-def get_index(data_dir: Path | str, settings: Settings | None = None, ttl: float = STAMP_TTL) -> SearchIndex:
+def get_index(
+    data_dir: Path | str, settings: Settings | None = None, ttl: float = STAMP_TTL, stamp: str | None = None
+) -> SearchIndex:
     """The index for a data directory: from memory, else from disk, else built (and saved).
 
-    Keyed by the stamp of the resolve outputs (``current_stamp``), so a new resolve never serves
-    an index older than ``ttl`` seconds.
+    Keyed by the stamp of the resolve outputs (``current_stamp``, or ``stamp`` when the caller
+    has just read it), so a new resolve never serves an index older than ``ttl`` seconds.
     """
     data_dir = Path(data_dir)
-    key = (data_dir, current_stamp(data_dir, ttl))
+    key = (data_dir, stamp or current_stamp(data_dir, ttl))
     index = _CACHE.get(key)
     if index is not None:
         return index
@@ -521,4 +525,4 @@ def stamped_search(
     """``search`` over the current outputs (stat checked now), with the stamp of the outputs it
     ranked: a caller keeping answers keys them by it."""
     stamp = current_stamp(data_dir, ttl=0)
-    return stamp, get_index(data_dir, ttl=0).search(name, dob, age, place, limit)
+    return stamp, get_index(data_dir, stamp=stamp).search(name, dob, age, place, limit)

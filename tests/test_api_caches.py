@@ -278,6 +278,39 @@ def test_a_case_read_by_a_search_is_read_again_once_it_changes(world):
     assert black in c.get(f"/disclosure/cases/{case}/candidates", headers=h, params=search).text
 
 
+def test_rankers_answer_in_turn_and_one_that_dies_is_replaced(world):
+    """Ranker processes: many searches at once are all answered (each worker serves one at a time,
+    callers wait their turn), and a worker killed mid-service is replaced without losing a search."""
+    import asyncio
+
+    from api.ranker import Ranker
+
+    _, data_dir = world
+    names = ["David Hall", "Karen Black", "Susan Grey", "Elizabeth Ward", "Peter Hall", "Amy Reed"]
+
+    async def run() -> None:
+        ranker = Ranker(data_dir, 2)
+        try:
+            alone = [await ranker.search(n, None, None, None, 5) for n in names]
+            together = await asyncio.gather(*(ranker.search(n, None, None, None, 5) for n in names * 5))
+            assert list(together) == alone * 5 and any(hits for _, hits in alone)
+            dead = ranker._all[0].process
+            dead.kill()
+            dead.join(5)
+            again = await asyncio.gather(*(ranker.search(n, None, None, None, 5) for n in names))
+            assert list(again) == alone
+            assert all(w.process.is_alive() for w in ranker._all) and dead not in [w.process for w in ranker._all]
+            # a caller that leaves while its answer is being ranked does not take a worker with it
+            left = asyncio.ensure_future(ranker.search("David Hall", None, 40, None, 5))
+            await asyncio.sleep(0)
+            left.cancel()
+            assert [await ranker.search(n, None, None, None, 5) for n in names] == alone
+        finally:
+            ranker.close()
+
+    asyncio.run(run())
+
+
 # -- accounts ----------------------------------------------------------------------------------------
 
 

@@ -271,6 +271,30 @@ def test_a_search_compares_only_what_its_query_gives_and_ranks_the_same(
     assert skipped == full and sum(map(len, full)) > 40
 
 
+def test_match_keys_of_a_few_pairs_equal_the_vectorised_ones() -> None:
+    """A search's page goes through the per-pair loop; resolution's millions through arrays."""
+    import numpy as np
+
+    from linkage import explain
+    from linkage.settings import load_settings
+
+    settings = load_settings()
+    rng = np.random.default_rng(5)
+    n = 3000
+    levels = {c.name: rng.integers(0, len(c.levels), n).astype(np.int8) for c in settings.comparisons}
+    near = np.float32([0.0, 0.05, -0.05, 0.049, -0.049, 0.051, 2.5, -3.0])
+    weights = {
+        c.name: np.where(rng.random(n) < 0.5, rng.choice(near, n), rng.normal(0, 3, n)).astype(np.float32)
+        for c in settings.comparisons
+    }
+    vectorised = explain.match_keys(settings, levels, weights)
+    groups: dict[str, list] = {}
+    for comp in settings.comparisons:
+        groups.setdefault(comp.key, []).append(comp)
+    assert explain._match_keys_few(groups, levels, weights, n).tolist() == vectorised.tolist()
+    assert len(set(vectorised)) > 100
+
+
 def test_search_index_is_saved_and_reloaded_until_outputs_change(
     searchable: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
