@@ -32,7 +32,7 @@ import queue
 import sqlite3
 import threading
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +132,7 @@ class AuditLog:
         self._sqlite: _SqliteWriter | None = None
 
     def _fields(self, entry: Entry) -> dict[str, Any]:
-        fields = asdict(entry)
+        fields = dict(vars(entry))  # every field is a plain value but person_ids, replaced just below
         fields["person_ids"] = json.dumps(sorted({str(p) for p in entry.person_ids}))
         fields["at"] = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
         return fields

@@ -54,11 +54,22 @@ def _matcher(tokens: tuple[str, ...], more: tuple[str, ...] = ()) -> tuple[list[
     return uniq, re.compile("|".join(re.escape(t) for t in uniq), re.IGNORECASE) if uniq else None
 
 
+_LAST: tuple[tuple[str, ...], tuple[list[str], re.Pattern[str] | None]] | None = None
+
+
 class LeakGuard:
     """Forbidden tokens for one subject, and a scrubber for responses."""
 
     def __init__(self, tokens: Iterable[str], more: Iterable[str] = ()):
-        uniq, self._re = _matcher(tuple(tokens), tuple(more))
+        global _LAST
+        tokens, more = tuple(tokens), tuple(more)
+        last = _LAST
+        if last is not None and last[0] is tokens and not more:
+            uniq, self._re = last[1]  # the same tuple of confidential tokens as the answer before
+        else:
+            uniq, self._re = _matcher(tokens, more)  # hashes every token: thousands, on every answer
+            if not more:
+                _LAST = (tokens, (uniq, self._re))
         self.tokens = list(uniq)
         self.hits = 0
 
