@@ -92,6 +92,8 @@ class Entry:
 
 # (table, column values): a row written in the transaction of an audit record
 Row = tuple[Table, dict[str, Any]]
+# who waits for a record: an event loop and a future of it
+Waiter = tuple[asyncio.AbstractEventLoop, "asyncio.Future[int]"]
 
 
 def audit_key(data_dir: Path) -> bytes:
@@ -143,14 +145,19 @@ class AuditLog:
         rather than release it unlogged."""
         fields = self._fields(entry)
         if self._sqlite_file is not None:
-            return self._writer().submit(fields, rows or []).result()
+            fut = self._writer().submit(fields, rows or [])
+            assert fut is not None
+            return fut.result()
         return self._append_orm(fields, rows or [])
 
     async def append_async(self, entry: Entry, rows: list[Row] | None = None) -> int:
         """``append`` for the event loop: waits for the commit without holding a worker thread."""
         fields = self._fields(entry)
         if self._sqlite_file is not None:
-            return await asyncio.wrap_future(self._writer().submit(fields, rows or []))
+            loop = asyncio.get_running_loop()
+            done: asyncio.Future[int] = loop.create_future()
+            self._writer().submit(fields, rows or [], (loop, done))
+            return await done
         return await run_in_threadpool(self._append_orm, fields, rows or [])
 
     def _append_orm(self, fields: dict[str, Any], rows: list[Row]) -> int:
@@ -197,7 +204,7 @@ class _SqliteWriter:
 
     def __init__(self, path: str, key: bytes):
         self.key = key
-        self._queue: queue.SimpleQueue[tuple[dict[str, Any], list[Row], Future] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[dict[str, Any], list[Row], Future | Waiter] | None] = queue.SimpleQueue()
         self._conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -212,9 +219,13 @@ class _SqliteWriter:
         self._checkpointer = threading.Thread(target=self._checkpoints, name="dots-audit-checkpoint", daemon=True)
         self._checkpointer.start()
 
-    def submit(self, fields: dict[str, Any], rows: list[Row]) -> Future:
-        fut: Future = Future()
-        self._queue.put((fields, rows, fut))
+    def submit(self, fields: dict[str, Any], rows: list[Row], waiter: Waiter | None = None) -> Future | None:
+        """Queue a record; it is settled through ``waiter`` (an event loop and a future of it), or
+        through the returned future when none is given."""
+        fut: Future | None = None
+        if waiter is None:
+            waiter = fut = Future()
+        self._queue.put((fields, rows, waiter))
         return fut
 
     def close(self) -> None:
@@ -252,14 +263,23 @@ class _SqliteWriter:
                     stop = True
                     break
                 batch.append(more)
+            outcomes: list[int | BaseException]
             try:
-                seqs = self._write([(fields, rows) for fields, rows, _ in batch])
+                outcomes = list(self._write([(fields, rows) for fields, rows, _ in batch]))
             except BaseException as exc:  # noqa: BLE001 - handed to every waiting request
-                for *_, fut in batch:
-                    fut.set_exception(exc)
-            else:
-                for (*_, fut), seq in zip(batch, seqs, strict=True):
-                    fut.set_result(seq)
+                outcomes = [exc] * len(batch)
+            # one wake-up per event loop per batch, not one per record
+            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, int | BaseException]]] = {}
+            for (*_, waiter), outcome in zip(batch, outcomes, strict=True):
+                if isinstance(waiter, Future):
+                    _settle([(waiter, outcome)])
+                else:
+                    by_loop.setdefault(waiter[0], []).append((waiter[1], outcome))
+            for loop, settled in by_loop.items():
+                try:
+                    loop.call_soon_threadsafe(_settle, settled)
+                except RuntimeError:  # that loop has closed: nobody is waiting any more
+                    pass
             if stop:
                 return
 
@@ -286,6 +306,18 @@ class _SqliteWriter:
                 conn.execute("ROLLBACK")
             raise
         return [fields["seq"] for fields, _ in records]
+
+
+def _settle(settled: list[tuple[Any, int | BaseException]]) -> None:
+    """Complete waiting futures (an event loop's, on that loop; or thread futures) with their
+    record's sequence number or the error that kept it from being written."""
+    for fut, outcome in settled:
+        if fut.done():  # the request went away
+            continue
+        if isinstance(outcome, BaseException):
+            fut.set_exception(outcome)
+        else:
+            fut.set_result(outcome)
 
 
 _SQLITE = sqlite.dialect()
