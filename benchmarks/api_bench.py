@@ -5,7 +5,8 @@ search, 32 concurrent clients on loopback, against a graph of 100k people.
 
 The world comes from graph.sample (staged directly), is linked by linkage.run.resolve and loaded
 into the embedded graph once per --dir (reused while its marker exists; --rebuild to redo). The
-server is ``api.app.serve`` in its own process (uvicorn, one worker, as ``dots serve`` runs it).
+server is ``api.app.serve`` in its own process (uvicorn, one worker, and its search ranker
+process, as ``dots serve`` runs it).
 The load generator is ``wrk`` (C, one thread per core, a Lua script walking a list of paths;
 ``apt-get install wrk``) or, with ``--client httpx``, asyncio + httpx in this process (which
 needs a core of its own). Either way each of the clients runs a closed loop (send, wait for the
