@@ -90,6 +90,21 @@ def login(c: TestClient, name: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
+def open_case(c: TestClient, h: dict[str, str], reference: str, subject: str = "Subject", **extra: str) -> int:
+    """A right-to-ask case to search under (a search belongs to a case)."""
+    body = {
+        "route": "ask",
+        "applicant": {"name": "Applicant"},
+        "person_at_risk": {"name": "Applicant"},
+        "subject": {"name": subject},
+        "relationship": "current_partner",
+        **extra,
+    }
+    r = c.post("/disclosure/cases", headers=h, params={"purpose": "dvds", "reference": reference}, json=body)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
 def _all_people(state) -> list[str]:
     return [r["id"] for r in state.graph().run("MATCH (p:Person) RETURN p.person_id AS id", {})]
 
@@ -178,18 +193,7 @@ def test_the_same_search_twice_is_ranked_once_and_recorded_twice(world):
     c, data_dir = world
     state = c.app.state.dots
     h = login(c, "disclosure")
-    case = c.post(
-        "/disclosure/cases",
-        headers=h,
-        params={"purpose": "dvds", "reference": "DV-CACHE-1"},
-        json={
-            "route": "ask",
-            "applicant": {"name": "Applicant"},
-            "person_at_risk": {"name": "Applicant"},
-            "subject": {"name": "Subject"},
-            "relationship": "current_partner",
-        },
-    ).json()["id"]
+    case = open_case(c, h, "DV-CACHE-1")
     q = {"purpose": "dvds", "reference": "DV-CACHE-1", "name": "David Hall", "age": 40}
     hits = state.searches.stats()["hits"]
     first = c.get(f"/disclosure/cases/{case}/candidates", headers=h, params=q)
@@ -211,14 +215,7 @@ def test_a_searchs_check_is_kept_only_with_its_audit_record(world, monkeypatch):
     c, _ = world
     h = login(c, "disclosure")
     why = {"purpose": "dvds", "reference": "DV-ATOMIC-1"}
-    body = {
-        "route": "ask",
-        "applicant": {"name": "Applicant"},
-        "person_at_risk": {"name": "Applicant"},
-        "subject": {"name": "Subject"},
-        "relationship": "current_partner",
-    }
-    case = c.post("/disclosure/cases", headers=h, params=why, json=body).json()["id"]
+    case = open_case(c, h, why["reference"])
     q = {**why, "name": "David Hall", "age": 40}
     before = dt.datetime.now(dt.UTC)
     assert c.get(f"/disclosure/cases/{case}/candidates", headers=h, params=q).status_code == 200
@@ -248,15 +245,7 @@ def test_a_case_read_by_a_search_is_read_again_once_it_changes(world):
     state = c.app.state.dots
     h = login(c, "disclosure_national")
     why = {"purpose": "dvds", "reference": "DV-CASE-1"}
-    body = {
-        "route": "ask",
-        "force": "E23000007",
-        "applicant": {"name": "Applicant"},
-        "person_at_risk": {"name": "Applicant"},
-        "subject": {"name": "Dave Hall"},
-        "relationship": "current_partner",
-    }
-    case = c.post("/disclosure/cases", headers=h, params=why, json=body).json()["id"]
+    case = open_case(c, h, why["reference"], "Dave Hall", force="E23000007")
     black = person_of(data_dir, "Northumbria/NOR3")  # a victim of Hall
     search = {**why, "name": "Karen Black"}
     assert black in c.get(f"/disclosure/cases/{case}/candidates", headers=h, params=search).text
