@@ -659,7 +659,7 @@ async def _search(state: Any, query: dict[str, Any], limit: int) -> list[dict]:
     used, found = await state.ranker.search(query["name"], query["dob"], query["age"], query["place"], limit)
     if used == stamp:  # never kept under a newer stamp than the outputs ranked
         # kept as one flat object: thousands of kept searches as dicts and lists would be millions
-        # of objects for every full garbage collection to walk (pauses of 0.1-0.2 s under load)
+        # of objects for every full garbage collection to walk (about 120 per answer; see benchmarks/api.md)
         state.searches.fill(generation, {key: pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)})
     return found
 
