@@ -77,19 +77,20 @@ class Ranker:
         if self.workers <= 0:
             return await run_in_threadpool(stamped_search, *args)
         self.start()
-        worker = await self._acquire()
-        try:
-            ok, value = await self._ask(worker, args)
-        except (EOFError, OSError):  # the worker died (killed, out of memory): a new one, once
-            worker = self._replace(worker)
-            ok, value = await self._ask(worker, args)
+        for tries_left in range(self.workers, -1, -1):
+            try:
+                ok, value = await self._ask(await self._acquire(), args)
+                break
+            except (EOFError, OSError):  # that worker had died (killed, out of memory): now replaced
+                if not tries_left:  # each worker was found dead and replaced, and still no answer
+                    raise
         if not ok:
             raise value
         return value
 
     async def _ask(self, worker: _Worker, args: tuple) -> tuple[bool, Any]:
-        """Send, and wait for the answer without a thread; the worker is released once its answer
-        is read, whoever is still waiting for it."""
+        """Send, and wait for the answer without a thread. The worker goes back to the pool once its
+        answer is read, whoever is still waiting for it; a worker found dead goes back replaced."""
         loop = asyncio.get_running_loop()
         answer: asyncio.Future = loop.create_future()
         fd = worker.conn.fileno()
@@ -101,7 +102,8 @@ class Ranker:
             loop.remove_reader(fd)
             try:
                 got = worker.conn.recv()
-            except (EOFError, OSError) as exc:  # the worker died
+            except (EOFError, OSError) as exc:
+                self._release(self._replace(worker))
                 if not answer.done():
                     answer.set_exception(exc)
                 return
@@ -109,7 +111,11 @@ class Ranker:
             if not answer.done():
                 answer.set_result(got)
 
-        worker.conn.send(args)
+        try:
+            worker.conn.send(args)
+        except OSError:
+            self._release(self._replace(worker))
+            raise
         loop.add_reader(fd, ready)
         try:
             return await answer

@@ -289,6 +289,11 @@ def test_rankers_answer_in_turn_and_one_that_dies_is_replaced(world):
             again = await asyncio.gather(*(ranker.search(n, None, None, None, 5) for n in names))
             assert list(again) == alone
             assert all(w.process.is_alive() for w in ranker._all) and dead not in [w.process for w in ranker._all]
+            for worker in ranker._all:  # every worker at once: the pool is rebuilt, never shrinks
+                worker.process.kill()
+                worker.process.join(5)
+            assert list(await asyncio.gather(*(ranker.search(n, None, None, None, 5) for n in names))) == alone
+            assert len(ranker._idle) == len(ranker._all) == 2
             # a caller that leaves while its answer is being ranked does not take a worker with it
             left = asyncio.ensure_future(ranker.search("David Hall", None, 40, None, 5))
             await asyncio.sleep(0)
