@@ -24,54 +24,46 @@ WITHHELD = "[withheld]"
 MIN_TOKEN = 4
 
 
-_CONFIDENTIAL: dict[int, tuple[float, tuple[str, ...]]] = {}
+Matcher = tuple[list[str], "re.Pattern[str] | None"]  # the tokens, longest first, and one pattern
+_CONFIDENTIAL: dict[int, tuple[float, tuple[str, ...], Matcher]] = {}
 CONFIDENTIAL_TTL = 300.0  # seconds; loaders never keep a withheld address's text, this is a backstop
 
 
-def _confidential_tokens(g: Any) -> tuple[str, ...]:
-    """Texts and postcodes of every confidential address on file, re-read every few minutes
-    (one scan of all addresses is too dear for every disclosure answer)."""
+def _confidential(g: Any, read: bool = True) -> tuple[tuple[str, ...], Matcher] | None:
+    """Texts and postcodes of every confidential address on file and their matcher, re-read every
+    few minutes (one scan of all addresses is too dear for every disclosure answer, and so is
+    hashing thousands of tokens to find their pattern). None when ``read`` is False and they are due."""
     now = time.monotonic()
     hit = _CONFIDENTIAL.get(id(g))
     if hit is None or now - hit[0] > CONFIDENTIAL_TTL:
+        if not read:
+            return None
         tokens = tuple(t for a in graphq.confidential_addresses(g) for t in (a.get("address"), a.get("postcode")) if t)
-        hit = _CONFIDENTIAL[id(g)] = (now, tokens)
-    return hit[1]
-
-
-def confidential_tokens_if_fresh(g: Any) -> tuple[str, ...] | None:
-    """``_confidential_tokens`` when it needs no graph read (read less than the TTL ago), else None."""
-    hit = _CONFIDENTIAL.get(id(g))
-    return hit[1] if hit is not None and time.monotonic() - hit[0] <= CONFIDENTIAL_TTL else None
+        hit = _CONFIDENTIAL[id(g)] = (now, tokens, _matcher(tokens))
+    return hit[1], hit[2]
 
 
 @lru_cache(maxsize=64)
-def _matcher(tokens: tuple[str, ...], more: tuple[str, ...] = ()) -> tuple[list[str], re.Pattern[str] | None]:
-    """The tokens, longest first, and one pattern for them: built once per token set (most answers
-    share the same confidential addresses, so ``tokens`` is usually the very same tuple)."""
+def _matcher(tokens: tuple[str, ...], more: tuple[str, ...] = ()) -> Matcher:
+    """The tokens, longest first, and one pattern for them: built once per token set."""
     kept = {t.strip() for t in (*tokens, *more) if t and t.upper() != "CONFIDENTIAL"}
     uniq = sorted((t for t in kept if len(t) >= MIN_TOKEN), key=len, reverse=True)
     return uniq, re.compile("|".join(re.escape(t) for t in uniq), re.IGNORECASE) if uniq else None
 
 
-_LAST: tuple[tuple[str, ...], tuple[list[str], re.Pattern[str] | None]] | None = None
-
-
 class LeakGuard:
     """Forbidden tokens for one subject, and a scrubber for responses."""
 
-    def __init__(self, tokens: Iterable[str], more: Iterable[str] = ()):
-        global _LAST
-        tokens, more = tuple(tokens), tuple(more)
-        last = _LAST
-        if last is not None and last[0] is tokens and not more:
-            uniq, self._re = last[1]  # the same tuple of confidential tokens as the answer before
-        else:
-            uniq, self._re = _matcher(tokens, more)  # hashes every token: thousands, on every answer
-            if not more:
-                _LAST = (tokens, (uniq, self._re))
+    def __init__(self, tokens: Iterable[str], more: Iterable[str] = (), matcher: Matcher | None = None):
+        uniq, self._re = matcher or _matcher(tuple(tokens), tuple(more))
         self.tokens = list(uniq)
         self.hits = 0
+
+    @classmethod
+    def confidential_only(cls, g: Any) -> LeakGuard | None:
+        """``for_subject(g, None)`` when it needs no graph read, else None."""
+        found = _confidential(g, read=False)
+        return None if found is None else cls(found[0], matcher=found[1])
 
     @classmethod
     def for_subject(cls, g: Any, subject_id: str | None) -> LeakGuard:
@@ -85,7 +77,9 @@ class LeakGuard:
                 tokens += person.get("record_keys") or []
                 tokens += [a for a in person.get("addresses") or [] if a]
                 tokens += [p for p in person.get("postcodes") or [] if p]
-        return cls(_confidential_tokens(g), tokens)
+        found = _confidential(g)
+        assert found is not None  # read=True reads them when due
+        return cls(found[0], tokens, None if tokens else found[1])
 
     def scrub(self, value: Any) -> Any:
         """A copy of ``value`` with every string holding a forbidden token withheld."""

@@ -40,7 +40,7 @@ from api.problems import ProblemError, problem_responses
 from api.roles import Operation, Role
 from api.routers.analyst import ForceCount, graph
 from api.routing import AuditedRoute
-from api.safety import LeakGuard, confidential_tokens_if_fresh
+from api.safety import LeakGuard
 from api.scope import Scope, force_name, held_by
 
 router = APIRouter(
@@ -568,8 +568,8 @@ def _facts_in_memory(state: Any, case: Any, ids: list[str]) -> Facts | None:
     """The same facts when no graph read is needed: no subject chosen yet (whose victims would be
     read), the confidential addresses recently read, every candidate's forces cached."""
     g = state.graph_if_open()
-    tokens = confidential_tokens_if_fresh(g) if g is not None and not case.subject_person_id else None
-    if tokens is None:
+    guard = LeakGuard.confidential_only(g) if g is not None and not case.subject_person_id else None
+    if guard is None:
         return None
     forces = {}
     for pid in dict.fromkeys(ids):
@@ -577,7 +577,7 @@ def _facts_in_memory(state: Any, case: Any, ids: list[str]) -> Facts | None:
         if held is None:
             return None
         forces[pid] = held
-    return set(), forces, LeakGuard(tokens)
+    return set(), forces, guard
 
 
 def _answer(
