@@ -145,9 +145,9 @@ class AuditLog:
         rather than release it unlogged."""
         fields = self._fields(entry)
         if self._sqlite_file is not None:
-            fut = self._writer().submit(fields, rows or [])
-            assert fut is not None
-            return fut.result()
+            done: Future[int] = Future()
+            self._writer().submit(fields, rows or [], done)
+            return done.result()
         return self._append_orm(fields, rows or [])
 
     async def append_async(self, entry: Entry, rows: list[Row] | None = None) -> int:
@@ -219,14 +219,10 @@ class _SqliteWriter:
         self._checkpointer = threading.Thread(target=self._checkpoints, name="dots-audit-checkpoint", daemon=True)
         self._checkpointer.start()
 
-    def submit(self, fields: dict[str, Any], rows: list[Row], waiter: Waiter | None = None) -> Future | None:
-        """Queue a record; it is settled through ``waiter`` (an event loop and a future of it), or
-        through the returned future when none is given."""
-        fut: Future | None = None
-        if waiter is None:
-            waiter = fut = Future()
+    def submit(self, fields: dict[str, Any], rows: list[Row], waiter: Future | Waiter) -> None:
+        """Queue a record, settled through ``waiter``: a thread's future, or an event loop and a
+        future of it."""
         self._queue.put((fields, rows, waiter))
-        return fut
 
     def close(self) -> None:
         self._queue.put(None)

@@ -42,6 +42,7 @@ from api.routers.analyst import ForceCount, graph
 from api.routing import AuditedRoute
 from api.safety import LeakGuard
 from api.scope import Scope, force_name, held_by
+from linkage.search import current_stamp
 
 router = APIRouter(
     prefix="/disclosure",
@@ -647,8 +648,6 @@ async def _search(state: Any, query: dict[str, Any], limit: int) -> list[dict]:
     (the search index) and the day (ages count from today) stay the same: the same search asked
     again, by this officer or another, is answered without ranking again. Scoping, withholding and
     the leak guard still run on every request."""
-    from linkage.search import current_stamp
-
     stamp = current_stamp(state.settings.data_dir)
     key = ("search", stamp, dt.date.today(), query["name"], query["dob"], query["age"], query["place"], limit)
     kept = state.searches.peek(key)
