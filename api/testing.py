@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +95,25 @@ def copy_world(base: Path, target: Path) -> Path:
         shutil.rmtree(target)
     shutil.copytree(base, target, ignore=shutil.ignore_patterns("state"))
     return target
+
+
+@contextmanager
+def sample_client(tmp_path_factory: Any, name: str, **overrides: Any) -> Iterator[tuple[Any, Path]]:
+    """A running app (TestClient) over a private copy of the sample world with the test accounts,
+    and its data directory: what a test module of the API starts from."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    data_dir = copy_world(tmp_path_factory.getbasetemp() / "api_sample_world", tmp_path_factory.mktemp(name))
+    s = settings(data_dir, **overrides)  # a fresh state store first, then the accounts in it
+    add_accounts(data_dir)
+    with TestClient(create_app(data_dir, settings=s)) as client:
+        yield client, data_dir
+
+
+def read_entry(path: str, **fields: Any) -> Any:
+    """An audit entry for a consultation of ``path`` (tests of the chain itself)."""
+    from api.audit import Entry
+
+    return Entry(operation="consultation", method="GET", route="/x", path=path, outcome="ok", status=200, **fields)

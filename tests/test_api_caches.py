@@ -17,11 +17,11 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from api.app import create_app  # noqa: E402
-from api.audit import AuditLog, Entry, audit_key, verify_chain  # noqa: E402
+from api.audit import AuditLog, audit_key, verify_chain  # noqa: E402
 from api.graphcache import GraphCache  # noqa: E402
 from api.sample import person_of  # noqa: E402
 from api.scope import Scope  # noqa: E402
-from api.testing import PASSWORD, add_accounts, copy_world, settings  # noqa: E402
+from api.testing import PASSWORD, add_accounts, read_entry, sample_client, settings  # noqa: E402
 
 WHY = {"purpose": "intelligence", "reference": "NO/0003714/19"}
 
@@ -76,10 +76,7 @@ def test_many_reads_only_what_is_missing():
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    data_dir = copy_world(tmp_path_factory.getbasetemp() / "api_sample_world", tmp_path_factory.mktemp("caches"))
-    s = settings(data_dir)
-    add_accounts(data_dir)
-    with TestClient(create_app(data_dir, settings=s)) as c:
+    with sample_client(tmp_path_factory, "caches") as (c, data_dir):
         c.app.state.dots.prefill.wait()
         yield c, data_dir
 
@@ -330,16 +327,7 @@ def _append_many(data_dir: str, url: str, n: int) -> None:
 
     log = AuditLog(session_factory(url), audit_key(data_dir))
     for i in range(n):
-        log.append(
-            Entry(
-                operation="consultation",
-                method="GET",
-                route="/x",
-                path=f"/x/{os.getpid()}/{i}",
-                outcome="ok",
-                status=200,
-            )
-        )
+        log.append(read_entry(f"/x/{os.getpid()}/{i}"))
     log.close()
 
 

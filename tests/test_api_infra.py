@@ -18,8 +18,8 @@ from sqlalchemy import text  # noqa: E402
 
 from api import security  # noqa: E402
 from api.app import create_app  # noqa: E402
-from api.audit import AuditLog, Entry, audit_key, verify_chain, verify_session  # noqa: E402
-from api.testing import PASSWORD, add_accounts, settings  # noqa: E402
+from api.audit import AuditLog, audit_key, verify_chain, verify_session  # noqa: E402
+from api.testing import PASSWORD, add_accounts, read_entry, settings  # noqa: E402
 from api.users import UserError, add_user  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -225,18 +225,8 @@ def _chain(tmp_path, n: int = 6):
     log = AuditLog(sessions, audit_key(tmp_path))
     for i in range(n):
         log.append(
-            Entry(
-                operation="consultation",
-                method="GET",
-                route="/x",
-                path=f"/x/{i}",
-                outcome="ok",
-                status=200,
-                user_name="u",
-                person_ids=[f"P{i}"],
-                count=1,
-                purpose="intelligence",
-                reference=f"R-{i}",
+            read_entry(
+                f"/x/{i}", user_name="u", person_ids=[f"P{i}"], count=1, purpose="intelligence", reference=f"R-{i}"
             )
         )
     return sessions
@@ -317,7 +307,7 @@ def test_concurrent_appends_keep_one_chain(tmp_path):
 
     s = settings(tmp_path)
     log = AuditLog(session_factory(s.database_url), audit_key(tmp_path))
-    entry = Entry(operation="consultation", method="GET", route="/x", path="/x", outcome="ok", status=200)
+    entry = read_entry("/x")
     with ThreadPoolExecutor(8) as pool:
         seqs = list(pool.map(lambda _: log.append(entry), range(80)))
     assert sorted(seqs) == list(range(1, 81))

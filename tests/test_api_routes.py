@@ -17,10 +17,10 @@ os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from api.app import api_routes, create_app  # noqa: E402
+from api.app import api_routes  # noqa: E402
 from api.routing import AuditedRoute  # noqa: E402
 from api.sample import AS_OF, VICTIM_STRINGS, person_of  # noqa: E402
-from api.testing import ACCOUNTS, PASSWORD, add_accounts, copy_world, settings  # noqa: E402
+from api.testing import ACCOUNTS, PASSWORD, sample_client  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -66,10 +66,7 @@ DUMMY = {
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    data_dir = copy_world(tmp_path_factory.getbasetemp() / "api_sample_world", tmp_path_factory.mktemp("routes"))
-    s = settings(data_dir)
-    add_accounts(data_dir)
-    with TestClient(create_app(data_dir, settings=s)) as c:
+    with sample_client(tmp_path_factory, "routes") as (c, data_dir):
         yield c, data_dir
 
 

@@ -11,7 +11,6 @@ import pytest
 os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")
 schemathesis = pytest.importorskip("schemathesis")
 
-from fastapi.testclient import TestClient  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
@@ -21,9 +20,7 @@ from schemathesis.checks import (  # noqa: E402
     response_schema_conformance,
 )
 
-from api.app import create_app  # noqa: E402
-from api.testing import PASSWORD, ROLE_ACCOUNT, add_accounts, copy_world  # noqa: E402
-from api.testing import settings as app_settings  # noqa: E402
+from api.testing import PASSWORD, ROLE_ACCOUNT, sample_client  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 OWNER = {
@@ -51,11 +48,8 @@ EXAMPLES = int(os.environ.get("DOTS_SCHEMA_EXAMPLES", "6"))
 
 @pytest.fixture(scope="module")
 def app_and_tokens(tmp_path_factory):
-    data_dir = copy_world(tmp_path_factory.getbasetemp() / "api_sample_world", tmp_path_factory.mktemp("schema"))
-    s = app_settings(data_dir, search_per_minute=0)
-    add_accounts(data_dir)
-    app = create_app(data_dir, settings=s)
-    with TestClient(app) as c:
+    with sample_client(tmp_path_factory, "schema", search_per_minute=0) as (c, _):
+        app = c.app
         tokens = {
             role: c.post("/auth/token", data={"username": acct, "password": PASSWORD}).json()["access_token"]
             for role, acct in ROLE_ACCOUNT.items()
