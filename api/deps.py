@@ -98,6 +98,19 @@ async def current_principal(
     return principal
 
 
+async def caller(request: Request) -> Principal:
+    """The caller, as :func:`current_principal` found them for this request.
+
+    FastAPI solves a dependency's own dependencies before it looks in its per-request cache, so
+    every ``Depends(current_principal)`` walks the two security schemes again. The router's role
+    check (solved first) authenticates; the dependencies after it take the principal from here,
+    and authenticate themselves only if nothing did before them."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
+        principal = await current_principal(request, await oauth2(request), await api_key_header(request))
+    return principal
+
+
 def _read_principal(state: Any, token: str | None, api_key: str | None) -> tuple[Principal | None, float | None]:
     """The account behind a credential, read from the state store, and how long the credential
     has left (tokens only)."""
@@ -123,6 +136,7 @@ def _read_principal(state: Any, token: str | None, api_key: str | None) -> tuple
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+Caller = Annotated[Principal, Depends(caller)]
 
 
 def require_roles(*roles: Role) -> Any:
@@ -177,7 +191,7 @@ class Audited:
     async def __call__(
         self,
         request: Request,
-        principal: CurrentPrincipal,
+        principal: Caller,
         purpose: Annotated[
             Purpose | None,
             Query(
@@ -284,7 +298,7 @@ class RateLimited:
     def __init__(self, bucket: str):
         self.bucket = bucket
 
-    async def __call__(self, request: Request, principal: CurrentPrincipal) -> None:
+    async def __call__(self, request: Request, principal: Caller) -> None:
         state = app_state(request)
         wait = state.limiter.check(principal.id, self.bucket, state.settings.search_per_minute)
         if wait is not None:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from api.db import ApiKey, Job, Upload, User, utcnow
-from api.deps import AuditContext, Audited, CurrentPrincipal, Paging, app_state, paginate, require_roles
+from api.deps import AuditContext, Audited, Caller, Paging, app_state, paginate, require_roles
 from api.models import Account, Page
 from api.problems import ProblemError, problem_responses
 from api.roles import Operation, Role
@@ -155,7 +155,7 @@ def _job(job: Job) -> JobOut:
 )
 def upload(
     request: Request,
-    principal: CurrentPrincipal,
+    principal: Caller,
     audit: Annotated[AuditContext, Depends(Audited(Operation.collection))],
     files: Annotated[list[UploadFile], File(description="CSV extract file(s) delivered together")],
 ) -> list[UploadOut]:
@@ -226,7 +226,7 @@ def uploads(request: Request, paging: Paging) -> dict:
     return paginate(items, paging, request, total)
 
 
-def _submit(request: Request, principal: CurrentPrincipal, kind: str, params: dict) -> JobOut:
+def _submit(request: Request, principal: Caller, kind: str, params: dict) -> JobOut:
     state = app_state(request)
     if params.get("upload_ids"):
         with state.sessions() as session:
@@ -246,7 +246,7 @@ def _submit(request: Request, principal: CurrentPrincipal, kind: str, params: di
 )
 def job_ingest(
     request: Request,
-    principal: CurrentPrincipal,
+    principal: Caller,
     body: IngestRequest,
     audit: Annotated[AuditContext, Depends(Audited(Operation.collection))],
 ) -> JobOut:
@@ -262,7 +262,7 @@ def job_ingest(
 )
 def job_resolve(
     request: Request,
-    principal: CurrentPrincipal,
+    principal: Caller,
     audit: Annotated[AuditContext, Depends(Audited(Operation.combination))],
 ) -> JobOut:
     return _submit(request, principal, "resolve", {})
@@ -277,7 +277,7 @@ def job_resolve(
 )
 def job_graph_load(
     request: Request,
-    principal: CurrentPrincipal,
+    principal: Caller,
     audit: Annotated[AuditContext, Depends(Audited(Operation.alteration))],
 ) -> JobOut:
     return _submit(request, principal, "graph_load", {})
@@ -292,7 +292,7 @@ def job_graph_load(
 )
 def job_pipeline(
     request: Request,
-    principal: CurrentPrincipal,
+    principal: Caller,
     body: PipelineRequest,
     audit: Annotated[AuditContext, Depends(Audited(Operation.combination))],
 ) -> JobOut:
@@ -342,7 +342,7 @@ def users(request: Request, paging: Paging) -> dict:
     responses=problem_responses(400, 409),
     summary="Create an account (a generated password or API key is returned once)",
 )
-def add_user(request: Request, principal: CurrentPrincipal, body: NewUser) -> CreatedAccount:
+def add_user(request: Request, principal: Caller, body: NewUser) -> CreatedAccount:
     try:
         with app_state(request).sessions.begin() as session:
             created = create_user(
@@ -369,7 +369,7 @@ def add_user(request: Request, principal: CurrentPrincipal, body: NewUser) -> Cr
 )
 def change_user(
     request: Request,
-    principal: CurrentPrincipal,
+    principal: Caller,
     user_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     body: UserChange,
 ) -> Account:
