@@ -102,9 +102,10 @@ async def caller(request: Request) -> Principal:
     """The caller, as :func:`current_principal` found them for this request.
 
     FastAPI solves a dependency's own dependencies before it looks in its per-request cache, so
-    every ``Depends(current_principal)`` walks the two security schemes again. The router's role
-    check (solved first) authenticates; the dependencies after it take the principal from here,
-    and authenticate themselves only if nothing did before them."""
+    every ``Depends(current_principal)`` would walk the two security schemes again. The router's
+    role check (solved first) authenticates; what runs after it takes the principal from here
+    (a plain call, not a dependency: each dependency costs a solve), and authenticates itself only
+    if nothing did before it."""
     principal = getattr(request.state, "principal", None)
     if principal is None:
         principal = await current_principal(request, await oauth2(request), await api_key_header(request))
@@ -191,7 +192,6 @@ class Audited:
     async def __call__(
         self,
         request: Request,
-        principal: Caller,
         purpose: Annotated[
             Purpose | None,
             Query(
@@ -208,6 +208,7 @@ class Audited:
             ),
         ] = None,
     ) -> AuditContext:
+        principal = await caller(request)
         ctx = AuditContext(self.dots_operation, purpose.value if purpose else None, reference, principal)
         request.state.audit = ctx
         if purpose is None or not reference:
@@ -298,8 +299,8 @@ class RateLimited:
     def __init__(self, bucket: str):
         self.bucket = bucket
 
-    async def __call__(self, request: Request, principal: Caller) -> None:
-        state = app_state(request)
+    async def __call__(self, request: Request) -> None:
+        state, principal = app_state(request), await caller(request)
         wait = state.limiter.check(principal.id, self.bucket, state.settings.search_per_minute)
         if wait is not None:
             raise ProblemError(
