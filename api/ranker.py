@@ -8,18 +8,21 @@ the saved search index once and checks the resolve outputs' stamp on every searc
 calls, in the worker); each answer carries the stamp it was ranked from, so the server never keeps
 an answer under a newer stamp than its own.
 
-Each worker is one process and one pipe, driven by the event loop: a search takes an idle worker
-(or waits its turn, first come first served), writes the query, and the loop reads the answer when
-the pipe is readable. No thread sits between them, as this runs on every search.
+Each worker is one process and one pipe, driven by the event loop, which reads a worker's answers
+when its pipe is readable. A worker has up to ``DEPTH`` queries in its pipe: the next one is
+already there when it sends an answer, so it never idles while the server's loop is busy with other
+requests (with one query at a time, a loaded server left its ranker waiting half the time: see
+``benchmarks/api.md``). Queries beyond that wait in the server, first come first served, and go to
+the least busy worker. Answers come back in the order asked. No thread sits between them, as this
+runs on every search.
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -56,18 +59,22 @@ def _serve(conn: Connection, data_dir: Path) -> None:
 class _Worker:
     process: BaseProcess
     conn: Connection
+    pending: deque[asyncio.Future] = field(default_factory=deque)  # asked, in order
+    watched: bool = False  # its pipe is registered with the event loop
 
 
 class Ranker:
     """``linkage.search.stamped_search`` over one data directory, in ``workers`` processes; used
     from one event loop."""
 
+    DEPTH = 2  # queries in one worker's pipe at once: one being ranked, the next waiting
+
     def __init__(self, data_dir: Path, workers: int):
         self.data_dir = Path(data_dir)
         self.workers = workers
         self._all: list[_Worker] = []
-        self._idle: deque[_Worker] = deque()
-        self._waiting: deque[asyncio.Future] = deque()
+        self._backlog: deque[tuple[tuple, asyncio.Future]] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def search(
         self, name: str, dob: date | None, age: int | None, place: str | None, limit: int
@@ -77,88 +84,77 @@ class Ranker:
         if self.workers <= 0:
             return await run_in_threadpool(stamped_search, *args)
         self.start()
+        self._loop = asyncio.get_running_loop()
         for tries_left in range(self.workers, -1, -1):
+            answer: asyncio.Future = self._loop.create_future()
+            if tries_left == self.workers:
+                self._backlog.append((args, answer))
+            else:  # asked again after its worker died: it keeps its place
+                self._backlog.appendleft((args, answer))
+            self._feed()
             try:
-                ok, value = await self._ask(await self._acquire(), args)
+                ok, value = await answer
                 break
-            except (EOFError, OSError):  # that worker had died (killed, out of memory): now replaced
+            except (EOFError, OSError):  # its worker died (killed, out of memory): now replaced
                 if not tries_left:  # each worker was found dead and replaced, and still no answer
                     raise
         if not ok:
             raise value
         return value
 
-    async def _ask(self, worker: _Worker, args: tuple) -> tuple[bool, Any]:
-        """Send, and wait for the answer without a thread. The worker goes back to the pool once its
-        answer is read, whoever is still waiting for it; a worker found dead goes back replaced."""
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future = loop.create_future()
-        fd = worker.conn.fileno()
-        pending = True  # the answer is still in the pipe (all of this runs on the loop's thread)
+    def _feed(self) -> None:
+        """Send waiting queries, oldest first, to the least busy workers with room (loop thread).
+        A caller that has left is skipped; one whose answer is in a pipe is read and dropped."""
+        while self._backlog:
+            worker = min(self._all, key=lambda w: len(w.pending))
+            if len(worker.pending) >= self.DEPTH:
+                return
+            args, answer = self._backlog.popleft()
+            if answer.done():
+                continue
+            if not worker.watched:
+                assert self._loop is not None
+                self._loop.add_reader(worker.conn.fileno(), self._read, worker)
+                worker.watched = True
+            try:
+                worker.conn.send(args)
+            except OSError as exc:
+                self._lost(worker, exc, answer)
+                continue
+            worker.pending.append(answer)
 
-        def ready() -> None:
-            nonlocal pending
-            pending = False
-            loop.remove_reader(fd)
+    def _read(self, worker: _Worker) -> None:
+        """The worker's answers that have arrived, to their callers in the order asked."""
+        while True:
             try:
                 got = worker.conn.recv()
             except (EOFError, OSError) as exc:
-                self._release(self._replace(worker))
-                if not answer.done():
-                    answer.set_exception(exc)
-                return
-            self._release(worker)
+                self._lost(worker, exc)
+                break
+            answer = worker.pending.popleft()
             if not answer.done():
                 answer.set_result(got)
+            if not worker.pending or not worker.conn.poll():
+                break
+        self._feed()
 
-        try:
-            worker.conn.send(args)
-        except OSError:
-            self._release(self._replace(worker))
-            raise
-        loop.add_reader(fd, ready)
-        try:
-            return await answer
-        except asyncio.CancelledError:  # the caller went away before the answer came
-            if pending:  # read it on a thread; the worker is free after that
-                loop.remove_reader(fd)
-                threading.Thread(target=self._drain, args=(worker, loop), daemon=True).start()
-            raise
-
-    async def _acquire(self) -> _Worker:
-        if self._idle:
-            return self._idle.popleft()
-        turn: asyncio.Future = asyncio.get_running_loop().create_future()
-        self._waiting.append(turn)
-        try:
-            return await turn
-        except asyncio.CancelledError:
-            if turn.done() and not turn.cancelled():  # handed a worker just as the caller left
-                self._release(turn.result())
-            raise
-
-    def _release(self, worker: _Worker) -> None:
-        """The worker to the first caller still waiting, else back to the idle ones (loop thread)."""
-        while self._waiting:
-            turn = self._waiting.popleft()
-            if not turn.done():
-                turn.set_result(worker)
-                return
-        self._idle.append(worker)
-
-    def _drain(self, worker: _Worker, loop: asyncio.AbstractEventLoop) -> None:
-        try:
-            worker.conn.recv()
-        except (EOFError, OSError):
-            worker = self._replace(worker)
-        loop.call_soon_threadsafe(self._release, worker)
+    def _lost(self, dead: _Worker, exc: BaseException, *also: asyncio.Future) -> None:
+        """A worker found dead: replaced, and everyone waiting on it told (they ask again)."""
+        if dead.watched and self._loop is not None:
+            self._loop.remove_reader(dead.conn.fileno())
+        dead.conn.close()
+        dead.process.join(timeout=1)
+        if dead in self._all:
+            self._all[self._all.index(dead)] = self._spawn()
+        for answer in (*dead.pending, *also):
+            if not answer.done():
+                answer.set_exception(exc)
+        dead.pending.clear()
 
     def start(self) -> None:
         """Start the workers (they load the index) if not yet started."""
         while len(self._all) < self.workers:
-            worker = self._spawn()
-            self._all.append(worker)
-            self._idle.append(worker)
+            self._all.append(self._spawn())
 
     def _spawn(self) -> _Worker:
         ctx = multiprocessing.get_context("forkserver")  # the server runs threads: never fork it
@@ -168,18 +164,11 @@ class Ranker:
         child.close()
         return _Worker(process, parent)
 
-    def _replace(self, dead: _Worker) -> _Worker:
-        dead.conn.close()
-        dead.process.join(timeout=1)
-        worker = self._spawn()
-        if dead in self._all:
-            self._all[self._all.index(dead)] = worker
-        return worker
-
     def close(self) -> None:
         workers, self._all = self._all, []
-        self._idle.clear()
         for worker in workers:
+            if worker.watched and self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(worker.conn.fileno())
             worker.conn.close()  # the worker's recv ends: it returns
         for worker in workers:
             worker.process.join(timeout=5)

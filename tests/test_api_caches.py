@@ -265,8 +265,9 @@ def test_a_case_read_by_a_search_is_read_again_once_it_changes(world):
 
 
 def test_rankers_answer_in_turn_and_one_that_dies_is_replaced(world):
-    """Ranker processes: many searches at once are all answered (each worker serves one at a time,
-    callers wait their turn), and a worker killed mid-service is replaced without losing a search."""
+    """Ranker processes: many searches at once are all answered, each with its own answer (a worker
+    has a few queries in its pipe, callers beyond that wait their turn), and a worker killed
+    mid-service is replaced without losing a search."""
     import asyncio
 
     from api.ranker import Ranker
@@ -290,12 +291,17 @@ def test_rankers_answer_in_turn_and_one_that_dies_is_replaced(world):
                 worker.process.kill()
                 worker.process.join(5)
             assert list(await asyncio.gather(*(ranker.search(n, None, None, None, 5) for n in names))) == alone
-            assert len(ranker._idle) == len(ranker._all) == 2
-            # a caller that leaves while its answer is being ranked does not take a worker with it
-            left = asyncio.ensure_future(ranker.search("David Hall", None, 40, None, 5))
+            assert len(ranker._all) == 2 and not any(w.pending for w in ranker._all)
+            # callers that leave, while their answer is being ranked or before it is asked, take
+            # no worker with them, and everyone else still gets their own answer
+            asked = [asyncio.ensure_future(ranker.search(n, None, None, None, 5)) for n in names * 3]
             await asyncio.sleep(0)
-            left.cancel()
+            for task in asked[::2]:
+                task.cancel()
+            kept = await asyncio.gather(*asked[1::2])
+            assert list(kept) == (alone * 3)[1::2]
             assert [await ranker.search(n, None, None, None, 5) for n in names] == alone
+            assert not any(w.pending for w in ranker._all)
         finally:
             ranker.close()
 
