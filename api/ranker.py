@@ -77,10 +77,10 @@ class Ranker:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def search(
-        self, name: str, dob: date | None, age: int | None, place: str | None, limit: int
+        self, name: str, dob: date | None, age: int | None, place: str | None, limit: int, seen: str | None = None
     ) -> tuple[str, list[dict]]:
-        """(stamp of the outputs ranked, candidates)."""
-        args = (self.data_dir, name, dob, age, place, limit)
+        """(stamp of the outputs ranked, candidates); ``seen`` as for ``stamped_search``."""
+        args = (self.data_dir, name, dob, age, place, limit, seen)
         if self.workers <= 0:
             return await run_in_threadpool(stamped_search, *args)
         self.start()

@@ -61,38 +61,23 @@ class FeatureTable:
     tf: dict[str, np.ndarray] = field(default_factory=dict)  # per-record term frequency by field
     value_codes: dict[str, np.ndarray] = field(default_factory=dict)  # code -> value, for search encoding
 
-    def take(self, idx: np.ndarray) -> FeatureTable:
-        """A sub-table (used by search: the query plus its candidates)."""
+    def take(self, idx: np.ndarray, plus: dict | None = None) -> FeatureTable:
+        """A sub-table of rows ``idx``, and ``plus`` (one row, as per-field arrays of length 1)
+        after them: a search's candidates and its query, in one copy."""
         out = {}
         for name, value in self.__dict__.items():
-            if (
-                isinstance(value, np.ndarray)
-                and not name.startswith("vocab")
-                and name not in ("fn_eq", "sn_eq")
-            ):
-                out[name] = value[idx]
+            if isinstance(value, np.ndarray) and not name.startswith("vocab") and name not in ("fn_eq", "sn_eq"):
+                out[name] = (
+                    value[idx]
+                    if plus is None
+                    else np.concatenate([value[idx], np.asarray(plus[name], dtype=value.dtype)])
+                )
+            elif plus is not None and (name.startswith("vocab") or name in ("fn_eq", "sn_eq")):
+                out[name] = plus.get(name, value)
             else:
                 out[name] = value
-        out["n"] = len(idx)
-        out["tf"] = {k: v[idx] for k, v in self.tf.items()}
-        return FeatureTable(**out)
-
-    def append(self, row: dict) -> FeatureTable:
-        """This table plus one row (given as per-field arrays of length 1)."""
-        out = {}
-        for name, value in self.__dict__.items():
-            if (
-                isinstance(value, np.ndarray)
-                and not name.startswith("vocab")
-                and name not in ("fn_eq", "sn_eq")
-            ):
-                out[name] = np.concatenate([value, np.asarray(row[name], dtype=value.dtype)])
-            else:
-                out[name] = (
-                    row.get(name, value) if name.startswith("vocab") or name in ("fn_eq", "sn_eq") else value
-                )
-        out["n"] = self.n + 1
-        out["tf"] = {k: np.r_[v, 0.0] for k, v in self.tf.items()}
+        out["n"] = len(idx) + (plus is not None)
+        out["tf"] = {k: v[idx] if plus is None else np.r_[v[idx], 0.0] for k, v in self.tf.items()}
         return FeatureTable(**out)
 
 

@@ -299,7 +299,7 @@ class SearchIndex:
             elif not _OUTWARD.match(text):
                 place_words = re.findall(r"[A-Z0-9]+", text)
         middle = mn.split(" ")[0] if mn else ""
-        small = self.ft.take(rows).append(self._query_row(fn, middle, sur, dob, postcode))
+        small = self.ft.take(rows, plus=self._query_row(fn, middle, sur, dob, postcode))
         right = np.arange(len(rows), dtype=np.int64)
         left = np.full(len(rows), len(rows), dtype=np.int64)
         levels = compare(small, self.settings, left, right, self._absent(middle, dob, postcode))
@@ -333,7 +333,7 @@ class SearchIndex:
         share = self.year_counts[window[(window > 0) & (window < len(self.year_counts))]].sum() / self.n_dated
         m = 0.9
         u = max(float(share), 1e-4)
-        agree = np.isin(years, window)
+        agree = (years >= target - 2) & (years <= target)
         return np.where(years == 0, 0.0, np.where(agree, np.log2(m / u), np.log2((1 - m) / (1 - u))))
 
     def _place_weight(self, place: str, words: list[str], rows: np.ndarray) -> np.ndarray:
@@ -520,9 +520,23 @@ def search(
 
 
 def stamped_search(
-    data_dir: Path | str, name: str, dob: date | None, age: int | None, place: str | None, limit: int
+    data_dir: Path | str,
+    name: str,
+    dob: date | None,
+    age: int | None,
+    place: str | None,
+    limit: int,
+    seen: str | None = None,
 ) -> tuple[str, list[dict]]:
-    """``search`` over the current outputs (stat checked now), with the stamp of the outputs it
-    ranked: a caller keeping answers keys them by it."""
+    """``search`` over the current outputs, with the stamp of the outputs it ranked: a caller
+    keeping answers keys them by it.
+
+    ``seen``: the stamp the caller works from (its own ``current_stamp``). When the index in
+    memory is for that stamp it is used without reading the stamp again, so the answer is as fresh
+    as the caller's view; otherwise the stamp is read now."""
+    if seen is not None:
+        index = _CACHE.get((Path(data_dir), seen))
+        if index is not None:
+            return seen, index.search(name, dob, age, place, limit)
     stamp = current_stamp(data_dir, ttl=0)
     return stamp, get_index(data_dir, stamp=stamp).search(name, dob, age, place, limit)

@@ -316,8 +316,18 @@ def test_search_index_is_saved_and_reloaded_until_outputs_change(
     srch._STAMPS.clear()
     assert srch.search(searchable, "Dave Smith", dob=date(1984, 3, 12)) == before
     assert built == []
+    old = srch.current_stamp(searchable, ttl=0)
     # a rewritten output (a new resolve) makes the saved index stale: rebuilt and saved again
     store.write_frame(searchable, store.ENTITIES, store.read_entities(searchable))
+    new = srch.current_stamp(searchable, ttl=0)
+    assert new != old
+    # a caller still working from the old outputs is answered from them while they are in memory
+    assert srch.stamped_search(searchable, "Dave Smith", date(1984, 3, 12), None, None, 10, seen=old) == (old, before)
+    assert built == []
+    assert srch.stamped_search(searchable, "Dave Smith", date(1984, 3, 12), None, None, 10, seen=new) == (new, before)
+    assert built == [1]
+    # once the new index replaced it, an old view gets the new answer, stamped as such (not kept)
+    assert srch.stamped_search(searchable, "Dave Smith", date(1984, 3, 12), None, None, 10, seen=old)[0] == new
     assert srch.search(searchable, "Dave Smith", dob=date(1984, 3, 12)) == before
     assert built == [1]
     now = list((store.linkage_dir(searchable) / srch.INDEX_DIR).glob("index-*.pkl"))

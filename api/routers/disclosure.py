@@ -655,7 +655,7 @@ async def _search(state: Any, query: dict[str, Any], limit: int) -> list[dict]:
         return pickle.loads(kept)  # noqa: S301 - made below, in this process
     state.searches.missed()
     generation = state.searches.generation
-    used, found = await state.ranker.search(query["name"], query["dob"], query["age"], query["place"], limit)
+    used, found = await state.ranker.search(query["name"], query["dob"], query["age"], query["place"], limit, stamp)
     if used == stamp:  # never kept under a newer stamp than the outputs ranked
         # kept as one flat object: thousands of kept searches as dicts and lists would be millions
         # of objects for every full garbage collection to walk (about 120 per answer; see benchmarks/api.md)
