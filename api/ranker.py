@@ -60,12 +60,13 @@ class _Worker:
     process: BaseProcess
     conn: Connection
     pending: deque[asyncio.Future] = field(default_factory=deque)  # asked, in order
-    watched: bool = False  # its pipe is registered with the event loop
+    loop: asyncio.AbstractEventLoop | None = None  # reading its pipe while it has queries
 
 
 class Ranker:
     """``linkage.search.stamped_search`` over one data directory, in ``workers`` processes; used
-    from one event loop."""
+    from one event loop at a time (a worker's pipe is watched by the loop that asked, only while
+    it has queries in it)."""
 
     DEPTH = 2  # queries in one worker's pipe at once: one being ranked, the next waiting
 
@@ -74,7 +75,6 @@ class Ranker:
         self.workers = workers
         self._all: list[_Worker] = []
         self._backlog: deque[tuple[tuple, asyncio.Future]] = deque()
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def search(
         self, name: str, dob: date | None, age: int | None, place: str | None, limit: int, seen: str | None = None
@@ -84,14 +84,14 @@ class Ranker:
         if self.workers <= 0:
             return await run_in_threadpool(stamped_search, *args)
         self.start()
-        self._loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
         for tries_left in range(self.workers, -1, -1):
-            answer: asyncio.Future = self._loop.create_future()
+            answer: asyncio.Future = loop.create_future()
             if tries_left == self.workers:
                 self._backlog.append((args, answer))
             else:  # asked again after its worker died: it keeps its place
                 self._backlog.appendleft((args, answer))
-            self._feed()
+            self._feed(loop)
             try:
                 ok, value = await answer
                 break
@@ -102,29 +102,32 @@ class Ranker:
             raise value
         return value
 
-    def _feed(self) -> None:
-        """Send waiting queries, oldest first, to the least busy workers with room (loop thread).
-        A caller that has left is skipped; one whose answer is in a pipe is read and dropped."""
+    def _feed(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Send waiting queries, oldest first, to the least busy workers with room (on ``loop``'s
+        thread). A caller that has left is skipped; one whose query was sent has its answer read
+        and dropped."""
         while self._backlog:
-            worker = min(self._all, key=lambda w: len(w.pending))
-            if len(worker.pending) >= self.DEPTH:
+            free = [w for w in self._all if w.loop in (None, loop)]
+            worker = min(free, key=lambda w: len(w.pending)) if free else None
+            if worker is None or len(worker.pending) >= self.DEPTH:
                 return
             args, answer = self._backlog.popleft()
             if answer.done():
                 continue
-            if not worker.watched:
-                assert self._loop is not None
-                self._loop.add_reader(worker.conn.fileno(), self._read, worker)
-                worker.watched = True
             try:
                 worker.conn.send(args)
             except OSError as exc:
                 self._lost(worker, exc, answer)
                 continue
+            if worker.loop is None:
+                loop.add_reader(worker.conn.fileno(), self._read, worker)
+                worker.loop = loop
             worker.pending.append(answer)
 
     def _read(self, worker: _Worker) -> None:
         """The worker's answers that have arrived, to their callers in the order asked."""
+        loop = worker.loop
+        assert loop is not None
         while True:
             try:
                 got = worker.conn.recv()
@@ -134,14 +137,23 @@ class Ranker:
             answer = worker.pending.popleft()
             if not answer.done():
                 answer.set_result(got)
-            if not worker.pending or not worker.conn.poll():
+            if not worker.pending:
+                self._unwatch(worker)
                 break
-        self._feed()
+            if not worker.conn.poll():
+                break
+        self._feed(loop)
+
+    @staticmethod
+    def _unwatch(worker: _Worker) -> None:
+        if worker.loop is not None:
+            if not worker.loop.is_closed():
+                worker.loop.remove_reader(worker.conn.fileno())
+            worker.loop = None
 
     def _lost(self, dead: _Worker, exc: BaseException, *also: asyncio.Future) -> None:
         """A worker found dead: replaced, and everyone waiting on it told (they ask again)."""
-        if dead.watched and self._loop is not None:
-            self._loop.remove_reader(dead.conn.fileno())
+        self._unwatch(dead)
         dead.conn.close()
         dead.process.join(timeout=1)
         if dead in self._all:
@@ -167,8 +179,7 @@ class Ranker:
     def close(self) -> None:
         workers, self._all = self._all, []
         for worker in workers:
-            if worker.watched and self._loop is not None and not self._loop.is_closed():
-                self._loop.remove_reader(worker.conn.fileno())
+            self._unwatch(worker)
             worker.conn.close()  # the worker's recv ends: it returns
         for worker in workers:
             worker.process.join(timeout=5)

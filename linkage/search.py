@@ -468,7 +468,7 @@ def current_stamp(data_dir: Path | str, ttl: float = STAMP_TTL) -> str:
     """The stamp of a data directory's resolve outputs, read again at most every ``ttl`` seconds
     unless this process has written outputs since (a resolve here is seen at once, one in another
     process within ``ttl``)."""
-    data_dir = Path(data_dir)
+    data_dir = data_dir if isinstance(data_dir, Path) else Path(data_dir)
     now, writes = time.monotonic(), store.writes()
     seen = _STAMPS.get(data_dir)
     if seen is not None and now - seen[0] < ttl and seen[1] == writes:

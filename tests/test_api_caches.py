@@ -306,6 +306,14 @@ def test_rankers_answer_in_turn_and_one_that_dies_is_replaced(world):
             ranker.close()
 
     asyncio.run(run())
+    # one event loop after another (a test client each, say): each is answered
+    ranker = Ranker(data_dir, 1)
+    try:
+        first = asyncio.run(asyncio.wait_for(ranker.search("David Hall", None, None, None, 5), 60))
+        again = asyncio.run(asyncio.wait_for(ranker.search("David Hall", None, None, None, 5), 60))
+        assert again == first and first[1]
+    finally:
+        ranker.close()
 
 
 # -- accounts ----------------------------------------------------------------------------------------
