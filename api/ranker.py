@@ -4,9 +4,10 @@ Ranking is linkage's arithmetic over a few hundred candidate records (2-4 ms of 
 100k people). In the server's process it holds the GIL every other request needs; in a worker
 process (``DOTS_SEARCH_WORKERS``, default one fewer than the machine's cores; 0 ranks on a thread
 of the server's own process) it runs on another core while the server only waits. A worker loads
-the saved search index once and checks the resolve outputs' stamp on every search (a few ``stat``
-calls, in the worker); each answer carries the stamp it was ranked from, so the server never keeps
-an answer under a newer stamp than its own.
+the saved search index once; a search carries the server's stamp of the resolve outputs, and a
+worker whose index is for other outputs reads the stamp itself (a few ``stat`` calls). Each answer
+carries the stamp it was ranked from, so the server never keeps an answer under another stamp
+than its own.
 
 Each worker is one process and one pipe, driven by the event loop, which reads a worker's answers
 when its pipe is readable. A worker has up to ``DEPTH`` queries in its pipe: the next one is
