@@ -60,7 +60,7 @@ def _serve(conn: Connection, data_dir: Path) -> None:
 class _Worker:
     process: BaseProcess
     conn: Connection
-    pending: deque[asyncio.Future] = field(default_factory=deque)  # asked, in order
+    pending: deque[asyncio.Future | None] = field(default_factory=deque)  # asked, in order (None: nobody waits)
     loop: asyncio.AbstractEventLoop | None = None  # reading its pipe while it has queries
 
 
@@ -108,7 +108,7 @@ class Ranker:
         thread). A caller that has left is skipped; one whose query was sent has its answer read
         and dropped."""
         while self._backlog:
-            free = [w for w in self._all if w.loop in (None, loop)]
+            free = [w for w in self._all if w.loop is None or w.loop is loop or w.loop.is_closed()]
             worker = min(free, key=lambda w: len(w.pending)) if free else None
             if worker is None or len(worker.pending) >= self.DEPTH:
                 return
@@ -120,7 +120,9 @@ class Ranker:
             except OSError as exc:
                 self._lost(worker, exc, answer)
                 continue
-            if worker.loop is None:
+            if worker.loop is not loop:
+                if worker.loop is not None:  # its loop closed while it ranked: those answers go unread
+                    worker.pending = deque(None for _ in worker.pending)
                 loop.add_reader(worker.conn.fileno(), self._read, worker)
                 worker.loop = loop
             worker.pending.append(answer)
@@ -136,7 +138,7 @@ class Ranker:
                 self._lost(worker, exc)
                 break
             answer = worker.pending.popleft()
-            if not answer.done():
+            if answer is not None and not answer.done():
                 answer.set_result(got)
             if not worker.pending:
                 self._unwatch(worker)
@@ -160,7 +162,7 @@ class Ranker:
         if dead in self._all:
             self._all[self._all.index(dead)] = self._spawn()
         for answer in (*dead.pending, *also):
-            if not answer.done():
+            if answer is not None and not answer.done():
                 answer.set_exception(exc)
         dead.pending.clear()
 

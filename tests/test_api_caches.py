@@ -312,6 +312,14 @@ def test_rankers_answer_in_turn_and_one_that_dies_is_replaced(world):
         first = asyncio.run(asyncio.wait_for(ranker.search("David Hall", None, None, None, 5), 60))
         again = asyncio.run(asyncio.wait_for(ranker.search("David Hall", None, None, None, 5), 60))
         assert again == first and first[1]
+
+        async def leave() -> None:  # a loop that closes with a query in the worker's pipe
+            asyncio.ensure_future(ranker.search("Karen Black", None, None, None, 5))
+            await asyncio.sleep(0)
+
+        asyncio.run(leave())
+        assert ranker._all[0].pending
+        assert asyncio.run(asyncio.wait_for(ranker.search("David Hall", None, None, None, 5), 60)) == first
     finally:
         ranker.close()
 
