@@ -1,22 +1,20 @@
 """Clare's Law case clocks (statutory guidance, 2023): initial contact within 24 hours, the
 face-to-face meeting within 10 working days, the whole case within 28 days.
 
-Working days skip weekends and England and Wales bank holidays (``api/data/bank_holidays_ew.csv``,
-or the file named by ``DOTS_BANK_HOLIDAYS``: keep it current, the calendar is local data), counted
-on the UK calendar. The targets are the guidance's; a force's own policy may be stricter.
+Working days skip weekends and England and Wales bank holidays (:mod:`reference.calendar`, a
+maintained calendar), counted on the UK clock. The targets are the guidance's; a force's own policy
+may be stricter.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import os
 from functools import cache
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-HOLIDAYS = Path(__file__).parent / "data" / "bank_holidays_ew.csv"
+from reference import calendar
+
 INITIAL_HOURS = 24
 MEETING_WORKING_DAYS = 10
 COMPLETE_DAYS = 28
@@ -30,23 +28,10 @@ def _uk() -> dt.tzinfo:
         return dt.UTC
 
 
-@cache
-def bank_holidays() -> frozenset[dt.date]:
-    path = Path(os.environ.get("DOTS_BANK_HOLIDAYS") or HOLIDAYS)
-    with path.open(newline="", encoding="utf-8") as fh:
-        return frozenset(dt.date.fromisoformat(r["date"]) for r in csv.DictReader(fh))
-
-
 def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
     """The same local clock time ``days`` working days after ``start``."""
     local = start.astimezone(_uk())
-    day = local.date()
-    holidays = bank_holidays()
-    left = days
-    while left > 0:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5 and day not in holidays:
-            left -= 1
+    day = calendar.add_working_days(local.date(), days)
     return dt.datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=_uk()).astimezone(dt.UTC)
 
 
