@@ -3,7 +3,7 @@
 Routers follow FastAPI's "bigger applications" layout, one per audience (analyst, targets,
 disclosure, steward, admin, audit) plus auth, all sharing the dependencies in :mod:`api.deps`
 for authentication, authorisation, purpose/reference and auditing, and the route class in
-:mod:`api.routing` that writes the s.62 record.
+:mod:`api.policy.routing` that writes the s.62 record.
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api import pages, problems
-from api.audit import AuditLog, audit_key
-from api.authcache import PrincipalCache
-from api.changes import VersionedCache
+from api.auth.cache import PrincipalCache
 from api.config import Settings
-from api.db import dispose, session_factory
 from api.deps import RateLimiter
-from api.graphcache import GraphCache, Prefiller
-from api.jobs import JobRunner
-from api.pipeline import stages
-from api.ranker import Ranker
+from api.jobs.runner import JobRunner
+from api.jobs.stages import stages
+from api.performance.changes import VersionedCache
+from api.performance.graphcache import GraphCache, Prefiller
+from api.performance.ranker import Ranker
+from api.policy.audit import AuditLog, audit_key
+from api.store.db import dispose, session_factory
 
 DESCRIPTION = """\
 Graph intelligence for domestic-abuse policing: one router per audience.
@@ -70,7 +70,7 @@ class AppState:
         set): loads write through it."""
         with self._graph_lock:
             if self._graph is None:
-                from api.graphpool import ReadPool
+                from api.performance.graphpool import ReadPool
                 from graph.backend import open_graph
 
                 self._graph = open_graph(self.settings.data_dir, self.settings.graph_uri)

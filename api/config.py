@@ -68,17 +68,17 @@ class Settings:
     max_page: int = 500
     worker_threads: int = field(default_factory=lambda: _env_int("DOTS_API_THREADS", 2 * (os.cpu_count() or 2)))
     upload_max_bytes: int = field(default_factory=lambda: _env_int("DOTS_UPLOAD_MAX_BYTES", 512 * 1024 * 1024))
-    # people whose graph facts are kept per graph load (api.graphcache); 0 switches the cache off
-    # seconds a credential's account is remembered (api.authcache); 0 reads it on every request
+    # people whose graph facts are kept per graph load (api.performance.graphcache); 0 switches the cache off
+    # seconds a credential's account is remembered (api.auth.cache); 0 reads it on every request
     auth_cache_seconds: float = field(default_factory=lambda: float(os.environ.get("DOTS_AUTH_CACHE_SECONDS") or 5))
-    # seconds what a search needs of its case is remembered (api.changes), over the embedded graph only
+    # seconds what a search needs of its case is remembered (api.performance.changes), over the embedded graph only
     case_cache_seconds: float = field(default_factory=lambda: float(os.environ.get("DOTS_CASE_CACHE_SECONDS") or 5))
     graph_cache_entries: int = field(default_factory=lambda: _env_int("DOTS_GRAPH_CACHE", 200_000))
     # fill that cache with every person from whole-graph reads when the graph opens and after loads
     graph_prefill: bool = field(default_factory=lambda: os.environ.get("DOTS_GRAPH_PREFILL", "1") != "0")
     # candidate searches whose ranked answers are kept per resolution output; 0 switches it off
     search_cache_entries: int = field(default_factory=lambda: _env_int("DOTS_SEARCH_CACHE", 10_000))
-    # processes ranking candidate searches beside the server (api.ranker); 0 ranks in the server's own
+    # processes ranking candidate searches beside the server (api.performance.ranker); 0 ranks in the server's own
     search_workers: int = field(default_factory=lambda: _env_int("DOTS_SEARCH_WORKERS", (os.cpu_count() or 1) - 1))
 
     def __post_init__(self) -> None:

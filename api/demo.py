@@ -70,7 +70,7 @@ def show_exchanges(data_dir: Path, out: Callable[[str], None] = print) -> int:
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from api.users import UserError, add_user
+    from api.auth.users import UserError, add_user
 
     app = create_app(Path(data_dir))
     failed = 0
@@ -78,7 +78,7 @@ def show_exchanges(data_dir: Path, out: Callable[[str], None] = print) -> int:
         g = app.state.dots.graph()
         force, _, day = _busiest(g)
         forces = [force] if force else []
-        from api.scope import force_name
+        from api.policy.scope import force_name
 
         force_label = force_name(force) or "no force"
         for role in PURPOSES:

@@ -3,7 +3,7 @@ how much (pagination) and how often (rate limits).
 
 The personal-data routes declare ``Depends(Audited(Operation.x))``: it requires a purpose code and
 a case or occurrence reference (400 without them) and opens the request's audit context, which
-the routers fill with what was returned and :class:`api.routing.AuditedRoute` writes to the log
+the routers fill with what was returned and :class:`api.policy.routing.AuditedRoute` writes to the log
 before the response leaves, or as a refusal when the request fails.
 """
 
@@ -22,13 +22,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Table, select
 from starlette.concurrency import run_in_threadpool
 
-from api import security
-from api.audit import Row
-from api.authcache import accounts_version
-from api.db import ApiKey, User
+from api.auth import security
+from api.auth.cache import accounts_version
+from api.policy.audit import Row
+from api.policy.roles import REFERENCE_RE, Operation, Purpose, Role
+from api.policy.scope import Scope
 from api.problems import ProblemError
-from api.roles import REFERENCE_RE, Operation, Purpose, Role
-from api.scope import Scope
+from api.store.db import ApiKey, User
 
 oauth2 = OAuth2PasswordBearer(
     tokenUrl="/auth/token",
@@ -74,7 +74,7 @@ async def current_principal(
 ) -> Principal:
     """The caller from a bearer token or an API key; 401 otherwise.
 
-    The account is read from the state store, or from :mod:`api.authcache` for a few seconds
+    The account is read from the state store, or from :mod:`api.auth.cache` for a few seconds
     after (emptied by any account change in this process), so that a disabled account or a
     changed role takes effect at once rather than when its token expires."""
     state = app_state(request)

@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.roles import Role
+from api.policy.roles import Role
 
 T = TypeVar("T")
 

@@ -51,7 +51,7 @@ def fresh_store(data_dir: Path) -> str:
     ``DOTS_DATABASE_URL`` pointed at it so ``add_user`` and ``verify_chain`` find the same store."""
     import hashlib
 
-    from api.db import dispose
+    from api.store.db import dispose
 
     if not _BASE_URL:
         state = Path(data_dir) / "state"
@@ -80,7 +80,7 @@ def settings(data_dir: Path, **overrides: Any) -> Settings:
 
 
 def add_accounts(data_dir: Path) -> None:
-    from api.users import add_user
+    from api.auth.users import add_user
 
     for name, (role, forces, national) in ACCOUNTS.items():
         add_user(data_dir, name, role, forces, PASSWORD, national=national)
@@ -114,6 +114,6 @@ def sample_client(tmp_path_factory: Any, name: str, **overrides: Any) -> Iterato
 
 def read_entry(path: str, **fields: Any) -> Any:
     """An audit entry for a consultation of ``path`` (tests of the chain itself)."""
-    from api.audit import Entry
+    from api.policy.audit import Entry
 
     return Entry(operation="consultation", method="GET", route="/x", path=path, outcome="ok", status=200, **fields)

@@ -109,7 +109,7 @@ def build(data_dir: Path, people: int, seed: int, rebuild: bool) -> dict:
 def accounts(data_dir: Path) -> dict[str, str]:
     """API keys of national service accounts: the two audiences measured, and an admin for the
     cache counters."""
-    from api.users import add_user
+    from api.auth.users import add_user
 
     path = data_dir / "state" / "bench-keys.json"
     keys = json.loads(path.read_text()) if path.exists() else {}

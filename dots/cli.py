@@ -219,7 +219,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    from api.users import UserError, add_user
+    from api.auth.users import UserError, add_user
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     try:
@@ -239,7 +239,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from api.audit import verify_chain
+    from api.policy.audit import verify_chain
 
     ok, first_bad = verify_chain(data_dir(args.data_dir))
     if ok:

@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from api.app import create_app  # noqa: E402
-from api.audit import AuditLog, audit_key, verify_chain  # noqa: E402
-from api.graphcache import GraphCache  # noqa: E402
+from api.performance.graphcache import GraphCache  # noqa: E402
+from api.policy.audit import AuditLog, audit_key, verify_chain  # noqa: E402
+from api.policy.scope import Scope  # noqa: E402
 from api.sample import person_of  # noqa: E402
-from api.scope import Scope  # noqa: E402
 from api.testing import PASSWORD, add_accounts, read_entry, sample_client, settings  # noqa: E402
 
 WHY = {"purpose": "intelligence", "reference": "NO/0003714/19"}
@@ -138,8 +138,8 @@ def test_cached_profiles_answer_as_the_graph_does_for_every_scope(world):
 
 
 def test_forces_from_cached_profiles_equal_the_graph_lookup(world):
-    from api import graphq
     from api.routers.disclosure import person_forces
+    from api.store import graphq
 
     state = world[0].app.state.dots
     g = state.graph()
@@ -155,7 +155,7 @@ def test_a_graph_load_is_seen_at_once(world, monkeypatch):
     """The load job empties the cache when it starts and ends, and fills it again afterwards: the
     next answer shows the loaded graph, never the one before."""
     import graph.load
-    from api.pipeline import stages
+    from api.jobs.stages import stages
 
     c, data_dir = world
     state = c.app.state.dots
@@ -207,7 +207,7 @@ def test_a_searchs_check_is_kept_only_with_its_audit_record(world, monkeypatch):
     be written the caller gets no candidates and the case shows no check."""
     import datetime as dt
 
-    from api import audit
+    from api.policy import audit
 
     c, _ = world
     h = login(c, "disclosure")
@@ -236,7 +236,7 @@ def test_a_case_read_by_a_search_is_read_again_once_it_changes(world):
     next search at once, or the subject's victims would be offered as candidates."""
     from sqlalchemy import update
 
-    from api.db import Case
+    from api.store.db import Case
 
     c, data_dir = world
     state = c.app.state.dots
@@ -270,7 +270,7 @@ def test_rankers_answer_in_turn_and_one_that_dies_is_replaced(world):
     mid-service is replaced without losing a search."""
     import asyncio
 
-    from api.ranker import Ranker
+    from api.performance.ranker import Ranker
 
     _, data_dir = world
     names = ["David Hall", "Karen Black", "Susan Grey", "Elizabeth Ward", "Peter Hall", "Amy Reed"]
@@ -345,7 +345,7 @@ def test_account_changes_reach_a_cached_credential_at_once(world):
 
 
 def _append_many(data_dir: str, url: str, n: int) -> None:
-    from api.db import session_factory
+    from api.store.db import session_factory
 
     log = AuditLog(session_factory(url), audit_key(data_dir))
     for i in range(n):
@@ -357,7 +357,7 @@ def test_appends_from_several_processes_keep_one_chain(tmp_path):
     s = settings(tmp_path)
     if not s.database_url.startswith("sqlite"):
         pytest.skip("the PostgreSQL path is covered by the concurrency test in test_api_infra")
-    from api.db import session_factory
+    from api.store.db import session_factory
 
     session_factory(s.database_url)  # migrated once, before the writers start
     ctx = multiprocessing.get_context("spawn")
@@ -379,7 +379,7 @@ def test_appends_from_several_processes_keep_one_chain(tmp_path):
 
 def test_no_answer_leaves_when_the_store_refuses_the_record(tmp_path):
     """The real writer, a store that cannot take the record: 500, and none of the data."""
-    from api.db import session_factory
+    from api.store.db import session_factory
 
     s = settings(tmp_path)
     if not s.database_url.startswith("sqlite"):

@@ -16,11 +16,11 @@ os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")  # hashing cost is not 
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from api import security  # noqa: E402
 from api.app import create_app  # noqa: E402
-from api.audit import AuditLog, audit_key, verify_chain, verify_session  # noqa: E402
+from api.auth import security  # noqa: E402
+from api.auth.users import UserError, add_user  # noqa: E402
+from api.policy.audit import AuditLog, audit_key, verify_chain, verify_session  # noqa: E402
 from api.testing import PASSWORD, add_accounts, read_entry, settings  # noqa: E402
-from api.users import UserError, add_user  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -52,7 +52,7 @@ def test_migrations_build_exactly_the_models(tmp_path):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from api.db import Base, engine_for, migrate
+    from api.store.db import Base, engine_for, migrate
 
     url = settings(tmp_path).database_url
     migrate(url)
@@ -88,7 +88,7 @@ def test_add_user_resolves_forces_and_guards_scope(tmp_path):
 def test_passwords_are_argon2_hashed(tmp_path):
     from sqlalchemy import select
 
-    from api.db import User, session_factory
+    from api.store.db import User, session_factory
 
     url = settings(tmp_path).database_url
     add_user(tmp_path, "h", "auditor", [], PASSWORD)
@@ -218,7 +218,7 @@ def test_refusals_are_logged_too(client):
 
 
 def _chain(tmp_path, n: int = 6):
-    from api.db import session_factory
+    from api.store.db import session_factory
 
     s = settings(tmp_path)
     sessions = session_factory(s.database_url)
@@ -276,7 +276,7 @@ def test_a_rewritten_chain_without_the_key_fails(tmp_path):
     """Recomputing plain SHA-256 links after an edit does not help a forger: links are keyed."""
     import hashlib
 
-    from api.audit import HASHED
+    from api.policy.audit import HASHED
 
     sessions = _chain(tmp_path, 3)
     with sessions() as s:
@@ -303,7 +303,7 @@ def test_a_rewritten_chain_without_the_key_fails(tmp_path):
 def test_concurrent_appends_keep_one_chain(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    from api.db import session_factory
+    from api.store.db import session_factory
 
     s = settings(tmp_path)
     log = AuditLog(session_factory(s.database_url), audit_key(tmp_path))
@@ -350,7 +350,7 @@ def test_rate_limiter_window():
 
 
 def test_case_clocks_count_working_days():
-    from api.clocks import add_working_days, case_clocks
+    from api.policy.clocks import add_working_days, case_clocks
 
     opened = dt.datetime(2024, 12, 20, 10, 0, tzinfo=dt.UTC)  # Friday before Christmas
     due = add_working_days(opened, 10)
@@ -366,7 +366,7 @@ def test_case_clocks_count_working_days():
 
 
 def test_leak_guard_withholds_any_string_holding_a_forbidden_token():
-    from api.safety import WITHHELD, LeakGuard
+    from api.policy.leakguard import WITHHELD, LeakGuard
 
     guard = LeakGuard(["Karen BLACK", "SR1 2BB", "P000042", "x"])  # too-short tokens are ignored
     out = guard.scrub({"a": ["Contact karen black at SR1 2BB", "nothing here"], "b": {"c": "P000042"}, "n": 3})
@@ -379,7 +379,7 @@ def test_leak_guard_withholds_any_string_holding_a_forbidden_token():
 
 def test_openapi_is_complete(client):
     from api.app import api_routes
-    from api.routing import AuditedRoute
+    from api.policy.routing import AuditedRoute
 
     schema = client.get("/openapi.json").json()
     assert "Problem" in schema["components"]["schemas"]

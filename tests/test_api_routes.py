@@ -18,7 +18,7 @@ os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from api.app import api_routes  # noqa: E402
-from api.routing import AuditedRoute  # noqa: E402
+from api.policy.routing import AuditedRoute  # noqa: E402
 from api.sample import AS_OF, VICTIM_STRINGS, person_of  # noqa: E402
 from api.testing import ACCOUNTS, PASSWORD, sample_client  # noqa: E402
 
@@ -535,7 +535,7 @@ def test_cases_of_other_forces_are_refused(client):
 def test_overdue_list(client, world):
     from sqlalchemy import update
 
-    from api.db import Case
+    from api.store.db import Case
 
     case = _open_case(client)
     state = client.app.state.dots

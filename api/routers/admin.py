@@ -16,13 +16,13 @@ from fastapi import APIRouter, Depends, File, Path, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from api.db import ApiKey, Job, Upload, User, utcnow
+from api.auth.users import UserError, create_user, issue_api_key, resolve_forces, user_dict
 from api.deps import AuditContext, Audited, Caller, Paging, app_state, paginate, require_roles
 from api.models import Account, Page
+from api.policy.roles import Operation, Role
+from api.policy.routing import AuditedRoute
 from api.problems import ProblemError, problem_responses
-from api.roles import Operation, Role
-from api.routing import AuditedRoute
-from api.users import UserError, create_user, issue_api_key, resolve_forces, user_dict
+from api.store.db import ApiKey, Job, Upload, User, utcnow
 
 router = APIRouter(
     prefix="/admin",

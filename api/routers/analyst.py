@@ -1,7 +1,7 @@
 """Intelligence analysts: serial perpetrators, victims across forces, repeat victims, a person's
 profile and network, orders for a person or an address, possible breaches.
 
-Every answer is force-scoped (api.scope): people and events held by forces outside the account
+Every answer is force-scoped (api.policy.scope): people and events held by forces outside the account
 appear only as counts per holding force (``elsewhere``) or as ``restricted`` entries naming the
 force. Lists, scores and flags are assessments that support an analyst's judgement.
 """
@@ -15,15 +15,15 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from api import graphq
 from api.deps import AuditContext, Audited, Paging, app_state, paginate, require_roles
-from api.frames import elsewhere, rows, split, visible_person
-from api.graphcache import GraphCache
 from api.models import ForceRef
+from api.performance.graphcache import GraphCache
+from api.policy.frames import elsewhere, rows, split, visible_person
+from api.policy.roles import Operation, Role
+from api.policy.routing import AuditedRoute
+from api.policy.scope import Scope, force_name, held_by
 from api.problems import ProblemError, problem_responses
-from api.roles import Operation, Role
-from api.routing import AuditedRoute
-from api.scope import Scope, force_name, held_by
+from api.store import graphq
 
 router = APIRouter(
     prefix="/analyst",
@@ -337,7 +337,7 @@ class Profile(BaseModel):
 
 
 def person_facts(g: Any, cache: GraphCache | None, person_id: str) -> dict[str, Any]:
-    """The unmasked, unscoped profile rows of one person, kept per graph load (api.graphcache)."""
+    """The unmasked, unscoped profile rows of one person, kept per graph load (api.performance.graphcache)."""
     from graph.queries.profile import person_profile_rows
 
     if cache is None:

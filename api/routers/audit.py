@@ -13,13 +13,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
-from api.audit import audit_key, record_dict, verify_session
-from api.db import AuditRecord
 from api.deps import AuditContext, Audited, Paging, app_state, paginate, require_roles
 from api.models import Page
+from api.policy.audit import audit_key, record_dict, verify_session
+from api.policy.roles import Operation, Role
+from api.policy.routing import AuditedRoute
 from api.problems import problem_responses
-from api.roles import Operation, Role
-from api.routing import AuditedRoute
+from api.store.db import AuditRecord
 
 router = APIRouter(
     prefix="/audit",

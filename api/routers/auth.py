@@ -8,13 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api import security
-from api.db import User
+from api.auth import security
+from api.auth.users import authenticate, user_dict
 from api.deps import CurrentPrincipal, app_state
 from api.models import Account, Token
+from api.policy.routing import AuditedRoute
 from api.problems import ProblemError, problem_responses
-from api.routing import AuditedRoute
-from api.users import authenticate, user_dict
+from api.store.db import User
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=AuditedRoute)
 LOGINS_PER_MINUTE = 10

@@ -18,10 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
-from api import graphq
-from api.changes import version
-from api.clocks import case_clocks
-from api.db import Case, CaseCheck, CaseDecision, utcnow
 from api.deps import (
     AuditContext,
     Audited,
@@ -33,15 +29,19 @@ from api.deps import (
     paginate,
     require_roles,
 )
-from api.frames import rows, split, visible_person
-from api.graphcache import GraphCache
 from api.models import Page
+from api.performance.changes import version
+from api.performance.graphcache import GraphCache
+from api.policy.clocks import case_clocks
+from api.policy.frames import rows, split, visible_person
+from api.policy.leakguard import LeakGuard
+from api.policy.roles import Operation, Role
+from api.policy.routing import AuditedRoute
+from api.policy.scope import Scope, force_name, held_by
 from api.problems import ProblemError, problem_responses
-from api.roles import Operation, Role
 from api.routers.analyst import ForceCount, graph
-from api.routing import AuditedRoute
-from api.safety import LeakGuard
-from api.scope import Scope, force_name, held_by
+from api.store import graphq
+from api.store.db import Case, CaseCheck, CaseDecision, utcnow
 from linkage.search import current_stamp
 
 router = APIRouter(
@@ -876,7 +876,7 @@ def history(
 
 
 def _elsewhere(hidden: list[list[str | None]]) -> list[dict]:
-    from api.frames import elsewhere
+    from api.policy.frames import elsewhere
 
     return elsewhere(hidden)
 

@@ -19,15 +19,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, or_, select
 
-from api.db import StewardDecision, utcnow
 from api.deps import AuditContext, Audited, Paging, app_state, paginate, require_roles
-from api.frames import native
 from api.models import Page
+from api.policy.frames import native
+from api.policy.roles import Operation, Role
+from api.policy.routing import AuditedRoute
+from api.policy.scope import Scope, force_name
 from api.problems import ProblemError, problem_responses
-from api.roles import Operation, Role
 from api.routers.admin import JobOut, _job
-from api.routing import AuditedRoute
-from api.scope import Scope, force_name
+from api.store.db import StewardDecision, utcnow
 
 router = APIRouter(
     prefix="/steward",

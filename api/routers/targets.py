@@ -16,16 +16,16 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from api import graphq
-from api.db import TargetList, utcnow
 from api.deps import AuditContext, Audited, Paging, app_state, paginate, require_roles
-from api.frames import rows, split
 from api.models import Page
+from api.policy.frames import rows, split
+from api.policy.roles import Operation, Role
+from api.policy.routing import AuditedRoute
+from api.policy.scope import force_name
 from api.problems import ProblemError, problem_responses
-from api.roles import Operation, Role
 from api.routers.analyst import graph
-from api.routing import AuditedRoute
-from api.scope import force_name
+from api.store import graphq
+from api.store.db import TargetList, utcnow
 
 router = APIRouter(
     prefix="/targets",

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from api import graphq
+from api.store import graphq
 
 log = logging.getLogger("dots.api.safety")
 WITHHELD = "[withheld]"

@@ -1,7 +1,7 @@
 """The state store: users, API keys, Clare's Law cases, steward decisions, jobs, target lists, audit.
 
 SQLite in the data directory by default, PostgreSQL when ``DOTS_DATABASE_URL`` says so; the
-schema is created and upgraded only by the Alembic migrations in ``api/migrations`` (never by
+schema is created and upgraded only by the Alembic migrations in ``api/store/migrations`` (never by
 ``create_all``), so a production database and a test database are built by the same steps.
 Times are stored as naive UTC and come back timezone-aware (``UtcDateTime``).
 """
@@ -192,7 +192,7 @@ class TargetList(Base):
 
 
 class AuditRecord(Base):
-    """One s.62 log record; ``hash`` chains it to the record before (see api.audit)."""
+    """One s.62 log record; ``hash`` chains it to the record before (see api.policy.audit)."""
 
     __tablename__ = "audit_log"
 

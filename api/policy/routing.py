@@ -17,8 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.audit import Entry
 from api.deps import AuditContext, Principal
+from api.policy.audit import Entry
 from api.problems import ProblemError
 
 

@@ -2,7 +2,7 @@
 state store (and hash the API key) again.
 
 Any committed change to an account or an API key in this process (role, forces, disabling, token
-version, revocation, a new key) empties the cache at once (:mod:`api.changes`). Changes made by
+version, revocation, a new key) empties the cache at once (:mod:`api.performance.changes`). Changes made by
 another process (``dots user …`` while the server runs) take effect when an entry expires:
 ``DOTS_AUTH_CACHE_SECONDS`` (default 5; 0 reads the account on every request). A bearer token is
 never kept past its own expiry.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from api.changes import VersionedCache, version
+from api.performance.changes import VersionedCache, version
 
 
 def accounts_version() -> int:

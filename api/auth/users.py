@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api import security
+from api.auth import security
 from api.config import database_url
-from api.db import ApiKey, User, session_factory, utcnow
-from api.roles import ROLES
+from api.policy.roles import ROLES
+from api.store.db import ApiKey, User, session_factory, utcnow
 
 NATIONAL = "national"
 

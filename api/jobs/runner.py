@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 
-from api.db import Job, utcnow
+from api.store.db import Job, utcnow
 
 log = logging.getLogger("dots.api.jobs")
 KINDS = ("ingest", "resolve", "graph_load", "pipeline")

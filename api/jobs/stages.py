@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from api.db import Upload
-from api.jobs import Progress
+from api.jobs.runner import Progress
+from api.store.db import Upload
 
 
 def stages(state: Any) -> dict[str, Callable[[dict, Progress], dict]]:

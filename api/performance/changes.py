@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from api.db import ApiKey, Case, User
+from api.store.db import ApiKey, Case, User
 
 KINDS: dict[str, tuple[type, ...]] = {"accounts": (User, ApiKey), "cases": (Case,)}
 _versions = dict.fromkeys(KINDS, 0)

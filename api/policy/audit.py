@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from api.config import database_url, secret
-from api.db import AuditHead, AuditRecord, session_factory
+from api.store.db import AuditHead, AuditRecord, session_factory
 
 GENESIS = "0" * 64
 HASHED = (

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from api.scope import Scope, held_by
+from api.policy.scope import Scope, held_by
 
 
 def native(v: Any) -> Any:
@@ -56,7 +56,7 @@ def split(value: Any) -> list[str]:
 
 def visible_person(scope: Scope, forces: set[str | None] | None) -> bool:
     """A person is visible when any of their force records is in scope; someone known only to the
-    courts is visible to all (see api.scope)."""
+    courts is visible to all (see api.policy.scope)."""
     if scope.national:
         return True
     if not forces:

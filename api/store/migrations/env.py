@@ -1,6 +1,6 @@
 """Alembic environment for the state store.
 
-The app runs migrations in-process (``api.db.migrate``) and hands its connection over in
+The app runs migrations in-process (``api.store.db.migrate``) and hands its connection over in
 ``config.attributes["connection"]``; an operator may also run ``alembic`` by hand with
 ``-x url=…`` or ``DOTS_DATABASE_URL`` set.
 """
@@ -12,7 +12,7 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
-from api.db import Base
+from api.store.db import Base
 
 target_metadata = Base.metadata
 
