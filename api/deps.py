@@ -61,6 +61,15 @@ def app_state(request: Request) -> Any:
     return request.app.state.dots
 
 
+def graph(request: Request) -> Any:
+    """The graph's read connections, or 503 when the graph store is missing or locked (a plain call,
+    not a dependency: routes that answer from caches never open the graph)."""
+    try:
+        return app_state(request).graph()
+    except Exception as exc:  # say so, not why in detail
+        raise ProblemError(503, "the graph is not available: run the graph load", "graph-unavailable") from exc
+
+
 def _principal(user: User) -> Principal:
     return Principal(
         user.id, user.name, user.role, frozenset(user.forces or []), bool(user.national), bool(user.service)
@@ -220,6 +229,14 @@ class Audited:
         if not REFERENCE_RE.match(reference):
             raise ProblemError(400, "the reference may hold letters, digits and / . _ : - only", "purpose-required")
         return ctx
+
+
+# One alias per logged operation, so that a route's signature says what it does with personal data.
+Consult = Annotated[AuditContext, Depends(Audited(Operation.consultation))]
+Collect = Annotated[AuditContext, Depends(Audited(Operation.collection))]
+Combine = Annotated[AuditContext, Depends(Audited(Operation.combination))]
+Alter = Annotated[AuditContext, Depends(Audited(Operation.alteration))]
+Disclose = Annotated[AuditContext, Depends(Audited(Operation.disclosure))]
 
 
 # -- pagination ------------------------------------------------------------------------------------

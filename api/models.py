@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -75,6 +75,10 @@ class ForceRef(BaseModel):
     force: str | None = None
 
 
+class ForceCount(ForceRef):
+    count: int
+
+
 class Restricted(BaseModel):
     """What an account learns about people or events outside its forces."""
 
@@ -93,6 +97,40 @@ class Restricted(BaseModel):
     restricted: bool = True
     held_by: list[ForceRef]
     detail: str = "held by another force: ask its intelligence unit"
+
+
+class JobOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5d1e…",
+                    "kind": "ingest",
+                    "status": "running",
+                    "progress": 0.5,
+                    "message": "ingesting upload 0b6f…",
+                    "params": {"upload_ids": ["0b6f…"]},
+                    "result": None,
+                    "created_by": "admin",
+                    "created_at": "2024-11-25T10:00:00Z",
+                    "started_at": "2024-11-25T10:00:01Z",
+                    "finished_at": None,
+                }
+            ]
+        }
+    )
+
+    id: str
+    kind: str
+    status: Literal["queued", "running", "succeeded", "failed"]
+    progress: float
+    message: str | None
+    params: dict
+    result: dict | None
+    created_by: str
+    created_at: Any
+    started_at: Any | None
+    finished_at: Any | None
 
 
 def drop_none(d: dict[str, Any]) -> dict[str, Any]:

@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from api.auth.users import UserError, create_user, issue_api_key, resolve_forces, user_dict
-from api.deps import AuditContext, Audited, Caller, Paging, app_state, paginate, require_roles
-from api.models import Account, Page
-from api.policy.roles import Operation, Role
+from api.deps import Alter, Caller, Collect, Combine, Paging, app_state, paginate, require_roles
+from api.jobs.service import job_out, submit
+from api.models import Account, JobOut, Page
+from api.policy.roles import Role
 from api.policy.routing import AuditedRoute
 from api.problems import ProblemError, problem_responses
 from api.store.db import ApiKey, Job, Upload, User, utcnow
@@ -56,40 +57,6 @@ class UploadOut(BaseModel):
     sha256: str
     uploaded_by: str
     uploaded_at: Any
-
-
-class JobOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "5d1e…",
-                    "kind": "ingest",
-                    "status": "running",
-                    "progress": 0.5,
-                    "message": "ingesting upload 0b6f…",
-                    "params": {"upload_ids": ["0b6f…"]},
-                    "result": None,
-                    "created_by": "admin",
-                    "created_at": "2024-11-25T10:00:00Z",
-                    "started_at": "2024-11-25T10:00:01Z",
-                    "finished_at": None,
-                }
-            ]
-        }
-    )
-
-    id: str
-    kind: str
-    status: Literal["queued", "running", "succeeded", "failed"]
-    progress: float
-    message: str | None
-    params: dict
-    result: dict | None
-    created_by: str
-    created_at: Any
-    started_at: Any | None
-    finished_at: Any | None
 
 
 class IngestRequest(BaseModel):
@@ -139,10 +106,6 @@ class UserChange(BaseModel):
     active: bool | None = None
 
 
-def _job(job: Job) -> JobOut:
-    return JobOut(**{k: getattr(job, k) for k in JobOut.model_fields})
-
-
 # -- uploads and jobs --------------------------------------------------------------------------------
 
 
@@ -156,7 +119,7 @@ def _job(job: Job) -> JobOut:
 def upload(
     request: Request,
     principal: Caller,
-    audit: Annotated[AuditContext, Depends(Audited(Operation.collection))],
+    audit: Collect,
     files: Annotated[list[UploadFile], File(description="CSV extract file(s) delivered together")],
 ) -> list[UploadOut]:
     state = app_state(request)
@@ -226,17 +189,6 @@ def uploads(request: Request, paging: Paging) -> dict:
     return paginate(items, paging, request, total)
 
 
-def _submit(request: Request, principal: Caller, kind: str, params: dict) -> JobOut:
-    state = app_state(request)
-    if params.get("upload_ids"):
-        with state.sessions() as session:
-            known = set(session.execute(select(Upload.id).where(Upload.id.in_(params["upload_ids"]))).scalars())
-        unknown = sorted(set(params["upload_ids"]) - known)
-        if unknown:
-            raise ProblemError(404, f"no such upload: {', '.join(unknown)[:200]}", "not-found")
-    return _job(state.jobs.submit(kind, params, principal.name))
-
-
 @router.post(
     "/jobs/ingest",
     status_code=202,
@@ -248,9 +200,9 @@ def job_ingest(
     request: Request,
     principal: Caller,
     body: IngestRequest,
-    audit: Annotated[AuditContext, Depends(Audited(Operation.collection))],
+    audit: Collect,
 ) -> JobOut:
-    return _submit(request, principal, "ingest", body.model_dump())
+    return submit(app_state(request), "ingest", body.model_dump(), principal.name)
 
 
 @router.post(
@@ -263,9 +215,9 @@ def job_ingest(
 def job_resolve(
     request: Request,
     principal: Caller,
-    audit: Annotated[AuditContext, Depends(Audited(Operation.combination))],
+    audit: Combine,
 ) -> JobOut:
-    return _submit(request, principal, "resolve", {})
+    return submit(app_state(request), "resolve", {}, principal.name)
 
 
 @router.post(
@@ -278,9 +230,9 @@ def job_resolve(
 def job_graph_load(
     request: Request,
     principal: Caller,
-    audit: Annotated[AuditContext, Depends(Audited(Operation.alteration))],
+    audit: Alter,
 ) -> JobOut:
-    return _submit(request, principal, "graph_load", {})
+    return submit(app_state(request), "graph_load", {}, principal.name)
 
 
 @router.post(
@@ -294,9 +246,9 @@ def job_pipeline(
     request: Request,
     principal: Caller,
     body: PipelineRequest,
-    audit: Annotated[AuditContext, Depends(Audited(Operation.combination))],
+    audit: Combine,
 ) -> JobOut:
-    return _submit(request, principal, "pipeline", body.model_dump())
+    return submit(app_state(request), "pipeline", body.model_dump(), principal.name)
 
 
 @router.get("/jobs", response_model=Page[JobOut], summary="Jobs, newest first")
@@ -310,7 +262,7 @@ def jobs(request: Request, paging: Paging) -> dict:
             .scalars()
             .all()
         )
-        items = [_job(j) for j in rows]
+        items = [job_out(j) for j in rows]
     return paginate(items, paging, request, total)
 
 
@@ -320,7 +272,7 @@ def job(request: Request, job_id: Annotated[str, Path(max_length=36)]) -> JobOut
         row = session.get(Job, job_id)
         if row is None:
             raise ProblemError(404, "no such job", "not-found")
-        return _job(row)
+        return job_out(row)
 
 
 # -- users ------------------------------------------------------------------------------------------

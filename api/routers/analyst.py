@@ -15,11 +15,11 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AuditContext, Audited, Paging, app_state, paginate, require_roles
-from api.models import ForceRef
+from api.deps import AuditContext, Consult, Paging, app_state, graph, paginate, require_roles
+from api.models import ForceCount, ForceRef
 from api.performance.graphcache import GraphCache
 from api.policy.frames import elsewhere, rows, split, visible_person
-from api.policy.roles import Operation, Role
+from api.policy.roles import Role
 from api.policy.routing import AuditedRoute
 from api.policy.scope import Scope, force_name, held_by
 from api.problems import ProblemError, problem_responses
@@ -33,13 +33,8 @@ router = APIRouter(
     responses=problem_responses(400, 401, 403, 503),
 )
 
-Consult = Annotated[AuditContext, Depends(Audited(Operation.consultation))]
 PersonId = Annotated[str, Path(min_length=1, max_length=64, description="resolved person id", examples=["P000123"])]
 MAX_NETWORK_NODES = 500
-
-
-class ForceCount(ForceRef):
-    count: int
 
 
 class ScopedPage(BaseModel):
@@ -53,13 +48,6 @@ class ScopedPage(BaseModel):
     elsewhere: list[ForceCount] = Field(
         default_factory=list, description="rows held only by forces outside the account"
     )
-
-
-def graph(request: Request) -> Any:
-    try:
-        return app_state(request).graph()
-    except Exception as exc:  # the graph store is missing or locked: say so, not why in detail
-        raise ProblemError(503, "the graph is not available: run the graph load", "graph-unavailable") from exc
 
 
 def _scope(audit: AuditContext) -> Scope:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
-from api.deps import AuditContext, Audited, Paging, app_state, paginate, require_roles
+from api.deps import Consult, Paging, app_state, paginate, require_roles
 from api.models import Page
 from api.policy.audit import audit_key, record_dict, verify_session
 from api.policy.roles import Operation, Role
@@ -92,7 +92,7 @@ class VerifyOut(BaseModel):
 def records(
     request: Request,
     paging: Paging,
-    audit: Annotated[AuditContext, Depends(Audited(Operation.consultation))],
+    audit: Consult,
     user: Annotated[str | None, Query(max_length=100, description="user name")] = None,
     person_id: Annotated[str | None, Query(max_length=64, description="records naming this person")] = None,
     operation: Annotated[Operation | None, Query()] = None,
@@ -122,7 +122,7 @@ def records(
 
 
 @router.get("/verify", response_model=VerifyOut, summary="Check the log's hash chain")
-def verify(request: Request, audit: Annotated[AuditContext, Depends(Audited(Operation.consultation))]) -> VerifyOut:
+def verify(request: Request, audit: Consult) -> VerifyOut:
     state = app_state(request)
     with state.sessions() as session:
         ok, bad = verify_session(session, audit_key(state.settings.data_dir))

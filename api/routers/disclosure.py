@@ -26,10 +26,11 @@ from api.deps import (
     RateLimited,
     SearchPaging,
     app_state,
+    graph,
     paginate,
     require_roles,
 )
-from api.models import Page
+from api.models import ForceCount, Page
 from api.performance.changes import version
 from api.performance.graphcache import GraphCache
 from api.policy.clocks import case_clocks
@@ -39,7 +40,6 @@ from api.policy.roles import Operation, Role
 from api.policy.routing import AuditedRoute
 from api.policy.scope import Scope, force_name, held_by
 from api.problems import ProblemError, problem_responses
-from api.routers.analyst import ForceCount, graph
 from api.store import graphq
 from api.store.db import Case, CaseCheck, CaseDecision, utcnow
 from linkage.search import current_stamp

@@ -19,14 +19,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, or_, select
 
-from api.deps import AuditContext, Audited, Paging, app_state, paginate, require_roles
-from api.models import Page
+from api.deps import Alter, AuditContext, Combine, Consult, Paging, app_state, paginate, require_roles
+from api.jobs.service import submit
+from api.models import JobOut, Page
 from api.policy.frames import native
-from api.policy.roles import Operation, Role
+from api.policy.roles import Role
 from api.policy.routing import AuditedRoute
 from api.policy.scope import Scope, force_name
 from api.problems import ProblemError, problem_responses
-from api.routers.admin import JobOut, _job
 from api.store.db import StewardDecision, utcnow
 
 router = APIRouter(
@@ -37,8 +37,6 @@ router = APIRouter(
     responses=problem_responses(400, 401, 403, 404),
 )
 
-Consult = Annotated[AuditContext, Depends(Audited(Operation.consultation))]
-Combine = Annotated[AuditContext, Depends(Audited(Operation.combination))]
 RecordKey = Annotated[
     str,
     Query(min_length=1, max_length=200, description="person record key", examples=["Northumbria/NOR00018472"]),
@@ -470,7 +468,7 @@ class SplitIn(BaseModel):
     summary="Split records off an entity: a cannot-link between them and the rest",
 )
 def split_entity(
-    request: Request, body: SplitIn, audit: Annotated[AuditContext, Depends(Audited(Operation.alteration))]
+    request: Request, body: SplitIn, audit: Alter
 ) -> dict:
     _, entities, records = _frames(request)
     keys = _entity_records(entities, records, audit, body.person_id)
@@ -532,7 +530,7 @@ def apply(request: Request, audit: Combine) -> JobOut:
     with state.sessions() as session:
         n = session.scalar(select(func.count()).select_from(StewardDecision)) or 0
     audit.returned(count=n)
-    return _job(state.jobs.submit("pipeline", {}, audit.principal.name))
+    return submit(state, "pipeline", {}, audit.principal.name)
 
 
 # -- addresses, orders, incidents and breaches --------------------------------------------------------

@@ -16,14 +16,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from api.deps import AuditContext, Audited, Paging, app_state, paginate, require_roles
+from api.deps import AuditContext, Consult, Disclose, Paging, app_state, graph, paginate, require_roles
 from api.models import Page
 from api.policy.frames import rows, split
-from api.policy.roles import Operation, Role
+from api.policy.roles import Role
 from api.policy.routing import AuditedRoute
 from api.policy.scope import force_name
 from api.problems import ProblemError, problem_responses
-from api.routers.analyst import graph
 from api.store import graphq
 from api.store.db import TargetList, utcnow
 
@@ -35,7 +34,6 @@ router = APIRouter(
     responses=problem_responses(400, 401, 403, 404, 503),
 )
 
-Consult = Annotated[AuditContext, Depends(Audited(Operation.consultation))]
 ForceParam = Annotated[
     str,
     Path(
@@ -334,7 +332,7 @@ def export_xlsx(request: Request, force: ForceParam, audit: Consult, as_of: AsOf
 def issue(
     request: Request,
     force: ForceParam,
-    audit: Annotated[AuditContext, Depends(Audited(Operation.disclosure))],
+    audit: Disclose,
     as_of: AsOf = None,
     recipients: Annotated[
         str | None,
