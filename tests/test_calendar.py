@@ -41,7 +41,7 @@ def test_working_days_counted_both_ways_agree(start, days):
 
 
 def test_the_meeting_clock_counts_the_2027_easter():
-    from api.clocks import case_clocks
+    from api.policy.clocks import case_clocks
 
     opened = dt.datetime(2027, 3, 24, 10, 0, tzinfo=dt.UTC)  # 10:00 GMT; due 10:00 BST (from 28 March)
     meeting = {c["clock"]: c for c in case_clocks(opened, None, None, None, now=opened)}["meeting_10_working_days"]
