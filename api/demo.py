@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from reference.forces import force_name
+
 PASSWORD = "demo password not for production"
 PURPOSES = {
     "analyst": ("intelligence", "DEMO-INT-1"),
@@ -78,8 +80,6 @@ def show_exchanges(data_dir: Path, out: Callable[[str], None] = print) -> int:
         g = app.state.dots.graph()
         force, _, day = _busiest(g)
         forces = [force] if force else []
-        from api.policy.scope import force_name
-
         force_label = force_name(force) or "no force"
         for role in PURPOSES:
             try:

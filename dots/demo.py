@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from reference.forces import force_name
+
 
 def heading(text: str) -> None:
     print(f"\n== {text} " + "=" * max(0, 76 - len(text)))
@@ -145,7 +147,7 @@ def graph_answers(data: Path, truth: Path) -> None:
         heading("7. DA problem-solving team: this week's target list")
         force, as_of = _busiest_force_and_latest_day(data)
         targets = Q.targets(g, force, as_of)
-        print(f"  {_force_name(force)}, as of {as_of}: {len(targets)} people scored; top five with the score's parts")
+        print(f"  {force_name(force)}, as of {as_of}: {len(targets)} people scored; top five with the score's parts")
         print(_table(targets.head(5), ["rank", "person_id", "score", "recency", "frequency", "gravity", "victims"]))
         moved = Q.target_movement(g, force, as_of, previous_as_of=as_of - dt.timedelta(days=28))
         counts = moved["movement"].value_counts()
@@ -205,12 +207,6 @@ def _busiest_force_and_latest_day(data: Path) -> tuple[str, dt.date]:
 
     events = StagingStore(data).read("events")
     return str(events["force_code"].value_counts().index[0]), events["occurred_at"].max().date()
-
-
-def _force_name(code: str) -> str:
-    from loaders.standardise.forces import all_forces
-
-    return next((f.name for f in all_forces(include_non_territorial=True) if f.code == code), code)
 
 
 def _table(frame: pd.DataFrame, cols: list[str]) -> str:

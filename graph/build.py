@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from graph.harm import gravity, load_harm_table
 from graph.schema import BOOL, DATE, FLOAT, INT, NODES, RELS, ROLE_TYPES, STRING, STRINGS
+from reference.forces import force_name
+from reference.harm import harm_days, load_harm_table
 from staging.store import StagingStore
 
 ARROW = {STRING: pa.string(), DATE: pa.date32(), INT: pa.int64(), FLOAT: pa.float64(), BOOL: pa.bool_(),
@@ -163,16 +164,6 @@ def _outcome(extra: pd.Series) -> pd.Series:
     return out
 
 
-def _force_name(code: str) -> str:
-    """Display name of a force code from the standardiser's force table, when it knows it."""
-    try:
-        from loaders.standardise.forces import lookup_force  # type: ignore
-    except ImportError:
-        return code
-    force = lookup_force(code)
-    return force.name if force is not None else code
-
-
 # -- the tables ----------------------------------------------------------------------------------
 
 def build_tables(inp: GraphInput, harm_table: pd.DataFrame | None = None) -> dict[str, pa.Table]:
@@ -210,7 +201,7 @@ def build_tables(inp: GraphInput, harm_table: pd.DataFrame | None = None) -> dic
     at = pd.to_datetime(ev["occurred_at"]).to_numpy(dtype="datetime64[s]")
     at_text = pd.Series(np.datetime_as_string(at, unit="s"), index=ev.index)
     ev["occurred_at"] = at_text.where(ev["occurred_at"].notna())
-    ev["gravity"] = gravity(ev["ho_code"], ev["offence_group"], harm)
+    ev["gravity"] = harm_days(ev["ho_code"], ev["offence_group"], harm)
     ev["is_crime"] = ev["ho_code"].notna() & (ev["offence_group"].fillna("") != "non_crime")
     # DA: the force's marker or the loader's judgement, or a victim naming a personal connection.
     named = inp.involvements.loc[inp.involvements["relationship"].isin(RELATIONSHIP_KINDS), "event_key"]
@@ -232,7 +223,7 @@ def build_tables(inp: GraphInput, harm_table: pd.DataFrame | None = None) -> dic
 
     # Forces -----------------------------------------------------------------------------------------
     codes = sorted(set(events["force_code"].dropna()) | set(recs["force_code"].dropna()))
-    names = [_force_name(c) for c in codes]
+    names = [force_name(c) for c in codes]
     out["Force"] = _table("Force", pd.DataFrame({"force_code": codes, "name": names}))
     rb = events.dropna(subset=["force_code"])
     out["RECORDED_BY"] = _table("RECORDED_BY", pd.DataFrame({

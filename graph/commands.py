@@ -13,8 +13,8 @@ import pandas as pd
 
 from graph import queries as Q
 from graph.backend import open_graph
-from graph.harm import load_harm_table
 from graph.load import load_graph
+from reference.harm import load_harm_table
 
 
 def graph_load(data_dir: Path, uri: str | None = None, progress: bool = False) -> dict:

@@ -279,7 +279,8 @@ def test_targets_accepts_force_name_weights_and_harm_table(graph_backend, tmp_pa
 
 def _only_injury_counts(tmp_path) -> pd.DataFrame:
     """A force's own harm table: one day for violence with injury, nothing for anything else."""
-    from loaders.standardise.offences import GROUPS, load_harm_table
+    from reference.harm import load_harm_table
+    from reference.offences import GROUPS
 
     path = tmp_path / "harm.csv"
     pd.DataFrame(

@@ -87,10 +87,8 @@ def test_synth_cross_force_victims_against_truth(graph_synth_world):
 
 def _codes(forces: pd.Series) -> list[str]:
     """Truth may name forces as written; the graph holds ONS codes."""
-    try:
-        from loaders.standardise.forces import lookup_force
-    except ImportError:
-        return list(forces)
+    from reference.forces import lookup_force
+
     return [(lookup_force(f).code if lookup_force(f) else f) for f in forces]
 
 

@@ -23,7 +23,7 @@ from extract_fixtures import (
 )
 
 from loaders.ingest import IngestError, ingest_paths
-from loaders.standardise.forces import lookup_force
+from reference.forces import lookup_force
 from staging.store import StagingStore
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,16 +12,11 @@ import pytest
 import uk_postcodes_parsing as ukp
 
 from loaders.standardise import (
-    all_forces,
     classify_offences,
     cro_check_letter,
     fold,
     force_codes,
-    harm_days,
-    load_harm_table,
-    lookup_force,
     name_parts,
-    normalise_ho_code,
     parse_cro,
     parse_dates,
     parse_phones,
@@ -36,7 +31,9 @@ from loaders.standardise import (
     split_names,
     yes_no,
 )
-from loaders.standardise.offences import GROUPS, offence_table
+from reference.forces import all_forces, lookup_force
+from reference.harm import harm_days, load_harm_table
+from reference.offences import GROUPS, normalise_ho_code, offence_table
 
 
 def S(*values: object, index: list[int] | None = None) -> pd.Series:

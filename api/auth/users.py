@@ -19,6 +19,7 @@ from api.auth import security
 from api.config import database_url
 from api.policy.roles import ROLES
 from api.store.db import ApiKey, User, session_factory, utcnow
+from reference.forces import lookup_force
 
 NATIONAL = "national"
 
@@ -29,8 +30,6 @@ class UserError(ValueError):
 
 def resolve_forces(forces: list[str] | None) -> tuple[list[str], bool]:
     """(ONS codes, national?) for force names or codes as typed."""
-    from loaders.standardise.forces import lookup_force
-
     codes: list[str] = []
     national = False
     for name in forces or []:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+
+from reference.forces import force_name
 
 
 @dataclass(frozen=True)
@@ -27,17 +28,6 @@ class Scope:
 
     def label(self) -> str:
         return "national" if self.national else ",".join(sorted(self.forces))
-
-
-@cache
-def force_name(code: str | None) -> str | None:
-    """Display name of an ONS force code (the code itself if unknown)."""
-    if not code:
-        return None
-    from loaders.standardise.forces import lookup_force
-
-    force = lookup_force(code)
-    return force.name if force else code
 
 
 def held_by(force_codes: Iterable[str | None]) -> list[dict[str, str | None]]:

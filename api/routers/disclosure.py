@@ -38,11 +38,12 @@ from api.policy.frames import rows, split, visible_person
 from api.policy.leakguard import LeakGuard
 from api.policy.roles import Operation, Role
 from api.policy.routing import AuditedRoute
-from api.policy.scope import Scope, force_name, held_by
+from api.policy.scope import Scope, held_by
 from api.problems import ProblemError, problem_responses
 from api.store import graphq
 from api.store.db import Case, CaseCheck, CaseDecision, utcnow
 from linkage.search import current_stamp
+from reference.forces import force_name
 
 router = APIRouter(
     prefix="/disclosure",
@@ -277,7 +278,7 @@ def _case_people(case: Case) -> list[str]:
 
 
 def _handling_force(audit: AuditContext, force: str | None) -> str:
-    from loaders.standardise.forces import lookup_force
+    from reference.forces import lookup_force
 
     scope = _scope(audit)
     if force:

@@ -25,9 +25,10 @@ from api.models import JobOut, Page
 from api.policy.frames import native
 from api.policy.roles import Role
 from api.policy.routing import AuditedRoute
-from api.policy.scope import Scope, force_name
+from api.policy.scope import Scope
 from api.problems import ProblemError, problem_responses
 from api.store.db import StewardDecision, utcnow
+from reference.forces import force_name
 
 router = APIRouter(
     prefix="/steward",

@@ -21,10 +21,10 @@ from api.models import Page
 from api.policy.frames import rows, split
 from api.policy.roles import Role
 from api.policy.routing import AuditedRoute
-from api.policy.scope import force_name
 from api.problems import ProblemError, problem_responses
 from api.store import graphq
 from api.store.db import TargetList, utcnow
+from reference.forces import force_name, lookup_force
 
 router = APIRouter(
     prefix="/targets",
@@ -157,8 +157,6 @@ class IssuedList(BaseModel):
 
 def _force(audit: AuditContext, force: str) -> str:
     """The ONS code of a force the caller may see (403 for another force's list)."""
-    from loaders.standardise.forces import lookup_force
-
     found = lookup_force(force)
     if found is None:
         raise ProblemError(404, "unknown force", "not-found")

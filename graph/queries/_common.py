@@ -1,4 +1,4 @@
-"""Shared pieces of the query modules: the Cypher registry, relationship kinds, force names."""
+"""Shared pieces of the query modules: the Cypher registry, relationship kinds, force codes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from graph.backend import GraphBackend
+from reference.forces import force_key, lookup_force
 
 REGISTRY: dict[str, str] = {}
 KINDS = {"intimate": ["intimate"], "family": ["family"], "any": ["intimate", "family"]}
@@ -43,30 +44,19 @@ Q_FORCES = cypher("forces", "MATCH (f:Force) RETURN f.force_code AS code, f.name
 
 
 def resolve_force(g: GraphBackend, force: str | None) -> str | None:
-    """The force code for a code or a name as written (case and '&'/'and' insensitive)."""
+    """The code of a force the graph holds, from its code or any spelling of its name: the reference
+    alias table (:mod:`reference.forces`) first, then the names the graph itself was given."""
     if force is None or force == "":
         return None
-    forces = g.run(Q_FORCES, {})
-    want = _fold(force)
-    for f in forces:
-        if _fold(f["code"]) == want or _fold(f["name"] or "") == want:
-            return f["code"]
-    try:  # the standardiser's alias table knows spellings the graph has not seen
-        from loaders.standardise.forces import lookup_force  # type: ignore
-
-        found = lookup_force(force)
-        if found is not None and any(f["code"] == found.code for f in forces):
-            return found.code
-    except ImportError:
-        pass
+    held = {f["code"]: f["name"] or "" for f in g.run(Q_FORCES, {})}
+    found = lookup_force(force)
+    if found is not None and found.code in held:
+        return found.code
+    want = force_key(force)
+    for code, name in held.items():
+        if code.upper() == force.strip().upper() or (want and force_key(name) == want):
+            return code
     raise ValueError(f"unknown force: {force}")
-
-
-def _fold(text: str) -> str:
-    t = text.lower().replace("&", " and ")
-    for word in (" police", " constabulary", "police "):
-        t = t.replace(word, " ")
-    return "".join(ch for ch in t if ch.isalnum())
 
 
 def group_join(frame: pd.DataFrame, keys: str | list[str], col: str) -> pd.Series:

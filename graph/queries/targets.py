@@ -20,9 +20,9 @@ import pandas as pd
 
 from graph.backend import GraphBackend
 from graph.dialect import window_start
-from graph.harm import gravity as harm_gravity
 from graph.queries._common import as_date, cypher, group_join, resolve_force
 from graph.queries.orders import orders_active, possible_breaches
+from reference.harm import harm_days
 
 DEFAULT_WEIGHTS = {"recency": 1.0, "frequency": 1.0, "gravity": 1.0, "victims": 1.0}
 RECENCY_BANDS = [(90, 4), (180, 3), (365, 2), (730, 1)]
@@ -63,7 +63,7 @@ def targets(g: GraphBackend, force: str, as_of: dt.date, weights: dict[str, floa
     ``recency`` is the banded R points (raw ``recency_days`` beside it), ``frequency`` the capped
     event count, ``gravity`` the summed harm days, ``victims`` the distinct victims; ``*_part``
     columns are the cohort percentile ranks that ``weights`` combine into ``score``. A custom
-    ``harm_table`` (graph.harm.load_harm_table) re-weighs gravity from the events' codes."""
+    ``harm_table`` (reference.harm.load_harm_table) re-weighs gravity from the events' codes."""
     day = as_date(as_of)
     code = resolve_force(g, force)
     w = {**DEFAULT_WEIGHTS, **(weights or {})}
@@ -75,7 +75,7 @@ def targets(g: GraphBackend, force: str, as_of: dt.date, weights: dict[str, floa
     victims = g.frame(Q_COHORT_VICTIMS, params, columns=["event_id", "victim_id"])
     events = rows.drop_duplicates(["person_id", "event_id"]).sort_values(["person_id", "event_id"])
     if harm_table is not None:
-        events["gravity"] = harm_gravity(events["ho_code"], events["offence_group"], harm_table).to_numpy()
+        events["gravity"] = harm_days(events["ho_code"], events["offence_group"], harm_table).to_numpy()
     day_ts = pd.to_datetime(events["occurred_on"])
     per = events.assign(day_ts=day_ts).groupby("person_id").agg(
         last_event_on=("day_ts", "max"), events=("event_id", "nunique"), gravity=("gravity", "sum"))

@@ -4,32 +4,26 @@ Every function takes a pandas Series of raw strings (None, NaN and "" allowed) a
 Series or DataFrame on the same index. Bad values never raise: they come back as null with a
 ``valid`` flag or an ``error`` reason, so the loader can flag the value or quarantine the row.
 Per-value work runs once per distinct value (see ``_distinct``), so a million-row column takes
-seconds.
+seconds. The reference tables they resolve against (forces, offence codes, harm) are the
+:mod:`reference` package's.
 """
 
 from .dates import parse_dates
-from .forces import Force, all_forces, force_codes, lookup_force
+from .forces import force_codes
 from .identifiers import cro_check_letter, parse_cro, parse_pnc, pnc_check_letter
 from .names import name_parts, split_names
-from .offences import classify_offences, harm_days, load_harm_table, normalise_ho_code, offence_table
+from .offences import classify_offences
 from .phones import parse_phones
 from .postcodes import parse_postcodes, postcode_from_text
 from .text import fold
 from .vocab import relationships, risks, roles, sexes, yes_no
 
 __all__ = [
-    "Force",
-    "all_forces",
     "classify_offences",
     "cro_check_letter",
     "fold",
     "force_codes",
-    "harm_days",
-    "load_harm_table",
-    "lookup_force",
     "name_parts",
-    "normalise_ho_code",
-    "offence_table",
     "parse_cro",
     "parse_dates",
     "parse_phones",

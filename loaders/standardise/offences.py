@@ -1,13 +1,14 @@
-"""Home Office offence codes: normalise, group for DA analysis, and weigh by harm.
+"""Classifying an extract's offence codes and descriptions into the groups DA analysis uses.
 
 Classification of each (code, description) pair, first rule that applies:
 
 1. a blank code is a non-crime incident (``non_crime``), unless ``blank_code_is_non_crime`` is
    False for a source that never codes offences;
-2. the normalised code (``008/01`` -> ``8/1``) is listed exactly in ``data/offences.csv``;
+2. the normalised code (``008/01`` -> ``8/1``) is listed exactly in the reference code table
+   (``reference/data/offences.csv``, :mod:`reference.offences`);
 3. the description matches a keyword rule (``_RULES``: breach of an order, murder, rape,
    stalking, harassment, ABH, common assault, criminal damage...);
-4. the code's class is listed as ``N/*`` in ``data/offences.csv`` (e.g. every ``105/x`` is an
+4. the code's class is listed as ``N/*`` in the code table (e.g. every ``105/x`` is an
    assault without injury);
 5. otherwise ``other``. A code that is not ``NNN/NN`` gives ``ho_code`` None and an ``error``,
    and is classified from its description.
@@ -16,36 +17,19 @@ Classification of each (code, description) pair, first rule that applies:
 or coercive behaviour (the parties are personally connected by definition), breach of a
 non-molestation order or of a DVPO/DVPN/DAPO/DAPN, or a description that says domestic abuse.
 
-Harm (crime harm index days) is a separate table, ``data/harm.csv``, keyed by offence group with
-the indicative medians from ``domain.md``; a force may supply its own keyed by HO code, group or
-both (:func:`load_harm_table`, :func:`harm_days`).
+Harm (crime harm index days) is a separate table, :mod:`reference.harm`.
 """
 
 from __future__ import annotations
 
-import re
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ._distinct import broadcast, distinct
+from reference.offences import normalise_ho_code, offence_table
 
-DATA = Path(__file__).parent / "data"
-GROUPS = (
-    "homicide",
-    "rape",
-    "other_sexual",
-    "violence_with_injury",
-    "violence_without_injury",
-    "stalking_harassment",
-    "criminal_damage",
-    "public_order",
-    "breach_of_order",
-    "other",
-    "non_crime",
-)
+from ._distinct import broadcast, distinct
 
 _ORDER = r"(?:order|injunction|notice|non.?molestation|dvp[on]|dap[on]|\bspo\b)"
 # (group, pattern) in priority order; the first match on the description wins
@@ -78,30 +62,6 @@ _DA_WORDS = (
     r"coerci|controlling (?:or|and|/) ?coerc|controlling behaviour|non.?molestation|\bdvp[on]\b|\bdap[on]\b"
     r"|domestic (?:abuse|violence)"
 )
-_CODE = re.compile(r"^(?:(\d{1,3})\s*[/.\-]\s*(\d{1,2})|(\d{3})(\d{2}))$")
-
-
-@cache
-def offence_table(path: Path | None = None) -> pd.DataFrame:
-    """The HO code table: ``ho_code`` (``8/1`` exact or ``105/*`` whole class), group, DA flag.
-
-    Cached: treat the returned frame as read-only.
-    """
-    table = pd.read_csv(path or DATA / "offences.csv", dtype=str, keep_default_na=False)
-    table["da_indicator"] = table["da_indicator"].str.lower().eq("true")
-    bad = sorted(set(table["offence_group"]) - set(GROUPS))
-    if bad:
-        raise ValueError(f"offences table: unknown offence groups {bad}")
-    return table
-
-
-def normalise_ho_code(code: str) -> str | None:
-    """``008/01`` -> ``8/1``; ``08805`` -> ``88/5``; None when not a Home Office code."""
-    m = _CODE.match(code.strip())
-    if not m:
-        return None
-    cls, sub = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-    return f"{int(cls)}/{int(sub)}" if int(cls) > 0 else None
 
 
 def _describe(descriptions: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -133,7 +93,7 @@ def classify_offences(
 
     ``codes`` and ``descriptions`` are aligned columns of one extract; see the module docstring
     for the rules. ``error`` is set only for a non-blank code that is not ``NNN/NN``.
-    ``table_path`` replaces ``data/offences.csv`` with a force's own table of the same shape.
+    ``table_path`` replaces the reference code table with a force's own table of the same shape.
     """
     table = offence_table(table_path)
     whole_class = table["ho_code"].str.endswith("/*")
@@ -171,58 +131,3 @@ def classify_offences(
     return out
 
 
-def load_harm_table(path: Path | None = None) -> pd.DataFrame:
-    """Harm weights (crime harm index days) as ``ho_code``, ``offence_group``, ``harm_days``, ``note``.
-
-    The default is ``data/harm.csv`` (by offence group). A force's own CSV may key rows by
-    ``ho_code``, ``offence_group`` or both; ``harm_days`` is required and must be a non-negative
-    number. Raises ValueError naming the problem, since a bad harm table is a configuration error.
-    """
-    source = Path(path) if path is not None else DATA / "harm.csv"
-    table = pd.read_csv(source, dtype=str, keep_default_na=False)
-    table.columns = [c.strip().lower() for c in table.columns]
-    if "harm_days" not in table or not {"ho_code", "offence_group"} & set(table.columns):
-        raise ValueError(f"{source}: needs a harm_days column and an ho_code or offence_group column")
-    for col in ("ho_code", "offence_group", "note"):
-        if col not in table:
-            table[col] = ""
-    raw_codes = table["ho_code"].str.strip()
-    table["ho_code"] = [normalise_ho_code(c) if c else None for c in raw_codes]
-    groups = table["offence_group"].str.strip()
-    table["offence_group"] = groups.where(groups != "", None)
-    days = pd.to_numeric(table["harm_days"].str.strip(), errors="coerce")
-    problems = []
-    bad_days = days.isna() | (days < 0)
-    if bad_days.any():
-        rows = [int(r) + 2 for r in np.flatnonzero(bad_days)]  # + header line, 1-based
-        problems.append(f"harm_days must be a non-negative number (lines {rows})")
-    bad_codes = sorted(set(raw_codes[(raw_codes != "") & table["ho_code"].isna()]))
-    if bad_codes:
-        problems.append(f"not Home Office codes: {bad_codes}")
-    if (table["ho_code"].isna() & table["offence_group"].isna()).any():
-        problems.append("every row needs a valid ho_code or an offence_group")
-    unknown = sorted(set(table["offence_group"].dropna()) - set(GROUPS))
-    if unknown:
-        problems.append(f"unknown offence groups {unknown}; expected {', '.join(GROUPS)}")
-    key = table["ho_code"].fillna("group " + table["offence_group"].fillna(""))
-    if key.duplicated().any():
-        problems.append(f"duplicate keys {sorted(set(key[key.duplicated()]))}")
-    if problems:
-        raise ValueError(f"{source}: " + "; ".join(problems))
-    table["harm_days"] = days.astype(float)
-    return table[["ho_code", "offence_group", "harm_days", "note"]].reset_index(drop=True)
-
-
-def harm_days(ho_codes: pd.Series, groups: pd.Series, table: pd.DataFrame | None = None) -> pd.Series:
-    """Harm days per row: the table's value for the HO code, else for the group, else the default
-    table's group value, else 0. ``ho_codes`` are normalised codes (``classify_offences`` output);
-    a table row with both a code and a group counts as a code row.
-    """
-    table = table if table is not None else load_harm_table()
-    default = load_harm_table().dropna(subset=["offence_group"])
-    by_code = table.dropna(subset=["ho_code"]).set_index("ho_code")["harm_days"]
-    by_group = table[table["ho_code"].isna()].set_index("offence_group")["harm_days"]
-    fallback = default.set_index("offence_group")["harm_days"]
-    out = ho_codes.map(by_code)
-    out = out.fillna(groups.map(by_group)).fillna(groups.map(fallback)).fillna(0.0)
-    return out.astype(float)
