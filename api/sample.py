@@ -327,9 +327,9 @@ def build(data_dir: Path, extracts_dir: Path | None = None) -> dict[str, Any]:
 
 def person_of(data_dir: Path, record_key: str) -> str:
     """The person id linkage gave a record."""
-    import pandas as pd
+    from linkage.store import LinkageStore
 
-    ents = pd.read_parquet(Path(data_dir) / "linkage" / "entities.parquet")
+    ents = LinkageStore(data_dir).entities()
     return str(ents.set_index("record_key").loc[record_key, "person_id"])
 
 

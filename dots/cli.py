@@ -101,10 +101,10 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     home = data_dir(args.data_dir)
     if args.table == "resolution":
-        from linkage.store import read_entities
+        from linkage.store import LinkageStore
 
-        frame = read_entities(home)
-        if frame is None or frame.empty:
+        frame = LinkageStore(home).entities()
+        if frame.empty:
             raise CommandError("no resolution yet: run 'dots resolve' first")
         first = ["record_key", "person_id"]
         frame = frame[first + [c for c in frame.columns if c not in first]]

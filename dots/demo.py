@@ -75,12 +75,13 @@ def pairwise(pred: pd.Series, true: pd.Series) -> tuple[float, float]:
 
 def resolved(data: Path, truth: Path) -> None:
     from linkage.run import resolve
-    from linkage.store import read_entities, read_pairs
+    from linkage.store import LinkageStore
 
     heading("3. Person resolution (data steward, and everyone downstream)")
     summary = resolve(data)
     print("  " + ", ".join(f"{k}: {v}" for k, v in summary.items() if isinstance(v, (int, float, str)))[:600])
-    ents = read_entities(data).set_index("record_key")["person_id"]
+    outputs = LinkageStore(data)
+    ents = outputs.entities().set_index("record_key")["person_id"]
     true = pd.read_csv(truth / "persons.csv", dtype=str).set_index("record_key")["true_person_id"]
     common = ents.index.intersection(true.index)
     precision, recall = pairwise(ents[common], true[common])
@@ -88,9 +89,9 @@ def resolved(data: Path, truth: Path) -> None:
         f"  against the generator's truth: pairwise precision {precision:.4f}, recall {recall:.4f} "
         f"({len(common):,} records, {ents[common].nunique():,} entities, {true[common].nunique():,} true people)"
     )
-    pairs = read_pairs(data)
-    review = pairs[pairs["decision"] == "review"] if pairs is not None else pairs
-    if review is not None and len(review):
+    pairs = outputs.pairs()
+    review = pairs[pairs["decision"] == "review"]
+    if len(review):
         row = review.sort_values("probability").iloc[len(review) // 2]
         print(f"\n  a pair for the steward's review desk ({len(review)} in the queue):")
         print(f"    {row.record_key_l}  vs  {row.record_key_r}")
@@ -112,7 +113,7 @@ def graph_answers(data: Path, truth: Path) -> None:
     from graph.backend import open_graph
     from graph.load import load_graph
     from linkage.search import search
-    from linkage.store import read_entities, read_golden
+    from linkage.store import LinkageStore
 
     heading("5. The POLE graph (embedded LadybugDB)")
     with open_graph(data) as g:
@@ -123,7 +124,7 @@ def graph_answers(data: Path, truth: Path) -> None:
 
         heading("6. Intelligence analyst: serial perpetrators and cross-force victims")
         serial = Q.serial_perpetrators(g)
-        ents = read_entities(data)
+        ents = LinkageStore(data).entities()
         true = pd.read_csv(truth / "persons.csv", dtype=str)
         majority = (
             ents.merge(true, on="record_key")
@@ -155,7 +156,7 @@ def graph_answers(data: Path, truth: Path) -> None:
               + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("new", "up", "down", "same", "left")))
 
         heading("8. Disclosure officer: who is this partner, and what may be disclosed")
-        golden = read_golden(data).set_index("person_id")
+        golden = LinkageStore(data).golden().set_index("person_id")
         subject = serial.iloc[0]["person_id"] if len(serial) else golden.index[0]
         person = golden.loc[subject]
         name = f"{str(person['forenames']).split()[0]} {person['surname']}"

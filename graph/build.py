@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from graph.schema import BOOL, DATE, FLOAT, INT, NODES, RELS, ROLE_TYPES, STRING, STRINGS
+from linkage.store import ADDRESSES, ENTITIES, EVENTS, ORDERS, LinkageStore
 from reference.forces import force_name
 from reference.harm import harm_days, load_harm_table
 from staging.store import StagingStore
@@ -46,38 +47,18 @@ def read_input(data_dir: Path, entities: pd.DataFrame | None = None) -> GraphInp
     """Staging tables plus linkage output (``entities`` overrides the linkage store, e.g. in tests)."""
     store = StagingStore(data_dir)
     tables = {t: store.read(t) for t in ("person_records", "events", "involvements", "orders", "addresses")}
-    linkage = Path(data_dir) / "linkage"
-    if entities is None:
-        entities = _read_linkage(data_dir, "entities")
-    golden = _read_linkage(data_dir, "golden") if entities is not None else None
+    linkage = LinkageStore(data_dir)
+    resolved = linkage.exists(ENTITIES)
+    if entities is None and resolved:
+        entities = linkage.entities()
     return GraphInput(
         **tables,
         entities=entities if entities is not None else pd.DataFrame(columns=["record_key", "person_id"]),
-        golden=golden,
-        event_ids=_read_parquet(linkage / "events.parquet"),
-        order_ids=_read_parquet(linkage / "orders.parquet"),
-        address_ids=_read_parquet(linkage / "addresses.parquet"),
+        golden=linkage.golden() if resolved else None,
+        event_ids=linkage.events() if linkage.exists(EVENTS) else None,
+        order_ids=linkage.orders() if linkage.exists(ORDERS) else None,
+        address_ids=linkage.addresses() if linkage.exists(ADDRESSES) else None,
     )
-
-
-def _read_linkage(data_dir: Path, what: str) -> pd.DataFrame | None:
-    try:
-        from linkage import store as linkage_store  # type: ignore
-    except ImportError:
-        linkage_store = None
-    reader = getattr(linkage_store, f"read_{what}", None) if linkage_store else None
-    if reader is not None:
-        try:
-            frame = reader(data_dir)
-        except FileNotFoundError:
-            frame = None
-        if frame is not None:
-            return frame
-    return _read_parquet(Path(data_dir) / "linkage" / f"{what}.parquet")
-
-
-def _read_parquet(path: Path) -> pd.DataFrame | None:
-    return pd.read_parquet(path) if path.exists() else None
 
 
 # -- helpers -------------------------------------------------------------------------------------

@@ -10,10 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from linkage import store
-from linkage.model import Model, field_weights, probability
+from linkage.compare import compare, pair_tf
+from linkage.features import attach_tf, build_features, display_values
+from linkage.model import Model, field_weights, probability, u_exact
 from linkage.settings import Settings, load_settings
+from linkage.store import LinkageStore
 
 SMALL = 64  # pairs below which a plain loop beats array operations (a search's page of candidates)
 
@@ -132,10 +135,37 @@ VALUE_FIELDS = {
 }
 
 
+def compare_keys(data_dir: Path | str, pairs: list[tuple[str, str]], settings: Settings):
+    """Compare record pairs by key with the stored model (explanations, steward views, entity evidence).
+
+    Returns the model, the levels and term frequencies per pair, and the values shown for each side.
+    """
+    outputs = LinkageStore(data_dir)
+    records = outputs.records()
+    model_json = outputs.model()
+    if records is None or model_json is None:
+        raise FileNotFoundError("no linkage outputs: run resolve first")
+    wanted = sorted({k for p in pairs for k in p})
+    sub = records[records["record_key"].isin(wanted)].reset_index(drop=True)
+    missing = set(wanted) - set(sub["record_key"])
+    if missing:
+        raise KeyError(f"unknown record keys: {sorted(missing)}")
+    ft = build_features(sub)
+    model = Model.from_json(model_json)
+    attach_tf(ft, sub, outputs.term_frequencies(), u_exact(model, settings))
+    pos = pd.Series(np.arange(len(sub)), index=sub["record_key"])
+    left = pos.reindex([p[0] for p in pairs]).values.astype(np.int64)
+    r = pos.reindex([p[1] for p in pairs]).values.astype(np.int64)
+    levels = compare(ft, settings, left, r)
+    tf = pair_tf(ft, left)
+    shown = display_values(sub)
+    strings_l = {k: v[left] for k, v in shown.items()}
+    strings_r = {k: v[r] for k, v in shown.items()}
+    return model, levels, tf, strings_l, strings_r
+
+
 def explain_pair(data_dir: Path | str, record_key_l: str, record_key_r: str) -> dict:
     """Why two person records were (or were not) linked: levels, weights, decision, match key."""
-    from linkage.run import compare_keys  # local import: run imports this module
-
     settings = load_settings()
     result = compare_keys(data_dir, [(record_key_l, record_key_r)], settings)
     model, levels, tf, strings_l, strings_r = result
@@ -145,9 +175,10 @@ def explain_pair(data_dir: Path | str, record_key_l: str, record_key_r: str) -> 
     vals_r = {c: str(strings_r[f][0]) for c, f in VALUE_FIELDS.items()}
     out = explain_row(settings, model, row, tf_row, vals_l, vals_r)
     out.update({"record_key_l": record_key_l, "record_key_r": record_key_r})
-    pairs = store.read_pairs(data_dir)
+    outputs = LinkageStore(data_dir)
+    pairs = outputs.pairs()
     decision, decided_by = None, None
-    if pairs is not None and not pairs.empty:
+    if not pairs.empty:
         left, right = sorted([record_key_l, record_key_r])
         hit = pairs[(pairs["record_key_l"] == left) & (pairs["record_key_r"] == right)]
         if not hit.empty:
@@ -163,7 +194,7 @@ def explain_pair(data_dir: Path | str, record_key_l: str, record_key_r: str) -> 
         w = out["match_weight"]
         decision = "link" if w >= settings.link_weight else "review" if w >= settings.review_weight else "no_link"
         decided_by = "model"
-    ents = store.read_entities(data_dir)
+    ents = outputs.entities()
     same_entity = None
     if not ents.empty:
         pid = ents.set_index("record_key")["person_id"]

@@ -25,8 +25,9 @@ from linkage.cluster import assign_ids, cluster
 from linkage.compare import compare, pair_tf
 from linkage.context import build_relations, co_involved, partner_levels, partner_pairs
 from linkage.decide import BY_MODEL, BY_NAMES, BY_RULE, BY_STEWARD, LINK, NO_LINK, REVIEW, ambiguous_links, decide
+from linkage.errors import NothingToResolve
 from linkage.explain import match_keys
-from linkage.features import attach_tf, build_features, display_values, term_frequencies
+from linkage.features import attach_tf, build_features, term_frequencies
 from linkage.golden import golden_for_records, mention_codes
 from linkage.model import (
     Model,
@@ -41,7 +42,8 @@ from linkage.model import (
 )
 from linkage.records import MENTION_COLUMNS, build_records
 from linkage.settings import Settings, load_settings
-from linkage.steward import CODES, load_decisions
+from linkage.steward import CODES
+from linkage.store import LinkageStore
 
 # below this many mentions a second process costs more than it saves
 FORK_MIN_MENTIONS = 200_000
@@ -82,7 +84,8 @@ def resolve(
 
     Incremental when outputs exist (``full=True`` recompares every pair, ``retrain=True`` also
     re-estimates the model). Returns a summary: records, pairs by rule, links, review, entities,
-    timings. ``fork=False`` keeps the golden-records step in this process (a server, whose other
+    timings. Raises ``NothingToResolve`` (one line for the caller to show) when no person
+    records are staged. ``fork=False`` keeps the golden-records step in this process (a server, whose other
     threads make forking it unsafe).
     """
     from staging.store import StagingStore
@@ -129,8 +132,8 @@ class LevelCache:
 
     @classmethod
     def load(cls, data_dir: Path, records: pd.DataFrame, settings: Settings) -> LevelCache | None:
-        old = store.read_frame(data_dir, store.RECORDS, columns=["record_key", "feature_hash"])
-        cand = store.read_frame(data_dir, store.CANDIDATES)
+        old = LinkageStore(data_dir).frame(store.RECORDS, columns=["record_key", "feature_hash"])
+        cand = LinkageStore(data_dir).frame(store.CANDIDATES)
         if old is None or cand is None:
             return None
         n = len(records)
@@ -172,7 +175,7 @@ def _levels(
 
 
 def _steward_pairs(data_dir: Path, index: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    dec = load_decisions(data_dir)
+    dec = LinkageStore(data_dir).person_decisions()
     if dec.empty:
         z = np.zeros(0, dtype=np.int64)
         return z, z, np.zeros(0, dtype=np.int8)
@@ -218,10 +221,12 @@ def resolve_frames(
     fork: bool = True,
 ) -> dict:
     """The whole resolution over staging frames (the benchmark calls this directly)."""
+    if mentions.empty:
+        raise NothingToResolve(data_dir)
     settings = settings or load_settings()
     timer = timer or Timer(progress)
     golden = None
-    if write and len(mentions):
+    if write:
         # golden records in a second process, forked now while this one is small: it prepares
         # what needs only the mentions while this one resolves, then gets the person ids
         fork = fork and len(mentions) >= FORK_MIN_MENTIONS
@@ -242,7 +247,7 @@ def _golden_job(data_dir: Path, mentions: pd.DataFrame, receive) -> None:
     """
     codes = mention_codes(mentions)
     pids, pid_values = receive()
-    store.write_frame(data_dir, store.GOLDEN, golden_for_records(codes, pids, pid_values))
+    LinkageStore(data_dir).write_frame(store.GOLDEN, golden_for_records(codes, pids, pid_values))
 
 
 def _resolve_frames(
@@ -260,8 +265,6 @@ def _resolve_frames(
 ) -> dict:
     records = build_records(mentions)
     n = len(records)
-    if n == 0:
-        return _nothing_to_resolve(data_dir, settings, timer, write)
     keys = records["record_key"].values
     index = pd.Series(np.arange(n), index=keys)
     timer("records")
@@ -270,8 +273,9 @@ def _resolve_frames(
     rel = build_relations(index, involvements, orders, settings)
     timer("relations")
 
-    prev_model_json = store.read_json(data_dir, store.MODEL)
-    prev_entities = store.read_frame(data_dir, store.ENTITIES)
+    outputs = LinkageStore(data_dir)
+    prev_model_json = outputs.model()
+    prev_entities = outputs.frame(store.ENTITIES)
     reuse_model = (
         prev_model_json is not None
         and not retrain
@@ -295,8 +299,7 @@ def _resolve_frames(
 
     if reuse_model:
         model = Model.from_json(prev_model_json)
-        tf_frame = store.read_frame(data_dir, store.TF)
-        tf_tables = _tf_from_frame(tf_frame)
+        tf_tables = outputs.term_frequencies()
     else:
         tf_tables = term_frequencies(records)
         labels = None
@@ -427,39 +430,7 @@ def _resolve_frames(
     summary["timings"] = timer.timings
     summary["cpu_timings"] = timer.cpu_timings
     summary["seconds"] = timer.total()
-    store.write_json(data_dir, store.SUMMARY, summary)
-    return summary
-
-
-def _nothing_to_resolve(data_dir: Path, settings: Settings, timer: Timer, write: bool) -> dict:
-    """No person records staged yet: empty outputs, so readers see an empty result, not an error."""
-    from linkage.golden import GOLDEN_COLUMNS
-
-    summary = {
-        "records": 0,
-        "mentions": 0,
-        "candidate_pairs": 0,
-        "compared_pairs": 0,
-        "pairs_by_rule": {},
-        "links": 0,
-        "review": 0,
-        "entities": 0,
-        "incremental": False,
-        "timings": timer.timings,
-    }
-    if write:
-        store.write_frame(
-            data_dir,
-            store.ENTITIES,
-            pd.DataFrame(
-                {
-                    c: pd.Series(dtype=object)
-                    for c in ["record_key", "person_id", "confidence", "decided_by", "model_version"]
-                }
-            ),
-        )
-        store.write_frame(data_dir, store.GOLDEN, pd.DataFrame({c: pd.Series(dtype=object) for c in GOLDEN_COLUMNS}))
-        store.write_json(data_dir, store.SUMMARY, summary)
+    outputs.write_json(store.SUMMARY, summary)
     return summary
 
 
@@ -562,9 +533,10 @@ def _write(
     tf_tables: dict,
     summary: dict,
 ) -> None:
-    store.write_frame(data_dir, store.ENTITIES, entities)
-    store.write_frame(data_dir, store.PAIRS, pairs)
-    store.write_json(data_dir, store.MODEL, model.to_json(settings))
+    out = LinkageStore(data_dir)
+    out.write_frame(store.ENTITIES, entities)
+    out.write_frame(store.PAIRS, pairs)
+    out.write_json(store.MODEL, model.to_json(settings))
     tf_rows = [
         pd.DataFrame({"field": f, "value": t.index.astype(str), "count": t.to_numpy()})
         for f, t in tf_tables.items()
@@ -577,51 +549,16 @@ def _write(
             {"field": pd.Series(dtype=str), "value": pd.Series(dtype=str), "count": pd.Series(dtype=float)}
         )
     )
-    store.write_frame(data_dir, store.TF, tf_frame)
+    out.write_frame(store.TF, tf_frame)
     if records["feature_hash"].dtype != np.uint64:
         records = records.assign(feature_hash=records["feature_hash"].astype(np.uint64))
-    store.write_frame(data_dir, store.RECORDS, records)
+    out.write_frame(store.RECORDS, records)
     cache = pd.DataFrame({"l": cand.left.astype(np.int32), "r": cand.right.astype(np.int32)})
     for comp in settings.comparisons:
         if not comp.context:
             cache[comp.name] = levels[comp.name]
-    store.write_frame(data_dir, store.CANDIDATES, cache)
-    store.write_json(data_dir, store.BLOCKING, cand.report)
+    out.write_frame(store.CANDIDATES, cache)
+    out.write_json(store.BLOCKING, cand.report)
 
 
-def _tf_from_frame(frame: pd.DataFrame | None) -> dict[str, pd.Series]:
-    if frame is None or frame.empty:
-        return {}
-    return {
-        f: pd.Series(g["count"].to_numpy(), index=pd.Index(g["value"].to_numpy(dtype=object), dtype=object))
-        for f, g in frame.groupby("field")
-    }
-
-
-def compare_keys(data_dir: Path | str, pairs: list[tuple[str, str]], settings: Settings):
-    """Compare record pairs by key with the stored model (explain_pair, steward views)."""
-    records = store.read_frame(data_dir, store.RECORDS)
-    model_json = store.read_json(data_dir, store.MODEL)
-    if records is None or model_json is None:
-        raise FileNotFoundError("no linkage outputs: run resolve first")
-    wanted = sorted({k for p in pairs for k in p})
-    sub = records[records["record_key"].isin(wanted)].reset_index(drop=True)
-    missing = set(wanted) - set(sub["record_key"])
-    if missing:
-        raise KeyError(f"unknown record keys: {sorted(missing)}")
-    ft = build_features(sub)
-    model = Model.from_json(model_json)
-    tf_frame = store.read_frame(data_dir, store.TF)
-    attach_tf(ft, sub, _tf_from_frame(tf_frame), u_exact(model, settings))
-    pos = pd.Series(np.arange(len(sub)), index=sub["record_key"])
-    left = pos.reindex([p[0] for p in pairs]).values.astype(np.int64)
-    r = pos.reindex([p[1] for p in pairs]).values.astype(np.int64)
-    levels = compare(ft, settings, left, r)
-    tf = pair_tf(ft, left)
-    shown = display_values(sub)
-    strings_l = {k: v[left] for k, v in shown.items()}
-    strings_r = {k: v[r] for k, v in shown.items()}
-    return model, levels, tf, strings_l, strings_r
-
-
-__all__ = ["resolve", "resolve_frames", "compare_keys", "NO_LINK", "BY_MODEL"]
+__all__ = ["resolve", "resolve_frames", "NO_LINK", "BY_MODEL"]

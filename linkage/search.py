@@ -43,6 +43,7 @@ from linkage.names import (
 )
 from linkage.records import normalise_postcode
 from linkage.settings import Settings, load_settings
+from linkage.store import LinkageStore
 
 MAX_CANDIDATES = 3000
 INDEX_COLUMNS = [
@@ -133,9 +134,10 @@ class SearchIndex:
     """Everything a query needs, loaded once: record features, person ids, model, key arrays."""
 
     def __init__(self, data_dir: Path, settings: Settings):
-        records = store.read_frame(data_dir, store.RECORDS, columns=INDEX_COLUMNS)
-        entities = store.read_entities(data_dir)
-        model_json = store.read_json(data_dir, store.MODEL)
+        outputs = LinkageStore(data_dir)
+        records = outputs.records(columns=INDEX_COLUMNS)
+        entities = outputs.entities()
+        model_json = outputs.model()
         if records is None or model_json is None or entities.empty:
             raise FileNotFoundError("no linkage outputs: run resolve first")
         self.settings = settings
@@ -148,22 +150,12 @@ class SearchIndex:
         kv = {name: v[order] for name, v in kv.items()}
         pid = entities.set_index("record_key")["person_id"]
         self.person_id = pid.reindex(self.records["record_key"]).to_numpy(dtype=object)
-        golden = store.read_frame(data_dir, store.GOLDEN, columns=["person_id", "preferred_name", "dob"])
-        if golden is None:
-            golden = pd.DataFrame({"person_id": [], "preferred_name": [], "dob": []})
+        golden = outputs.golden(columns=["person_id", "preferred_name", "dob"])
         self.golden_name = dict(zip(golden["person_id"], golden["preferred_name"], strict=True))
         self.golden_dob = {
             p: (None if pd.isna(d) else str(d)) for p, d in zip(golden["person_id"], golden["dob"], strict=True)
         }
-        tf_frame = store.read_frame(data_dir, store.TF)
-        tf = (
-            {
-                f: pd.Series(g["count"].to_numpy(), index=pd.Index(g["value"].to_numpy(dtype=object)))
-                for f, g in tf_frame.groupby("field")
-            }
-            if tf_frame is not None
-            else {}
-        )
+        tf = outputs.term_frequencies()
         # the comparison features of every record, built once; a query is one extra row
         self.ft = build_features(self.records)
         attach_tf(self.ft, self.records, tf, u_exact(self.model, settings))
@@ -417,27 +409,18 @@ class SearchIndex:
         return out
 
 
-INDEX_DIR = "search"
+INDEX_DIR = store.SEARCH_INDEX  # under DATA_DIR/linkage
 INDEX_FORMAT = 3  # bump when SearchIndex's contents change: older saved indexes are then ignored
 
 
 def _stamp(data_dir: Path) -> str:
     """Which resolve outputs an index was built from: any rewrite of one changes it (stat only)."""
-    parts = [f"format={INDEX_FORMAT}"]
-    folder = os.fspath(store.linkage_dir(data_dir))
-    for name in (store.RECORDS, store.ENTITIES, store.MODEL, store.GOLDEN, store.TF):
-        try:
-            st = os.stat(os.path.join(folder, name))
-        except FileNotFoundError:
-            parts.append(f"{name}:-")
-        else:
-            parts.append(f"{name}:{st.st_mtime_ns}:{st.st_size}")
-    return "/".join(parts)
+    return f"format={INDEX_FORMAT}/" + LinkageStore(data_dir).stamp(store.SEARCHED)
 
 
 def _index_path(data_dir: Path, stamp: str, settings: Settings) -> Path:
     digest = hashlib.sha256(f"{stamp}|{settings.fingerprint}".encode()).hexdigest()[:24]
-    return store.linkage_dir(data_dir) / INDEX_DIR / f"index-{digest}.pkl"
+    return LinkageStore(data_dir).path(store.SEARCH_INDEX) / f"index-{digest}.pkl"
 
 
 def _load_saved(path: Path) -> SearchIndex | None:

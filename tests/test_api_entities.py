@@ -44,7 +44,7 @@ def headers(c: TestClient, name: str) -> dict[str, str]:
 
 
 def test_queue_pair_and_decision_stick(client: TestClient) -> None:
-    from linkage.entities.steward import load_decisions
+    from linkage.store import LinkageStore
 
     h = headers(client, "steward_national")
     queue = client.get("/steward/entities/queue", headers=h, params=WHY)
@@ -76,7 +76,7 @@ def test_queue_pair_and_decision_stick(client: TestClient) -> None:
         },
     )
     assert decided.status_code == 201, decided.text
-    log = load_decisions(client.data_dir, first["kind"])
+    log = LinkageStore(client.data_dir).entity_decisions(first["kind"])
     assert ((log["decision"] == "not_same") & (log["user"] == "steward_national")).any()
     after = client.get("/steward/entities/queue", headers=h, params={**WHY, "limit": 500}).json()["items"]
     assert (first["kind"], first["key_l"], first["key_r"]) not in {(i["kind"], i["key_l"], i["key_r"]) for i in after}

@@ -683,9 +683,9 @@ def test_pair_detail_decision_merge_split_history(client, people, world):
         },
     )
     assert r.status_code == 201 and r.json()["decided_by"] == "steward_national"
-    from linkage.steward import load_decisions
+    from linkage.store import LinkageStore
 
-    log = load_decisions(world[1])
+    log = LinkageStore(world[1]).person_decisions()
     assert ((log.record_key_l == "Durham/DUR5") & (log.decision == "same")).any()
     q = get(client, "steward_national", "/steward/queue", "data_quality").json()
     assert all(i["record_key_l"] != "Durham/DUR5" for i in q["items"])

@@ -173,10 +173,10 @@ def test_errors_are_one_line_and_non_zero(tmp_path) -> None:
 def test_graph_addresses_are_the_matched_address_entities(world) -> None:
     """Several spellings of one place become one Address node; a withheld address is never shared."""
     from graph.backend import open_graph
-    from linkage.entities.store import read_addresses
+    from linkage.store import LinkageStore
 
     home, _ = world
-    matched = read_addresses(home)
+    matched = LinkageStore(home).addresses()
     open_ = matched[~matched["confidential"].astype(bool)]
     spellings = open_.groupby("address_id")["address_raw"].nunique()
     place = spellings[spellings > 1].index[0]

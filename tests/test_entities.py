@@ -12,12 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from linkage import store as person_store
-from linkage.entities import store
+from linkage import store
 from linkage.entities.explain import explain_breach, explain_entity_pair
 from linkage.entities.export import export_table
 from linkage.entities.run import resolve_entities
-from linkage.entities.steward import record_decision
 from staging.store import StagingStore
 
 T = pd.Timestamp
@@ -106,7 +104,7 @@ def _stage(data_dir: Path) -> None:
         frame["profile"] = "test"
     StagingStore(data_dir).commit_part("hand-made", frames, {"files": []})
     entities = pd.DataFrame({"record_key": list(PERSON_ID), "person_id": list(PERSON_ID.values())})
-    person_store.write_frame(data_dir, person_store.ENTITIES, entities)
+    store.LinkageStore(data_dir).write_frame(store.ENTITIES, entities)
 
 
 @pytest.fixture()
@@ -117,7 +115,7 @@ def world(tmp_path: Path) -> Path:
 
 
 def _address_id(data_dir: Path, key: str) -> str:
-    a = store.read_addresses(data_dir)
+    a = store.LinkageStore(data_dir).addresses()
     return str(a.loc[a["record_key"] == key, "address_id"].iloc[0])
 
 
@@ -125,7 +123,7 @@ def test_same_address_in_several_spellings_is_one_place(world: Path) -> None:
     ids = {_address_id(world, k) for k in ("Northumbria/NOR1", "Northumbria/NOR2", "Durham/DUR1",
                                            "FC2019012345/respondent")}
     assert len(ids) == 1
-    raw = store.read_addresses(world)
+    raw = store.LinkageStore(world).addresses()
     kept = raw[raw["address_id"] == ids.pop()]["address_raw"]
     assert {"144 PARK AVE F23, Newcastle", "23/144 Park Ave, Heaton, Newcastle", PARK} <= set(kept)
 
@@ -134,21 +132,21 @@ def test_flats_in_one_building_are_different_places(world: Path) -> None:
     flat23, flat24 = _address_id(world, "Northumbria/NOR1"), _address_id(world, "Durham/DUR2")
     whole = _address_id(world, "Durham/DUR3")
     assert len({flat23, flat24, whole}) == 3
-    pairs = store.read_entity_pairs(world, "address")
+    pairs = store.LinkageStore(world).entity_pairs("address")
     assert (pairs["decision"] == "rule:different_flat").any()
 
 
 def test_confidential_address_is_its_own_entity_and_never_shown(world: Path) -> None:
-    a = store.read_addresses(world)
+    a = store.LinkageStore(world).addresses()
     conf = a[a["confidential"]]
     assert set(conf["record_key"]) == {"FC2019012345/protected", "FC2019-012345/protected",
                                        "MC2020000001/protected"}  # the third said 'Refuge' in its text
     assert conf["address_id"].str.startswith("AX").all()
     assert conf["address_id"].is_unique and conf["address_raw"].isna().all()
     assert not a[~a["confidential"]]["address_id"].isin(conf["address_id"]).any()
-    forms = store.read_frame(world, store.ADDRESS_FORMS)
+    forms = store.LinkageStore(world).frame(store.ADDRESS_FORMS)
     assert not forms["address_raw"].str.contains("Refuge").any()
-    res, cores = store.read_residence(world), store.read_coresidence(world)
+    res, cores = store.LinkageStore(world).residence(), store.LinkageStore(world).coresidence()
     assert not cores["address_id"].isin(conf["address_id"]).any()
     assert res.loc[res["address_id"].isin(conf["address_id"]), "confidential"].all()
     exported = export_table(world, "addresses")
@@ -158,13 +156,13 @@ def test_confidential_address_is_its_own_entity_and_never_shown(world: Path) -> 
 def test_uprn_decides(world: Path) -> None:
     assert _address_id(world, "Cumbria/CUM1") == _address_id(world, "Cumbria/CUM2")  # same UPRN, other text
     assert _address_id(world, "Cumbria/CUM3") != _address_id(world, "Cumbria/CUM4")  # same text, two UPRNs
-    a = store.read_addresses(world)
+    a = store.LinkageStore(world).addresses()
     assert a.loc[a["record_key"] == "FC2019-012345/respondent", "no_fixed_abode"].all()
     assert a.loc[a["record_key"] == "FC2019-012345/respondent", "address_id"].isna().all()
 
 
 def test_order_from_two_courts_is_merged_and_linked_to_its_people(world: Path) -> None:
-    o = store.read_orders(world).set_index("record_key")
+    o = store.LinkageStore(world).orders().set_index("record_key")
     assert o.loc["FC2019012345", "order_id"] == o.loc["FC2019-012345", "order_id"]
     assert o.loc["FC2019012345", "order_id"] != o.loc["MC2020000001", "order_id"]
     assert o.loc["FC2019012345", "respondent_person_id"] == "P1"
@@ -177,7 +175,7 @@ def test_order_from_two_courts_is_merged_and_linked_to_its_people(world: Path) -
 
 
 def test_boundary_incident_is_one_event(world: Path) -> None:
-    e = store.read_events(world).set_index("record_key")
+    e = store.LinkageStore(world).events().set_index("record_key")
     assert e.loc["Northumbria/NO/1/19", "event_id"] == e.loc["Durham/DUR-2019-1", "event_id"]
     assert e.loc["Northumbria/NO/1/19", "n_records"] == 2
     assert len({e.loc[k, "event_id"] for k in ("Northumbria/NO/1/19", "Northumbria/NO/2/19",
@@ -187,7 +185,7 @@ def test_boundary_incident_is_one_event(world: Path) -> None:
 
 
 def test_breach_is_linked_to_its_order_with_evidence(world: Path) -> None:
-    b = store.read_breaches(world)
+    b = store.LinkageStore(world).breaches()
     linked = set(b["event_record_key"])
     assert {"Northumbria/NO/1/19", "Durham/DUR-2019-1", "Northumbria/NO/3/19"} == linked  # NO/2 predates it
     explicit = b.set_index("event_record_key").loc["Northumbria/NO/1/19"]
@@ -200,18 +198,18 @@ def test_breach_is_linked_to_its_order_with_evidence(world: Path) -> None:
 
 
 def test_court_only_orders_are_flagged(world: Path) -> None:
-    o = store.read_orders(world).set_index("record_key")
+    o = store.LinkageStore(world).orders().set_index("record_key")
     assert bool(o.loc["MC2020000001", "court_only"])
     assert not bool(o.loc["FC2019012345", "court_only"])  # a force recorded a breach of it
     assert o.loc["FC2019012345", "police_events_between_parties"] == 4
 
 
 def test_coresidence_from_people_and_addresses(world: Path) -> None:
-    cores = store.read_coresidence(world)
+    cores = store.LinkageStore(world).coresidence()
     flat23 = _address_id(world, "Northumbria/NOR1")
     hit = cores[(cores["person_id_a"] == "P1") & (cores["person_id_b"] == "P2") & (cores["address_id"] == flat23)]
     assert len(hit) == 1 and hit["from"].iloc[0] <= hit["to"].iloc[0]
-    res = store.read_residence(world)
+    res = store.LinkageStore(world).residence()
     p1 = res[(res["person_id"] == "P1") & (res["address_id"] == flat23)].iloc[0]
     assert "Northumbria/NOR1" in p1["record_keys"] and "Durham/DUR1" in p1["record_keys"]
 
@@ -225,27 +223,30 @@ def test_exports_keep_the_cli_contract(world: Path) -> None:
 
 
 def test_steward_decisions_stick_and_ids_are_stable(world: Path) -> None:
-    before = store.read_events(world).set_index("record_key")["event_id"]
+    before = store.LinkageStore(world).events().set_index("record_key")["event_id"]
     resolve_entities(world)
-    assert store.read_events(world).set_index("record_key")["event_id"].equals(before)
-    pairs = store.read_entity_pairs(world, "address")
+    assert store.LinkageStore(world).events().set_index("record_key")["event_id"].equals(before)
+    pairs = store.LinkageStore(world).entity_pairs("address")
     flat = pairs[pairs["decision"] == "link"].iloc[0]
-    record_decision(world, "address", flat["key_l"], flat["key_r"], "not_same", user="steward1", note="checked")
-    record_decision(world, "order", "FC2019012345", "FC2019-012345", "not_same", user="steward1")
-    record_decision(world, "breach", "Northumbria/NO/2/19", "FC2019012345", "same", user="steward1")
+    decisions = store.LinkageStore(world)
+    decisions.record_entity_decision(
+        "address", flat["key_l"], flat["key_r"], "not_same", user="steward1", note="checked"
+    )
+    decisions.record_entity_decision("order", "FC2019012345", "FC2019-012345", "not_same", user="steward1")
+    decisions.record_entity_decision("breach", "Northumbria/NO/2/19", "FC2019012345", "same", user="steward1")
     resolve_entities(world)
-    forms = store.read_frame(world, store.ADDRESS_FORMS).set_index("form_key")["address_id"]
+    forms = store.LinkageStore(world).frame(store.ADDRESS_FORMS).set_index("form_key")["address_id"]
     assert forms[flat["key_l"]] != forms[flat["key_r"]]
-    o = store.read_orders(world).set_index("record_key")
+    o = store.LinkageStore(world).orders().set_index("record_key")
     assert o.loc["FC2019012345", "order_id"] != o.loc["FC2019-012345", "order_id"]
-    assert "Northumbria/NO/2/19" in set(store.read_breaches(world)["event_record_key"])
+    assert "Northumbria/NO/2/19" in set(store.LinkageStore(world).breaches()["event_record_key"])
     with pytest.raises(ValueError):
-        record_decision(world, "person", "a", "b", "same", user="x")
+        store.LinkageStore(world).record_entity_decision("person", "a", "b", "same", user="x")
 
 
 def test_without_people_resolved_nothing_breaks(tmp_path: Path) -> None:
     _stage(tmp_path)
-    (person_store.linkage_dir(tmp_path) / person_store.ENTITIES).unlink()
+    store.LinkageStore(tmp_path).path(store.ENTITIES).unlink()
     summary = resolve_entities(tmp_path)
     assert summary["orders"]["records"] == 3 and summary["events"]["records"] == 4
     assert not summary["person_entities_used"]

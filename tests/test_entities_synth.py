@@ -55,23 +55,24 @@ def test_matching_against_truth(synth_world) -> None:
 
 
 def test_outputs_readers_and_demo(synth_world) -> None:
-    from linkage.entities import store
     from linkage.entities.demo import examples
+    from linkage.store import LinkageStore
 
     data, _, summary = synth_world
-    for reader, cols in ((store.read_addresses, ["record_key", "address_raw", "address_id", "confidential"]),
-                         (store.read_orders, ["record_key", "order_id", "court_only", "respondent_person_id",
-                                              "protected_person_id"]),
-                         (store.read_events, ["record_key", "event_id"]),
-                         (store.read_breaches, ["event_record_key", "order_record_key", "evidence"]),
-                         (store.read_residence, ["person_id", "address_id", "first_seen", "last_seen",
-                                                 "record_keys"]),
-                         (store.read_coresidence, ["person_id_a", "person_id_b", "address_id", "from", "to"]),
-                         (store.read_entity_pairs, ["kind", "key_l", "key_r", "weight", "decision",
-                                                    "match_key"])):
-        frame = reader(data)
+    outputs = LinkageStore(data)
+    for reader, cols in ((outputs.addresses, ["record_key", "address_raw", "address_id", "confidential"]),
+                         (outputs.orders, ["record_key", "order_id", "court_only", "respondent_person_id",
+                                           "protected_person_id"]),
+                         (outputs.events, ["record_key", "event_id"]),
+                         (outputs.breaches, ["event_record_key", "order_record_key", "evidence"]),
+                         (outputs.residence, ["person_id", "address_id", "first_seen", "last_seen",
+                                              "record_keys"]),
+                         (outputs.coresidence, ["person_id_a", "person_id_b", "address_id", "from", "to"]),
+                         (outputs.entity_pairs, ["kind", "key_l", "key_r", "weight", "decision",
+                                                 "match_key"])):
+        frame = reader()
         assert not frame.empty and set(cols) <= set(frame.columns), reader.__name__
-    assert set(store.read_entity_pairs(data)["kind"]) >= {"address", "order", "event"}
+    assert set(outputs.entity_pairs()["kind"]) >= {"address", "order", "event"}
     shown = examples(data)
     for what in ("flats kept apart", "one address, several spellings", "confidential address",
                  "breach linked to its order", "court-only orders"):

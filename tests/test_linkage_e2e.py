@@ -22,7 +22,7 @@ def _pairs(frame: pd.DataFrame, col: str) -> set[tuple[str, str]]:
 
 def test_synthetic_extracts_resolve_accurately(tmp_path: Path) -> None:
     from linkage.run import resolve
-    from linkage.store import read_entities
+    from linkage.store import LinkageStore
 
     extracts = tmp_path / "extracts"
     synth.generate(extracts, people=8000, seed=21)
@@ -31,7 +31,7 @@ def test_synthetic_extracts_resolve_accurately(tmp_path: Path) -> None:
     summary = resolve(tmp_path / "data")
     assert summary["records"] > 1000 and summary["links"] > 0
     truth = pd.read_csv(extracts / "truth" / "persons.csv")
-    ents = read_entities(tmp_path / "data").merge(truth, on="record_key")
+    ents = LinkageStore(tmp_path / "data").entities().merge(truth, on="record_key")
     assert len(ents) >= 0.99 * summary["records"]  # a few keys are garbled on purpose by the generator
     pred, true = _pairs(ents, "person_id"), _pairs(ents, "true_person_id")
     precision = len(pred & true) / len(pred)

@@ -224,7 +224,7 @@ def partner_level(data_dir: Path, a: str, b: str) -> tuple[str, dict]:
 
 
 def test_family_victim_is_context_for_an_undated_respondent(son_only: Path) -> None:
-    pid = store.read_entities(son_only).set_index("record_key")["person_id"]
+    pid = store.LinkageStore(son_only).entities().set_index("record_key")["person_id"]
     assert pid["FC2023001/protected"] == pid["Cleveland/M1"]
     assert pid["FC2023001/respondent"] == pid["Cleveland/S1"]
     level, why = partner_level(son_only, "Cleveland/S1", "FC2023001/respondent")
@@ -232,7 +232,7 @@ def test_family_victim_is_context_for_an_undated_respondent(son_only: Path) -> N
 
 
 def test_father_and_son_sharing_a_victim_stay_two_people(father_and_son: Path) -> None:
-    pid = store.read_entities(father_and_son).set_index("record_key")["person_id"]
+    pid = store.LinkageStore(father_and_son).entities().set_index("record_key")["person_id"]
     assert pid["Cleveland/S1"] != pid["Cleveland/F1"]
     level, why = partner_level(father_and_son, "Cleveland/S1", "Cleveland/F1")
     assert level == "null"  # dates of birth a generation apart: no partner evidence
@@ -240,7 +240,7 @@ def test_father_and_son_sharing_a_victim_stay_two_people(father_and_son: Path) -
 
 
 def test_an_undated_namesake_of_father_and_son_links_to_neither(father_and_son: Path) -> None:
-    pid = store.read_entities(father_and_son).set_index("record_key")["person_id"]
+    pid = store.LinkageStore(father_and_son).entities().set_index("record_key")["person_id"]
     respondent = pid["FC2023001/respondent"]
     assert respondent not in (pid["Cleveland/S1"], pid["Cleveland/F1"])
     for record in ("Cleveland/S1", "Cleveland/F1"):
@@ -250,7 +250,7 @@ def test_an_undated_namesake_of_father_and_son_links_to_neither(father_and_son: 
 
 
 def test_context_rounds_stop_when_partner_levels_settle(son_only: Path) -> None:
-    summary = store.read_json(son_only, store.SUMMARY)
+    summary = store.LinkageStore(son_only).summary()
     assert 2 <= summary["context_rounds"] <= SETTINGS.context["rounds"]
 
 

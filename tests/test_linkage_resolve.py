@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from linkage import steward, store
+from linkage import store
 from linkage.explain import explain_pair
 from linkage.run import resolve
 from linkage.synthetic import generate, mention, stage, to_staging
@@ -247,14 +247,14 @@ def partition(pid: pd.Series) -> set[frozenset[str]]:
 
 
 def person_of(data_dir: Path) -> pd.Series:
-    return store.read_entities(data_dir).set_index("record_key")["person_id"]
+    return store.LinkageStore(data_dir).entities().set_index("record_key")["person_id"]
 
 
 def test_outputs_have_the_contract_columns(resolved: Path) -> None:
-    ents = store.read_entities(resolved)
+    ents = store.LinkageStore(resolved).entities()
     assert list(ents.columns) == ["record_key", "person_id", "confidence", "decided_by", "model_version"]
     assert ents["confidence"].between(0, 1).all()
-    golden = store.read_golden(resolved)
+    golden = store.LinkageStore(resolved).golden()
     for col in (
         "person_id",
         "preferred_name",
@@ -334,7 +334,7 @@ def test_different_valid_pnc_ids_are_two_people(resolved: Path) -> None:
 
 def test_golden_record_keeps_every_variant(resolved: Path) -> None:
     pid = person_of(resolved)
-    golden = store.read_golden(resolved).set_index("person_id").loc[pid["Northumbria/N1"]]
+    golden = store.LinkageStore(resolved).golden().set_index("person_id").loc[pid["Northumbria/N1"]]
     assert set(json.loads(golden["record_keys"])) >= {"Northumbria/N1", "FC2021001/respondent"}
     variants = json.loads(golden["name_variants"])
     assert "Dave Smith" in variants and "David SMITH" in variants
@@ -342,7 +342,7 @@ def test_golden_record_keeps_every_variant(resolved: Path) -> None:
     assert postcodes >= {"SR5 1AB", "DH1 3AA"}
     assert str(golden["dob"]) == "1984-03-12"
     # a refuge address never reaches the golden record
-    protected = store.read_golden(resolved).set_index("person_id").loc[pid["Northumbria/N2"]]
+    protected = store.LinkageStore(resolved).golden().set_index("person_id").loc[pid["Northumbria/N2"]]
     assert "CONFIDENTIAL" not in protected["postcodes"]
 
 
@@ -356,20 +356,19 @@ def test_ids_stable_across_reruns_and_steward_decisions_hold(tmp_path: Path) -> 
     assert person_of(tmp_path).equals(before)
 
     # a steward splits a pair the model linked, and joins a pair it did not
-    steward.record_decision(
-        tmp_path,
+    store.LinkageStore(tmp_path).record_person_decision(
         "Northumbria/N1",
         "FC2021001/respondent",
         "not_same",
         user="steward1",
         note="different man: checked with the court",
     )
-    steward.record_decision(tmp_path, "Durham/H1", "Durham/H2", "same", user="steward1")
+    store.LinkageStore(tmp_path).record_person_decision("Durham/H1", "Durham/H2", "same", user="steward1")
     resolve(tmp_path)
     pid = person_of(tmp_path)
     assert pid["Northumbria/N1"] != pid["FC2021001/respondent"]
     assert pid["Durham/H1"] == pid["Durham/H2"]
-    ents = store.read_entities(tmp_path).set_index("record_key")
+    ents = store.LinkageStore(tmp_path).entities().set_index("record_key")
     assert ents.loc["Durham/H1", "decided_by"] == "steward"
     # the decisions hold on every later run, including a full recomparison
     resolve(tmp_path, full=True)
@@ -415,11 +414,11 @@ def test_golden_records_from_a_second_process_equal_in_process(
 ) -> None:
     import linkage.run as run
 
-    in_process = store.read_golden(resolved)
+    in_process = store.LinkageStore(resolved).golden()
     copy = tmp_path / "forked"
     shutil.copytree(resolved / "staging", copy / "staging")
     monkeypatch.setattr(run, "FORK_MIN_MENTIONS", 0)
     summary = resolve(copy)
     assert summary["golden_process"]["forked"] is True
     assert summary["golden_process"]["cpu"] > 0
-    pd.testing.assert_frame_equal(store.read_golden(copy), in_process)
+    pd.testing.assert_frame_equal(store.LinkageStore(copy).golden(), in_process)

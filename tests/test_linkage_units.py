@@ -19,7 +19,7 @@ from linkage.features import build_features
 from linkage.model import em, prior_model
 from linkage.records import build_records
 from linkage.settings import load_settings
-from linkage.steward import load_decisions, record_decision
+from linkage.store import LinkageStore
 from linkage.synthetic import generate, mention
 
 SETTINGS = load_settings()
@@ -178,12 +178,12 @@ def test_em_recovers_m_and_match_rate() -> None:
 
 
 def test_steward_store_latest_decision_wins(tmp_path: Path) -> None:
-    record_decision(tmp_path, "b/2", "a/1", "same", user="ann")
-    record_decision(tmp_path, "a/1", "b/2", "not_same", user="bob", note="checked the PNC")
-    dec = load_decisions(tmp_path)
+    LinkageStore(tmp_path).record_person_decision("b/2", "a/1", "same", user="ann")
+    LinkageStore(tmp_path).record_person_decision("a/1", "b/2", "not_same", user="bob", note="checked the PNC")
+    dec = LinkageStore(tmp_path).person_decisions()
     assert len(dec) == 1 and dec.iloc[0]["decision"] == "not_same" and dec.iloc[0]["user"] == "bob"
     with pytest.raises(ValueError):
-        record_decision(tmp_path, "a/1", "b/2", "maybe", user="ann")
+        LinkageStore(tmp_path).record_person_decision("a/1", "b/2", "maybe", user="ann")
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +256,7 @@ def test_a_search_compares_only_what_its_query_gives_and_ranks_the_same(
     from linkage import search as srch
     from linkage import store
 
-    names = store.read_frame(searchable, store.RECORDS, columns=["fn", "sn"]).dropna().head(40)
+    names = store.LinkageStore(searchable).records(columns=["fn", "sn"]).dropna().head(40)
     queries = [(f"{r.fn} {r.sn}", {}) for r in names.itertuples()]
     queries += [
         ("Dave Smith", {"dob": date(1984, 3, 12)}),
@@ -302,7 +302,7 @@ def test_search_index_is_saved_and_reloaded_until_outputs_change(
     from linkage import store
 
     before = srch.search(searchable, "Dave Smith", dob=date(1984, 3, 12))
-    saved = list((store.linkage_dir(searchable) / srch.INDEX_DIR).glob("index-*.pkl"))
+    saved = list((store.LinkageStore(searchable).path(store.SEARCH_INDEX)).glob("index-*.pkl"))
     assert len(saved) == 1
     built = []
     original = srch.SearchIndex.__init__
@@ -318,7 +318,7 @@ def test_search_index_is_saved_and_reloaded_until_outputs_change(
     assert built == []
     old = srch.current_stamp(searchable, ttl=0)
     # a rewritten output (a new resolve) makes the saved index stale: rebuilt and saved again
-    store.write_frame(searchable, store.ENTITIES, store.read_entities(searchable))
+    store.LinkageStore(searchable).write_frame(store.ENTITIES, store.LinkageStore(searchable).entities())
     new = srch.current_stamp(searchable, ttl=0)
     assert new != old
     # a caller still working from the old outputs is answered from them while they are in memory
@@ -330,7 +330,7 @@ def test_search_index_is_saved_and_reloaded_until_outputs_change(
     assert srch.stamped_search(searchable, "Dave Smith", date(1984, 3, 12), None, None, 10, seen=old)[0] == new
     assert srch.search(searchable, "Dave Smith", dob=date(1984, 3, 12)) == before
     assert built == [1]
-    now = list((store.linkage_dir(searchable) / srch.INDEX_DIR).glob("index-*.pkl"))
+    now = list((store.LinkageStore(searchable).path(store.SEARCH_INDEX)).glob("index-*.pkl"))
     assert len(now) == 1 and now != saved
 
 

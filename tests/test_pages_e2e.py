@@ -117,7 +117,7 @@ def _at(page, position: int, decided: int) -> None:
 
 def test_review_three_pairs_by_keyboard_and_the_next_resolution_follows(world, page):
     from linkage.run import resolve
-    from linkage.steward import load_decisions
+    from linkage.store import LinkageStore
 
     base, data_dir, _ = world
     sign_in(page, base, "steward_national", PASSWORD, "data_quality", "DQ-2024-7", "/pages/review")
@@ -151,7 +151,7 @@ def test_review_three_pairs_by_keyboard_and_the_next_resolution_follows(world, p
     page.keyboard.press("k")  # skip it for now
     _at(page, 4, 2)
 
-    log = load_decisions(data_dir)
+    log = LinkageStore(data_dir).person_decisions()
     latest = {(r.record_key_l, r.record_key_r): (r.decision, r.note) for r in log.itertuples()}
     decisions = [latest[tuple(sorted(p))] for p in pairs]
     assert [d for d, _ in decisions] == ["same", "not_same", "unsure"]

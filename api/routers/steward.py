@@ -1,7 +1,7 @@
 """Data stewards: the review queue of uncertain record pairs, each pair side by side with the
 evidence for and against, decisions (same / not same / unsure), merges and splits, and history.
 
-Decisions go to the linkage decision log (``linkage.steward.record_decision``), which every later
+Decisions go to the linkage store's decision log (``LinkageStore.record_person_decision``), which every later
 resolution run honours as must-link / cannot-link constraints; ``POST /steward/apply`` queues that
 run (and the graph load) so the decisions show everywhere.
 """
@@ -28,6 +28,7 @@ from api.policy.routing import AuditedRoute
 from api.policy.scope import Scope
 from api.problems import ProblemError, problem_responses
 from api.store.db import StewardDecision, utcnow
+from linkage.store import LinkageStore
 from reference.forces import force_name
 
 router = APIRouter(
@@ -59,38 +60,21 @@ RECORD_FIELDS = [
 ]
 
 
-class _Cache:
-    """Linkage outputs read once per file version (they change only when resolution runs)."""
-
-    def __init__(self) -> None:
-        self._frames: dict[str, tuple[float, pd.DataFrame | None]] = {}
-
-    def get(self, data_dir: FsPath, name: str) -> pd.DataFrame | None:
-        path = FsPath(data_dir) / "linkage" / name
-        mtime = path.stat().st_mtime if path.exists() else -1.0
-        hit = self._frames.get(name)
-        if hit is None or hit[0] != mtime:
-            frame = pd.read_parquet(path) if path.exists() else None
-            self._frames[name] = hit = (mtime, frame)
-        return hit[1]
-
-
-def _cache(request: Request) -> _Cache:
+def _outputs(request: Request) -> LinkageStore:
+    """The linkage outputs, each table read once per version of its file (they change only when
+    resolution runs): one store per server."""
     state = app_state(request)
-    if not hasattr(state, "linkage_cache"):
-        state.linkage_cache = _Cache()
-    return state.linkage_cache
+    outputs = getattr(state, "linkage_outputs", None)
+    if outputs is None or outputs.data_dir != FsPath(state.settings.data_dir):
+        state.linkage_outputs = outputs = LinkageStore(state.settings.data_dir, cache=True)
+    return outputs
 
 
 def _frames(request: Request) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    data_dir = app_state(request).settings.data_dir
-    cache = _cache(request)
-    pairs, entities, records = (
-        cache.get(data_dir, n) for n in ("pairs.parquet", "entities.parquet", "records.parquet")
-    )
-    if pairs is None or entities is None or records is None:
+    outputs = _outputs(request)
+    if not outputs.resolved():
         raise ProblemError(404, "no resolution output yet: run resolution first", "not-resolved")
-    return pairs, entities, records
+    return outputs.pairs(), outputs.entities(), outputs.records()
 
 
 def _scope(audit: AuditContext) -> Scope:
@@ -146,9 +130,7 @@ class QueuePage(Page[QueueItem]):
 
 
 def _latest_decisions(request: Request) -> pd.DataFrame:
-    from linkage.steward import load_decisions
-
-    return load_decisions(app_state(request).settings.data_dir)
+    return _outputs(request).person_decisions()
 
 
 @router.get("/queue", response_model=QueuePage, summary="Pairs to review, most uncertain and most consequential first")
@@ -384,12 +366,10 @@ def _save(
     person_ids: list[str],
     rows_decision: str | None = None,
 ) -> dict:
-    from linkage.steward import record_decision
-
     assert audit.principal is not None
-    data_dir = app_state(request).settings.data_dir
+    outputs = _outputs(request)
     for a, b in pairs:
-        record_decision(data_dir, a, b, decision, audit.principal.name, note or "")
+        outputs.record_person_decision(a, b, decision, audit.principal.name, note or "")
     with app_state(request).sessions.begin() as session:
         row = StewardDecision(
             kind=kind,
@@ -573,9 +553,7 @@ def _national_steward(audit: AuditContext) -> None:
 
 
 def _entity_review(request: Request) -> pd.DataFrame:
-    pairs = _cache(request).get(app_state(request).settings.data_dir, "entity_pairs.parquet")
-    if pairs is None:
-        return pd.DataFrame(columns=["kind", "key_l", "key_r", "probability", "weight", "match_key", "decision"])
+    pairs = _outputs(request).entity_pairs()
     return pairs[pairs["decision"] == "review"]
 
 
@@ -585,13 +563,11 @@ def _entity_review(request: Request) -> pd.DataFrame:
     summary="Address, order, incident and breach matches to review, most uncertain first",
 )
 def entity_queue(request: Request, audit: Consult, paging: Paging, kind: EntityKind | None = None) -> dict:
-    from linkage.entities.steward import load_decisions
-
     _national_steward(audit)
     review = _entity_review(request)
     if kind:
         review = review[review["kind"] == kind]
-    decided = load_decisions(app_state(request).settings.data_dir)
+    decided = _outputs(request).entity_decisions()
     prev = {(r.kind, r.key_l, r.key_r): r.decision for r in decided.itertuples()}
     items = []
     for r in review.assign(u=(review["probability"] - 0.5).abs()).sort_values("u", kind="stable").itertuples():
@@ -638,8 +614,6 @@ def _plain(value: Any) -> Any:
     summary="Decide an address, order, incident or breach match (honoured on every later run)",
 )
 def entity_decide(request: Request, body: EntityDecisionIn, audit: Combine) -> dict:
-    from linkage.entities.steward import record_decision
-
     _national_steward(audit)
     assert audit.principal is not None
     review = _entity_review(request)
@@ -647,7 +621,8 @@ def entity_decide(request: Request, body: EntityDecisionIn, audit: Combine) -> d
     known = review[(review["kind"] == body.kind) & review["key_l"].isin(pair) & review["key_r"].isin(pair)]
     if body.key_l == body.key_r or known.empty:
         raise ProblemError(404, "no such pair in the review queue", "not-found")
-    record_decision(app_state(request).settings.data_dir, body.kind, body.key_l, body.key_r, body.decision,
-                    audit.principal.name, body.note or "")
+    _outputs(request).record_entity_decision(
+        body.kind, body.key_l, body.key_r, body.decision, audit.principal.name, body.note or ""
+    )
     audit.returned(count=1)
     return {**body.model_dump(exclude={"note"}), "decided_by": audit.principal.name}

@@ -258,7 +258,8 @@ def _per_order(
     terms: pd.DataFrame, br: pd.DataFrame, orders: pd.DataFrame, events: pd.DataFrame, party: pd.DataFrame
 ) -> pd.DataFrame:
     linked = br.groupby("order_id").size()
-    explicit = br[br["explicit"]].groupby("order_id").size()
+    # .astype(bool): indexing with an empty object column would select columns, not rows
+    explicit = br[br["explicit"].astype(bool)].groupby("order_id").size()
     out = terms[["order_id"]].copy()
     out["linked_events"] = out["order_id"].map(linked).fillna(0).astype(int)
     out["explicit_breaches"] = out["order_id"].map(explicit).fillna(0).astype(int)

@@ -14,7 +14,7 @@ from typing import TextIO
 
 import pandas as pd
 
-from linkage.entities import store
+from linkage.store import LinkageStore
 
 
 def _one_line(text: object) -> str:
@@ -24,7 +24,7 @@ def _one_line(text: object) -> str:
 def examples(data_dir: Path | str) -> dict[str, str]:
     """Short, printable examples keyed by what they show ('' where the data holds none)."""
     out: dict[str, str] = {}
-    addr = store.read_addresses(data_dir)
+    addr = LinkageStore(data_dir).addresses()
     ok = addr[~addr["confidential"].astype(bool)].dropna(subset=["address_id"])
     ok = ok.assign(text=ok["address_raw"].map(_one_line))
     flats = ok[(ok["sub_building"].fillna("") != "") & (ok["postcode"].fillna("") != "")]
@@ -51,7 +51,7 @@ def examples(data_dir: Path | str) -> dict[str, str]:
             f"{row['record_key']}: withheld -> {row['address_id']} (its own entity, "
             f"{n} record, compared with nothing; {len(conf)} such rows in all)"
         )
-    orders = store.read_orders(data_dir)
+    orders = LinkageStore(data_dir).orders()
     multi = orders[orders["n_records"] > 1] if len(orders) else orders
     out["order from two courts merged"] = ""
     if len(multi):
@@ -60,7 +60,7 @@ def examples(data_dir: Path | str) -> dict[str, str]:
         out["order from two courts merged"] = f"{oid} {sub['order_type'].iloc[0]}: " + " = ".join(
             f"{k} ({c})" for k, c in zip(sub["record_key"], sub["court_name"], strict=True)
         )
-    br = store.read_breaches(data_dir)
+    br = LinkageStore(data_dir).breaches()
     out["breach linked to its order"] = ""
     if len(br):
         explicit = br[br["explicit"].astype(bool)]
@@ -68,7 +68,7 @@ def examples(data_dir: Path | str) -> dict[str, str]:
         out["breach linked to its order"] = (
             f"{row['event_record_key']} -> order {row['order_id']} ({row['order_record_key']}): {row['evidence']}"
         )
-    events = store.read_events(data_dir)
+    events = LinkageStore(data_dir).events()
     multi = events[events["n_records"] > 1] if len(events) else events
     out["boundary incident merged"] = ""
     if len(multi):

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from linkage.entities import store
+from linkage.store import LinkageStore
 from staging.store import StagingStore
 
 
@@ -35,7 +35,7 @@ def pair_scores(pred: pd.Series, true: pd.Series) -> tuple[float, float, int, in
 def evaluate(data_dir: Path, truth_dir: Path) -> dict:
     """Scores of the entity outputs in data_dir against the generator's truth."""
     out: dict = {}
-    addr = store.read_addresses(data_dir)
+    addr = LinkageStore(data_dir).addresses()
     ta = pd.read_csv(truth_dir / "addresses.csv", dtype=str, keep_default_na=False)
     a = addr.dropna(subset=["address_id"]).copy()
     a["address"] = a["address_raw"].fillna("").str.split().str.join(" ")
@@ -57,7 +57,7 @@ def evaluate(data_dir: Path, truth_dir: Path) -> dict:
         "text_kept": int(conf["address_raw"].notna().sum()),
     }
 
-    orders = store.read_orders(data_dir)
+    orders = LinkageStore(data_dir).orders()
     to = pd.read_csv(truth_dir / "orders.csv", dtype=str)
     m = orders.merge(to, on="record_key")
     p, r, found, real = pair_scores(m["order_id"], m["true_order_id"])
@@ -69,7 +69,7 @@ def evaluate(data_dir: Path, truth_dir: Path) -> dict:
         "items": int(len(m)),
     }
 
-    events = store.read_events(data_dir)
+    events = LinkageStore(data_dir).events()
     te = pd.read_csv(truth_dir / "events.csv", dtype=str)
     m = events.merge(te, on="record_key")
     p, r, found, real = pair_scores(m["event_id"], m["true_event_id"])
@@ -81,7 +81,7 @@ def evaluate(data_dir: Path, truth_dir: Path) -> dict:
         "items": int(len(m)),
     }
 
-    br = store.read_breaches(data_dir)
+    br = LinkageStore(data_dir).breaches()
     tb = pd.read_csv(truth_dir / "breaches.csv", dtype=str)
     key_to_true = to.set_index("record_key")["true_order_id"]
     found_set = set(zip(br["event_record_key"], br["order_record_key"].map(key_to_true), strict=True))
@@ -120,9 +120,8 @@ def order_people(data_dir: Path, truth_dir: Path) -> dict:
     Reported per side, and for respondents the court gave no date of birth, since that is
     where linking a court record to the person the forces know is hardest.
     """
-    from linkage.store import read_entities
 
-    ent = read_entities(data_dir)
+    ent = LinkageStore(data_dir).entities()
     tp = pd.read_csv(truth_dir / "persons.csv", dtype=str)
     e = ent.merge(tp, on="record_key")
     court = e["record_key"].str.endswith(("/respondent", "/protected"))
@@ -135,7 +134,7 @@ def order_people(data_dir: Path, truth_dir: Path) -> dict:
     nd = resp & c["record_key"].isin(no_dob)
     # the order's own link (person resolution, or through the other party): right when it names
     # a person whose police records belong to the true person
-    orders = store.read_orders(data_dir)
+    orders = LinkageStore(data_dir).orders()
     truth = tp.set_index("record_key")["true_person_id"]
     police_true = e[~court].groupby("person_id")["true_person_id"].agg(set)
     order_level = {}

@@ -14,8 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from linkage import store as person_store
-from linkage.entities import store
+from linkage import store
 from linkage.entities.addresses import AddressComparer
 from linkage.entities.engine import load_kind_settings
 from linkage.entities.events import EventComparer
@@ -23,6 +22,7 @@ from linkage.entities.orders import OrderComparer
 from linkage.entities.people import PersonEvidence
 from linkage.explain import explain_row
 from linkage.model import Model
+from linkage.store import LinkageStore
 
 _SETTINGS = {"address": "addresses", "order": "orders", "event": "events"}
 _RECORDS = {
@@ -70,8 +70,9 @@ def explain_entity_pair(data_dir: Path | str, kind: str, key_l: str, key_r: str)
         raise ValueError(f"kind must be one of {sorted(_SETTINGS)}, not {kind!r}")
     data_dir = Path(data_dir)
     name, key_col, id_col = _RECORDS[kind]
-    rec = store.read_frame(data_dir, name)
-    models = store.read_json(data_dir, store.MODELS)
+    outputs = LinkageStore(data_dir)
+    rec = outputs.frame(name)
+    models = outputs.json(store.ENTITY_MODELS)
     if rec is None or models is None:
         raise FileNotFoundError("no entity outputs: run resolve first")
     rec = rec.reset_index(drop=True)
@@ -84,9 +85,7 @@ def explain_entity_pair(data_dir: Path | str, kind: str, key_l: str, key_r: str)
     if kind == "address":
         cmp = AddressComparer(rec, settings)
     else:
-        entities = person_store.read_entities(data_dir)
-        has_model = (person_store.linkage_dir(data_dir) / person_store.RECORDS).exists()
-        people = PersonEvidence(entities, data_dir if has_model else None)
+        people = PersonEvidence(outputs.entities(), data_dir if outputs.exists(store.RECORDS) else None)
         if kind == "order":
             work = rec.copy()
             for side in ("respondent", "protected"):
@@ -108,7 +107,7 @@ def explain_entity_pair(data_dir: Path | str, kind: str, key_l: str, key_r: str)
             "same_entity": bool(rec[id_col].iloc[i] == rec[id_col].iloc[j]),
         }
     )
-    pairs = store.read_entity_pairs(data_dir, kind)
+    pairs = outputs.entity_pairs(kind)
     left, right = sorted([key_l, key_r])
     hit = pairs[(pairs["key_l"] == left) & (pairs["key_r"] == right)] if not pairs.empty else pairs
     if len(hit):
@@ -132,8 +131,9 @@ def explain_entity_pair(data_dir: Path | str, kind: str, key_l: str, key_r: str)
 
 def explain_breach(data_dir: Path | str, event_key: str, order_key: str) -> dict:
     """The evidence for (or the absence of) a breach link between an event record and an order."""
-    orders = store.read_orders(data_dir)
-    br = store.read_breaches(data_dir)
+    outputs = LinkageStore(data_dir)
+    orders = outputs.orders()
+    br = outputs.breaches()
     order_id = orders.loc[orders["record_key"] == order_key, "order_id"]
     if order_id.empty:
         raise KeyError(f"unknown order record key: {order_key}")
@@ -146,7 +146,7 @@ def explain_breach(data_dir: Path | str, event_key: str, order_key: str) -> dict
             "explicit": bool(hit["explicit"].iloc[0]),
             "evidence": str(hit["evidence"].iloc[0]),
         }
-    pairs = store.read_entity_pairs(data_dir, "breach")
+    pairs = outputs.entity_pairs("breach")
     rv = (
         pairs[
             (pairs["key_l"] == event_key)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from linkage.entities import store
+from linkage import store
 
 REQUIRED = {
     "orders": ["record_key", "order_id"],
@@ -32,19 +32,13 @@ EXTRA = {
     name: [c for c in store.COLUMNS[STORED[name]] if c not in REQUIRED[name] and c not in NOT_EXPORTED[name]]
     for name in REQUIRED
 }
-READERS = {
-    "orders": store.read_orders,
-    "events": store.read_events,
-    "breaches": store.read_breaches,
-    "addresses": store.read_addresses,
-}
 
 
 def export_table(data_dir: Path | str, name: str) -> pd.DataFrame:
     """The export frame for ``name`` (orders, events, breaches, addresses); empty before resolve."""
     if name not in REQUIRED:
         raise ValueError(f"unknown export {name!r}: one of {sorted(REQUIRED)}")
-    frame = READERS[name](data_dir)
+    frame = store.LinkageStore(data_dir).table(STORED[name])
     if name == "addresses" and not frame.empty:
         frame = frame.dropna(subset=["address_id"])
         frame = frame.assign(address_raw=frame["address_raw"].where(~frame["confidential"].astype(bool), None))

@@ -3,7 +3,7 @@
 Orders and events are matched on who was involved. The resolved person id says "same person"
 when person resolution linked the two records; where it did not (a court record without a
 date of birth, a second force's nominal) the person engine's own comparison of the two
-records (``linkage.run.compare_keys`` and ``score``) says how alike they are, so a pair can
+records (``linkage.explain.compare_keys`` and ``score``) says how alike they are, so a pair can
 still count as "probably the same person" with the evidence the person engine would show.
 """
 
@@ -71,8 +71,8 @@ class PersonEvidence:
         )
         if todo:
             try:
+                from linkage.explain import compare_keys
                 from linkage.model import score
-                from linkage.run import compare_keys
 
                 model, levels, tf, _, _ = compare_keys(self.data_dir, todo, self.settings)
                 w = score(model, self.settings, levels, tf)

@@ -4,7 +4,7 @@ Called by ``dots resolve`` once people are resolved (it reads data_dir/linkage/e
 without it, every person record stands alone and only the person-free evidence counts).
 Everything is recomputed from staging on each run (it takes seconds); ids stay stable across
 runs because each entity keeps the id of the previous entity holding most of its records, as
-for people. Steward decisions (linkage/entities/steward.py) are honoured on every run.
+for people. Steward decisions (the linkage store's entity decision log) are honoured on every run.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from linkage import store as person_store
-from linkage.entities import store
+from linkage import store
 from linkage.entities.addresses import address_text, resolve_addresses, uprns_from_records
 from linkage.entities.breaches import link_breaches
 from linkage.entities.coresidence import coresidence, residence
@@ -26,7 +25,7 @@ from linkage.entities.engine import group_join, pairs_frame
 from linkage.entities.events import resolve_events
 from linkage.entities.orders import context_people, resolve_orders
 from linkage.entities.people import PersonEvidence
-from linkage.entities.steward import load_decisions
+from linkage.errors import NothingToResolve
 
 
 class _Timer:
@@ -71,7 +70,8 @@ def resolve_entities(data_dir: Path, progress: bool = False) -> dict:
     """Resolve addresses, orders and events, link breaches, derive co-residence; write under data_dir/linkage.
 
     Returns a summary: per kind records, candidate pairs, links, review, entities; breaches,
-    court-only orders, residence and co-residence rows; timings.
+    court-only orders, residence and co-residence rows; timings. Raises ``NothingToResolve``
+    when no person records are staged.
     """
     from staging.store import StagingStore
 
@@ -79,19 +79,21 @@ def resolve_entities(data_dir: Path, progress: bool = False) -> dict:
     timer = _Timer(progress)
     staging = StagingStore(data_dir)
     tables = {t: staging.read(t) for t in ("person_records", "events", "involvements", "orders", "addresses")}
-    entities = person_store.read_entities(data_dir)
-    has_person_model = (person_store.linkage_dir(data_dir) / person_store.RECORDS).exists()
-    people = PersonEvidence(entities, data_dir if has_person_model else None)
+    outputs = store.LinkageStore(data_dir)
+    entities = outputs.entities()
+    people = PersonEvidence(entities, data_dir if outputs.exists(store.RECORDS) else None)
     pr = tables["person_records"]
+    if pr.empty:
+        raise NothingToResolve(data_dir)
     surnames = pr.drop_duplicates("record_key", keep="last").set_index("record_key")["surname_norm"]
-    decisions = load_decisions(data_dir)
+    decisions = outputs.entity_decisions()
     timer("read")
 
     rows = _address_rows(tables["addresses"], pr, tables["involvements"], tables["events"])
-    addr = resolve_addresses(rows, decisions[decisions["kind"] == "address"], store.read_addresses(data_dir))
+    addr = resolve_addresses(rows, decisions[decisions["kind"] == "address"], outputs.addresses())
     timer("addresses")
     ords = resolve_orders(
-        tables["orders"], people, decisions[decisions["kind"] == "order"], store.read_orders(data_dir)
+        tables["orders"], people, decisions[decisions["kind"] == "order"], outputs.orders()
     )
     timer("orders")
     evs = resolve_events(
@@ -100,7 +102,7 @@ def resolve_entities(data_dir: Path, progress: bool = False) -> dict:
         people,
         surnames,
         decisions[decisions["kind"] == "event"],
-        store.read_events(data_dir),
+        outputs.events(),
     )
     timer("events")
     ords["records"] = context_people(ords["records"], evs["party"], people)
@@ -119,49 +121,43 @@ def resolve_entities(data_dir: Path, progress: bool = False) -> dict:
 
     with warnings.catch_warnings():  # frames of different kinds carry different (often empty) columns
         warnings.simplefilter("ignore", FutureWarning)
-        pairs = pd.concat(
-            [
-                f
-                for f in [
-                    _address_pairs(addr),
-                    pairs_frame(
-                        "order",
-                        ords["settings"],
-                        ords["model"],
-                        ords["records"]["record_key"].to_numpy(object),
-                        ords["resolution"],
-                        ords["values"],
-                    ),
-                    pairs_frame(
-                        "event",
-                        evs["settings"],
-                        evs["model"],
-                        evs["records"]["record_key"].to_numpy(object),
-                        evs["resolution"],
-                        evs["values"],
-                    ),
-                    _breach_pairs(br["review"]),
-                ]
-                if not f.empty
-            ],
-            ignore_index=True,
-        )
+        kinds = [
+            _address_pairs(addr),
+            pairs_frame(
+                "order",
+                ords["settings"],
+                ords["model"],
+                ords["records"]["record_key"].to_numpy(object),
+                ords["resolution"],
+                ords["values"],
+            ),
+            pairs_frame(
+                "event",
+                evs["settings"],
+                evs["model"],
+                evs["records"]["record_key"].to_numpy(object),
+                evs["resolution"],
+                evs["values"],
+            ),
+            _breach_pairs(br["review"]),
+        ]
+        kinds = [f for f in kinds if not f.empty]
+        pairs = pd.concat(kinds, ignore_index=True) if kinds else pd.DataFrame()
     if pairs.empty:
-        pairs = pd.DataFrame(columns=store.COLUMNS[store.PAIRS])
+        pairs = pd.DataFrame(columns=store.COLUMNS[store.ENTITY_PAIRS])
 
-    store.write(data_dir, store.ADDRESSES, addresses_out)
-    store.write(data_dir, store.ORDERS, orders_out)
-    store.write(data_dir, store.EVENTS, events_out)
-    store.write(data_dir, store.BREACHES, breaches)
-    store.write(data_dir, store.RESIDENCE, res)
-    store.write(data_dir, store.CORESIDENCE, cores)
-    store.write(data_dir, store.PAIRS, pairs)
-    store.write(data_dir, store.ADDRESS_FORMS, addr["forms"])
-    store.write(data_dir, store.ORDER_RECORDS, ords["records"])
-    store.write(data_dir, store.EVENT_RECORDS, evs["records"])
-    store.write_json(
-        data_dir,
-        store.MODELS,
+    outputs.write_frame(store.ADDRESSES, addresses_out)
+    outputs.write_frame(store.ORDERS, orders_out)
+    outputs.write_frame(store.EVENTS, events_out)
+    outputs.write_frame(store.BREACHES, breaches)
+    outputs.write_frame(store.RESIDENCE, res)
+    outputs.write_frame(store.CORESIDENCE, cores)
+    outputs.write_frame(store.ENTITY_PAIRS, pairs)
+    outputs.write_frame(store.ADDRESS_FORMS, addr["forms"])
+    outputs.write_frame(store.ORDER_RECORDS, ords["records"])
+    outputs.write_frame(store.EVENT_RECORDS, evs["records"])
+    outputs.write_json(
+        store.ENTITY_MODELS,
         {
             "address": addr["model"].to_json(addr["settings"]),
             "order": ords["model"].to_json(ords["settings"]),
@@ -194,11 +190,11 @@ def resolve_entities(data_dir: Path, progress: bool = False) -> dict:
         },
         "residence": {"rows": int(len(res)), "coresidence_pairs": int(len(cores)), **cores_report},
         "person_entities_used": bool(len(entities)),
-        "person_engine_weights": bool(has_person_model),
+        "person_engine_weights": outputs.exists(store.RECORDS),
         "timings": timer.timings,
         "seconds": round(time.perf_counter() - timer.start, 3),
     }
-    store.write_json(data_dir, store.SUMMARY, summary)
+    outputs.write_json(store.ENTITY_SUMMARY, summary)
     return summary
 
 
