@@ -45,11 +45,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"files": [r.to_dict() for r in results]})
     else:
-        print(f"{'file':60} {'profile':15} {'read':>8} {'loaded':>8} {'quarantined':>11}  status")
+        print(f"{'file':60} {'profile':15} {'read':>8} {'loaded':>8} {'quarantined':>11} {'warnings':>8}  status")
         for r in results:
             print(
                 f"{r.path[-60:]:60} {r.profile or '-':15} {r.rows_read:>8} {r.loaded:>8} "
-                f"{r.quarantined:>11}  "
+                f"{r.quarantined:>11} {r.warnings:>8}  "
                 f"{r.status}"
             )
     refused = [r for r in results if r.status == "refused"]
@@ -59,16 +59,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
+    return _staged_rows(args, "quarantine", "quarantined row(s)")
+
+
+def cmd_warnings(args: argparse.Namespace) -> int:
+    return _staged_rows(args, "warnings", "value(s) set aside on loaded rows")
+
+
+def _staged_rows(args: argparse.Namespace, table: str, what: str) -> int:
+    """The quarantine or the warnings table: file, line, field, reason and the raw text."""
     from staging.store import StagingStore
 
-    rows = StagingStore(data_dir(args.data_dir)).read("quarantine")
+    rows = StagingStore(data_dir(args.data_dir)).read(table)
     rows = rows.sort_values(["source_file", "source_line"], kind="stable")
     if args.json:
         _print_json({"rows": rows[["source_file", "source_line", "field", "reason", "raw"]].to_dict("records")})
     else:
         for r in rows.itertuples():
             print(f"{r.source_file}:{r.source_line}: {r.field or '-'}: {r.reason}")
-        print(f"{len(rows)} quarantined row(s)")
+        print(f"{len(rows)} {what}")
     return 0
 
 
@@ -267,6 +276,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("quarantine", parents=[common], help="list quarantined rows with file, line, field, reason")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_quarantine)
+
+    p = sub.add_parser(
+        "warnings", parents=[common], help="list values set aside on loaded rows with file, line, field, reason"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_warnings)
 
     p = sub.add_parser("synth", parents=[common], help="write seeded synthetic extracts with ground truth")
     p.add_argument("--out", required=True)

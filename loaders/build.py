@@ -1,9 +1,14 @@
 """Turn one parsed source file into staging rows, column at a time, quarantining what cannot be read.
 
 Each target field of a mapping is resolved to a pandas Series and standardised in bulk. A row
-that fails any check (impossible date, no name, unknown role, over-long field, unknown force,
-blank key) is quarantined whole with the first field and reason found; everything else is
-loaded. Nothing is dropped: rows read = rows loaded + rows quarantined.
+that cannot be used (impossible event date, no name, unknown role, over-long field, unknown
+force, blank key, a NUL or undecodable byte) is quarantined whole with the first field and reason
+found; everything else is loaded. Nothing is dropped: rows read = rows loaded + rows quarantined.
+
+A value a person record can do without (an impossible or implausible date of birth, a malformed
+PNC ID, CRO number, phone number or postcode) never costs the record: the row loads, the raw
+text stays in its ``*_raw`` column, the parsed field is empty, and a warning names the line, the
+field and the value. A record that names a person is a possible link; refusing it is a missed one.
 """
 
 from __future__ import annotations
@@ -53,13 +58,54 @@ class RowErrors:
         return self.field.notna()
 
 
+class RowWarnings:
+    """Values set aside on rows that still load: one entry per row, field and reason."""
+
+    COLUMNS = ["row", "field", "reason", "raw", "record_key"]
+
+    def __init__(self, index: pd.Index):
+        self.index = index
+        self.parts: list[pd.DataFrame] = []
+
+    def add(
+        self,
+        mask: pd.Series | np.ndarray,
+        field: str,
+        reason: pd.Series | str,
+        raw: pd.Series,
+        record_key: pd.Series | None = None,
+    ) -> None:
+        mask = pd.Series(mask, index=self.index).fillna(False).astype(bool)
+        if not mask.any():
+            return
+        rows = self.index[mask.to_numpy()]
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "row": rows,
+                    "field": field,
+                    "reason": reason[mask].to_numpy() if isinstance(reason, pd.Series) else reason,
+                    "raw": raw[mask].to_numpy(),
+                    "record_key": record_key[mask].to_numpy() if record_key is not None else None,
+                }
+            )
+        )
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame(columns=self.COLUMNS)
+        out = pd.concat(self.parts, ignore_index=True)
+        return out.drop_duplicates(["row", "field", "reason", "record_key"]).reset_index(drop=True)
+
+
 @dataclass
 class Context:
-    """What a builder needs besides the rows: the source and the error collector."""
+    """What a builder needs besides the rows: the source and the error and warning collectors."""
 
     frame: pd.DataFrame
     errors: RowErrors
     used: set[str]
+    warnings: RowWarnings
 
 
 def _blank(s: pd.Series) -> pd.Series:
@@ -127,15 +173,47 @@ def _length_check(ctx: Context, table: RawTable, spec: FileSpec) -> None:
 
 
 def _date(ctx: Context, target: str, spec: Any, kind: str | None = None) -> pd.DataFrame:
+    """Parse a date column; a value that cannot be read quarantines the row."""
+    parsed = _parse_date(ctx, target, spec, kind)
+    ctx.errors.add(parsed["error"].notna(), spec["column"], parsed["error"])
+    return parsed
+
+
+def _parse_date(ctx: Context, target: str, spec: Any, kind: str | None = None) -> pd.DataFrame:
     if not isinstance(spec, dict) or "format" not in spec:
         raise ValueError(f"{target}: a date needs {{column, format}}")
     raw = resolve(ctx, spec)
     parsed = dates.parse_dates(
         raw, spec["format"], open_ended=set(spec.get("open_ended", [])) or None, kind=kind
     )
-    ctx.errors.add(parsed["error"].notna(), spec["column"], parsed["error"])
     parsed["raw"] = raw
     return parsed
+
+
+def _date_of_birth(ctx: Context, spec: Any, record_key: pd.Series) -> pd.DataFrame:
+    """A date of birth; one that cannot be used is set aside with a warning, never the record.
+
+    ``swapped`` is the same text read with day and month exchanged where that, and only that,
+    gives a plausible date of birth (``1974-15-11`` as 15 November 1974): the loader knows the
+    source's format, so it reads the likely slip once for linkage.
+    """
+    parsed = _parse_date(ctx, "dob", spec, kind="dob")
+    bad = parsed["error"].notna()
+    ctx.warnings.add(bad, spec["column"], parsed["error"], parsed["raw"], record_key)
+    parsed["swapped"] = pd.Series(pd.NaT, index=parsed.index, dtype="datetime64[ns]")
+    if bad.any():
+        parsed.loc[bad, "swapped"] = dates.day_month_swapped(parsed["raw"][bad], spec["format"])
+    return parsed
+
+
+def _set_aside(
+    ctx: Context, out: pd.DataFrame, raw: str, value: str, field: str, reason: pd.Series | str
+) -> None:
+    """Warn for every non-blank raw value whose parsed form is empty."""
+    bad = out[raw].notna() & out[value].isna()
+    if isinstance(reason, str):
+        reason = reason + " '" + out[raw].fillna("").astype(str) + "'"
+    ctx.warnings.add(bad, field, reason, out[raw], out["record_key"])
 
 
 def _vocab(ctx: Context, spec: Any) -> pd.Series:
@@ -186,8 +264,8 @@ def build_person_records(ctx: Context, spec: dict[str, Any]) -> pd.DataFrame:
     if "source_system" in spec:
         out["source_system"] = resolve(ctx, spec["source_system"])
     if "dob" in spec:
-        parsed = _date(ctx, "dob", spec["dob"], kind="dob")
-        out["dob"], out["dob_raw"] = parsed["value"], parsed["raw"]
+        parsed = _date_of_birth(ctx, spec["dob"], out["record_key"])
+        out["dob"], out["dob_raw"], out["dob_swapped"] = parsed["value"], parsed["raw"], parsed["swapped"]
     if "sex" in spec:
         out["sex"] = vocab.sexes(_vocab(ctx, spec["sex"]))
     if "address" in spec:
@@ -204,12 +282,16 @@ def build_person_records(ctx: Context, spec: dict[str, Any]) -> pd.DataFrame:
         out["pnc_raw"] = resolve(ctx, spec["pnc"])
         pnc = identifiers.parse_pnc(out["pnc_raw"])
         out["pnc"], out["pnc_valid"] = pnc["pnc"], pnc["valid"]
+        _set_aside(ctx, out, "pnc_raw", "pnc", _source_name(spec["pnc"]), pnc["error"])
     if "cro" in spec:
         out["cro_raw"] = resolve(ctx, spec["cro"])
-        out["cro"] = identifiers.parse_cro(out["cro_raw"])["cro"]
+        cro = identifiers.parse_cro(out["cro_raw"])
+        out["cro"] = cro["cro"]
+        _set_aside(ctx, out, "cro_raw", "cro", _source_name(spec["cro"]), cro["error"])
     if "phone" in spec:
         out["phone_raw"] = resolve(ctx, spec["phone"])
         out["phone"] = phones.parse_phones(out["phone_raw"])
+        _set_aside(ctx, out, "phone_raw", "phone", _source_name(spec["phone"]), "invalid phone number")
     if "seen_on" in spec:
         out["seen_on"] = _date(ctx, "seen_on", spec["seen_on"])["value"].dt.normalize()
     out["confidential_address"] = False
@@ -230,6 +312,9 @@ def build_person_records(ctx: Context, spec: dict[str, Any]) -> pd.DataFrame:
         ):
             if col in out:
                 out.loc[flagged, col] = None
+    # after the withholding above, so that no warning carries a withheld address
+    if "postcode" in spec and not (isinstance(spec["postcode"], dict) and "from_text" in spec["postcode"]):
+        _set_aside(ctx, out, "postcode_raw", "postcode", _source_name(spec["postcode"]), "malformed postcode")
     return out
 
 
@@ -339,6 +424,7 @@ BUILDERS = {
 class Built:
     frames: dict[str, pd.DataFrame]
     quarantine: pd.DataFrame
+    warnings: pd.DataFrame  # source_line, field, reason, raw, record_key: values set aside on loaded rows
     rows_read: int
     loaded: int
 
@@ -346,7 +432,7 @@ class Built:
 def build(table: RawTable, spec: FileSpec, others: dict[str, RawTable] | None = None) -> Built:
     """Every staging table a file's mapping emits, and the quarantine of what it could not read."""
     frame, errors = apply_lookups(table, spec, others or {})
-    ctx = Context(frame=frame, errors=errors, used={LINE})
+    ctx = Context(frame=frame, errors=errors, used={LINE}, warnings=RowWarnings(frame.index))
     _length_check(ctx, table, spec)
     built: dict[str, list[pd.DataFrame]] = {}
     for target_table, specs in spec.emit.items():
@@ -368,7 +454,21 @@ def build(table: RawTable, spec: FileSpec, others: dict[str, RawTable] | None = 
             kept.append(p)
         frames[target_table] = pd.concat(kept, ignore_index=True)
     quarantine = _quarantine_rows(frame, errors, table)
-    return Built(frames=frames, quarantine=quarantine, rows_read=table.rows_read, loaded=int(good.sum()))
+    return Built(
+        frames=frames,
+        quarantine=quarantine,
+        warnings=_warning_rows(ctx.warnings.frame(), frame, good),
+        rows_read=table.rows_read,
+        loaded=int(good.sum()),
+    )
+
+
+def _warning_rows(warnings: pd.DataFrame, frame: pd.DataFrame, good: pd.Series) -> pd.DataFrame:
+    """Warnings of the rows that load (a quarantined row's reason says all), by source line."""
+    warnings = warnings[good.loc[warnings["row"]].to_numpy(dtype=bool)]
+    out = warnings.assign(source_line=frame.loc[warnings["row"], LINE].to_numpy(dtype=np.int64))
+    out = out.sort_values(["source_line", "field"], kind="stable").reset_index(drop=True)
+    return out[["source_line", "field", "reason", "raw", "record_key"]]
 
 
 def _extra_json(frame: pd.DataFrame, extras: list[str]) -> pd.Series | None:

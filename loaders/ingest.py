@@ -34,6 +34,7 @@ class FileResult:
     rows_read: int = 0
     loaded: int = 0
     quarantined: int = 0
+    warnings: int = 0  # values set aside on loaded rows (see the staged warnings table)
     status: str = "loaded"  # loaded / already loaded / refused
     error: str | None = None
 
@@ -157,6 +158,7 @@ def _ingest_unit(unit: Unit, profiles: dict[str, Mapping], store: StagingStore) 
         for name, frame in built.frames.items():
             frames.setdefault(name, []).append(frame)
         frames.setdefault("quarantine", []).append(built.quarantine)
+        frames.setdefault("warnings", []).append(built.warnings)
         results.append(
             FileResult(
                 path=str(table.path),
@@ -164,6 +166,7 @@ def _ingest_unit(unit: Unit, profiles: dict[str, Mapping], store: StagingStore) 
                 rows_read=built.rows_read,
                 loaded=built.loaded,
                 quarantined=len(built.quarantine),
+                warnings=len(built.warnings),
             )
         )
         assert built.rows_read == built.loaded + len(built.quarantine), f"{table.path}: rows lost"
@@ -180,7 +183,7 @@ def _ingest_unit(unit: Unit, profiles: dict[str, Mapping], store: StagingStore) 
 
 
 def _provenance(built: Built, table: RawTable, profile: str, loaded_at: pd.Timestamp) -> None:
-    for frame in [*built.frames.values(), built.quarantine]:
+    for frame in [*built.frames.values(), built.quarantine, built.warnings]:
         frame["source_file"] = str(table.path)
         frame["extract_id"] = table.sha256
         frame["loaded_at"] = loaded_at

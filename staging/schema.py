@@ -40,18 +40,19 @@ PERSON_RECORDS: list[tuple[str, pa.DataType]] = [
     ("forename_norm", pa.string()),  # first forename, folded
     ("middle_norm", pa.string()),  # further forenames, folded, space separated
     ("aliases", pa.string()),  # other full names, "; " separated, as written
-    ("dob", pa.date32()),
-    ("dob_raw", pa.string()),
+    ("dob", pa.date32()),  # null when blank or unusable as written (see warnings)
+    ("dob_raw", pa.string()),  # exactly as written, also when unusable
+    ("dob_swapped", pa.date32()),  # an unusable dob read with day and month exchanged, if plausible
     ("sex", pa.string()),  # M / F / U
     ("address_raw", pa.string()),
     ("postcode", pa.string()),  # normalised "DH1 9BY" or null
     ("postcode_raw", pa.string()),
-    ("pnc_raw", pa.string()),
+    ("pnc_raw", pa.string()),  # as written, also when malformed (see warnings)
     ("pnc", pa.string()),  # canonical "YYYY/NNNNNNNA" only when the check letter is valid
     ("pnc_valid", pa.bool_()),  # null when blank
     ("cro_raw", pa.string()),
     ("cro", pa.string()),  # canonical only when the check letter is valid
-    ("phone_raw", pa.string()),
+    ("phone_raw", pa.string()),  # as written, also when malformed (see warnings)
     ("phone", pa.string()),  # E.164 or null
     ("seen_on", pa.date32()),  # date of the event or order this mention came with, if any
     ("confidential_address", pa.bool_()),  # address withheld (refuge / safe address)
@@ -123,6 +124,20 @@ QUARANTINE: list[tuple[str, pa.DataType]] = [
     ("loaded_at", pa.timestamp("us")),
 ]
 
+# Values set aside on rows that loaded: the row is staged, the field is empty for comparison,
+# the raw text is kept here and in the record's ``*_raw`` column. Read like the quarantine.
+WARNINGS: list[tuple[str, pa.DataType]] = [
+    ("source_file", pa.string()),
+    ("source_line", pa.int64()),
+    ("field", pa.string()),  # the source column
+    ("reason", pa.string()),
+    ("raw", pa.string()),  # the value as written
+    ("record_key", pa.string()),  # the person record it belongs to, when it belongs to one
+    ("extract_id", pa.string()),
+    ("profile", pa.string()),
+    ("loaded_at", pa.timestamp("us")),
+]
+
 TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
     "person_records": PERSON_RECORDS,
     "events": EVENTS,
@@ -136,6 +151,8 @@ def arrow_schema(table: str) -> pa.Schema:
     """The Parquet schema of a staging table, provenance columns included."""
     if table == "quarantine":
         return pa.schema(QUARANTINE)
+    if table == "warnings":
+        return pa.schema(WARNINGS)
     return pa.schema(TABLES[table] + PROVENANCE)
 
 

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from staging.schema import TABLES, arrow_schema
 
-ALL_TABLES = [*TABLES, "quarantine"]
+ALL_TABLES = [*TABLES, "quarantine", "warnings"]
 
 
 @dataclass(frozen=True)

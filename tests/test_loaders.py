@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -21,6 +22,8 @@ from extract_fixtures import (
     write_flat,
     write_relational,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from loaders.ingest import IngestError, ingest_paths
 from reference.forces import lookup_force
@@ -63,9 +66,109 @@ def test_flat_profile_is_detected_and_standardised(tmp_path: Path) -> None:
 
 def test_bad_pnc_is_kept_as_text_and_flagged(tmp_path: Path) -> None:
     f = write_flat(tmp_path / "f.csv", [flat_row(pnc_id="2006/8348013Y")])
-    ingest_paths([f], tmp_path / "d")
+    [result] = ingest_paths([f], tmp_path / "d")
+    assert (result.loaded, result.quarantined, result.warnings) == (1, 0, 1)
     row = staged(tmp_path / "d", "person_records").iloc[0]
     assert row.pnc_raw == "2006/8348013Y" and row.pnc is None and not row.pnc_valid
+    [warning] = staged(tmp_path / "d", "warnings").itertuples()
+    assert (warning.source_file, warning.source_line, warning.field) == (str(f), 2, "pnc_id")
+    assert (warning.raw, warning.record_key) == ("2006/8348013Y", "Northumbria/NOR00018472")
+    assert warning.reason == "bad PNC ID check letter '2006/8348013Y' (expected T)"
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "reason_part"),
+    [
+        ({"dob": "31/02/1984"}, "dob", "impossible date '31/02/1984'"),
+        ({"dob": "1974-15-11"}, "dob", "unreadable date '1974-15-11'"),
+        ({"dob": "16/02/2188"}, "dob", "in the future"),
+        ({"dob": "16/02/1788"}, "dob", "before 1900"),
+        ({"dob": "sixteenth"}, "dob", "unreadable date"),
+        ({"pnc_id": "PNC?"}, "pnc_id", "bad PNC ID format 'PNC?'"),
+        ({"phone": "0191 12"}, "phone", "invalid phone number '0191 12'"),
+        ({"postcode": "NE99 9Q"}, "postcode", "malformed postcode 'NE99 9Q'"),
+    ],
+)
+def test_a_value_the_record_can_do_without_is_set_aside_with_a_warning(
+    tmp_path: Path, override: dict, field: str, reason_part: str
+) -> None:
+    """#14: the row loads, the raw text is kept, the field is empty, a warning names it."""
+    f = write_flat(tmp_path / "f.csv", [victim_row(), flat_row(**override)])
+    [result] = ingest_paths([f], tmp_path / "d")
+    assert (result.rows_read, result.loaded, result.quarantined, result.warnings) == (2, 2, 0, 1)
+    people = staged(tmp_path / "d", "person_records").set_index("record_key")
+    suspect = people.loc["Northumbria/NOR00018472"]
+    raw_column, value_column = {
+        "dob": ("dob_raw", "dob"),
+        "pnc_id": ("pnc_raw", "pnc"),
+        "phone": ("phone_raw", "phone"),
+        "postcode": ("postcode_raw", "postcode"),
+    }[field]
+    assert suspect[raw_column] == override[field] and pd.isna(suspect[value_column])
+    [warning] = staged(tmp_path / "d", "warnings").itertuples()
+    assert (warning.source_line, warning.field, warning.raw) == (3, field, override[field])
+    assert reason_part in warning.reason and warning.record_key == "Northumbria/NOR00018472"
+    assert staged(tmp_path / "d", "quarantine").empty
+
+
+_DOB_TEXT = st.one_of(
+    st.dates(min_value=dt.date(1850, 1, 1), max_value=dt.date(2200, 12, 31)).map(lambda d: d.strftime("%d/%m/%Y")),
+    st.tuples(st.integers(0, 99), st.integers(0, 99), st.integers(0, 9999)).map(
+        "{0[0]:02d}/{0[1]:02d}/{0[2]:04d}".format
+    ),
+    st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(dob=_DOB_TEXT)
+def test_any_date_of_birth_keeps_the_record(tmp_path_factory: pytest.TempPathFactory, dob: str) -> None:
+    """Whatever is typed as a date of birth, the person record loads; an unusable one warns."""
+    tmp = tmp_path_factory.mktemp("dob")
+    f = write_flat(tmp / "f.csv", [flat_row(dob=dob)])
+    [result] = ingest_paths([f], tmp / "d")
+    assert (result.loaded, result.quarantined) == (1, 0)
+    row = staged(tmp / "d", "person_records").iloc[0]
+    warnings = staged(tmp / "d", "warnings")
+    written = dob.strip()
+    assert row.dob_raw == (written or None)
+    try:
+        parsed = dt.datetime.strptime(written, "%d/%m/%Y").date()
+        usable = dt.date(1900, 1, 1) <= parsed <= dt.date.today()
+    except ValueError:
+        usable = False
+    if usable:
+        assert row.dob.date() == parsed and warnings.empty
+    else:
+        assert pd.isna(row.dob)
+        assert len(warnings) == (1 if written else 0)
+        if written:
+            assert (warnings.iloc[0].field, warnings.iloc[0].raw) == ("dob", written)
+
+
+def test_warnings_in_every_profile_and_none_for_quarantined_rows(tmp_path: Path) -> None:
+    """Relational persons and both court parties keep their records; a quarantined row warns nothing."""
+    folder = write_relational(tmp_path / "met")
+    persons = folder / "persons.csv"
+    persons.write_text(persons.read_text().replace("1980-04-27", "1980-27-04"))
+    court = write_court(tmp_path / "court.csv", [court_row(respondent_dob="30/02/1980", protected_dob="1/1/3000")])
+    flat = write_flat(tmp_path / "f.csv", [flat_row(role="SUSPCT", dob="99/99/1999", phone="nope")])
+    results = {Path(r.path).name: r for r in ingest_paths([folder, court, flat], tmp_path / "d")}
+    assert (results["persons.csv"].loaded, results["persons.csv"].warnings) == (2, 1)
+    assert (results["court.csv"].loaded, results["court.csv"].warnings) == (1, 2)
+    assert (results["f.csv"].quarantined, results["f.csv"].warnings) == (1, 0)
+    people = staged(tmp_path / "d", "person_records").set_index("record_key")
+    wood = people.loc["Metropolitan/MET00000063"]
+    assert pd.isna(wood.dob) and wood.dob_raw == "1980-27-04"
+    assert wood.dob_swapped == pd.Timestamp("1980-04-27")  # day and month the wrong way round
+    assert pd.isna(people.loc["FC202447948/respondent", "dob_swapped"])  # 02/30 is no date either
+    warnings = staged(tmp_path / "d", "warnings")
+    assert set(zip(warnings.record_key, warnings.field, strict=True)) == {
+        ("Metropolitan/MET00000063", "date_of_birth"),
+        ("FC202447948/respondent", "respondent_dob"),
+        ("FC202447948/protected", "protected_dob"),
+    }
+    assert not warnings.raw.str.contains("CONFIDENTIAL").any()
 
 
 def test_relational_folder(tmp_path: Path) -> None:
@@ -165,7 +268,6 @@ def test_windows_1252_bom_crlf_quoted_newlines_and_extra_columns(tmp_path: Path)
 @pytest.mark.parametrize(
     ("override", "field", "reason_part"),
     [
-        ({"dob": "31/02/1984"}, "dob", "impossible date"),
         ({"occurrence_datetime": "32/01/2019 10:00"}, "occurrence_datetime", "impossible date"),
         ({"surname": "", "forenames": ""}, None, "no name"),
         ({"role": "SUSPCT"}, "role", "unknown role"),
@@ -271,9 +373,10 @@ files:
         "C2,20240102,Durham,Nowak,Anna,19810304,woman\n"
     )
     [result] = ingest_paths([data], tmp_path / "d", mapping=mapping)
-    assert (result.profile, result.loaded, result.quarantined) == ("custody-suite", 1, 1)
-    row = staged(tmp_path / "d", "person_records").iloc[0]
-    assert (row.record_key, row.sex, row.dob) == ("Durham/C2", "F", pd.Timestamp("1981-03-04"))
+    assert (result.profile, result.loaded, result.quarantined, result.warnings) == ("custody-suite", 2, 0, 1)
+    rows = staged(tmp_path / "d", "person_records").set_index("record_key")
+    assert (rows.loc["Durham/C2", "sex"], rows.loc["Durham/C2", "dob"]) == ("F", pd.Timestamp("1981-03-04"))
+    assert pd.isna(rows.loc["Durham/C1", "dob"]) and rows.loc["Durham/C1", "dob_raw"] == "19790230"
 
 
 def test_toml_mapping_and_invalid_mapping(tmp_path: Path) -> None:
@@ -338,7 +441,7 @@ def test_killed_load_resumes_to_the_uninterrupted_state(tmp_path: Path) -> None:
 
 
 def test_cli_ingest_and_quarantine_json(tmp_path: Path) -> None:
-    f = write_flat(tmp_path / "f.csv", [flat_row(), victim_row(role="")])
+    f = write_flat(tmp_path / "f.csv", [flat_row(dob="12/13/1984"), victim_row(role="")])
     env = {**os.environ, "DOTS_HOME": str(tmp_path / "home")}
     out = subprocess.run(
         [sys.executable, "-m", "dots.cli", "ingest", str(f), "--json"],
@@ -356,6 +459,7 @@ def test_cli_ingest_and_quarantine_json(tmp_path: Path) -> None:
                 "rows_read": 2,
                 "loaded": 1,
                 "quarantined": 1,
+                "warnings": 1,
                 "status": "loaded",
                 "error": None,
             }
@@ -371,6 +475,16 @@ def test_cli_ingest_and_quarantine_json(tmp_path: Path) -> None:
     )
     [row] = json.loads(out.stdout)["rows"]
     assert (row["source_file"], row["source_line"], row["field"]) == (str(f), 3, "role")
+    out = subprocess.run(
+        [sys.executable, "-m", "dots.cli", "warnings", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    [row] = json.loads(out.stdout)["rows"]
+    assert (row["source_file"], row["source_line"], row["field"], row["raw"]) == (str(f), 2, "dob", "12/13/1984")
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")
     out = subprocess.run(

@@ -158,3 +158,19 @@ def parse_dates(
     out["value"] = out["value"].astype("datetime64[ns]")
     out["open_ended"] = out["open_ended"].astype(bool)
     return out
+
+
+def day_month_swapped(s: pd.Series, fmt: str, *, today: pd.Timestamp | str | None = None) -> pd.Series:
+    """Dates of birth read with day and month exchanged (``1974-15-11`` -> 1974-11-15).
+
+    For a value that cannot be used as written, this is the commonest slip and the one reading
+    that can be trusted without the other side of a comparison. NaT where the format has no
+    day or month, or the exchanged reading is not a plausible date of birth either.
+    """
+    if fmt == ISO8601:
+        fmt = "%Y-%m-%d"
+    if "%d" not in fmt or "%m" not in fmt:
+        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    swapped = fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+    parsed = parse_dates(s, swapped, kind="dob", today=today)
+    return parsed["value"].where(parsed["error"].isna())
