@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[api,dev]'
+	$(BIN)/python -m pip install -q -e '.[api,worlds,dev]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -39,7 +39,7 @@ web: $(WEB_DEPS)
 chromium: $(CHROMIUM)
 
 demo: install $(WEB_DEPS)
-	$(BIN)/python -m dots.demo --dir $(DEMO_DIR)
+	$(BIN)/python -m worlds.demo --dir $(DEMO_DIR)
 
 test: install $(LINT_DEPS) $(WEB_DEPS) $(CHROMIUM)
 	$(BIN)/ruff check .
@@ -47,7 +47,7 @@ test: install $(LINT_DEPS) $(WEB_DEPS) $(CHROMIUM)
 
 # PNGs of every page over the pages' sample world, for the README.
 screenshots: install $(WEB_DEPS) $(CHROMIUM)
-	$(BIN)/python -m api.pages.screenshots --out docs/screenshots
+	$(BIN)/python -m worlds.screenshots --out docs/screenshots
 
 lint: install
 	$(BIN)/ruff check .

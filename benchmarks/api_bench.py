@@ -3,7 +3,7 @@ search, 32 concurrent clients on loopback, against a graph of 100k people.
 
     .venv/bin/python benchmarks/api_bench.py --people 100000 --clients 32 --seconds 20
 
-The world comes from graph.sample (staged directly), is linked by linkage.run.resolve and loaded
+The world comes from worlds.graph (staged directly), is linked by linkage.run.resolve and loaded
 into the embedded graph once per --dir (reused while its marker exists; --rebuild to redo). The
 server is ``api.app.serve`` in its own process (uvicorn, one worker, and its search ranker
 process, as ``dots serve`` runs it).
@@ -84,8 +84,8 @@ def build(data_dir: Path, people: int, seed: int, rebuild: bool) -> dict:
         return json.loads(marker.read_text())
     from graph.backend import open_graph
     from graph.load import load_graph
-    from graph.sample import generate
     from linkage.run import resolve
+    from worlds.graph import generate
 
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)

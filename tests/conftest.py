@@ -14,7 +14,7 @@ GRAPH_PEOPLE = 1500  # small: the whole graph suite stays within seconds on 2 co
 def graph_world(tmp_path_factory: pytest.TempPathFactory):
     """A synthetic world staged in a fresh data dir, with truth-based entities (so queries are
     scored independently of linkage quality)."""
-    from graph.sample import generate
+    from worlds.graph import generate
 
     data_dir = tmp_path_factory.mktemp("graph_world")
     world = generate(data_dir, people=GRAPH_PEOPLE, seed=11)

@@ -20,8 +20,8 @@ from api.app import create_app  # noqa: E402
 from api.performance.graphcache import GraphCache  # noqa: E402
 from api.policy.audit import AuditLog, audit_key, verify_chain  # noqa: E402
 from api.policy.scope import Scope  # noqa: E402
-from api.sample import person_of  # noqa: E402
-from api.testing import PASSWORD, add_accounts, read_entry, sample_client, settings  # noqa: E402
+from worlds.api import person_of  # noqa: E402
+from worlds.testing import PASSWORD, add_accounts, read_entry, sample_client, settings  # noqa: E402
 
 WHY = {"purpose": "intelligence", "reference": "NO/0003714/19"}
 

@@ -11,7 +11,7 @@ os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from api.app import create_app  # noqa: E402
-from api.testing import PASSWORD, add_accounts, settings  # noqa: E402
+from worlds.testing import PASSWORD, add_accounts, settings  # noqa: E402
 
 WHY = {"purpose": "data_quality", "reference": "DQ-11"}
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

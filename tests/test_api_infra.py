@@ -20,7 +20,7 @@ from api.app import create_app  # noqa: E402
 from api.auth import security  # noqa: E402
 from api.auth.users import UserError, add_user  # noqa: E402
 from api.policy.audit import AuditLog, audit_key, verify_chain, verify_session  # noqa: E402
-from api.testing import PASSWORD, add_accounts, read_entry, settings  # noqa: E402
+from worlds.testing import PASSWORD, add_accounts, read_entry, settings  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from api.app import api_routes  # noqa: E402
 from api.policy.routing import AuditedRoute  # noqa: E402
-from api.sample import AS_OF, VICTIM_STRINGS, person_of  # noqa: E402
-from api.testing import ACCOUNTS, PASSWORD, sample_client  # noqa: E402
+from worlds.api import AS_OF, VICTIM_STRINGS, person_of  # noqa: E402
+from worlds.testing import ACCOUNTS, PASSWORD, sample_client  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -20,7 +20,7 @@ from schemathesis.checks import (  # noqa: E402
     response_schema_conformance,
 )
 
-from api.testing import PASSWORD, ROLE_ACCOUNT, sample_client  # noqa: E402
+from worlds.testing import PASSWORD, ROLE_ACCOUNT, sample_client  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 OWNER = {

@@ -13,8 +13,8 @@ import pytest
 
 from graph.backend import GraphError, LadybugBackend, open_graph
 from graph.load import load_graph
-from graph.sample import generate
 from graph.schema import NODES, RELS
+from worlds.graph import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,7 +2,7 @@
 
 Entities come from truth (record_key -> true person), so the graph's queries are scored
 independently of linkage quality. Precision and recall are printed and thresholds asserted.
-Two worlds: graph.sample (always) and the synthetic extracts of synth.generate ingested by the
+Two worlds: worlds.graph (always) and the synthetic extracts of synth.generate ingested by the
 loaders (when both exist in the checkout).
 """
 

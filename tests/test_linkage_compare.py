@@ -12,7 +12,7 @@ from linkage.features import build_features
 from linkage.names import forename_block_key, forename_keys, parse_full_name
 from linkage.records import build_records
 from linkage.settings import load_settings
-from linkage.synthetic import mention
+from worlds.linkage import mention
 
 SETTINGS = load_settings()
 

@@ -16,7 +16,7 @@ from linkage.compare import compare
 from linkage.features import build_features
 from linkage.records import build_records
 from linkage.settings import DEFAULT_PATH, Settings, load_settings
-from linkage.synthetic import mention
+from worlds.linkage import mention
 
 PRODUCTION = load_settings()
 

@@ -20,7 +20,7 @@ from linkage.model import field_weights, train
 from linkage.records import build_records
 from linkage.run import resolve
 from linkage.settings import load_settings
-from linkage.synthetic import generate, mention, stage, to_staging
+from worlds.linkage import generate, mention, stage, to_staging
 
 SETTINGS = load_settings()
 

@@ -13,7 +13,7 @@ import pytest
 from linkage import store
 from linkage.explain import explain_pair
 from linkage.run import resolve
-from linkage.synthetic import generate, mention, stage, to_staging
+from worlds.linkage import generate, mention, stage, to_staging
 
 EVENT = "E23000010"
 

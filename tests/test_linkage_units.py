@@ -20,7 +20,7 @@ from linkage.model import em, prior_model
 from linkage.records import build_records
 from linkage.settings import load_settings
 from linkage.store import LinkageStore
-from linkage.synthetic import generate, mention
+from worlds.linkage import generate, mention
 
 SETTINGS = load_settings()
 CLUSTER = {"max_size": 5, "conflict_weight": -8.0, "weak_link_weight": 16.0}
@@ -189,7 +189,7 @@ def test_steward_store_latest_decision_wins(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def searchable(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from linkage.run import resolve
-    from linkage.synthetic import stage, to_staging
+    from worlds.linkage import stage, to_staging
 
     data_dir = tmp_path_factory.mktemp("search")
     to_staging(data_dir, generate(400, seed=9), part_id="bg")

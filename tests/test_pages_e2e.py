@@ -17,11 +17,11 @@ import pytest
 os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")
 
 from api.app import create_app  # noqa: E402
-from api.pages.browser import chromium, serving, sign_in  # noqa: E402
-from api.pages.sample import build  # noqa: E402
-from api.pages.screenshots import click_node  # noqa: E402
-from api.sample import AS_OF, person_of  # noqa: E402
-from api.testing import PASSWORD, add_accounts, settings  # noqa: E402
+from worlds.api import AS_OF, person_of  # noqa: E402
+from worlds.browser import chromium, serving, sign_in  # noqa: E402
+from worlds.pages import build  # noqa: E402
+from worlds.screenshots import click_node  # noqa: E402
+from worlds.testing import PASSWORD, add_accounts, settings  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -281,7 +281,7 @@ def test_pair_shows_the_other_records_of_each_person_scoped(world):
 def test_a_disclosure_officer_sees_the_case_subjects_disclosable_history_only(world, page):
     from fastapi.testclient import TestClient
 
-    from api.sample import VICTIM_STRINGS
+    from worlds.api import VICTIM_STRINGS
 
     base, data_dir, app = world
     client = TestClient(app)

@@ -1,4 +1,4 @@
-"""The pages' small world: the API's sample (``api.sample``) plus a few look-alike people, so the
+"""The pages' small world: the API's sample (``worlds.api``) plus a few look-alike people, so the
 steward's review desk has several pairs to work through and the pictures have something to show.
 
 Each look-alike is two records of one surname and a forename spelt two ways, recorded by two forces
@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from api import sample
+from worlds import api as sample
 
 # (surname, Northumbria forenames, Durham forenames, Northumbria's date of birth, addresses); Durham
 # records no date of birth, so name and sex are all the evidence.

@@ -178,14 +178,14 @@ def graph_answers(data: Path, truth: Path) -> None:
 
 
 def api_exchanges(data: Path) -> None:
-    from api.demo import show_exchanges
+    from worlds.demo_api import show_exchanges
 
     heading("9. The API: one exchange per user group (secured, scoped, audited)")
     show_exchanges(data)
 
 
 def pages(data: Path) -> None:
-    from api.demo import PASSWORD
+    from worlds.demo_api import PASSWORD
 
     _, day = _busiest_force_and_latest_day(data)
     heading("10. The pages: the same API in a browser")

@@ -1,4 +1,4 @@
-"""Helpers the API's tests share (kept in the package because tests/ holds test modules only).
+"""Helpers the API's tests share (in worlds/ because tests/ holds test modules only).
 
 ``fresh_store`` gives each test a clean state store: SQLite in a temporary directory, or the
 PostgreSQL database named by ``DOTS_DATABASE_URL`` emptied and migrated again, so the same tests
@@ -88,7 +88,7 @@ def add_accounts(data_dir: Path) -> None:
 
 def copy_world(base: Path, target: Path) -> Path:
     """A private copy of the sample world (built once into ``base``) that a test module may change."""
-    from api.sample import ensure
+    from worlds.api import ensure
 
     ensure(base)
     if target.exists():

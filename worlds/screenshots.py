@@ -1,4 +1,4 @@
-"""``python -m api.pages.screenshots --out docs/screenshots`` (``make screenshots``): build the pages'
+"""``python -m worlds.screenshots --out docs/screenshots`` (``make screenshots``): build the pages'
 small sample world in a temporary directory, serve it, sign in as each role in headless Chromium
 and write a PNG of every page (login, review desk, person with the network expanded one hop,
 weekly list on screen and as printed).
@@ -19,10 +19,10 @@ def shoot(out: Path, data_dir: Path) -> list[Path]:
     """Write the PNGs into ``out``; returns their paths."""
     os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")
     from api.app import create_app
-    from api.pages.browser import chromium, serving, sign_in
-    from api.pages.sample import build
-    from api.sample import person_of
-    from api.testing import PASSWORD, add_accounts, settings
+    from worlds.api import person_of
+    from worlds.browser import chromium, serving, sign_in
+    from worlds.pages import build
+    from worlds.testing import PASSWORD, add_accounts, settings
 
     build(data_dir)
     s = settings(data_dir)
