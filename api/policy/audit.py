@@ -39,7 +39,6 @@ from typing import Any
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 from api.config import database_url, secret
 from api.store.db import AuditHead, AuditRecord, session_factory
@@ -158,6 +157,8 @@ class AuditLog:
             done: asyncio.Future[int] = loop.create_future()
             self._writer().submit(fields, rows or [], (loop, done))
             return await done
+        from starlette.concurrency import run_in_threadpool  # only the server appends from a loop
+
         return await run_in_threadpool(self._append_orm, fields, rows or [])
 
     def _append_orm(self, fields: dict[str, Any], rows: list[Row]) -> int:
