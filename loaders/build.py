@@ -454,10 +454,13 @@ def build(table: RawTable, spec: FileSpec, others: dict[str, RawTable] | None = 
             kept.append(p)
         frames[target_table] = pd.concat(kept, ignore_index=True)
     quarantine = _quarantine_rows(frame, errors, table)
+    warnings = _warning_rows(ctx.warnings.frame(), frame, good)
+    if "person_records" in frames:
+        warnings = pd.concat([warnings, key_conflicts(frames["person_records"])], ignore_index=True)
     return Built(
         frames=frames,
         quarantine=quarantine,
-        warnings=_warning_rows(ctx.warnings.frame(), frame, good),
+        warnings=warnings.sort_values(["source_line", "field"], kind="stable").reset_index(drop=True),
         rows_read=table.rows_read,
         loaded=int(good.sum()),
     )
@@ -469,6 +472,47 @@ def _warning_rows(warnings: pd.DataFrame, frame: pd.DataFrame, good: pd.Series) 
     out = warnings.assign(source_line=frame.loc[warnings["row"], LINE].to_numpy(dtype=np.int64))
     out = out.sort_values(["source_line", "field"], kind="stable").reset_index(drop=True)
     return out[["source_line", "field", "reason", "raw", "record_key"]]
+
+
+def key_conflicts(people: pd.DataFrame) -> pd.DataFrame:
+    """A warning for each mention whose record key names another identity earlier in the file.
+
+    One record key is one person in the source system, so a mention with another name (surname
+    or first forename, folded) or another date of birth (both written) under the same key is a
+    keying error or a reused reference. Both mentions stay staged; linkage and stewards decide.
+    """
+    columns = ["source_line", "field", "reason", "raw", "record_key"]
+    if people.empty:
+        return pd.DataFrame(columns=columns)
+    ordered = people.sort_values("source_line", kind="stable")
+    first = ordered.drop_duplicates("record_key").set_index("record_key")
+    ref = first.loc[ordered["record_key"]]
+    other_name = (ordered["surname_norm"].fillna("").to_numpy() != ref["surname_norm"].fillna("").to_numpy()) | (
+        ordered["forename_norm"].fillna("").to_numpy() != ref["forename_norm"].fillna("").to_numpy()
+    )
+    other_dob = np.zeros(len(ordered), dtype=bool)
+    if "dob" in ordered:
+        dob, ref_dob = ordered["dob"].to_numpy(), ref["dob"].to_numpy()
+        other_dob = pd.notna(dob) & pd.notna(ref_dob) & (dob != ref_dob)
+    clash = ordered[other_name | other_dob]
+    if clash.empty:
+        return pd.DataFrame(columns=columns)
+    lines = first.loc[clash["record_key"], "source_line"].to_numpy()
+    said = clash["name_raw"].fillna("")
+    if "dob_raw" in clash:
+        said = said + np.where(clash["dob_raw"].notna(), " " + clash["dob_raw"].fillna(""), "")
+    return pd.DataFrame(
+        {
+            "source_line": clash["source_line"].to_numpy(dtype=np.int64),
+            "field": "record_key",
+            "reason": [
+                f"record key '{k}' names another identity on line {int(n)}: both mentions kept"
+                for k, n in zip(clash["record_key"], lines, strict=True)
+            ],
+            "raw": said.to_numpy(dtype=object),
+            "record_key": clash["record_key"].to_numpy(dtype=object),
+        }
+    )
 
 
 def _extra_json(frame: pd.DataFrame, extras: list[str]) -> pd.Series | None:
@@ -501,12 +545,14 @@ def _quarantine_rows(frame: pd.DataFrame, errors: RowErrors, table: RawTable) ->
             strict=True,
         )
     ]
-    for line, reason, values in table.malformed:
+    for row in table.malformed:  # a whole row as read when the header names its fields
+        named = len(row.values) == len(table.header)
+        values = dict(zip(table.header, row.values, strict=True)) if named else row.values
         records.append(
             {
-                "source_line": line,
-                "field": None,
-                "reason": reason,
+                "source_line": row.line,
+                "field": row.field,
+                "reason": row.reason,
                 "raw": json.dumps(values, ensure_ascii=False),
             }
         )

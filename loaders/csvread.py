@@ -3,13 +3,22 @@
 Forces send UTF-8 with or without a byte-order mark, or Windows-1252; CRLF or LF; RFC 4180
 quoting with commas, quotes and newlines inside fields. Every record keeps the physical line
 it starts on so a quarantine entry can send a person straight to it.
+
+A file is decoded as one encoding, never a mixture: a UTF-8 file with a stray Windows-1252 byte
+stays UTF-8 and only the row holding the byte is quarantined, where reading the whole file as
+Windows-1252 would silently turn every accented name into mojibake. A NUL byte in a field
+quarantines its row, not the file. Line endings are made LF before parsing (inside quoted fields
+too), so the same extract delivered with other line endings or without its byte-order mark has
+the same ``content_id``, and so does one whose rows arrive in another order.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +30,25 @@ import pyarrow.compute as pc
 csv.field_size_limit(sys.maxsize)  # over-long fields are quarantined by the builder, not crashed on
 
 LINE = "__line__"
+# Bytes that did not decode are kept as lone surrogates (the "surrogateescape" error handler).
+_STRAY = re.compile("[\udc80-\udcff]")
+_UNREADABLE = re.compile("[\x00\udc80-\udcff]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+BINARY_NUL_SHARE = 0.1  # more NUL bytes than this share of the file: not a text file at all
 
 
 class FileRefused(ValueError):
     """The file is not what it claims to be; nothing from it is loaded."""
+
+
+@dataclass
+class Unreadable:
+    """A record kept aside before mapping: wrong field count, a NUL byte or an undecodable byte."""
+
+    line: int
+    field: str | None
+    reason: str
+    values: list[str]
 
 
 @dataclass
@@ -36,42 +60,53 @@ class RawTable:
     """
 
     path: Path
-    sha256: str
+    sha256: str  # of the bytes as delivered
     encoding: str
     header: list[str]
     text: str = field(repr=False)
     delimiter: str = ","
     frame: pd.DataFrame = field(init=False, repr=False)  # trimmed str per column, None when blank; plus LINE
-    malformed: list[tuple[int, str, list[str]]] = field(init=False, repr=False)  # (line, reason, values)
+    malformed: list[Unreadable] = field(init=False, repr=False)
     longest: dict[str, int] = field(init=False, repr=False)  # longest value per column
+    content_id: str = field(init=False, repr=False)  # of the header and the records, in any order
 
     @property
     def rows_read(self) -> int:
         return len(self.frame) + len(self.malformed)
 
     def parse(self) -> RawTable:
-        """Read every row; rows with the wrong number of fields are kept aside, not dropped."""
+        """Read every row; rows that cannot be read are kept aside with the reason, not dropped."""
         if hasattr(self, "frame"):
             return self
         reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
         next(reader)
         width = len(self.header)
+        check = _UNREADABLE.search(self.text) is not None
         rows: list[list[str]] = []
         lines: list[int] = []
-        malformed: list[tuple[int, str, list[str]]] = []
+        malformed: list[Unreadable] = []
+        records: list[bytes] = []  # a digest per record: the content, whatever the order
         previous_end = reader.line_num
         try:
             for record in reader:
                 start, previous_end = previous_end + 1, reader.line_num
-                if len(record) == width:
+                if not record or (len(record) == 1 and not record[0].strip()):
+                    continue  # a blank line is not a row
+                records.append(hashlib.sha256("\x1f".join(record).encode("utf-8", "surrogateescape")).digest())
+                if len(record) != width:
+                    reason = f"row has {len(record)} fields, header has {width}"
+                    malformed.append(Unreadable(start, None, reason, [_visible(v) for v in record]))
+                elif check and (bad := _unreadable(record, self.header, self.encoding)):
+                    malformed.append(Unreadable(start, bad[0], bad[1], [_visible(v) for v in record]))
+                else:
                     rows.append(record)
                     lines.append(start)
-                elif not record or (len(record) == 1 and not record[0].strip()):
-                    continue  # a blank line is not a row
-                else:
-                    malformed.append((start, f"row has {len(record)} fields, header has {width}", record))
         except csv.Error as exc:
             raise FileRefused(f"{self.path}: line {reader.line_num}: not valid CSV: {exc}") from exc
+        records.sort()
+        digest = hashlib.sha256("\x1f".join(self.header).encode("utf-8", "surrogateescape"))
+        digest.update(b"".join(records))
+        self.content_id = digest.hexdigest()
         columns = list(zip(*rows, strict=True)) if rows else [()] * width
         cleaned = {name: _clean_column(values) for name, values in zip(self.header, columns, strict=True)}
         self.frame = pd.DataFrame({name: series for name, (series, _) in cleaned.items()})
@@ -82,22 +117,58 @@ class RawTable:
         return self
 
 
+def _unreadable(record: list[str], header: list[str], encoding: str) -> tuple[str, str] | None:
+    """(column, reason) for the first field holding a NUL or an undecodable byte, else None."""
+    for name, value in zip(header, record, strict=True):
+        found = _UNREADABLE.search(value)
+        if found is None:
+            continue
+        char = found.group()
+        if char == "\x00":
+            return name, f"NUL byte in field '{name}'"
+        return name, f"byte 0x{ord(char) - 0xDC00:02x} in field '{name}' is not {encoding} (file read as {encoding})"
+    return None
+
+
+def _visible(value: str) -> str:
+    """A value safe to store and show: undecodable bytes written as ``\\xNN``, NUL as ``\\x00``."""
+    return _UNREADABLE.sub(lambda m: f"\\x{(ord(m.group()) & 0xFF):02x}", value)
+
+
 def decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
-    """Decode as the mapping says, else UTF-8 (BOM or not), else Windows-1252."""
-    if b"\x00" in data:
+    """Decode as the mapping says, else UTF-8 (BOM or not), else Windows-1252; LF line endings.
+
+    A file that does not decode cleanly as UTF-8 is still UTF-8 when it holds at least as many
+    well-formed multi-byte characters as stray bytes (a UTF-8 extract with a pasted Windows-1252
+    character); otherwise it is Windows-1252. Either way a byte that does not decode stays a
+    marker its row is quarantined for, and the file is never split between two encodings.
+    """
+    if data.count(b"\x00") > len(data) * BINARY_NUL_SHARE:
         raise FileRefused(f"{path}: not a CSV text file (contains NUL bytes)")
-    candidates = [encoding] if encoding else ["utf-8-sig", "cp1252"]
-    last: UnicodeDecodeError | None = None
-    for enc in candidates:
+    if encoding:
         try:
-            return data.decode(enc), ("utf-8" if enc == "utf-8-sig" else enc)
-        except UnicodeDecodeError as exc:
-            last = exc
-    assert last is not None
-    raise FileRefused(
-        f"{path}: cannot decode as {' or '.join(candidates)}: "
-        f"byte 0x{data[last.start]:02x} at offset {last.start}"
-    )
+            text, used = data.decode(encoding, "surrogateescape"), encoding
+        except LookupError as exc:
+            raise FileRefused(f"{path}: unknown encoding '{encoding}' in the mapping") from exc
+    else:
+        text, used = _guess(data)
+    text = text.removeprefix("\ufeff")
+    return text.replace("\r\n", "\n"), used
+
+
+def _guess(data: bytes) -> tuple[str, str]:
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    utf8 = data.decode("utf-8-sig", "surrogateescape")
+    if data.startswith(codecs.BOM_UTF8):
+        return utf8, "utf-8"
+    stray = len(_STRAY.findall(utf8))
+    multibyte = len(_NON_ASCII.findall(utf8)) - stray
+    if multibyte >= stray:
+        return utf8, "utf-8"
+    return data.decode("cp1252", "surrogateescape"), "cp1252"
 
 
 def read_csv(path: Path, encoding: str | None = None, delimiter: str = ",") -> RawTable:
@@ -115,7 +186,12 @@ def read_csv(path: Path, encoding: str | None = None, delimiter: str = ",") -> R
         header = next(reader)
     except csv.Error as exc:
         raise FileRefused(f"{path}: line 1: header is not valid CSV: {exc}") from exc
-    header = [h.strip().lstrip("\ufeff").lower() for h in header]
+    if any("\x00" in name for name in header):
+        raise FileRefused(f"{path}: not a CSV text file (contains NUL bytes in its header)")
+    for name in header:
+        if _UNREADABLE.search(name):
+            raise FileRefused(f"{path}: line 1: header has an undecodable byte in '{_visible(name)}'")
+    header = [h.strip().lower() for h in header]
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise FileRefused(f"{path}: line 1: duplicate column(s) {', '.join(dupes)}")

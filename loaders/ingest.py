@@ -2,8 +2,9 @@
 
 One delivered extract (a file, or a relational folder of files) becomes one staging part,
 committed atomically and named by its content and mapping, so ingest is idempotent (the
-same bytes again change nothing) and resumable (a killed run leaves no half part; the next
-run commits what is missing).
+same content again changes nothing, whatever its byte-order mark, line endings, encoding or
+row order) and resumable (a killed run leaves no half part; the next run commits what is
+missing).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from tqdm import tqdm
 from loaders.build import Built, build
 from loaders.csvread import FileRefused, RawTable, check_required, read_csv
 from loaders.mapping import Mapping, MappingError, builtin_profiles, detect_profile, load_mapping
-from staging.store import StagingStore
+from staging.store import Part, StagingStore
 
 
 @dataclass
@@ -112,11 +113,21 @@ def _folder_files(folder: Path, mapping: Mapping) -> list[Path] | None:
     return files if all(files) else None  # type: ignore[return-value]
 
 
-def _part_id(mapping: Mapping, tables: list[RawTable]) -> str:
+def _part_id(mapping: Mapping, ids: list[str]) -> str:
+    """One extract read through one mapping: the mapping's text and its files' ids."""
     digest = hashlib.sha256(mapping.model_dump_json().encode())
-    for t in tables:
-        digest.update(t.sha256.encode())
+    for one in ids:
+        digest.update(one.encode())
     return digest.hexdigest()[:32]
+
+
+def _already(unit: Unit, mapping: Mapping, part: Part) -> list[FileResult]:
+    """The first delivery's counts, reported against the files given now."""
+    first = part.summary["files"]
+    return [
+        FileResult(**{**r, "path": str(f), "profile": mapping.name, "status": "already loaded"})
+        for f, r in zip(unit.files, first, strict=True)
+    ]
 
 
 def _ingest_unit(unit: Unit, profiles: dict[str, Mapping], store: StagingStore) -> list[FileResult]:
@@ -131,14 +142,19 @@ def _ingest_unit(unit: Unit, profiles: dict[str, Mapping], store: StagingStore) 
         specs = [
             mapping.spec_for(f.name) if mapping.layout == "folder" else mapping.files[0] for f in unit.files
         ]
-        for table, spec in zip(tables, specs, strict=True):
+        for i, (table, spec) in enumerate(zip(tables, specs, strict=True)):
             assert spec is not None
+            if (spec.encoding and spec.encoding != table.encoding) or spec.delimiter != table.delimiter:
+                tables[i] = table = read_csv(table.path, spec.encoding, spec.delimiter)
             check_required(table, spec.required)
     except FileRefused as exc:
         return [FileResult(path=str(f), profile=None, status="refused", error=str(exc)) for f in unit.files]
-    part_id = _part_id(mapping, tables)
-    if store.has_part(part_id):
-        return [FileResult(**{**r, "status": "already loaded"}) for r in store.part(part_id).summary["files"]]
+    # the same bytes again: known without parsing; the same content in other bytes (no BOM,
+    # other line endings or encoding, rows in another order): known once parsed
+    delivered = _part_id(mapping, [t.sha256 for t in tables])
+    known = store.delivered(delivered)
+    if known is not None:
+        return _already(unit, mapping, known)
     try:
         for table in tables:
             table.parse()
@@ -147,6 +163,10 @@ def _ingest_unit(unit: Unit, profiles: dict[str, Mapping], store: StagingStore) 
             FileResult(path=str(f), profile=mapping.name, status="refused", error=str(exc))
             for f in unit.files
         ]
+    part_id = _part_id(mapping, [t.content_id for t in tables])
+    if store.has_part(part_id):
+        store.record_delivery(delivered, part_id)
+        return _already(unit, mapping, store.part(part_id))
     loaded_at = pd.Timestamp(datetime.now()).floor("us")
     others = {t.path.name.lower(): t for t in tables}
     frames: dict[str, list[pd.DataFrame]] = {}
@@ -179,6 +199,7 @@ def _ingest_unit(unit: Unit, profiles: dict[str, Mapping], store: StagingStore) 
         "files": [r.to_dict() for r in results],
     }
     store.commit_part(part_id, merged, summary)
+    store.record_delivery(delivered, part_id)
     return results
 
 

@@ -43,6 +43,7 @@ class StagingStore:
         self.root = Path(data_dir) / "staging"
         self.parts_dir = self.root / "parts"
         self.tmp_dir = self.root / "tmp"
+        self.deliveries_dir = self.root / "deliveries"  # exact bytes seen before -> the part holding them
 
     # -- writing ---------------------------------------------------------------------------
     def has_part(self, part_id: str) -> bool:
@@ -71,6 +72,30 @@ class StagingStore:
         os.rename(tmp, final)  # atomic on POSIX: the part appears whole or not at all
         _fsync_dir(self.parts_dir)
         return Part(final)
+
+    def delivered(self, delivery_id: str) -> Part | None:
+        """The part already holding a delivery with these exact bytes, if any (no parse needed).
+
+        A part is named by its content; a delivery id names the bytes as delivered. Parts that
+        earlier versions named by their bytes are found under that name too.
+        """
+        if self.has_part(delivery_id):
+            return self.part(delivery_id)
+        try:
+            part_id = (self.deliveries_dir / delivery_id).read_text().strip()
+        except OSError:
+            return None
+        return self.part(part_id) if self.has_part(part_id) else None
+
+    def record_delivery(self, delivery_id: str, part_id: str) -> None:
+        """Remember that these bytes are held by ``part_id`` (atomic; a lost note costs one parse)."""
+        self.deliveries_dir.mkdir(parents=True, exist_ok=True)
+        target = self.deliveries_dir / delivery_id
+        if target.exists():
+            return
+        tmp = self.deliveries_dir / f".{delivery_id}.{uuid.uuid4().hex}"
+        tmp.write_text(part_id)
+        os.rename(tmp, target)
 
     def clean_tmp(self) -> None:
         """Remove what killed loads left half-written."""
