@@ -138,7 +138,7 @@ def test_cached_profiles_answer_as_the_graph_does_for_every_scope(world):
 
 
 def test_forces_from_cached_profiles_equal_the_graph_lookup(world):
-    from api.routers.disclosure import person_forces
+    from api.routers.disclosure.candidates import person_forces
     from api.store import graphq
 
     state = world[0].app.state.dots

@@ -367,11 +367,13 @@ def test_case_clocks_count_working_days():
 
 def test_leak_guard_withholds_any_string_holding_a_forbidden_token():
     from api.policy.leakguard import WITHHELD, LeakGuard
+    from api.policy.mentions import Mentions, Person
 
-    guard = LeakGuard(["Karen BLACK", "SR1 2BB", "P000042", "x"])  # too-short tokens are ignored
-    out = guard.scrub({"a": ["Contact karen black at SR1 2BB", "nothing here"], "b": {"c": "P000042"}, "n": 3})
-    assert out == {"a": [f"Contact {WITHHELD} at {WITHHELD}", "nothing here"], "b": {"c": WITHHELD}, "n": 3}
-    assert guard.hits == 2 and guard.mentions("see KAREN BLACK") and not guard.mentions("Karen White")
+    guard = LeakGuard(Mentions([Person.of(["BLACK"], ["Karen"])], postcodes=["SR1 2BB"], opaque=["P000042", "x"]))
+    out = guard.scrub({"a": ["Contact karen black", "at sr12bb", "nothing here"], "b": {"c": "P000042"}, "n": 3})
+    assert out == {"a": [WITHHELD, WITHHELD, "nothing here"], "b": {"c": WITHHELD}, "n": 3}
+    assert guard.hits == 3 and guard.mentions("see KAREN BLACK") and not guard.mentions("Karen White")
+    assert not guard.mentions("x marks the spot")  # too-short opaque tokens are ignored
 
 
 # -- OpenAPI ----------------------------------------------------------------------------------------

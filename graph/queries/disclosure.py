@@ -1,16 +1,18 @@
 """Clare's Law (DVDS): the disclosure view of a subject, and right-to-know candidates.
 
-The disclosure view holds what may inform a disclosure decision about subject B: B's domestic
-abuse history as suspect, orders against B (active and past) with possible breaches, and how
-many previous partners and victims B has — as numbers only. It never carries a previous
-victim's identity (id, name or record key) nor any address that is confidential or that a
-victim, partner or protected person also lived at. The decision is always a person's.
+The disclosure view holds what may inform a disclosure decision about subject B, as typed facts
+only: B's domestic abuse history as suspect (offence by its Home Office classification, date,
+force, outcome category), orders against B (type, court, dates, active or not, condition
+categories, possible breaches), and how many previous partners and victims B has, as numbers.
+Free text never passes through, because free text names people and places: an order's conditions
+become categories (:mod:`reference.disclosable`) and no address of anyone, B's included, is in
+the view. It never carries a previous victim's identity. The decision is always a person's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+from functools import cache
 
 import pandas as pd
 
@@ -18,6 +20,8 @@ from graph.backend import GraphBackend
 from graph.dialect import window_start
 from graph.queries._common import as_date, cypher, kinds
 from graph.queries.orders import possible_breaches
+from reference.disclosable import condition_categories, outcome_category
+from reference.offences import normalise_ho_code, offence_table
 
 Q_SUBJECT = cypher("disclosure_subject", """
 MATCH (p:Person {person_id: $person})
@@ -57,44 +61,13 @@ RETURN o.order_id AS order_id, o.order_type AS order_type, o.court_name AS court
 ORDER BY made_on, order_id
 """)
 
-# Names of everyone B's orders protect or B's events name as victim: redacted from free text.
-Q_OTHERS = cypher("disclosure_others", """
-MATCH (p:Person {person_id: $person})-[:SUSPECT_IN]->(:Event)<-[:VICTIM_IN]-(q:Person)
-WHERE q.person_id <> p.person_id
-RETURN DISTINCT q.person_id AS person_id
-UNION
-MATCH (p:Person {person_id: $person})<-[:AGAINST]-(o:`Order`)
-MATCH (o)-[:PROTECTS]->(q:Person)
-RETURN DISTINCT q.person_id AS person_id
-UNION
-MATCH (p:Person {person_id: $person})-[:RELATED_TO]-(q:Person)
-RETURN DISTINCT q.person_id AS person_id
-""")
-
-Q_NAMES = cypher("disclosure_names", """
-MATCH (q:Person {person_id: $person})-[:HAS_RECORD]->(r:PersonRecord)
-RETURN DISTINCT r.surname AS surname, r.forenames AS forenames
-""")
-
-# Only addresses the subject alone is recorded at: one a partner or victim shared would reveal
-# theirs, and refuges and safe addresses (confidential) never appear.
-Q_SUBJECT_ADDRESSES = cypher("disclosure_addresses", """
-MATCH (p:Person {person_id: $person})-[l:LIVED_AT]->(a:Address)
-WHERE NOT a.confidential AND l.first_seen <= $as_of
-  AND NOT EXISTS { MATCH (a)<-[:LIVED_AT]-(q:Person) WHERE q.person_id <> p.person_id }
-RETURN a.address_id AS address_id, a.address AS address, a.postcode AS postcode,
-       min(l.first_seen) AS first_seen, max(l.last_seen) AS last_seen
-ORDER BY last_seen DESC, address_id
-""")
-
-
 def disclosure_view(g: GraphBackend, person_id: str, as_of: dt.date) -> dict:
     """What may inform a disclosure about subject ``person_id`` as of ``as_of``.
 
-    Returns a dict: subject, history (DataFrame of DA events as suspect with offences, dates,
-    forces, outcomes and the subject's source record keys), orders (DataFrame: active flag,
-    possible breach event ids), previous_partners and victims (counts only), addresses (the
-    subject's own, never confidential nor shared with anyone else in the graph)."""
+    Returns a dict: subject, history (DataFrame of DA events as suspect: offence as classified,
+    offence group, dates, forces, outcome category and the subject's source record keys), orders
+    (DataFrame: type, court, dates, active flag, condition categories ';'-joined, possible breach
+    event ids), previous_partners and victims (counts only). No free text, no address."""
     day = as_date(as_of)
     kind_list, _ = kinds("any")
     p = {"person": person_id, "as_of": day}
@@ -104,13 +77,16 @@ def disclosure_view(g: GraphBackend, person_id: str, as_of: dt.date) -> dict:
                                "is_crime", "outcome", "event_record_keys", "subject_records"])
     for col in ("event_record_keys", "subject_records"):
         history[col] = history[col].map(lambda ks: ";".join(sorted(ks or [])))
+    history["offence"] = [offence_label(code, group)
+                          for code, group in zip(history["ho_code"], history["offence_group"], strict=True)]
+    history["outcome"] = history["outcome"].map(outcome_category)
     partners = g.run(Q_PARTNERS, p)
     victims = g.run(Q_VICTIMS, {**p, "kinds": kind_list})
     orders = g.frame(Q_ORDERS, p, columns=["order_id", "order_type", "court", "issued_by", "made_on",
                                            "expires_on", "until_further_order", "power_of_arrest",
                                            "conditions", "record_keys"])
+    orders["condition_categories"] = orders.pop("conditions").map(lambda t: ";".join(condition_categories(t)))
     if not orders.empty:
-        others = sorted({r["person_id"] for r in g.run(Q_OTHERS, {"person": person_id})})
         breaches = possible_breaches(g, until=day, respondent_id=person_id)
         by_order = breaches.groupby("order_id")["event_id"].agg(lambda s: ";".join(sorted(set(s))))
         orders["active"] = (orders["made_on"] <= day) & (
@@ -119,10 +95,6 @@ def disclosure_view(g: GraphBackend, person_id: str, as_of: dt.date) -> dict:
         orders["breach_event_ids"] = orders["order_id"].map(by_order).fillna("")
         orders["breaches"] = orders["breach_event_ids"].map(lambda s: len(s.split(";")) if s else 0)
         orders["record_keys"] = orders["record_keys"].map(lambda ks: ";".join(ks or []))
-        names = _names(g, others)
-        orders["conditions"] = orders["conditions"].map(lambda t: _redact(t, names))
-    addresses = g.frame(Q_SUBJECT_ADDRESSES, p, columns=["address_id", "address", "postcode", "first_seen",
-                                                         "last_seen"])
     return {
         "subject": subject[0] if subject else None,
         "as_of": day,
@@ -130,26 +102,25 @@ def disclosure_view(g: GraphBackend, person_id: str, as_of: dt.date) -> dict:
         "orders": orders,
         "previous_partners": int(partners[0]["n"]) if partners else 0,
         "victims": int(victims[0]["n"]) if victims else 0,
-        "addresses": addresses,
     }
 
 
-def _names(g: GraphBackend, ids: list[str]) -> list[str]:
-    if not ids:
-        return []
-    names = set()
-    for r in (row for pid in ids for row in g.run(Q_NAMES, {"person": pid})):
-        for part in (r["surname"], r["forenames"]):
-            names.update(w for w in re.split(r"\s+", part or "") if len(w) > 1)
-    return sorted(names, key=len, reverse=True)
+@cache
+def _offence_names() -> dict[str, str]:
+    table = offence_table()
+    return dict(zip(table["ho_code"], table["description"], strict=True))
 
 
-def _redact(text: str | None, names: list[str]) -> str | None:
-    """Free text with other people's names replaced: conditions often name the protected person."""
-    if not text or not names:
-        return text
-    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b", re.IGNORECASE)
-    return pattern.sub("[name withheld]", text)
+def offence_label(ho_code: str | None, group: str | None) -> str:
+    """The offence as the Home Office classification names it (its code, else its class ``N/*``),
+    else its offence group: never the description the source typed."""
+    names = _offence_names()
+    code = normalise_ho_code(ho_code) if isinstance(ho_code, str) else None
+    if code:
+        found = names.get(code) or names.get(code.split("/")[0] + "/*")
+        if found:
+            return found
+    return (group or "other").replace("_", " ")
 
 
 Q_RISKY = cypher("rtk_risky", """

@@ -289,7 +289,7 @@
     elsewhereList(h.elsewhere);
     ordersTable(h.orders, null);
     timelineTable(h.history.map((e) => ({ ...e, role: "suspect" })));
-    fill("addresses", h.addresses.map((a) => el("li", { text: `${a.address || ""} ${a.postcode || ""}` })));
+    fill("addresses", el("li", { class: "none", text: "no address of anyone is part of a disclosure" }));
     fill("records", []);
     cy = initGraph();
     if (!cy) return;
