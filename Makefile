@@ -39,7 +39,7 @@ web: $(WEB_DEPS)
 chromium: $(CHROMIUM)
 
 demo: install $(WEB_DEPS)
-	$(BIN)/python -m worlds.demo --dir $(DEMO_DIR)
+	DOTS_DEMO=1 $(BIN)/python -m worlds.demo --dir $(DEMO_DIR)
 
 test: install $(LINT_DEPS) $(WEB_DEPS) $(CHROMIUM)
 	$(BIN)/ruff check .

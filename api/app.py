@@ -20,14 +20,14 @@ from fastapi.openapi.utils import get_openapi
 
 from api import pages, problems
 from api.auth.cache import PrincipalCache
-from api.config import Settings
+from api.config import Settings, check_key_placement
 from api.deps import RateLimiter
 from api.jobs.runner import JobRunner
 from api.jobs.stages import stages
 from api.performance.changes import VersionedCache
 from api.performance.graphcache import GraphCache, Prefiller
 from api.performance.ranker import Ranker
-from api.policy.audit import AuditLog, audit_key
+from api.policy.audit import AuditLog
 from api.store.db import dispose, session_factory
 
 DESCRIPTION = """\
@@ -52,7 +52,7 @@ class AppState:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.sessions = session_factory(settings.database_url)
-        self.audit = AuditLog(self.sessions, audit_key(settings.data_dir))
+        self.audit = AuditLog.of(settings.data_dir, self.sessions)
         self.limiter = RateLimiter()
         self.principals = PrincipalCache(settings.auth_cache_seconds)
         self.cases = VersionedCache("cases", 0)  # on over the embedded graph: one server process
@@ -109,6 +109,7 @@ def create_app(data_dir: Path, graph_uri: str | None = None, settings: Settings 
     from api.routers import admin, analyst, audit, auth, disclosure, steward, targets
 
     settings = settings or Settings(data_dir=Path(data_dir), graph_uri=graph_uri)
+    check_key_placement(settings.data_dir)  # a production server keeps the audit key away from the data
     state = AppState(settings)
 
     @asynccontextmanager

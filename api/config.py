@@ -1,9 +1,10 @@
 """API settings: where the state store lives, how long tokens last, how hard search may be driven.
 
-Everything has a safe default so ``dots serve`` works on a fresh data directory; production
-overrides by environment (``DOTS_DATABASE_URL`` for PostgreSQL, ``DOTS_JWT_SECRET`` and
-``DOTS_AUDIT_KEY`` when several servers share one store). Secrets that are not given are
-generated once with :mod:`secrets` and kept in ``DATA_DIR/state`` readable by the owner only.
+Everything has a safe default so a demonstration (``DOTS_DEMO=1``) works on a fresh data directory;
+production overrides by environment (``DOTS_DATABASE_URL`` for PostgreSQL, ``DOTS_JWT_SECRET``,
+``DOTS_AUDIT_KEY_FILE`` or ``DOTS_AUDIT_KEY``, ``DOTS_AUDIT_CHECKPOINT``). Secrets that are not given
+are generated once with :mod:`secrets` and kept readable by the owner only; outside a demonstration
+the server refuses to start with the audit key or its checkpoint in the data directory.
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ def database_url(data_dir: Path) -> str:
     return os.environ.get("DOTS_DATABASE_URL") or f"sqlite:///{state_dir(data_dir) / 'dots.sqlite'}"
 
 
-def secret(data_dir: Path, name: str, env: str) -> bytes:
-    """A 32-byte key from ``env`` or from ``state/NAME.key`` (created with mode 0600 on first use)."""
+def secret(data_dir: Path, name: str, env: str, path: Path | None = None) -> bytes:
+    """A 32-byte key from ``env``, else from ``path`` (default ``state/NAME.key``; created with mode
+    0600 on first use)."""
     given = os.environ.get(env)
     if given:
         return given.encode()
-    path = state_dir(data_dir) / f"{name}.key"
+    path = path or state_dir(data_dir) / f"{name}.key"
+    path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         # written whole under a private name, then linked into place: a process starting at the
         # same moment either loses the link (and reads the winner's key) or reads a complete file
@@ -49,6 +52,55 @@ def secret(data_dir: Path, name: str, env: str) -> bytes:
         finally:
             os.unlink(tmp)
     return path.read_text().strip().encode()
+
+
+class KeyPlacementError(RuntimeError):
+    """The audit key or its checkpoint lies in the data directory outside a demonstration."""
+
+
+def demo_mode() -> bool:
+    """``DOTS_DEMO=1``: a demonstration or a test run, where the audit key and its checkpoint may
+    live beside the data. It must be said explicitly (``make demo``, the test suite)."""
+    return os.environ.get("DOTS_DEMO", "") not in ("", "0")
+
+
+def audit_key_file(data_dir: Path) -> Path | None:
+    """The file the audit key is read from: ``DOTS_AUDIT_KEY_FILE``, else ``state/audit.key`` (None
+    when the key itself is given in ``DOTS_AUDIT_KEY``)."""
+    if os.environ.get("DOTS_AUDIT_KEY"):
+        return None
+    given = os.environ.get("DOTS_AUDIT_KEY_FILE")
+    return Path(given) if given else Path(data_dir) / "state" / "audit.key"
+
+
+def audit_checkpoint_file(data_dir: Path) -> Path:
+    """Where the key-signed checkpoint of the audit log's end is kept: ``DOTS_AUDIT_CHECKPOINT``,
+    else ``state/audit.checkpoint`` (beside the state database, not in it)."""
+    given = os.environ.get("DOTS_AUDIT_CHECKPOINT")
+    return Path(given) if given else Path(data_dir) / "state" / "audit.checkpoint"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def check_key_placement(data_dir: Path) -> None:
+    """Refuse (:class:`KeyPlacementError`) a production start whose audit key or checkpoint lies in
+    the data directory: whoever holds the data would hold what protects the log. A demonstration
+    says so with ``DOTS_DEMO=1``."""
+    if demo_mode():
+        return
+    key = audit_key_file(data_dir)
+    wrong = []
+    if key is not None and _inside(key, Path(data_dir)):
+        wrong.append(f"the audit key ({key})")
+    if _inside(audit_checkpoint_file(data_dir), Path(data_dir)):
+        wrong.append(f"the audit checkpoint ({audit_checkpoint_file(data_dir)})")
+    if wrong:
+        raise KeyPlacementError(
+            f"{' and '.join(wrong)} must not be in the data directory: set DOTS_AUDIT_KEY_FILE (or "
+            "DOTS_AUDIT_KEY) and DOTS_AUDIT_CHECKPOINT to places outside it, or DOTS_DEMO=1 for a demonstration"
+        )
 
 
 def _env_int(name: str, default: int) -> int:

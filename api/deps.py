@@ -193,10 +193,13 @@ class AuditContext:
 
 
 class Audited:
-    """Dependency for a personal-data route logging ``operation``."""
+    """Dependency for a personal-data route logging ``operation``. ``justified=False`` logs a
+    route whose purpose and reference are optional (account administration: every change and
+    every refused attempt is logged, with why when it is given)."""
 
-    def __init__(self, operation: Operation):
+    def __init__(self, operation: Operation, justified: bool = True):
         self.dots_operation = operation.value
+        self.dots_justified = justified
 
     async def __call__(
         self,
@@ -220,13 +223,13 @@ class Audited:
         principal = await caller(request)
         ctx = AuditContext(self.dots_operation, purpose.value if purpose else None, reference, principal)
         request.state.audit = ctx
-        if purpose is None or not reference:
+        if self.dots_justified and (purpose is None or not reference):
             raise ProblemError(
                 400,
                 "a purpose code and a case or occurrence reference are required on personal-data routes",
                 "purpose-required",
             )
-        if not REFERENCE_RE.match(reference):
+        if reference and not REFERENCE_RE.match(reference):
             raise ProblemError(400, "the reference may hold letters, digits and / . _ : - only", "purpose-required")
         return ctx
 

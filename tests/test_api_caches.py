@@ -8,6 +8,7 @@ import json
 import multiprocessing
 import os
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,7 @@ from sqlalchemy import text  # noqa: E402
 
 from api.app import create_app  # noqa: E402
 from api.performance.graphcache import GraphCache  # noqa: E402
-from api.policy.audit import AuditLog, audit_key, verify_chain  # noqa: E402
+from api.policy.audit import AuditLog, verify_chain  # noqa: E402
 from api.policy.scope import Scope  # noqa: E402
 from worlds.api import person_of  # noqa: E402
 from worlds.testing import PASSWORD, add_accounts, read_entry, sample_client, settings  # noqa: E402
@@ -347,7 +348,7 @@ def test_account_changes_reach_a_cached_credential_at_once(world):
 def _append_many(data_dir: str, url: str, n: int) -> None:
     from api.store.db import session_factory
 
-    log = AuditLog(session_factory(url), audit_key(data_dir))
+    log = AuditLog.of(Path(data_dir), session_factory(url))  # the checkpoint too: moved by every process
     for i in range(n):
         log.append(read_entry(f"/x/{os.getpid()}/{i}"))
     log.close()

@@ -222,13 +222,14 @@ def _chain(tmp_path, n: int = 6):
 
     s = settings(tmp_path)
     sessions = session_factory(s.database_url)
-    log = AuditLog(sessions, audit_key(tmp_path))
+    log = AuditLog.of(tmp_path, sessions)
     for i in range(n):
         log.append(
             read_entry(
                 f"/x/{i}", user_name="u", person_ids=[f"P{i}"], count=1, purpose="intelligence", reference=f"R-{i}"
             )
         )
+    log.close()
     return sessions
 
 
@@ -249,12 +250,14 @@ def test_chain_verifies_when_intact(tmp_path):
         ("UPDATE audit_log SET user_name = 'someone else' WHERE seq = 1", 1),
         ("DELETE FROM audit_log WHERE seq = 4", 4),  # removed from the middle
         ("DELETE FROM audit_log WHERE seq = 6", 6),  # removed from the end
+        ("DELETE FROM audit_log WHERE seq >= 5; UPDATE audit_head SET seq = 4", 5),  # cut, head moved back
         ("UPDATE audit_log SET seq = seq + 100 WHERE seq = 5", 5),  # moved
     ],
 )
 def test_chain_finds_edited_and_deleted_records(tmp_path, tamper, bad_seq):
     sessions = _chain(tmp_path)
-    _exec(sessions, tamper)
+    for statement in tamper.split(";"):
+        _exec(sessions, statement)
     ok, bad = verify_chain(tmp_path)
     assert not ok and bad["seq"] == bad_seq, bad
 

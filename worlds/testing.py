@@ -28,7 +28,8 @@ ACCOUNTS: dict[str, tuple[str, list[str], bool]] = {
     "steward": ("data_steward", ["Northumbria"], False),
     "steward_national": ("data_steward", [], True),
     "auditor": ("auditor", [], False),
-    "admin": ("admin", [], False),
+    "admin": ("admin", [], True),  # the national admin: grants any force and national scope
+    "admin_northumbria": ("admin", ["Northumbria"], False),  # works within Northumbria only
 }
 ROLE_ACCOUNT = {
     "analyst": "analyst",

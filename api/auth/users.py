@@ -9,6 +9,7 @@ and no national flag sees no force's records (fine for admins and auditors).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,25 @@ NATIONAL = "national"
 
 class UserError(ValueError):
     """A user request that cannot be met (unknown role or force, duplicate name)."""
+
+
+def beyond_scope(
+    admin_forces: frozenset[str] | set[str], admin_national: bool, forces: list[str] | set[str], national: bool
+) -> str | None:
+    """Why an admin of ``admin_forces`` may not create, change or hold an account of this scope
+    (None when it may): an admin works within its own forces; only a national admin grants
+    national scope or another force's."""
+    if admin_national:
+        return None
+    if national:
+        return "only a national admin grants national scope"
+    if set(forces) - set(admin_forces):
+        return "only a national admin grants another force's scope"
+    return None
+
+
+def scope_label(forces: list[str] | None, national: bool) -> str:
+    return "national" if national else ",".join(sorted(forces or [])) or "no force"
 
 
 def resolve_forces(forces: list[str] | None) -> tuple[list[str], bool]:
@@ -125,10 +145,40 @@ def add_user(
 
     Returns the account; ``password`` is included only when one was generated, ``api_key`` only
     for a service account (``service=True``): print them once, they are not recoverable.
-    Raises :class:`UserError` for an unknown role or force or a duplicate name."""
+    Raises :class:`UserError` for an unknown role or force or a duplicate name. The creation is an
+    ``alteration`` record in the audit log, by the operating-system user who ran the command."""
+    import getpass
+
+    from api.policy.audit import Entry, append_record
+
     sessions = session_factory(database_url(Path(data_dir)))
     with sessions.begin() as session:
-        return create_user(session, name, role, forces, password, national=national, service=service, created_by="cli")
+        created = create_user(
+            session, name, role, forces, password, national=national, service=service, created_by="cli"
+        )
+    detail = (
+        f"account {created['name']} (id {created['id']}) created: role {created['role']}, "
+        f"scope {scope_label(created['forces'], created['national'])}" + (", service" if service else "")
+    )
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        who = f"uid {os.getuid()}"
+    append_record(
+        Path(data_dir),
+        Entry(
+            operation="alteration",
+            method="CLI",
+            route="dots user add",
+            path=f"dots user add {created['name']}",
+            outcome="ok",
+            status=0,
+            user_name=f"os:{who}",
+            role="cli",  # the operating-system user running the command line, not an account
+            detail=detail,
+        ),
+    )
+    return created
 
 
 def authenticate(sessions: sessionmaker, name: str, password: str) -> User | None:

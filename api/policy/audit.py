@@ -28,6 +28,7 @@ import functools
 import hashlib
 import hmac
 import json
+import os
 import queue
 import sqlite3
 import threading
@@ -40,7 +41,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.config import database_url, secret
+from api.config import audit_checkpoint_file, audit_key_file, database_url, secret
 from api.store.db import AuditHead, AuditRecord, session_factory
 
 GENESIS = "0" * 64
@@ -96,7 +97,82 @@ Waiter = tuple[asyncio.AbstractEventLoop, "asyncio.Future[int]"]
 
 
 def audit_key(data_dir: Path) -> bytes:
-    return secret(data_dir, "audit", "DOTS_AUDIT_KEY")
+    """``DOTS_AUDIT_KEY``, else the key in ``DOTS_AUDIT_KEY_FILE``, else ``state/audit.key``."""
+    return secret(data_dir, "audit", "DOTS_AUDIT_KEY", audit_key_file(Path(data_dir)))
+
+
+class Checkpoint:
+    """The key-signed position of the log's end, kept outside the state database.
+
+    Whoever holds the database alone can delete records from the end of the chain and move the
+    head row back, empty the log, or put back an older copy of the database: every remaining
+    record still verifies. The checkpoint says how long the log was and what its last record's
+    hash was, signed with the audit key, in a file of its own (``DOTS_AUDIT_CHECKPOINT``; in
+    production on storage the database's holder cannot write). A log shorter than its checkpoint,
+    or whose record at the checkpoint is another, fails verification.
+
+    Written after each committed batch of records, never before (a checkpoint may lag the log by
+    a batch, never lead it). Two fixed slots, written in turn under an exclusive ``flock``, so a
+    torn write leaves the other slot valid and two processes (a server, the CLI) only ever move it
+    forward."""
+
+    SLOT = 256
+    DOMAIN = b"dots-audit-checkpoint"
+
+    def __init__(self, path: Path, key: bytes):
+        self.path = Path(path)
+        self.key = key
+        self._lock = threading.Lock()
+
+    def _mac(self, seq: int, hash_: str, at: str) -> str:
+        return hmac.new(self.key, b"\n".join([self.DOMAIN, str(seq).encode(), hash_.encode(), at.encode()]),
+                        hashlib.sha256).hexdigest()
+
+    def _slots(self, raw: bytes) -> list[dict[str, Any]]:
+        """The valid slots of a checkpoint file (a slot whose signature fails is not valid)."""
+        out = []
+        for i in (0, 1):
+            chunk = raw[i * self.SLOT : (i + 1) * self.SLOT].strip()
+            try:
+                slot = json.loads(chunk)
+                seq, hash_, at, mac = int(slot["seq"]), str(slot["hash"]), str(slot["at"]), str(slot["mac"])
+            except (ValueError, KeyError, TypeError):
+                continue
+            if hmac.compare_digest(self._mac(seq, hash_, at), mac):
+                out.append({"seq": seq, "hash": hash_, "at": at, "slot": i})
+        return out
+
+    def read(self) -> tuple[str, dict[str, Any] | None]:
+        """("missing" | "invalid" | "ok", the latest valid checkpoint)."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return "missing", None
+        slots = self._slots(raw)
+        if not slots:
+            return "invalid", None
+        return "ok", max(slots, key=lambda s: s["seq"])
+
+    def advance(self, seq: int, hash_: str) -> None:
+        """Record that the log now ends at record ``seq`` with ``hash_`` (ignored if it already
+        says more)."""
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                slots = self._slots(os.pread(fd, 2 * self.SLOT, 0))
+                latest = max(slots, key=lambda s: s["seq"]) if slots else None
+                if latest is not None and latest["seq"] >= seq:
+                    return
+                at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+                body = json.dumps({"seq": seq, "hash": hash_, "at": at, "mac": self._mac(seq, hash_, at)}).encode()
+                slot = 1 - latest["slot"] if latest is not None else 0
+                os.pwrite(fd, body.ljust(self.SLOT - 1) + b"\n", slot * self.SLOT)
+            finally:
+                os.close(fd)  # closing releases the lock
 
 
 def _digest(key: bytes, fields: dict[str, Any]) -> str:
@@ -125,12 +201,20 @@ def _sqlite_file(sessions: sessionmaker) -> str | None:
 class AuditLog:
     """Appends records to the chain of one state store."""
 
-    def __init__(self, sessions: sessionmaker, key: bytes):
+    def __init__(self, sessions: sessionmaker, key: bytes, checkpoint: Path | None = None):
         self.sessions = sessions
         self.key = key
+        self.checkpoint = Checkpoint(checkpoint, key) if checkpoint is not None else None
         self._lock = threading.Lock()
         self._sqlite_file = _sqlite_file(sessions)
         self._sqlite: _SqliteWriter | None = None
+
+    @classmethod
+    def of(cls, data_dir: Path, sessions: sessionmaker | None = None) -> AuditLog:
+        """The log of a data directory's state store, with its key and checkpoint."""
+        data_dir = Path(data_dir)
+        sessions = sessions or session_factory(database_url(data_dir))
+        return cls(sessions, audit_key(data_dir), audit_checkpoint_file(data_dir))
 
     def _fields(self, entry: Entry) -> dict[str, Any]:
         fields = dict(vars(entry))  # every field is a plain value but person_ids, replaced just below
@@ -177,13 +261,15 @@ class AuditLog:
             session.execute(update(head_t).where(head_t.c.id == 1).values(seq=fields["seq"], hash=fields["hash"]))
             for table, values in rows:
                 session.execute(insert(table).values(**values))
+        if self.checkpoint is not None:  # after the commit: a checkpoint never leads the log
+            self.checkpoint.advance(fields["seq"], fields["hash"])
         return fields["seq"]
 
     def _writer(self) -> _SqliteWriter:
         with self._lock:
             if self._sqlite is None:
                 assert self._sqlite_file is not None
-                self._sqlite = _SqliteWriter(self._sqlite_file, self.key)
+                self._sqlite = _SqliteWriter(self._sqlite_file, self.key, self.checkpoint)
             return self._sqlite
 
     def close(self) -> None:
@@ -203,8 +289,9 @@ class _SqliteWriter:
 
     MAX_BATCH = 256
 
-    def __init__(self, path: str, key: bytes):
+    def __init__(self, path: str, key: bytes, checkpoint: Checkpoint | None = None):
         self.key = key
+        self.checkpoint = checkpoint
         self._queue: queue.SimpleQueue[tuple[dict[str, Any], list[Row], Future | Waiter] | None] = queue.SimpleQueue()
         self._conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
@@ -302,6 +389,8 @@ class _SqliteWriter:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        if self.checkpoint is not None:  # after the commit: a checkpoint never leads the log
+            self.checkpoint.advance(seq, prev)
         return [fields["seq"] for fields, _ in records]
 
 
@@ -333,15 +422,31 @@ def _sqlite_statement(table: Table, names: tuple[str, ...]) -> tuple[str, list[A
     return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", converters
 
 
+def append_record(data_dir: Path, entry: Entry) -> int:
+    """Append one record to a data directory's log from outside the API (the CLI, ``dots user
+    add``): the same chain, key, checkpoint and fields as the server's records. Returns its
+    sequence number once committed; raises if it could not be written (release nothing then)."""
+    log = AuditLog.of(Path(data_dir))
+    try:
+        return log.append(entry)
+    finally:
+        log.close()
+
+
 def record_dict(rec: AuditRecord) -> dict[str, Any]:
     out = {k: getattr(rec, k) for k in (*HASHED, "hash")}
     out["person_ids"] = json.loads(rec.person_ids)
     return out
 
 
-def verify_session(session: Session, key: bytes) -> tuple[bool, dict | None]:
-    """Walk the chain in order; the first record that fails, with what is wrong with it."""
+def verify_session(
+    session: Session, key: bytes, checkpoint: Checkpoint | None = None
+) -> tuple[bool, dict | None]:
+    """Walk the chain in order; the first record that fails, with what is wrong with it. With a
+    ``checkpoint``, also that the log is not shorter than it was and ends in the same record."""
     expected_seq, prev = 1, GENESIS
+    at_checkpoint: str | None = None
+    state, mark = checkpoint.read() if checkpoint is not None else ("ok", None)
     rows = session.execute(select(AuditRecord).order_by(AuditRecord.seq).execution_options(yield_per=2000))
     for rec in rows.scalars():
         fields = {k: getattr(rec, k) for k in HASHED}
@@ -357,6 +462,8 @@ def verify_session(session: Session, key: bytes) -> tuple[bool, dict | None]:
             }
         if not hmac.compare_digest(_digest(key, fields), rec.hash):
             return False, {**record_dict(rec), "problem": "content does not match its hash (edited)"}
+        if mark is not None and rec.seq == mark["seq"]:
+            at_checkpoint = rec.hash
         expected_seq, prev = rec.seq + 1, rec.hash
     head = session.get(AuditHead, 1)
     last = expected_seq - 1
@@ -364,11 +471,37 @@ def verify_session(session: Session, key: bytes) -> tuple[bool, dict | None]:
         return False, {"seq": last, "problem": "chain head is missing"}
     if head is not None and (head.seq != last or head.hash != prev):
         return False, {"seq": last + 1, "problem": f"records after {last} are missing (head says {head.seq})"}
+    if checkpoint is None:
+        return True, None
+    where = str(checkpoint.path)
+    if state == "invalid":
+        return False, {"seq": last, "problem": f"the checkpoint {where} is not signed with the audit key"}
+    if mark is None:
+        if last:
+            return False, {
+                "seq": last,
+                "problem": f"no checkpoint at {where}: nothing vouches that the log was not cut from the end",
+            }
+        return True, None
+    if mark["seq"] > last:
+        return False, {
+            "seq": last + 1,
+            "problem": f"the log ends at record {last} but its checkpoint of {mark['at']} vouches for "
+            f"{mark['seq']}: records were cut from the end, the log emptied, or the database replaced "
+            "by an older copy",
+        }
+    if at_checkpoint != mark["hash"]:
+        return False, {
+            "seq": mark["seq"],
+            "problem": f"record {mark['seq']} is not the one its checkpoint signed: the log was rewritten or replaced",
+        }
     return True, None
 
 
 def verify_chain(data_dir: Path) -> tuple[bool, dict | None]:
-    """``dots audit verify``: (True, None) for an intact log, else (False, first bad record)."""
+    """``dots audit verify``: (True, None) for an intact log, else (False, first bad record and
+    the problem): edits, insertions, removals, a cut tail, an emptied log, an older copy."""
+    key = audit_key(Path(data_dir))
     sessions = session_factory(database_url(Path(data_dir)))
     with sessions() as session:
-        return verify_session(session, audit_key(Path(data_dir)))
+        return verify_session(session, key, Checkpoint(audit_checkpoint_file(Path(data_dir)), key))

@@ -78,6 +78,11 @@ class AuditedRoute(APIRoute):
         return _find(self.dependant, "dots_operation")
 
     @property
+    def dots_justified(self) -> bool:
+        """Whether the route requires a purpose and a reference (account administration does not)."""
+        return _find(self.dependant, "dots_justified") is not False
+
+    @property
     def dots_roles(self) -> tuple[str, ...] | None:
         """The roles allowed by the router's role check (None: any authenticated caller)."""
         return _find(self.dependant, "dots_roles")

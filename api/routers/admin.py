@@ -16,11 +16,23 @@ from fastapi import APIRouter, Depends, File, Path, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from api.auth.users import UserError, create_user, issue_api_key, resolve_forces, user_dict
-from api.deps import Alter, Caller, Collect, Combine, Paging, app_state, paginate, require_roles
+from api.auth.users import UserError, beyond_scope, create_user, issue_api_key, resolve_forces, scope_label, user_dict
+from api.deps import (
+    Alter,
+    AuditContext,
+    Audited,
+    Caller,
+    Collect,
+    Combine,
+    Paging,
+    Principal,
+    app_state,
+    paginate,
+    require_roles,
+)
 from api.jobs.service import job_out, submit
 from api.models import Account, JobOut, Page
-from api.policy.roles import Role
+from api.policy.roles import Operation, Role
 from api.policy.routing import AuditedRoute
 from api.problems import ProblemError, problem_responses
 from api.store.db import ApiKey, Job, Upload, User, utcnow
@@ -276,15 +288,40 @@ def job(request: Request, job_id: Annotated[str, Path(max_length=36)]) -> JobOut
 
 
 # -- users ------------------------------------------------------------------------------------------
+# Account administration is logged as alteration (s.62), purpose and reference optional; refused
+# attempts too (AuditedRoute). An admin works within its own forces; only a national admin grants
+# national scope or another force's; no account changes its own role or scope.
+
+Alteration = Annotated[AuditContext, Depends(Audited(Operation.alteration, justified=False))]
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-@router.get("/users", response_model=Page[Account], summary="Accounts")
-def users(request: Request, paging: Paging) -> dict:
+def _forbid_beyond(principal: Principal, forces: list[str], national: bool) -> None:
+    reason = beyond_scope(principal.forces, principal.national, forces, national)
+    if reason:
+        raise ProblemError(403, reason, "forbidden-scope")
+
+
+def _target(session: Any, principal: Principal, user_id: int) -> User:
+    """The account ``user_id``, when it lies within the admin's forces (403 otherwise)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise ProblemError(404, "no such user", "not-found")
+    if beyond_scope(principal.forces, principal.national, list(user.forces or []), bool(user.national)):
+        raise ProblemError(403, "that account lies outside your forces", "forbidden-scope")
+    return user
+
+
+@router.get("/users", response_model=Page[Account], summary="Accounts within the admin's forces")
+def users(request: Request, principal: Caller, paging: Paging) -> dict:
     with app_state(request).sessions() as session:
-        total = session.scalar(select(func.count()).select_from(User)) or 0
-        rows = session.execute(select(User).order_by(User.id).offset(paging.offset).limit(paging.limit)).scalars()
-        items = [Account(**user_dict(u)) for u in rows]
-    return paginate(items, paging, request, total)
+        rows = session.execute(select(User).order_by(User.id)).scalars().all()
+        mine = [
+            Account(**user_dict(u))
+            for u in rows
+            if not beyond_scope(principal.forces, principal.national, list(u.forces or []), bool(u.national))
+        ]
+    return paginate(mine, paging, request)
 
 
 @router.post(
@@ -292,9 +329,14 @@ def users(request: Request, paging: Paging) -> dict:
     status_code=201,
     response_model=CreatedAccount,
     responses=problem_responses(400, 409),
-    summary="Create an account (a generated password or API key is returned once)",
+    summary="Create an account within your forces (a generated password or API key is returned once)",
 )
-def add_user(request: Request, principal: Caller, body: NewUser) -> CreatedAccount:
+def add_user(request: Request, principal: Caller, body: NewUser, audit: Alteration) -> CreatedAccount:
+    try:
+        codes, named_national = resolve_forces(body.forces)
+    except UserError as exc:
+        raise ProblemError(400, str(exc), "bad-user") from exc
+    _forbid_beyond(principal, codes, body.national or named_national)
     try:
         with app_state(request).sessions.begin() as session:
             created = create_user(
@@ -310,6 +352,10 @@ def add_user(request: Request, principal: Caller, body: NewUser) -> CreatedAccou
     except UserError as exc:
         status = 409 if "already exists" in str(exc) else 400
         raise ProblemError(status, str(exc), "bad-user") from exc
+    audit.detail = (
+        f"account {created['name']} (id {created['id']}) created: role {created['role']}, "
+        f"scope {scope_label(created['forces'], created['national'])}" + (", service" if body.service else "")
+    )
     return CreatedAccount(**created)
 
 
@@ -317,36 +363,36 @@ def add_user(request: Request, principal: Caller, body: NewUser) -> CreatedAccou
     "/users/{user_id}",
     response_model=Account,
     responses=problem_responses(400, 404),
-    summary="Change an account's role, forces or status (revokes its tokens)",
+    summary="Change an account's role, forces or status within your forces (revokes its tokens)",
 )
-def change_user(
-    request: Request,
-    principal: Caller,
-    user_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-    body: UserChange,
-) -> Account:
+def change_user(request: Request, principal: Caller, user_id: UserId, body: UserChange, audit: Alteration) -> Account:
     with app_state(request).sessions.begin() as session:
-        user = session.get(User, user_id)
-        if user is None:
-            raise ProblemError(404, "no such user", "not-found")
-        if user.id == principal.id and (body.active is False or (body.role and body.role != Role.admin)):
-            raise ProblemError(400, "an admin cannot disable or demote their own account", "bad-user")
-        if body.role is not None:
-            user.role = body.role.value
+        user = _target(session, principal, user_id)
+        before = f"role {user.role}, scope {scope_label(user.forces, user.national)}, active {user.active}"
+        if user.id == principal.id:
+            if (body.role and body.role.value != user.role) or body.forces is not None or body.national is not None:
+                raise ProblemError(403, "no account may change its own role or scope", "forbidden-self")
+            if body.active is False:
+                raise ProblemError(400, "an admin cannot disable their own account", "bad-user")
+        forces, national = list(user.forces or []), bool(user.national)
         if body.forces is not None:
             try:
-                codes, named_national = resolve_forces(body.forces)
+                forces, named_national = resolve_forces(body.forces)
             except UserError as exc:
                 raise ProblemError(400, str(exc), "bad-user") from exc
-            user.forces = codes
-            if named_national:
-                user.national = True
+            national = national or named_national
         if body.national is not None:
-            user.national = body.national
+            national = body.national
+        _forbid_beyond(principal, forces, national)
+        if body.role is not None:
+            user.role = body.role.value
+        user.forces, user.national = forces, national
         if body.active is not None:
             user.active = body.active
         user.token_version += 1
         session.flush()
+        after = f"role {user.role}, scope {scope_label(user.forces, user.national)}, active {user.active}"
+        audit.detail = f"account {user.name} (id {user.id}) changed: {before} -> {after}"
         return Account(**user_dict(user))
 
 
@@ -355,16 +401,15 @@ def change_user(
     status_code=201,
     response_model=CreatedAccount,
     responses=problem_responses(400, 404),
-    summary="Issue another API key to a service account",
+    summary="Issue another API key to a service account within your forces",
 )
-def new_api_key(request: Request, user_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> CreatedAccount:
+def new_api_key(request: Request, principal: Caller, user_id: UserId, audit: Alteration) -> CreatedAccount:
     with app_state(request).sessions.begin() as session:
-        user = session.get(User, user_id)
-        if user is None:
-            raise ProblemError(404, "no such user", "not-found")
+        user = _target(session, principal, user_id)
         if not user.service:
             raise ProblemError(400, "API keys are for service accounts", "bad-user")
         key = issue_api_key(session, user)
+        audit.detail = f"API key issued to account {user.name} (id {user.id})"
         return CreatedAccount(**user_dict(user), api_key=key)
 
 
@@ -373,17 +418,18 @@ def new_api_key(request: Request, user_id: Annotated[int, Path(ge=1, le=2**31 - 
     status_code=200,
     response_model=Account,
     responses=problem_responses(404),
-    summary="Revoke every API key of an account",
+    summary="Revoke every API key of an account within your forces",
 )
-def revoke_api_keys(request: Request, user_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Account:
+def revoke_api_keys(request: Request, principal: Caller, user_id: UserId, audit: Alteration) -> Account:
     with app_state(request).sessions.begin() as session:
-        user = session.get(User, user_id)
-        if user is None:
-            raise ProblemError(404, "no such user", "not-found")
+        user = _target(session, principal, user_id)
+        revoked = 0
         for key in session.execute(
             select(ApiKey).where(ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))
         ).scalars():
             key.revoked_at = utcnow()
+            revoked += 1
+        audit.detail = f"{revoked} API key(s) of account {user.name} (id {user.id}) revoked"
         return Account(**user_dict(user))
 
 
