@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import Table, select
 from starlette.concurrency import run_in_threadpool
 
@@ -240,6 +240,23 @@ Collect = Annotated[AuditContext, Depends(Audited(Operation.collection))]
 Combine = Annotated[AuditContext, Depends(Audited(Operation.combination))]
 Alter = Annotated[AuditContext, Depends(Audited(Operation.alteration))]
 Disclose = Annotated[AuditContext, Depends(Audited(Operation.disclosure))]
+
+
+# -- dates -----------------------------------------------------------------------------------------
+
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
+def _within_calendar(day: dt.date | None) -> dt.date | None:
+    if day is not None and not EARLIEST <= day <= LATEST:
+        raise ValueError(f"a day from {EARLIEST} to {LATEST}")
+    return day
+
+
+# Every date an API parameter takes: windows are counted back and forward from it (two years of
+# targets, a week of movement, a year of right to know), so the first and last days a date can
+# hold are refused at the door (400), not overflowed in a handler (500).
+Day = Annotated[dt.date, AfterValidator(_within_calendar)]
 
 
 # -- pagination ------------------------------------------------------------------------------------

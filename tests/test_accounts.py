@@ -99,7 +99,7 @@ def test_only_a_national_admin_grants_national_scope(client):
     uid = svc.json()["id"]
     assert client.post(f"/admin/users/{uid}/api-keys", headers=admin).status_code == 201
     assert client.delete(f"/admin/users/{uid}/api-keys", headers=admin).status_code == 200
-    details = [r["detail"] or "" for r in _records(client, operation="alteration", user_name="admin")]
+    details = [r["detail"] or "" for r in _records(client, operation="alteration", user="admin")]
     assert any("n.national" in d and "scope national" in d for d in details)
     assert any("API key issued to account n.svc" in d for d in details)
     assert any("API key(s) of account n.svc" in d and "revoked" in d for d in details)

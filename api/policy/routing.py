@@ -8,6 +8,7 @@ written the caller gets a 500 and no data. A request that fails (401, 403, 400 w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -20,6 +21,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.deps import AuditContext, Principal
 from api.policy.audit import Entry
 from api.problems import ProblemError
+
+# Person ids as linkage makes them (linkage.cluster: 'P' and 12 hex digits). Every one an answer
+# carries is named in its audit record, whichever field carried it (a related person, a network
+# node, a candidate, a pair's other record): the record is built from the answer, not from what
+# each route remembered to note.
+PERSON_ID = re.compile(rb"(?<![A-Za-z0-9])P[0-9A-F]{12}(?![A-Za-z0-9])")
+UNNAMED = ("/audit/",)  # the log itself: reading records is logged by count, not by every person they name
+
+
+def people_in(body: bytes) -> set[str]:
+    """The person ids an answer's body carries."""
+    return {m.decode() for m in PERSON_ID.findall(body)}
 
 
 def _find(dependant: Dependant, attr: str) -> Any:
@@ -92,6 +105,7 @@ class AuditedRoute(APIRoute):
         operation = self.dots_operation
         if operation is None:
             return handler
+        named_elsewhere = self.path.startswith(UNNAMED)
 
         async def audited(request: Request) -> Response:
             log = request.app.state.dots.audit
@@ -103,8 +117,11 @@ class AuditedRoute(APIRoute):
                 await log.append_async(entry_for(request, operation, status, outcome, detail))
                 raise
             status = response.status_code
-            entry = entry_for(request, operation, status, "ok" if status < 400 else "refused", None)
             ctx = getattr(request.state, "audit", None)
+            body = getattr(response, "body", None)
+            if ctx is not None and status < 400 and isinstance(body, bytes) and not named_elsewhere:
+                ctx.person_ids.update(people_in(body))
+            entry = entry_for(request, operation, status, "ok" if status < 400 else "refused", None)
             rows = ctx.rows if ctx is not None and status < 400 else None
             await log.append_async(entry, rows)  # raises (-> 500, no data) if it cannot be written
             if ctx is not None:

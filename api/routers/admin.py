@@ -45,6 +45,7 @@ router = APIRouter(
     responses=problem_responses(401, 403),
 )
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_NAME = 120  # characters of an uploaded file's stored name
 
 
 class UploadOut(BaseModel):
@@ -145,6 +146,8 @@ def upload(
             name = SAFE_NAME.sub("_", (f.filename or "extract.csv").rsplit("/", 1)[-1]).strip("._") or "extract.csv"
             if not name.lower().endswith(".csv"):
                 raise ProblemError(400, "only .csv extracts may be uploaded", "bad-upload")
+            if len(name) > MAX_NAME:  # a file system's limit is 255 bytes: keep the start and the extension
+                name = name[: MAX_NAME - 4].rstrip("._") + name[-4:]
             target = folder / name
             if target.exists():
                 raise ProblemError(400, f"two files named {name} in one upload", "bad-upload")

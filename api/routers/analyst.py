@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AuditContext, Consult, Paging, app_state, graph, paginate, require_roles
+from api.deps import AuditContext, Consult, Day, Paging, app_state, graph, paginate, require_roles
 from api.models import ForceCount, ForceRef
 from api.performance.graphcache import GraphCache
 from api.policy.frames import elsewhere, rows, split, visible_person
@@ -90,7 +90,7 @@ def serial_perpetrators(
     paging: Paging,
     min_victims: Annotated[int, Query(ge=2, le=50, description="distinct unconnected victims")] = 2,
     relationships: Annotated[Literal["intimate", "family", "any"], Query()] = "intimate",
-    since: Annotated[dt.date | None, Query(description="count events on or after this day")] = None,
+    since: Annotated[Day | None, Query(description="count events on or after this day")] = None,
     force: Annotated[str | None, Query(max_length=60, description="only events recorded by this force")] = None,
 ) -> dict:
     from graph.queries import serial_perpetrators as q
@@ -147,7 +147,7 @@ def cross_force_victims(
     audit: Consult,
     paging: Paging,
     relationships: Annotated[Literal["intimate", "family", "any"], Query()] = "any",
-    since: Annotated[dt.date | None, Query()] = None,
+    since: Annotated[Day | None, Query()] = None,
 ) -> dict:
     from graph.queries import cross_force_victims as q
 
@@ -199,8 +199,8 @@ def repeat_victims(
     window_days: Annotated[int, Query(ge=1, le=3650)] = 365,
     same_perpetrator: Annotated[bool, Query(description="MARAC variant: same perpetrator only")] = False,
     crimes_only: bool = False,
-    since: Annotated[dt.date | None, Query()] = None,
-    until: Annotated[dt.date | None, Query()] = None,
+    since: Annotated[Day | None, Query()] = None,
+    until: Annotated[Day | None, Query()] = None,
 ) -> dict:
     from graph.queries import repeat_victims as q
 
@@ -650,7 +650,7 @@ def person_orders(
     person_id: PersonId,
     audit: Consult,
     paging: Paging,
-    on: Annotated[dt.date | None, Query(description="day the orders are active on (default today)")] = None,
+    on: Annotated[Day | None, Query(description="day the orders are active on (default today)")] = None,
     active_only: bool = True,
 ) -> dict:
     from graph.queries import orders_active, person_profile
@@ -688,7 +688,7 @@ def address_orders(
     audit: Consult,
     paging: Paging,
     address_id: Annotated[str, Path(min_length=1, max_length=64)],
-    on: Annotated[dt.date | None, Query()] = None,
+    on: Annotated[Day | None, Query()] = None,
 ) -> dict:
     from graph.queries import orders_active
 
@@ -707,7 +707,7 @@ def orders_expiring(
     request: Request,
     audit: Consult,
     paging: Paging,
-    as_of: Annotated[dt.date | None, Query()] = None,
+    as_of: Annotated[Day | None, Query()] = None,
     days: Annotated[int, Query(ge=1, le=365)] = 28,
 ) -> dict:
     from graph.queries import orders_expiring as q
@@ -747,8 +747,8 @@ def breaches(
     request: Request,
     audit: Consult,
     paging: Paging,
-    since: Annotated[dt.date | None, Query()] = None,
-    until: Annotated[dt.date | None, Query()] = None,
+    since: Annotated[Day | None, Query()] = None,
+    until: Annotated[Day | None, Query()] = None,
     respondent_id: Annotated[str | None, Query(max_length=64)] = None,
     order_id: Annotated[str | None, Query(max_length=100)] = None,
 ) -> dict:

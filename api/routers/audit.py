@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
-from api.deps import Consult, Paging, app_state, paginate, require_roles
+from api.deps import Consult, Day, Paging, app_state, paginate, require_roles
 from api.models import Page
 from api.policy.audit import audit_key, record_dict, verify_session
 from api.policy.roles import Operation, Role
@@ -97,8 +97,8 @@ def records(
     person_id: Annotated[str | None, Query(max_length=64, description="records naming this person")] = None,
     operation: Annotated[Operation | None, Query()] = None,
     outcome: Annotated[Literal["ok", "restricted", "refused", "error"] | None, Query()] = None,
-    since: Annotated[dt.date | None, Query(description="from this day (UTC)")] = None,
-    until: Annotated[dt.date | None, Query(description="up to and including this day (UTC)")] = None,
+    since: Annotated[Day | None, Query(description="from this day (UTC)")] = None,
+    until: Annotated[Day | None, Query(description="up to and including this day (UTC)")] = None,
 ) -> dict:
     q = select(AuditRecord)
     if user:

@@ -16,8 +16,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from api.deps import AuditContext, Consult, Disclose, Paging, app_state, graph, paginate, require_roles
+from api.deps import AuditContext, Consult, Day, Disclose, Paging, app_state, graph, paginate, require_roles
 from api.models import Page
+from api.policy.cells import defuse_row
 from api.policy.frames import rows, split
 from api.policy.roles import Role
 from api.policy.routing import AuditedRoute
@@ -43,7 +44,7 @@ ForceParam = Annotated[
         examples=["Northumbria", "E23000007"],
     ),
 ]
-AsOf = Annotated[dt.date | None, Query(description="list as of this day (default today)")]
+AsOf = Annotated[Day | None, Query(description="list as of this day (default today)")]
 EXPORT_COLUMNS = [
     "rank",
     "person_id",
@@ -211,7 +212,7 @@ def movement(
     audit: Consult,
     paging: Paging,
     as_of: AsOf = None,
-    previous_as_of: Annotated[dt.date | None, Query(description="default: 7 days before as_of")] = None,
+    previous_as_of: Annotated[Day | None, Query(description="default: 7 days before as_of")] = None,
 ) -> dict:
     from graph.queries import target_movement
 
@@ -219,7 +220,10 @@ def movement(
     day = as_of or dt.date.today()
     before = previous_as_of or day - dt.timedelta(days=7)
     g = graph(request)
-    found = rows(target_movement(g, code, day, previous_as_of=before))
+    try:
+        found = rows(target_movement(g, code, day, previous_as_of=before))
+    except ValueError:  # the graph holds nothing from this force yet (a fresh data directory)
+        found = []
     out = paginate(found, paging, request)
     info = graphq.people(g, [r["person_id"] for r in out["items"]])
     items = [
@@ -246,15 +250,6 @@ def _int(v: Any) -> int | None:
 # -- export -----------------------------------------------------------------------------------------
 
 
-def _cell(v: Any) -> Any:
-    """Spreadsheet-safe value: lists joined, formula-looking text defused (CSV injection)."""
-    if isinstance(v, list):
-        v = ";".join(map(str, v))
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + v
-    return v
-
-
 @router.get(
     "/{force}/export.csv",
     response_class=Response,
@@ -267,9 +262,9 @@ def export_csv(request: Request, force: ForceParam, audit: Consult, as_of: AsOf 
     found = _targets(request, code, day)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow(defuse_row(EXPORT_COLUMNS))
     for r in found:
-        writer.writerow([_cell(r.get(c)) for c in EXPORT_COLUMNS])
+        writer.writerow(defuse_row(r.get(c) for c in EXPORT_COLUMNS))
     audit.returned([r["person_id"] for r in found], len(found))
     audit.detail = "export csv"
     name = f"targets-{code}-{day.isoformat()}.csv"
@@ -297,9 +292,9 @@ def export_xlsx(request: Request, force: ForceParam, audit: Consult, as_of: AsOf
     found = _targets(request, code, day)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("targets")
-    ws.append(EXPORT_COLUMNS)
+    ws.append(defuse_row(EXPORT_COLUMNS))
     for r in found:
-        ws.append([_cell(r.get(c)) for c in EXPORT_COLUMNS])
+        ws.append(defuse_row(r.get(c) for c in EXPORT_COLUMNS))
     about = wb.create_sheet("about")
     assert audit.principal is not None
     for line in (
@@ -309,7 +304,7 @@ def export_xlsx(request: Request, force: ForceParam, audit: Consult, as_of: AsOf
         ["generated at", utcnow().isoformat(timespec="seconds")],
         ["note", "Decision support: scores are assessments; the tasking meeting decides."],
     ):
-        about.append(line)
+        about.append(defuse_row(line))
     buf = io.BytesIO()
     wb.save(buf)
     audit.returned([r["person_id"] for r in found], len(found))

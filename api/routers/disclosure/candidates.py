@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import (
     AuditContext,
     Consult,
+    Day,
     PageParams,
     RateLimited,
     SearchPaging,
@@ -49,7 +50,7 @@ async def candidates(
     audit: Consult,
     paging: SearchPaging,
     name: Annotated[str | None, Query(min_length=2, max_length=100, description="default: as the case says")] = None,
-    dob: Annotated[dt.date | None, Query()] = None,
+    dob: Annotated[Day | None, Query()] = None,
     age: Annotated[int | None, Query(ge=16, le=110)] = None,
     place: Annotated[str | None, Query(max_length=100, description="town, postcode or district")] = None,
 ) -> dict:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request
 
-from api.deps import Consult, app_state, graph
+from api.deps import Consult, Day, app_state, graph
 from api.policy.frames import elsewhere, rows, split, visible_person
 from api.policy.scope import Scope, held_by
 from api.problems import ProblemError, problem_responses
@@ -46,7 +46,7 @@ def history(
     request: Request,
     case_id: CaseId,
     audit: Consult,
-    as_of: Annotated[dt.date | None, Query(description="default today")] = None,
+    as_of: Annotated[Day | None, Query(description="default today")] = None,
 ) -> dict:
     with app_state(request).sessions() as session:
         case = load_case(session, audit, case_id)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Query, Request
 
-from api.deps import Consult, Paging, graph, paginate
+from api.deps import Consult, Day, Paging, graph, paginate
 from api.models import Page
 from api.policy.frames import rows, split, visible_person
 from api.policy.leakguard import LeakGuard
@@ -27,7 +27,7 @@ def right_to_know(
     request: Request,
     audit: Consult,
     paging: Paging,
-    as_of: Annotated[dt.date | None, Query()] = None,
+    as_of: Annotated[Day | None, Query()] = None,
     recent_days: Annotated[int, Query(ge=1, le=3650)] = 365,
 ) -> dict:
     from graph.queries import right_to_know_candidates
