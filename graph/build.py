@@ -16,7 +16,8 @@ import pandas as pd
 import pyarrow as pa
 
 from graph.schema import BOOL, DATE, FLOAT, INT, NODES, RELS, ROLE_TYPES, STRING, STRINGS
-from linkage.store import ADDRESSES, ENTITIES, EVENTS, ORDERS, LinkageStore
+from linkage.confidential import confidential_people, follows
+from linkage.store import ADDRESSES, CONFIDENTIAL, ENTITIES, EVENTS, ORDERS, LinkageStore
 from reference.forces import force_name
 from reference.harm import harm_days, load_harm_table
 from staging.store import StagingStore
@@ -40,6 +41,9 @@ class GraphInput:
     event_ids: pd.DataFrame | None = None  # record_key, event_id
     order_ids: pd.DataFrame | None = None  # record_key, order_id
     address_ids: pd.DataFrame | None = None  # record_key, address_raw, address_id (address matching)
+    # person_id, confidential_from: whose addresses are confidential from when (linkage.confidential);
+    # None: derived from ``addresses`` and ``entities`` by linkage's same rule (entities given by a test)
+    confidential: pd.DataFrame | None = None
     skipped: dict[str, int] = field(default_factory=dict)
 
 
@@ -49,7 +53,8 @@ def read_input(data_dir: Path, entities: pd.DataFrame | None = None) -> GraphInp
     tables = {t: store.read(t) for t in ("person_records", "events", "involvements", "orders", "addresses")}
     linkage = LinkageStore(data_dir)
     resolved = linkage.exists(ENTITIES)
-    if entities is None and resolved:
+    stored = entities is None and resolved
+    if stored:
         entities = linkage.entities()
     return GraphInput(
         **tables,
@@ -58,6 +63,7 @@ def read_input(data_dir: Path, entities: pd.DataFrame | None = None) -> GraphInp
         event_ids=linkage.events() if linkage.exists(EVENTS) else None,
         order_ids=linkage.orders() if linkage.exists(ORDERS) else None,
         address_ids=linkage.addresses() if linkage.exists(ADDRESSES) else None,
+        confidential=linkage.confidential() if stored and linkage.exists(CONFIDENTIAL) else None,
     )
 
 
@@ -271,7 +277,10 @@ def build_tables(inp: GraphInput, harm_table: pd.DataFrame | None = None) -> dic
     ad["person_id"] = ad["record_key"].map(person_of)
     skipped["addresses_without_record"] = int(ad["person_id"].isna().sum())
     ad = ad[ad["person_id"].notna()]
-    ad["confidential"] = conf
+    # Confidential follows the person: once any source withholds someone's address, every address
+    # of theirs from that day, from any source, is confidential (linkage.confidential).
+    people = inp.confidential if inp.confidential is not None else confidential_people(inp.addresses, inp.entities)
+    ad["confidential"] = conf.loc[ad.index] | follows(ad["person_id"], ad["seen_on"], people)
     nodes = _latest(ad.sort_values("seen_on", kind="stable", na_position="first"), "address_id")
     nodes["confidential"] = nodes["address_id"].map(ad.groupby("address_id")["confidential"].any())
     out["Address"] = _table("Address", nodes.assign(address=nodes["address_raw"]))

@@ -23,6 +23,7 @@ from linkage.background import Background
 from linkage.blocking import Candidates, block
 from linkage.cluster import assign_ids, cluster
 from linkage.compare import compare, pair_tf
+from linkage.confidential import confidential_people
 from linkage.context import build_relations, co_involved, partner_levels, partner_pairs
 from linkage.decide import BY_MODEL, BY_NAMES, BY_RULE, BY_STEWARD, LINK, NO_LINK, REVIEW, ambiguous_links, decide
 from linkage.errors import NothingToResolve
@@ -96,7 +97,7 @@ def resolve(
     involvements = staging.read("involvements")
     orders = staging.read("orders")
     timer("read staging")
-    return resolve_frames(
+    summary = resolve_frames(
         Path(data_dir),
         mentions,
         involvements,
@@ -108,6 +109,13 @@ def resolve(
         timer=timer,
         fork=fork,
     )
+    # confidential follows the person: computed here, where person ids are made
+    out = LinkageStore(data_dir)
+    withheld = staging.read("addresses", columns=["record_key", "confidential", "seen_on"])
+    people = confidential_people(withheld, out.entities())
+    out.write_frame(store.CONFIDENTIAL, people)
+    summary["confidential_people"] = int(len(people))
+    return summary
 
 
 def _pair_codes(left: np.ndarray, r: np.ndarray, n: int) -> np.ndarray:

@@ -42,6 +42,7 @@ CANDIDATES = "candidates.parquet"  # comparison levels kept for the next increme
 SUMMARY = "summary.json"
 BLOCKING = "blocking_report.json"
 SUCCESSORS = "successors.parquet"  # retired person id -> the id that carries it on
+CONFIDENTIAL = "confidential.parquet"  # person id -> the day from which all their addresses are confidential
 SEARCH_INDEX = "search"  # folder of saved search indexes (linkage.search)
 # -- entity resolution (linkage.entities.run) ---------------------------------------------------
 ADDRESSES = "addresses.parquet"
@@ -79,6 +80,7 @@ COLUMNS: dict[str, list[str]] = {
         "priority",
     ],
     SUCCESSORS: ["retired_id", "person_id", "retired_at", "reason"],
+    CONFIDENTIAL: ["person_id", "confidential_from", "record_keys"],
     ADDRESSES: [
         "record_key",
         "address_raw",
@@ -260,6 +262,11 @@ class LinkageStore:
 
     def summary(self) -> dict | None:
         return self.json(SUMMARY)
+
+    def confidential(self) -> pd.DataFrame:
+        """People whose addresses are confidential from a day on (``linkage.confidential``):
+        person_id, confidential_from (empty: always), record_keys."""
+        return self.table(CONFIDENTIAL)
 
     def successors(self) -> pd.DataFrame:
         """Retired person ids and the id that carries each on (a merge or a split), with when and why."""

@@ -238,11 +238,19 @@ def test_people_of_other_forces_are_only_said_to_exist(client, people):
 
 
 def test_confidential_addresses_never_leave(client, people):
-    """The court withheld Karen BLACK's address: the loaders keep only the fact, and no answer
-    (profile, network, orders) gives an address for it."""
+    """The court withheld Karen BLACK's address on 1 October 2023: the loaders keep only the fact,
+    and the withholding follows her (linkage.confidential): the home Northumbria recorded for her in
+    May 2024 is confidential too. No answer (profile, network, orders) gives it to anyone but the
+    recording force's analysts, who see it with a warning."""
     p = get(client, "analyst_national", f"/analyst/persons/{people['black']}").json()
-    assert all(a["address"] is None and a["postcode"] is None for a in p["addresses"] if a["confidential"])
-    assert {a["postcode"] for a in p["addresses"]} == {"SR1 2BB"}  # her police-recorded address only
+    assert p["addresses"] and all(a["confidential"] for a in p["addresses"])
+    assert all(a["address"] is None and a["postcode"] is None for a in p["addresses"])
+    local = get(client, "analyst", f"/analyst/persons/{people['black']}").json()["addresses"]
+    shown = [a for a in local if a["address"]]
+    assert shown and all(a["confidential"] and "never disclose" in a["warning"] for a in shown)
+    assert {a["postcode"] for a in shown} == {"SR1 2BB"}  # her police-recorded address, to her force only
+    elsewhere = get(client, "analyst_durham", f"/analyst/persons/{people['black']}").text
+    assert "Elm Grove" not in elsewhere and "SR1 2BB" not in elsewhere
     for path in (f"/analyst/persons/{people['black']}/network", f"/analyst/persons/{people['black']}/orders"):
         assert "CONFIDENTIAL" not in get(client, "analyst_national", path).text.upper()
 

@@ -247,6 +247,12 @@ def repeat_victims(
 # -- one person -------------------------------------------------------------------------------------
 
 
+CONFIDENTIAL_WARNING = (
+    "Confidential: a source withholds this person's address. Shown to your force's analysts only; "
+    "never disclose, export or share it."
+)
+
+
 class Profile(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -436,19 +442,29 @@ def person_view(
                 }
             )
     orders = _scope_orders(g, scope, prof["orders"], other_forces)
-    addresses = [
-        {
-            "address_id": a["address_id"],
-            "address": None if a.get("confidential") else a.get("address"),
-            "postcode": None if a.get("confidential") else a.get("postcode"),
-            "confidential": bool(a.get("confidential")),
-            "first_seen": a.get("first_seen"),
-            "last_seen": a.get("last_seen"),
-            "record_key": a.get("record_key"),
-        }
-        for a in prof["addresses"]
-        if a.get("record_key") in visible_keys
-    ]
+    # A confidential address (withheld by a source, or of a person whose address a source withholds:
+    # linkage.confidential) is shown only to analysts of the force whose record holds it, with a
+    # warning; to everyone else it is "confidential", without text or postcode.
+    recorded_by = {r["record_key"]: r.get("force_code") for r in shown_records}
+    addresses = []
+    for a in prof["addresses"]:
+        if a.get("record_key") not in visible_keys:
+            continue
+        conf = bool(a.get("confidential"))
+        own = conf and not scope.national and recorded_by.get(a.get("record_key")) in scope.forces
+        shown = not conf or (own and a.get("address") not in (None, "", "CONFIDENTIAL"))
+        addresses.append(
+            {
+                "address_id": a["address_id"],
+                "address": a.get("address") if shown else None,
+                "postcode": a.get("postcode") if shown else None,
+                "confidential": conf,
+                "first_seen": a.get("first_seen"),
+                "last_seen": a.get("last_seen"),
+                "record_key": a.get("record_key"),
+                **({"warning": CONFIDENTIAL_WARNING} if conf and shown else {}),
+            }
+        )
     person = prof["person"]
     return {
         "person_id": person_id,

@@ -1,8 +1,9 @@
 """``dots export orders|events|breaches|addresses``: the frames behind the CSV contracts.
 
 The required columns come first, exactly as shared/spec/cli.md names them; useful extras
-follow. A confidential address is exported as its flagged entity id only (never its text);
-a "no fixed abode" row has no address and is not exported.
+follow. A confidential address is exported as its flagged entity id only (never its text or
+parts), and so is every address of a person whose address any source withholds, from that day
+on (``linkage.confidential``); a "no fixed abode" row has no address and is not exported.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from linkage import store
+from linkage.confidential import follows
 
 REQUIRED = {
     "orders": ["record_key", "order_id"],
@@ -26,6 +28,9 @@ NOT_EXPORTED = {
     "breaches": set(),
     "addresses": {"no_fixed_abode", "form_key", "uprn", "source"},
 }
+# Every column of an address row that says where it is: none leaves for a confidential one.
+ADDRESS_TEXT = ("address_raw", "sub_building", "building_number", "building_name", "street", "locality", "town",
+                "postcode")
 STORED = {"orders": store.ORDERS, "events": store.EVENTS, "breaches": store.BREACHES, "addresses": store.ADDRESSES}
 # The useful extras after the required columns, in the store's order.
 EXTRA = {
@@ -38,10 +43,17 @@ def export_table(data_dir: Path | str, name: str) -> pd.DataFrame:
     """The export frame for ``name`` (orders, events, breaches, addresses); empty before resolve."""
     if name not in REQUIRED:
         raise ValueError(f"unknown export {name!r}: one of {sorted(REQUIRED)}")
-    frame = store.LinkageStore(data_dir).table(STORED[name])
+    linkage = store.LinkageStore(data_dir)
+    frame = linkage.table(STORED[name])
     if name == "addresses" and not frame.empty:
         frame = frame.dropna(subset=["address_id"])
-        frame = frame.assign(address_raw=frame["address_raw"].where(~frame["confidential"].astype(bool), None))
+        person = linkage.entities().drop_duplicates("record_key").set_index("record_key")["person_id"]
+        hidden = frame["confidential"].fillna(False).astype(bool) | follows(
+            frame["record_key"].map(person), frame["last_seen"], linkage.confidential()
+        )
+        frame = frame.assign(
+            confidential=hidden, **{c: frame[c].where(~hidden, None) for c in ADDRESS_TEXT if c in frame.columns}
+        )
     cols = REQUIRED[name] + [c for c in EXTRA[name] if c in frame.columns]
     out = frame.reindex(columns=cols)
     sort = REQUIRED[name]

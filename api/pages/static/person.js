@@ -110,7 +110,9 @@
       }
     }
     for (const a of prof.addresses || []) {
-      addNode(a.address_id, "address", a.confidential ? "confidential address" : a.postcode || "address", { kind: "address", info: a });
+      // a confidential address is in no network picture: the node says only that one exists
+      const info = a.confidential ? { address_id: a.address_id, confidential: true } : a;
+      addNode(a.address_id, "address", a.confidential ? "confidential address" : a.postcode || "address", { kind: "address", info });
       addEdge(prof.person_id, a.address_id, "lived_at", "lived at");
     }
     me.addClass("expanded");
@@ -263,7 +265,11 @@
     timelineTable(prof.timeline);
     const seen = new Set();
     const addresses = prof.addresses.filter((a) => !seen.has(a.address_id) && seen.add(a.address_id));
-    fill("addresses", addresses.map((a) => el("li", { text: a.confidential ? "confidential address (never shown)" : `${a.address || ""} ${a.postcode || ""}` + (a.first_seen ? ` · ${a.first_seen} to ${a.last_seen || "?"}` : "") })));
+    const seenAt = (a) => (a.first_seen ? ` · ${a.first_seen} to ${a.last_seen || "?"}` : "");
+    const line = (a) => a.confidential
+      ? (a.address ? `${a.address} ${a.postcode || ""}${seenAt(a)} · ${a.warning || "confidential"}` : "confidential address (not shown)")
+      : `${a.address || ""} ${a.postcode || ""}${seenAt(a)}`;
+    fill("addresses", addresses.map((a) => el("li", { text: line(a), class: a.confidential ? "confidential" : "" })));
     fill("records", prof.records.map((r) => el("tr", {}, el("td", { text: r.record_key }), el("td", { text: r.force || "court" }), el("td", { text: r.name_raw }), el("td", { text: r.dob }), el("td", { text: Number(r.confidence).toFixed(3) }), el("td", { text: `${r.source_file || ""}:${r.source_line || ""}` }))));
     cy = initGraph();
     if (!cy) return;
