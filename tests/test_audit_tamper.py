@@ -144,3 +144,16 @@ def test_production_refuses_the_key_beside_the_data(tmp_path, monkeypatch):
         check_key_placement(data)
     monkeypatch.setenv("DOTS_DEMO", "1")  # a demonstration says so
     check_key_placement(data)
+
+
+def test_verify_refuses_a_missing_store_or_key_and_creates_nothing(tmp_path):
+    from api.policy.audit import verify_chain
+
+    with pytest.raises(FileNotFoundError, match="no state store"):
+        verify_chain(tmp_path / "missing")
+    assert not (tmp_path / "missing").exists()
+    _append(tmp_path, 1)
+    (tmp_path / "state" / "audit.key").unlink()
+    with pytest.raises(FileNotFoundError, match="no audit key"):
+        verify_chain(tmp_path)
+    assert not (tmp_path / "state" / "audit.key").exists()

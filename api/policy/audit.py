@@ -500,8 +500,16 @@ def verify_session(
 
 def verify_chain(data_dir: Path) -> tuple[bool, dict | None]:
     """``dots audit verify``: (True, None) for an intact log, else (False, first bad record and
-    the problem): edits, insertions, removals, a cut tail, an emptied log, an older copy."""
-    key = audit_key(Path(data_dir))
-    sessions = session_factory(database_url(Path(data_dir)))
+    the problem): edits, insertions, removals, a cut tail, an emptied log, an older copy. Raises
+    ``FileNotFoundError`` when there is no state store or no audit key to verify with."""
+    data_dir = Path(data_dir)
+    if not os.environ.get("DOTS_DATABASE_URL") and not (data_dir / "state" / "dots.sqlite").exists():
+        raise FileNotFoundError(f"no state store in {data_dir}: nothing to verify")  # and nothing created
+    url = database_url(data_dir)
+    key_file = audit_key_file(data_dir)
+    if key_file is not None and not key_file.exists():
+        raise FileNotFoundError(f"no audit key at {key_file}: the log cannot be verified without it")
+    key = audit_key(data_dir)
+    sessions = session_factory(url)
     with sessions() as session:
         return verify_session(session, key, Checkpoint(audit_checkpoint_file(Path(data_dir)), key))

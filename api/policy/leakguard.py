@@ -41,7 +41,27 @@ def _confidential(g: Any, read: bool = True) -> Mentions | None:
     return hit[1]
 
 
+SUBJECT_TTL = 30.0  # seconds a subject's matcher is kept: a case list or a run of searches reads it once
+_SUBJECTS: dict[tuple, tuple[float, Mentions]] = {}
+
+
 def subject_mentions(
+    g: Any, subject_id: str, allowed_names: Iterable[str] = (), keep: str | None = None
+) -> Mentions:
+    """:func:`read_subject_mentions`, kept for a few seconds per graph, subject and case names."""
+    key = (id(g), subject_id, keep, tuple(allowed_names))
+    now = time.monotonic()
+    hit = _SUBJECTS.get(key)
+    if hit is not None and now - hit[0] <= SUBJECT_TTL:
+        return hit[1]
+    found = read_subject_mentions(g, subject_id, key[3], keep)
+    if len(_SUBJECTS) > 1024:
+        _SUBJECTS.clear()
+    _SUBJECTS[key] = (now, found)
+    return found
+
+
+def read_subject_mentions(
     g: Any, subject_id: str, allowed_names: Iterable[str] = (), keep: str | None = None
 ) -> Mentions:
     """What identifies the subject's victims, protected people and partners (but ``keep``, the
