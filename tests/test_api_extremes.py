@@ -16,25 +16,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from api.testing import PASSWORD, ROLE_ACCOUNT, add_accounts, sample_client
+from tests.test_api_schema import OWNER, PURPOSE  # who owns each router, and why each role asks
 
-OWNER = {
-    "/analyst": "analyst",
-    "/targets": "da_team",
-    "/disclosure": "disclosure_officer",
-    "/steward": "data_steward",
-    "/admin": "admin",
-    "/audit": "auditor",
-    "/auth": "analyst",
-    "/health": "analyst",
-}
-PURPOSE = {
-    "analyst": "intelligence",
-    "da_team": "tasking",
-    "disclosure_officer": "dvds",
-    "data_steward": "data_quality",
-    "admin": "administration",
-    "auditor": "audit",
-}
 SLOW = {"/admin/jobs/resolve", "/admin/jobs/graph-load", "/admin/jobs/pipeline", "/steward/apply"}
 EXTREME_DAYS = ("0001-01-01", "9999-12-31", "1900-02-28", "2024-02-29")
 PATH_VALUES = {"force": ["Northumbria", "E23000007"], "case_id": ["1", "2147483647"], "list_id": ["1", "2147483647"],
