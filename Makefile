@@ -47,7 +47,7 @@ test: install $(LINT_DEPS) $(WEB_DEPS) $(CHROMIUM)
 
 # PNGs of every page over the pages' sample world, for the README.
 screenshots: install $(WEB_DEPS) $(CHROMIUM)
-	$(BIN)/python -m worlds.screenshots --out docs/screenshots
+	DOTS_DEMO=1 $(BIN)/python -m worlds.screenshots --out docs/screenshots
 
 lint: install
 	$(BIN)/ruff check .

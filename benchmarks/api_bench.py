@@ -169,7 +169,8 @@ def start_server(data_dir: Path, port: int, admin_key: str, env: dict[str, str])
     """The API in its own process; returns once it answers and its cache fill has ended."""
     import httpx
 
-    full = {**os.environ, "DOTS_SEARCH_PER_MINUTE": "0", "PYTHONPATH": str(ROOT), **env}
+    # a benchmark world, keys beside its data: a demonstration, said so (api.config.check_key_placement)
+    full = {**os.environ, "DOTS_SEARCH_PER_MINUTE": "0", "PYTHONPATH": str(ROOT), "DOTS_DEMO": "1", **env}
     code = f"from api.app import serve; serve({str(data_dir)!r}, '127.0.0.1', {port})"
     proc = subprocess.Popen([sys.executable, "-c", code], env=full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 600

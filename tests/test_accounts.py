@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.testing import PASSWORD, sample_client
+from worlds.testing import PASSWORD, sample_client
 
 WHY = {"purpose": "audit", "reference": "AUD-ACCOUNTS"}
 

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from api.testing import PASSWORD, ROLE_ACCOUNT, add_accounts, sample_client
 from tests.test_api_schema import OWNER, PURPOSE  # who owns each router, and why each role asks
+from worlds.testing import PASSWORD, ROLE_ACCOUNT, add_accounts, sample_client
 
 SLOW = {"/admin/jobs/resolve", "/admin/jobs/graph-load", "/admin/jobs/pipeline", "/steward/apply"}
 EXTREME_DAYS = ("0001-01-01", "9999-12-31", "1900-02-28", "2024-02-29")
@@ -114,7 +114,7 @@ def test_no_route_answers_5xx_over_an_empty_data_directory(tmp_path):
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from api.testing import settings as test_settings
+    from worlds.testing import settings as test_settings
 
     s = test_settings(tmp_path, search_per_minute=0)
     add_accounts(tmp_path)

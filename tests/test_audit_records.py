@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from api.policy.routing import people_in
-from api.sample import person_of
-from api.testing import PASSWORD, sample_client
+from worlds.api import person_of
+from worlds.testing import PASSWORD, sample_client
 
 
 @pytest.fixture(scope="module")

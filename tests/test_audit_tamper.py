@@ -14,8 +14,8 @@ from sqlalchemy import text
 from api.config import KeyPlacementError, audit_checkpoint_file, check_key_placement
 from api.policy.audit import AuditLog, Checkpoint, audit_key
 from api.store.db import dispose, session_factory
-from api.testing import read_entry, settings
 from dots.cli import main
+from worlds.testing import read_entry, settings
 
 
 def _append(data_dir, n: int, start: int = 0) -> None:

@@ -53,10 +53,10 @@ def test_no_address_seen_after_a_withholding_of_its_person_stays_open(rows):
 
 
 def test_the_pipeline_writes_it_and_the_export_withholds_her_home(tmp_path_factory):
-    from api.sample import ensure
     from linkage.entities.export import export_table
     from linkage.entities.run import resolve_entities
     from linkage.store import LinkageStore
+    from worlds.api import ensure
 
     data = ensure(tmp_path_factory.getbasetemp() / "api_sample_world")
     store = LinkageStore(data)

@@ -15,8 +15,8 @@ import random
 import pytest
 from fastapi.testclient import TestClient
 
-from api.testing import PASSWORD
 from tests.disclosure_probes import decision_texts, leaks, world, write_extracts
+from worlds.testing import PASSWORD
 
 SEED = 1307
 WHY = {"purpose": "dvds", "reference": "DVDS-LEAK-1"}
@@ -27,11 +27,11 @@ DAY = {"as_of": "2024-06-30"}
 def probe_world(tmp_path_factory):
     from api.app import create_app
     from api.auth.users import add_user
-    from api.testing import settings
     from graph.backend import open_graph
     from graph.load import load_graph
     from linkage.run import resolve
     from loaders.ingest import ingest_paths
+    from worlds.testing import settings
 
     data = tmp_path_factory.mktemp("leak_probes")
     people = world(SEED)
