@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from anyascii import anyascii
 from rapidfuzz.distance import OSA
@@ -53,11 +54,12 @@ _NOT_STREET = frozenset(
 )
 
 
-def words(text: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def words(text: str) -> tuple[str, ...]:
     """Canonical tokens: ASCII upper case, apostrophes dropped, punctuation a separator, street
-    types spelt out (RD -> ROAD)."""
+    types spelt out (RD -> ROAD). Kept for the strings answers repeat (force names, levels)."""
     upper = _APOSTROPHES.sub("", anyascii(text).upper())
-    return [STREET_TYPES.get(w, w) for w in _WORD.findall(upper)]
+    return tuple(STREET_TYPES.get(w, w) for w in _WORD.findall(upper))
 
 
 def _postcodes(text: str) -> set[str]:
@@ -76,7 +78,7 @@ def _same(token: str, wanted: str) -> bool:
     return min(len(token), len(wanted)) >= FUZZY_FROM and OSA.distance(token, wanted, score_cutoff=1) <= 1
 
 
-def _run_at(seq: list[str], i: int, run: tuple[str, ...]) -> bool:
+def _run_at(seq: tuple[str, ...], i: int, run: tuple[str, ...]) -> bool:
     return i + len(run) <= len(seq) and all(_same(seq[i + k], w) for k, w in enumerate(run))
 
 
@@ -120,15 +122,22 @@ class Person:
         keys = forename_keys(token)
         return any(keys & forename_keys(f) for f in self.forenames)
 
-    def mentioned(self, seq: list[str], allowed_surnames: set[tuple[str, ...]]) -> bool:
-        for sur in self.surnames:
-            if len("".join(sur)) < 2:
-                continue
-            alone = sur not in allowed_surnames and not (surname_keys(" ".join(sur)) & _allowed_keys(allowed_surnames))
+    def alone(self, allowed_surnames: set[tuple[str, ...]]) -> dict[tuple[str, ...], bool]:
+        """For each surname, whether it names this person by itself: not when it is (a spelling
+        of) a name that may be written, such as the subject's."""
+        allowed = _allowed_keys(allowed_surnames)
+        return {
+            sur: sur not in allowed_surnames and not (surname_keys(" ".join(sur)) & allowed)
+            for sur in self.surnames
+            if len("".join(sur)) >= 2
+        }
+
+    def mentioned(self, seq: tuple[str, ...], alone: dict[tuple[str, ...], bool]) -> bool:
+        for sur, by_itself in alone.items():
             for i in range(len(seq)):
                 if not _run_at(seq, i, sur):
                     continue
-                if alone:
+                if by_itself:
                     return True
                 near = seq[max(0, i - WINDOW - 1) : i] + seq[i + len(sur) : i + len(sur) + WINDOW + 1]
                 if any(self._forename_at(t) for t in near):
@@ -161,7 +170,7 @@ class Place:
             return None
         return cls(name, kind, numbers, building)
 
-    def mentioned(self, seq: list[str]) -> bool:
+    def mentioned(self, seq: tuple[str, ...]) -> bool:
         if self.building and len("".join(self.building)) >= 6:
             if any(_run_at(seq, i, self.building) for i in range(len(seq))):
                 return True
@@ -181,7 +190,7 @@ class Place:
         return False
 
 
-def address_shaped(seq: list[str]) -> bool:
+def address_shaped(seq: tuple[str, ...]) -> bool:
     """A house number, one to three name words and a street type: "12 ELM STREET"."""
     types = set(STREET_TYPES.values())
     for i, w in enumerate(seq):
@@ -216,7 +225,8 @@ class Mentions:
         allowed_names: Iterable[str] = (),
         any_address: bool = False,
     ):
-        self.people = [p for p in people if p.surnames]
+        self.allowed = {(w,) for name in allowed_names if name for w in words(name) if len(w) > 1}
+        self.people = [(p, p.alone(self.allowed)) for p in people if p.surnames]
         self._places: dict[str, list[Place]] = {}  # each place under the keys of its first words
         for place in {p for p in (Place.of(t) for t in places if t) if p is not None}:
             for first in {w[0] for w in (place.street, place.building) if w}:
@@ -225,8 +235,8 @@ class Mentions:
         self.postcodes = {c for c in (_squash_postcode(p) for p in postcodes if p) if len(c) >= 5}
         kept = sorted({t.strip() for t in opaque if t and len(t.strip()) >= 4}, key=len, reverse=True)
         self._opaque = re.compile("|".join(re.escape(t) for t in kept), re.IGNORECASE) if kept else None
-        self.allowed = {(w,) for name in allowed_names if name for w in words(name) if len(w) > 1}
         self.any_address = any_address
+        self._seen: dict[str, bool] = {}  # answers repeat their strings: each is looked at once
 
     def __bool__(self) -> bool:
         return bool(self.people or self._places or self.postcodes or self._opaque or self.any_address)
@@ -235,6 +245,14 @@ class Mentions:
         """Whether ``text`` mentions anything forbidden."""
         if not text:
             return False
+        hit = self._seen.get(text)
+        if hit is None:
+            if len(self._seen) > 50_000:
+                self._seen.clear()
+            hit = self._seen[text] = self._found(text)
+        return hit
+
+    def _found(self, text: str) -> bool:
         if self._opaque is not None and self._opaque.search(text):
             return True
         codes = _postcodes(text)
@@ -247,4 +265,4 @@ class Mentions:
             near = {id(p): p for w in seq for k in _keys(w) for p in self._places.get(k, ())}
             if any(p.mentioned(seq) for p in near.values()):
                 return True
-        return any(p.mentioned(seq, self.allowed) for p in self.people)
+        return any(p.mentioned(seq, alone) for p, alone in self.people)
