@@ -30,17 +30,17 @@ def _print_json(obj: object) -> None:
 
 # -- ingest ---------------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from loaders.ingest import IngestError, ingest_paths
+    import pipeline
 
     try:
-        results = ingest_paths(
-            args.paths,
+        results = pipeline.ingest(
             data_dir(args.data_dir),
+            args.paths,
             profile=args.profile,
             mapping=args.mapping,
             progress=not args.json and sys.stderr.isatty(),
         )
-    except IngestError as exc:
+    except pipeline.IngestError as exc:
         raise CommandError(str(exc)) from exc
     if args.json:
         _print_json({"files": [r.to_dict() for r in results]})
@@ -91,14 +91,9 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 # -- resolve and export ---------------------------------------------------------------------------
 def cmd_resolve(args: argparse.Namespace) -> int:
-    from linkage.entities.run import resolve_entities
-    from linkage.run import resolve
+    import pipeline
 
-    home = data_dir(args.data_dir)
-    summary = {
-        "people": resolve(home, progress=_progress(args)),
-        "entities": resolve_entities(home, progress=_progress(args)),
-    }
+    summary = pipeline.resolve(data_dir(args.data_dir), progress=_progress(args))
     if args.json:
         _print_json(summary)
     else:
@@ -132,9 +127,9 @@ def _graph_uri(args: argparse.Namespace) -> str | None:
 
 
 def cmd_graph_load(args: argparse.Namespace) -> int:
-    from graph.commands import graph_load
+    import pipeline
 
-    summary = graph_load(data_dir(args.data_dir), _graph_uri(args), progress=_progress(args))
+    summary = pipeline.load_graph(data_dir(args.data_dir), uri=_graph_uri(args), progress=_progress(args))
     _print_json(summary) if args.json else print(_one_line(summary))
     return 0
 

@@ -13,14 +13,7 @@ import pandas as pd
 
 from graph import queries as Q
 from graph.backend import open_graph
-from graph.load import load_graph
 from reference.harm import load_harm_table
-
-
-def graph_load(data_dir: Path, uri: str | None = None, progress: bool = False) -> dict:
-    """`dots graph load`: bring the graph up to date with staging and linkage (idempotent)."""
-    with open_graph(data_dir, uri) as g:
-        return load_graph(data_dir, g, progress=progress)
 
 
 def serial_perpetrators_table(data_dir: Path, uri: str | None = None, min_victims: int = 2,

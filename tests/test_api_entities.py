@@ -19,17 +19,14 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    from linkage.entities.run import resolve_entities
-    from linkage.run import resolve
-    from loaders.ingest import ingest_paths
+    import pipeline
     from synth.generate import generate
 
     root = tmp_path_factory.mktemp("api_entities")
     extracts, data_dir = root / "extracts", root / "data"
     generate(extracts, people=1500, seed=5)
-    ingest_paths([p for p in sorted(extracts.iterdir()) if p.name != "truth"], data_dir)
-    resolve(data_dir)
-    resolve_entities(data_dir)
+    pipeline.ingest(data_dir, [p for p in sorted(extracts.iterdir()) if p.name != "truth"])
+    pipeline.resolve(data_dir)
     s = settings(data_dir)
     add_accounts(data_dir)
     with TestClient(create_app(data_dir, settings=s)) as c:

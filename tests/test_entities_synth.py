@@ -15,17 +15,14 @@ PEOPLE = 1500
 
 @pytest.fixture(scope="module")
 def synth_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
-    from linkage.entities.run import resolve_entities
-    from linkage.run import resolve
-    from loaders.ingest import ingest_paths
+    import pipeline
     from synth.generate import generate
 
     base = tmp_path_factory.mktemp("entities")
     out, data = base / "extracts", base / "state"
     generate(out, people=PEOPLE, seed=5)
-    ingest_paths([p for p in sorted(out.iterdir()) if p.name != "truth"], data)
-    resolve(data)
-    summary = resolve_entities(data)
+    pipeline.ingest(data, [p for p in sorted(out.iterdir()) if p.name != "truth"])
+    summary = pipeline.resolve(data)["entities"]
     return data, out / "truth", summary
 
 

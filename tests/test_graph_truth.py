@@ -100,16 +100,14 @@ def test_truth_scoring_helper():
 def test_synth_end_to_end_with_real_linkage(tmp_path):
     """Extracts -> ingest -> resolve -> graph: serial perpetrators scored with linkage's own entities
     (each found person mapped to the true person most of its records belong to)."""
-    from linkage.run import resolve
-    from loaders.ingest import ingest_paths
+    import pipeline
     from synth.generate import generate
 
     out, data_dir = tmp_path / "extracts", tmp_path / "data"
     generate(out, 1500, 17)
-    ingest_paths([p for p in sorted(out.iterdir()) if p.name != "truth"], data_dir)
-    resolve(data_dir)
+    inputs = [p for p in sorted(out.iterdir()) if p.name != "truth"]
     with open_graph(data_dir) as g:
-        assert load_graph(data_dir, g)["verified"]
+        assert pipeline.run(data_dir, inputs, graph=g)["load_graph"]["verified"]
         got = Q.serial_perpetrators(g)
         entities = pd.read_parquet(data_dir / "linkage" / "entities.parquet")
     truth = pd.read_csv(out / "truth" / "persons.csv", dtype=str)

@@ -7,10 +7,9 @@ import itertools
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
-synth = pytest.importorskip("synth.generate")
-ingest = pytest.importorskip("loaders.ingest")
+import pipeline
+from synth.generate import generate
 
 
 def _pairs(frame: pd.DataFrame, col: str) -> set[tuple[str, str]]:
@@ -21,14 +20,13 @@ def _pairs(frame: pd.DataFrame, col: str) -> set[tuple[str, str]]:
 
 
 def test_synthetic_extracts_resolve_accurately(tmp_path: Path) -> None:
-    from linkage.run import resolve
     from linkage.store import LinkageStore
 
     extracts = tmp_path / "extracts"
-    synth.generate(extracts, people=8000, seed=21)
+    generate(extracts, people=8000, seed=21)
     paths = [p for p in sorted(extracts.iterdir()) if p.name not in ("truth", "summary.json")]
-    ingest.ingest_paths(paths, tmp_path / "data")
-    summary = resolve(tmp_path / "data")
+    pipeline.ingest(tmp_path / "data", paths)
+    summary = pipeline.resolve_people(tmp_path / "data")
     assert summary["records"] > 1000 and summary["links"] > 0
     truth = pd.read_csv(extracts / "truth" / "persons.csv")
     ents = LinkageStore(tmp_path / "data").entities().merge(truth, on="record_key")

@@ -116,7 +116,7 @@ def _at(page, position: int, decided: int) -> None:
 
 
 def test_review_three_pairs_by_keyboard_and_the_next_resolution_follows(world, page):
-    from linkage.run import resolve
+    import pipeline
     from linkage.store import LinkageStore
 
     base, data_dir, _ = world
@@ -163,7 +163,7 @@ def test_review_three_pairs_by_keyboard_and_the_next_resolution_follows(world, p
     assert len(decided) == 4 and {r["route"] for r in decided} == {"/steward/decisions"}  # 3 keys and the undo
     assert {r["purpose"] for r in decided} == {"data_quality"} and all(r["outcome"] == "ok" for r in decided)
 
-    resolve(data_dir)  # the next resolution honours the decisions
+    pipeline.resolve(data_dir)  # the next resolution honours the decisions
     same, different, undone = (_people(data_dir, p) for p in pairs)
     assert same[0] == same[1]
     assert different[0] != different[1] and undone[0] != undone[1]

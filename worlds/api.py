@@ -311,18 +311,11 @@ def write_extracts(folder: Path) -> list[Path]:
 
 
 def build(data_dir: Path, extracts_dir: Path | None = None) -> dict[str, Any]:
-    """Write the extracts, ingest, resolve and load the embedded graph under ``data_dir``."""
-    from graph.backend import open_graph
-    from graph.load import load_graph
-    from linkage.run import resolve
-    from loaders.ingest import ingest_paths
+    """Write the extracts and run the pipeline over them into ``data_dir`` (the embedded graph)."""
+    import pipeline
 
     files = write_extracts(extracts_dir or Path(data_dir) / "extracts")
-    ingest_paths(files, data_dir)
-    summary = resolve(data_dir)
-    with open_graph(data_dir) as g:
-        load_graph(data_dir, g)
-    return {"files": [str(f) for f in files], "resolve": summary}
+    return {"files": [str(f) for f in files], **pipeline.run(data_dir, files)}
 
 
 def person_of(data_dir: Path, record_key: str) -> str:

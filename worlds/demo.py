@@ -10,7 +10,9 @@ import argparse
 import datetime as dt
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -22,21 +24,40 @@ def heading(text: str) -> None:
 
 
 def run(base: Path, people: int, seed: int) -> int:
-    from loaders.ingest import ingest_paths
-    from staging.store import StagingStore
+    import pipeline
+    from graph.backend import open_graph
     from synth.generate import generate
 
     if base.exists():
         shutil.rmtree(base)
     extracts, data = base / "extracts", base / "state"
+    truth = extracts / "truth"
     heading(f"1. Synthetic extracts ({people} people, seed {seed})")
     generate(extracts, people=people, seed=seed, progress=False)
     for f in sorted(p for p in extracts.rglob("*") if p.is_file() and "truth" not in p.parts):
         print(f"  {f.relative_to(extracts)}  ({f.stat().st_size:,} bytes)")
 
-    heading("2. Ingest: every row loaded or quarantined with its reason")
     inputs = sorted(p for p in extracts.iterdir() if p.name != "truth")
-    results = ingest_paths(inputs, data)
+    with open_graph(data) as g:
+        show: dict[str, Callable[[Any], None]] = {
+            "ingest": lambda results: ingested(results, data, extracts, inputs),
+            "resolve_people": lambda summary: resolved(summary, data, truth),
+            "resolve_entities": lambda summary: entities(summary, data),
+            "load_graph": lambda summary: loaded(summary, data, g),
+        }
+        for stage, result in pipeline.steps(data, inputs, graph=g):  # the one pipeline, stage by stage
+            show[stage](result)
+        graph_answers(data, truth, g)
+    api_exchanges(data)
+    pages(data)
+    return 0
+
+
+def ingested(results: list, data: Path, extracts: Path, inputs: list[Path]) -> None:
+    import pipeline
+    from staging.store import StagingStore
+
+    heading("2. Ingest: every row loaded or quarantined with its reason")
     print(f"  {'file':44} {'profile':15} {'read':>7} {'loaded':>7} {'quarantined':>11}")
     for r in results:
         print(
@@ -47,18 +68,11 @@ def run(base: Path, people: int, seed: int) -> int:
     print(f"\n  quarantine ({len(quarantine)} rows), first five:")
     for q in quarantine.head(5).itertuples():
         print(f"    {Path(q.source_file).name}:{q.source_line}  {q.field}: {q.reason}")
-    again = ingest_paths(inputs, data)
+    again = pipeline.ingest(data, inputs)
     print(
         f"\n  ingest again: {sum(r.status == 'already loaded' for r in again)} of {len(again)} files already "
         "loaded, nothing changed"
     )
-    truth = extracts / "truth"
-    resolved(data, truth)
-    entities(data)
-    graph_answers(data, truth)
-    api_exchanges(data)
-    pages(data)
-    return 0
 
 
 def pairwise(pred: pd.Series, true: pd.Series) -> tuple[float, float]:
@@ -73,12 +87,10 @@ def pairwise(pred: pd.Series, true: pd.Series) -> tuple[float, float]:
     return (tp / predicted if predicted else 1.0), (tp / actual if actual else 1.0)
 
 
-def resolved(data: Path, truth: Path) -> None:
-    from linkage.run import resolve
+def resolved(summary: dict, data: Path, truth: Path) -> None:
     from linkage.store import LinkageStore
 
     heading("3. Person resolution (data steward, and everyone downstream)")
-    summary = resolve(data)
     print("  " + ", ".join(f"{k}: {v}" for k, v in summary.items() if isinstance(v, (int, float, str)))[:600])
     outputs = LinkageStore(data)
     ents = outputs.entities().set_index("record_key")["person_id"]
@@ -98,83 +110,81 @@ def resolved(data: Path, truth: Path) -> None:
         print(f"    weight {row.match_weight:.2f}, probability {row.probability:.3f}, match key {row.match_key}")
 
 
-def entities(data: Path) -> None:
+def entities(summary: dict, data: Path) -> None:
     from linkage.entities.demo import print_examples
-    from linkage.entities.run import resolve_entities
 
     heading("4. Addresses, orders and incidents matched across sources")
-    summary = resolve_entities(data)
     print("  " + ", ".join(f"{k}: {v}" for k, v in summary.items() if isinstance(v, (int, float, str)))[:600])
     print_examples(data)
 
 
-def graph_answers(data: Path, truth: Path) -> None:
+def loaded(summary: dict, data: Path, g: Any) -> None:
+    import pipeline
+
+    heading("5. The POLE graph (embedded LadybugDB)")
+    print(f"  loaded and verified: {summary.get('verified')}")
+    again = pipeline.load_graph(data, g)
+    print(f"  loaded again: {_created(again)} created (idempotent)")
+
+
+def graph_answers(data: Path, truth: Path, g: Any) -> None:
     from graph import queries as Q
-    from graph.backend import open_graph
-    from graph.load import load_graph
     from linkage.search import search
     from linkage.store import LinkageStore
 
-    heading("5. The POLE graph (embedded LadybugDB)")
-    with open_graph(data) as g:
-        summary = load_graph(data, g)
-        print(f"  loaded and verified: {summary.get('verified')}")
-        again = load_graph(data, g)
-        print(f"  loaded again: {_created(again)} created (idempotent)")
+    heading("6. Intelligence analyst: serial perpetrators and cross-force victims")
+    serial = Q.serial_perpetrators(g)
+    ents = LinkageStore(data).entities()
+    true = pd.read_csv(truth / "persons.csv", dtype=str)
+    majority = (
+        ents.merge(true, on="record_key")
+        .groupby("person_id")["true_person_id"]
+        .agg(lambda s: s.value_counts().index[0])
+    )
+    found = set(serial["person_id"].map(majority).dropna())
+    expected = set(pd.read_csv(truth / "serial_perpetrators.csv", dtype=str)["true_person_id"])
+    hit = len(found & expected)
+    print(
+        f"  {len(serial)} serial perpetrators found; against truth: precision "
+        f"{hit / max(len(found), 1):.3f}, recall {hit / max(len(expected), 1):.3f} ({len(expected)} true)"
+    )
+    print(_table(serial.head(5), ["person_id", "victims", "forces"]))
+    cross = Q.cross_force_victims(g)
+    if len(cross):
+        first = cross.iloc[0]["perpetrator_id"]
+        print(f"\n  victims of {first} recorded in different forces:")
+        print(_table(cross[cross["perpetrator_id"] == first], ["perpetrator_id", "victim_id", "force"]))
 
-        heading("6. Intelligence analyst: serial perpetrators and cross-force victims")
-        serial = Q.serial_perpetrators(g)
-        ents = LinkageStore(data).entities()
-        true = pd.read_csv(truth / "persons.csv", dtype=str)
-        majority = (
-            ents.merge(true, on="record_key")
-            .groupby("person_id")["true_person_id"]
-            .agg(lambda s: s.value_counts().index[0])
-        )
-        found = set(serial["person_id"].map(majority).dropna())
-        expected = set(pd.read_csv(truth / "serial_perpetrators.csv", dtype=str)["true_person_id"])
-        hit = len(found & expected)
-        print(
-            f"  {len(serial)} serial perpetrators found; against truth: precision "
-            f"{hit / max(len(found), 1):.3f}, recall {hit / max(len(expected), 1):.3f} ({len(expected)} true)"
-        )
-        print(_table(serial.head(5), ["person_id", "victims", "forces"]))
-        cross = Q.cross_force_victims(g)
-        if len(cross):
-            first = cross.iloc[0]["perpetrator_id"]
-            print(f"\n  victims of {first} recorded in different forces:")
-            print(_table(cross[cross["perpetrator_id"] == first], ["perpetrator_id", "victim_id", "force"]))
+    heading("7. DA problem-solving team: this week's target list")
+    force, as_of = _busiest_force_and_latest_day(data)
+    targets = Q.targets(g, force, as_of)
+    print(f"  {force_name(force)}, as of {as_of}: {len(targets)} people scored; top five with the score's parts")
+    print(_table(targets.head(5), ["rank", "person_id", "score", "recency", "frequency", "gravity", "victims"]))
+    moved = Q.target_movement(g, force, as_of, previous_as_of=as_of - dt.timedelta(days=28))
+    counts = moved["movement"].value_counts()
+    print("  since the list four weeks earlier (the MATAC cycle): "
+          + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("new", "up", "down", "same", "left")))
 
-        heading("7. DA problem-solving team: this week's target list")
-        force, as_of = _busiest_force_and_latest_day(data)
-        targets = Q.targets(g, force, as_of)
-        print(f"  {force_name(force)}, as of {as_of}: {len(targets)} people scored; top five with the score's parts")
-        print(_table(targets.head(5), ["rank", "person_id", "score", "recency", "frequency", "gravity", "victims"]))
-        moved = Q.target_movement(g, force, as_of, previous_as_of=as_of - dt.timedelta(days=28))
-        counts = moved["movement"].value_counts()
-        print("  since the list four weeks earlier (the MATAC cycle): "
-              + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("new", "up", "down", "same", "left")))
-
-        heading("8. Disclosure officer: who is this partner, and what may be disclosed")
-        golden = LinkageStore(data).golden().set_index("person_id")
-        subject = serial.iloc[0]["person_id"] if len(serial) else golden.index[0]
-        person = golden.loc[subject]
-        name = f"{str(person['forenames']).split()[0]} {person['surname']}"
-        print(f"  applicant names '{name}'; candidates:")
-        for hit in search(data, name, limit=3):
-            print(f"    {hit['person_id']}  probability {hit.get('probability', 0):.3f}  {hit.get('match_key', '')}")
-        view = Q.disclosure_view(g, subject, as_of)
-        who = view["subject"] or {}
-        print(f"\n  disclosure view of {subject} ({who.get('name')}, born {who.get('dob')}), as of {as_of}:")
-        print(f"    DA history as suspect: {len(view['history'])} events")
-        print(_table(view["history"].head(5), ["occurred_on", "force", "offence", "is_crime"]))
-        orders = view["orders"]
-        active = int(orders["active"].sum()) if "active" in orders else 0
-        print(f"    orders: {len(orders)} ({active} active on {as_of})")
-        print(
-            f"    previous partners: {view['previous_partners']}, victims: {view['victims']} "
-            "(counted, never named; confidential addresses never included)"
-        )
+    heading("8. Disclosure officer: who is this partner, and what may be disclosed")
+    golden = LinkageStore(data).golden().set_index("person_id")
+    subject = serial.iloc[0]["person_id"] if len(serial) else golden.index[0]
+    person = golden.loc[subject]
+    name = f"{str(person['forenames']).split()[0]} {person['surname']}"
+    print(f"  applicant names '{name}'; candidates:")
+    for hit in search(data, name, limit=3):
+        print(f"    {hit['person_id']}  probability {hit.get('probability', 0):.3f}  {hit.get('match_key', '')}")
+    view = Q.disclosure_view(g, subject, as_of)
+    who = view["subject"] or {}
+    print(f"\n  disclosure view of {subject} ({who.get('name')}, born {who.get('dob')}), as of {as_of}:")
+    print(f"    DA history as suspect: {len(view['history'])} events")
+    print(_table(view["history"].head(5), ["occurred_on", "force", "offence", "is_crime"]))
+    orders = view["orders"]
+    active = int(orders["active"].sum()) if "active" in orders else 0
+    print(f"    orders: {len(orders)} ({active} active on {as_of})")
+    print(
+        f"    previous partners: {view['previous_partners']}, victims: {view['victims']} "
+        "(counted, never named; confidential addresses never included)"
+    )
 
 
 def api_exchanges(data: Path) -> None:

@@ -61,14 +61,10 @@ def extracts() -> dict[str, list[dict[str, str]]]:
 
 
 def build(data_dir: Path) -> dict[str, Any]:
-    """Write the extracts, ingest, resolve people and entities, load the embedded graph."""
+    """Write the extracts and run the pipeline over them into ``data_dir`` (the embedded graph)."""
     import csv
 
-    from graph.backend import open_graph
-    from graph.load import load_graph
-    from linkage.entities.run import resolve_entities
-    from linkage.run import resolve
-    from loaders.ingest import ingest_paths
+    import pipeline
 
     folder = Path(data_dir) / "extracts"
     folder.mkdir(parents=True, exist_ok=True)
@@ -80,9 +76,4 @@ def build(data_dir: Path) -> dict[str, Any]:
             writer.writeheader()
             writer.writerows(rows)
         files.append(path)
-    ingest_paths(files, data_dir)
-    summary = resolve(data_dir)
-    resolve_entities(data_dir)
-    with open_graph(data_dir) as g:
-        load_graph(data_dir, g)
-    return {"files": [str(f) for f in files], "resolve": summary}
+    return {"files": [str(f) for f in files], **pipeline.run(data_dir, files)}

@@ -1,14 +1,20 @@
-"""The admin pipeline stages a job can run, each a thin call into the package that owns it:
-``loaders.ingest.ingest_paths``, ``linkage.run.resolve`` and ``graph.load.load_graph``."""
+"""What an admin job runs: the pipeline's stages (:mod:`pipeline`, the one definition), with
+what only a server adds around them: uploads named by id, progress on the job's row, the graph it
+serves from, and its caches of graph facts dropped around a load and filled again after it.
+
+A resolve job resolves people and then addresses, orders and incidents (their ids follow the
+person ids), so the steward's decisions on either apply at the next job."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+import pipeline
 from api.jobs.runner import Progress
 from api.store.db import Upload
 
@@ -16,53 +22,57 @@ from api.store.db import Upload
 def stages(state: Any) -> dict[str, Callable[[dict, Progress], dict]]:
     data_dir: Path = state.settings.data_dir
 
-    def ingest(params: dict, progress: Progress) -> dict:
-        from loaders.ingest import ingest_paths
-
+    def folders(params: dict) -> dict[Path, str]:
+        """The folder of each upload named in ``params``, with its id."""
+        wanted = params.get("upload_ids") or []
         with state.sessions() as session:
-            uploads = session.execute(select(Upload).where(Upload.id.in_(params.get("upload_ids") or []))).scalars()
-            folders = {u.id: Path(u.path).parent for u in uploads}
-        missing = sorted(set(params.get("upload_ids") or []) - set(folders))
+            uploads = session.execute(select(Upload).where(Upload.id.in_(wanted))).scalars()
+            found = {Path(u.path).parent: u.id for u in uploads}
+        missing = sorted(set(wanted) - set(found.values()))
         if missing:
             raise ValueError(f"unknown upload(s): {', '.join(missing)}")
-        files: list[dict] = []
-        for i, (upload_id, folder) in enumerate(sorted(folders.items())):
-            progress(i / max(1, len(folders)), f"ingesting upload {upload_id}")
-            for r in ingest_paths([folder], data_dir, profile=params.get("profile")):
-                files.append({**r.to_dict(), "path": Path(r.path).name, "upload_id": upload_id})
-        return {"files": files}
+        return dict(sorted(found.items(), key=lambda item: item[1]))
+
+    def files(results: list[pipeline.FileResult], uploads: dict[Path, str]) -> list[dict]:
+        """Ingest results as the job reports them: file name and the upload it came in."""
+        out = []
+        for r in results:
+            upload_id = next((u for folder, u in uploads.items() if Path(r.path).is_relative_to(folder)), None)
+            out.append({**r.to_dict(), "path": Path(r.path).name, "upload_id": upload_id})
+        return out
+
+    def ingest(params: dict, progress: Progress) -> dict:
+        uploads = folders(params)
+        progress(0.0, f"ingesting {len(uploads)} upload(s)")
+        return {"files": files(pipeline.ingest(data_dir, list(uploads), profile=params.get("profile")), uploads)}
 
     def resolve(params: dict, progress: Progress) -> dict:
-        from linkage.run import resolve as run_resolve
-
-        progress(0.0, "resolving person records")
-        return {"summary": run_resolve(data_dir, fork=False)}  # never fork a threaded server
+        progress(0.0, "resolving people, then addresses, orders and incidents")
+        return pipeline.resolve(data_dir, fork=False)  # never fork a threaded server
 
     def graph_load(params: dict, progress: Progress) -> dict:
-        from graph.load import load_graph
-
         progress(0.0, "loading the graph")
-        graph = state.graph_owner()
         with state.cache.loading():  # cached graph facts are dropped when the load starts and ends
-            summary = load_graph(data_dir, graph)
+            summary = pipeline.load_graph(data_dir, state.graph_owner())
         state.prefill.start()
         return summary
 
-    def pipeline(params: dict, progress: Progress) -> dict:
+    def run(params: dict, progress: Progress) -> dict:
+        uploads = folders(params) if params.get("upload_ids") else {}
+        plan = pipeline.planned(list(uploads))
         out: dict[str, Any] = {}
-        steps: list[tuple[str, Callable[[dict, Progress], dict]]] = [
-            ("resolve", resolve),
-            ("graph_load", graph_load),
-        ]
-        if params.get("upload_ids"):
-            steps.insert(0, ("ingest", ingest))
-        for i, (name, step) in enumerate(steps):
-
-            def sub(fraction: float, message: str, i: int = i, name: str = name) -> None:
-                progress((i + fraction) / len(steps), f"{name}: {message}")
-
-            sub(0.0, "started")
-            out[name] = step(params, sub)
+        progress(0.0, f"{plan[0]}: started")
+        steps = pipeline.steps(
+            data_dir, list(uploads), graph=state.graph_owner(), profile=params.get("profile"), fork=False
+        )
+        with ExitStack() as around:
+            for i, (stage, result) in enumerate(steps):
+                out[stage] = {"files": files(result, uploads)} if stage == "ingest" else result
+                following = plan[i + 1] if i + 1 < len(plan) else None
+                progress((i + 1) / len(plan), f"{stage}: done" + (f"; {following}: started" if following else ""))
+                if following == "load_graph":  # cached graph facts are dropped when the load starts and ends
+                    around.enter_context(state.cache.loading())
+        state.prefill.start()
         return out
 
-    return {"ingest": ingest, "resolve": resolve, "graph_load": graph_load, "pipeline": pipeline}
+    return {"ingest": ingest, "resolve": resolve, "graph_load": graph_load, "pipeline": run}

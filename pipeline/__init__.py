@@ -1,0 +1,127 @@
+"""The one definition of the pipeline: extracts → staging → people → entities → graph.
+
+Four named stages, always in this order, each a call into the package that owns its outputs:
+
+1. ``ingest``: extracts into staging (``loaders``; staging owns the tables);
+2. ``resolve_people``: person records into entities (``linkage.run``);
+3. ``resolve_entities``: addresses, orders, incidents and breaches, which take the person ids of
+   stage 2 (``linkage.entities``), so it runs after every person resolution, never alone: ids of
+   addresses, orders and events never go stale and steward decisions on them apply at once;
+4. ``load_graph``: staging and linkage outputs into the POLE graph (``graph.load``).
+
+The command line, the API's jobs, ``make demo`` and every test world call these functions and
+nothing else runs the stages: ``run`` for the whole pipeline (``steps`` to see each stage's answer
+as it comes), ``resolve`` for stages 2 and 3, or one stage by name. Every stage is idempotent, so a
+run that stopped part way is simply run again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from graph import load as graph_load
+from graph.backend import GraphBackend, open_graph
+from linkage import run as people_run
+from linkage.entities import run as entities_run
+from loaders import ingest as loaders_ingest
+from loaders.ingest import FileResult, IngestError
+
+__all__ = [
+    "STAGES",
+    "FileResult",
+    "IngestError",
+    "ingest",
+    "load_graph",
+    "planned",
+    "resolve",
+    "resolve_entities",
+    "resolve_people",
+    "run",
+    "steps",
+]
+
+STAGES = ("ingest", "resolve_people", "resolve_entities", "load_graph")
+
+
+def ingest(
+    data_dir: Path,
+    paths: Sequence[Path | str],
+    *,
+    profile: str | None = None,
+    mapping: Path | str | None = None,
+    progress: bool = False,
+) -> list[FileResult]:
+    """Stage 1: load every extract under ``paths`` into staging (refused files are reported in
+    the results; the rest still load)."""
+    return loaders_ingest.ingest_paths(list(paths), Path(data_dir), profile=profile, mapping=mapping, progress=progress)
+
+
+def resolve_people(data_dir: Path, *, progress: bool = False, fork: bool = True) -> dict[str, Any]:
+    """Stage 2: link the staged person records (``fork=False`` in a threaded server)."""
+    return people_run.resolve(Path(data_dir), progress=progress, fork=fork)
+
+
+def resolve_entities(data_dir: Path, *, progress: bool = False) -> dict[str, Any]:
+    """Stage 3: addresses, orders, incidents and breaches, on the person ids of stage 2."""
+    return entities_run.resolve_entities(Path(data_dir), progress=progress)
+
+
+def resolve(data_dir: Path, *, progress: bool = False, fork: bool = True) -> dict[str, dict[str, Any]]:
+    """Stages 2 and 3, what ``dots resolve`` and the API's resolve job run: ``{"people": …,
+    "entities": …}``."""
+    return {
+        "people": resolve_people(data_dir, progress=progress, fork=fork),
+        "entities": resolve_entities(data_dir, progress=progress),
+    }
+
+
+def load_graph(
+    data_dir: Path, graph: GraphBackend | None = None, *, uri: str | None = None, progress: bool = False
+) -> dict[str, Any]:
+    """Stage 4: bring the graph up to date with staging and linkage. ``graph`` is an open backend
+    (the caller keeps it open); without one the graph at ``uri`` (a Neo4j URI, else the embedded
+    graph under ``data_dir``) is opened for the load and closed after it."""
+    if graph is not None:
+        return graph_load.load_graph(Path(data_dir), graph, progress=progress)
+    with open_graph(data_dir, uri) as opened:
+        return graph_load.load_graph(Path(data_dir), opened, progress=progress)
+
+
+def steps(
+    data_dir: Path,
+    paths: Sequence[Path | str] = (),
+    *,
+    graph: GraphBackend | None = None,
+    uri: str | None = None,
+    profile: str | None = None,
+    progress: bool = False,
+    fork: bool = True,
+) -> Iterator[tuple[str, Any]]:
+    """Run the stages in order, yielding ``(stage, its answer)`` after each. Without ``paths`` the
+    ingest stage is left out (what is staged already is resolved and loaded)."""
+    if paths:
+        yield "ingest", ingest(data_dir, paths, profile=profile, progress=progress)
+    yield "resolve_people", resolve_people(data_dir, progress=progress, fork=fork)
+    yield "resolve_entities", resolve_entities(data_dir, progress=progress)
+    yield "load_graph", load_graph(data_dir, graph, uri=uri, progress=progress)
+
+
+def planned(paths: Sequence[Path | str] = ()) -> tuple[str, ...]:
+    """The stages :func:`steps` runs for these ``paths``, in order (for progress reports)."""
+    return STAGES if paths else STAGES[1:]
+
+
+def run(
+    data_dir: Path,
+    paths: Sequence[Path | str] = (),
+    *,
+    graph: GraphBackend | None = None,
+    uri: str | None = None,
+    profile: str | None = None,
+    progress: bool = False,
+    fork: bool = True,
+) -> dict[str, Any]:
+    """The whole pipeline: ``{stage: its answer}`` (see :func:`steps`)."""
+    return dict(steps(data_dir, paths, graph=graph, uri=uri, profile=profile, progress=progress, fork=fork))
