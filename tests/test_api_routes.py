@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from api.app import api_routes  # noqa: E402
 from api.policy.routing import AuditedRoute  # noqa: E402
-from worlds.api import AS_OF, VICTIM_STRINGS, person_of  # noqa: E402
+from worlds.api import AS_OF, VICTIM_STRINGS, event_of, event_sources, order_of, person_of  # noqa: E402
 from worlds.testing import ACCOUNTS, PASSWORD, sample_client  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -85,6 +85,19 @@ def people(world):
         "grey": person_of(d, "Durham/DUR2"),
         "amy": person_of(d, "Northumbria/NOR5"),
         "reed": person_of(d, "Durham/DUR3"),
+    }
+
+
+@pytest.fixture(scope="module")
+def ids(world):
+    """Event and order ids the entity stage gave the sample's incident and order records, and the
+    sources each event's records came from."""
+    d = world[1]
+    keys = [f"Northumbria/NO/000000{n}/{yy}" for n, yy in ((1, 19), (2, 23), (3, 24))] + ["Durham/DU/0000001/22"]
+    return {
+        **{k: event_of(d, k) for k in keys},
+        "FC2023001": order_of(d, "FC2023001"),
+        "sources": event_sources(d),
     }
 
 
@@ -178,17 +191,18 @@ def test_personal_routes_refuse_without_purpose_and_reference(client):
 # -- analyst ----------------------------------------------------------------------------------------
 
 
-def test_serial_perpetrators_are_force_scoped(client, people):
+def test_serial_perpetrators_are_force_scoped(client, people, ids):
     r = get(client, "analyst", "/analyst/serial-perpetrators").json()
     (hall,) = r["items"]
     assert hall["person_id"] == people["hall"] and hall["victims"] == 3 and hall["cross_force"]
     assert set(hall["victim_ids"]) == {people["black"], people["ward"]} and hall["victims_elsewhere"] == 1
-    assert all(e.startswith("Northumbria/") for e in hall["event_ids"])
+    assert hall["event_ids"] and all(ids["sources"][e] == {"Northumbria"} for e in hall["event_ids"])
     assert [f["force_code"] for f in hall["also_held_by"]] == ["E23000008"]
     national = get(client, "analyst_national", "/analyst/serial-perpetrators").json()["items"][0]
     assert set(national["victim_ids"]) == {people["black"], people["ward"], people["grey"]}
     durham = get(client, "analyst_durham", "/analyst/serial-perpetrators").json()["items"][0]
-    assert durham["victim_ids"] == [people["grey"]] and all(e.startswith("Durham/") for e in durham["event_ids"])
+    assert durham["victim_ids"] == [people["grey"]]
+    assert durham["event_ids"] and all(ids["sources"][e] == {"Durham"} for e in durham["event_ids"])
     none = get(client, "analyst", "/analyst/serial-perpetrators", min_victims=4).json()
     assert none["items"] == [] and none["total"] == 0
 
@@ -202,26 +216,26 @@ def test_cross_force_victims_name_the_other_force_only(client, people):
     assert people["grey"] not in json.dumps(row)
 
 
-def test_repeat_victims(client, people):
+def test_repeat_victims(client, people, ids):
     (row,) = get(client, "analyst", "/analyst/repeat-victims").json()["items"]
     assert row["person_id"] == people["black"] and row["repeats"] == 1
-    assert row["repeat_event_ids"] == ["Northumbria/NO/0000003/24"]
+    assert row["repeat_event_ids"] == [ids["Northumbria/NO/0000003/24"]]
     assert get(client, "analyst_durham", "/analyst/repeat-victims").json()["items"] == []
 
 
-def test_profile_golden_record_timeline_and_orders(client, people):
+def test_profile_golden_record_timeline_and_orders(client, people, ids):
     p = get(client, "analyst", f"/analyst/persons/{people['hall']}").json()
     assert p["golden"]["surname"] == "HALL" and p["golden"]["dob"] == "1984-03-12"
     assert "David John HALL" in p["name_variants"]
     assert {r["record_key"] for r in p["records"]} == {"Northumbria/NOR1", "FC2023001/respondent"}
     assert all(r["source_file"] and r["source_line"] for r in p["records"])
     assert [(e["event_id"], e["role"], e["force_code"]) for e in p["timeline"]] == [
-        ("Northumbria/NO/0000001/19", "suspect", "E23000007"),
-        ("Northumbria/NO/0000002/23", "suspect", "E23000007"),
-        ("Northumbria/NO/0000003/24", "suspect", "E23000007"),
+        (ids["Northumbria/NO/0000001/19"], "suspect", "E23000007"),
+        (ids["Northumbria/NO/0000002/23"], "suspect", "E23000007"),
+        (ids["Northumbria/NO/0000003/24"], "suspect", "E23000007"),
     ]
     assert p["elsewhere"] == [{"force_code": "E23000008", "force": "Durham Constabulary", "count": 2}]
-    assert [o["order_id"] for o in p["orders"]] == ["FC2023001"]
+    assert [o["order_id"] for o in p["orders"]] == [ids["FC2023001"]]
     everything = get(client, "analyst_national", f"/analyst/persons/{people['hall']}").json()
     assert len(everything["timeline"]) == 4 and everything["elsewhere"] == []
 
@@ -268,9 +282,9 @@ def test_network_hides_people_held_elsewhere(client, people):
     )
 
 
-def test_orders_for_a_person_and_an_address(client, people):
+def test_orders_for_a_person_and_an_address(client, people, ids):
     active = get(client, "analyst", f"/analyst/persons/{people['hall']}/orders", on="2024-06-30").json()
-    assert [o["order_id"] for o in active["items"]] == ["FC2023001"]
+    assert [o["order_id"] for o in active["items"]] == [ids["FC2023001"]]
     assert active["items"][0]["protected_id"] == people["black"]
     expired = get(client, "analyst", f"/analyst/persons/{people['hall']}/orders", on="2026-01-01").json()
     assert expired["items"] == []
@@ -279,15 +293,15 @@ def test_orders_for_a_person_and_an_address(client, people):
     prof = get(client, "analyst", f"/analyst/persons/{people['hall']}").json()
     address = next(a for a in prof["addresses"] if a["postcode"] == "NE1 4ST")["address_id"]
     at = get(client, "analyst", f"/analyst/addresses/{address}/orders", on="2024-06-30").json()
-    assert [o["order_id"] for o in at["items"]] == ["FC2023001"]
-    assert get(client, "analyst", "/analyst/orders/court-only").json()["items"][0]["order_id"] == "FC2023001"
+    assert [o["order_id"] for o in at["items"]] == [ids["FC2023001"]]
+    assert get(client, "analyst", "/analyst/orders/court-only").json()["items"][0]["order_id"] == ids["FC2023001"]
     exp = get(client, "analyst", "/analyst/orders/expiring", as_of="2025-09-01", days=60).json()
-    assert [o["order_id"] for o in exp["items"]] == ["FC2023001"]
+    assert [o["order_id"] for o in exp["items"]] == [ids["FC2023001"]]
 
 
-def test_possible_breaches(client, people):
+def test_possible_breaches(client, people, ids):
     (b,) = get(client, "analyst", "/analyst/breaches").json()["items"]
-    assert b["event_id"] == "Northumbria/NO/0000003/24" and b["respondent_id"] == people["hall"]
+    assert b["event_id"] == ids["Northumbria/NO/0000003/24"] and b["respondent_id"] == people["hall"]
     durham = get(client, "analyst_durham", "/analyst/breaches").json()
     assert durham["items"] == [] and durham["elsewhere"][0]["force_code"] == "E23000007"
 
@@ -301,7 +315,7 @@ def test_lists_are_paginated(client):
 # -- targets ----------------------------------------------------------------------------------------
 
 
-def test_target_list_with_parts(client, people):
+def test_target_list_with_parts(client, people, ids):
     r = get(client, "da_team", "/targets/Northumbria", "tasking", **DAY).json()
     assert r["force_code"] == "E23000007" and r["total"] == 3
     top = r["items"][0]
@@ -320,7 +334,7 @@ def test_target_list_with_parts(client, people):
         )
     }
     assert all(v is not None for v in parts.values()) and top["active_orders"] == 1
-    assert top["event_ids"] and all(e.startswith("Northumbria/") for e in top["event_ids"])
+    assert top["event_ids"] and all(ids["sources"][e] == {"Northumbria"} for e in top["event_ids"])
     assert get(client, "da_team", "/targets/E23000007", "tasking", **DAY).json()["total"] == 3
 
 
@@ -450,7 +464,7 @@ def test_case_flow_checks_decision_and_clocks(client, people):
     assert any(x["recipients"] == "Jane Doe, in person" and x["route"].endswith("/decision") for x in logged)
 
 
-def test_history_with_provenance_and_no_victim_identity(client, people):
+def test_history_with_provenance_and_no_victim_identity(client, people, ids):
     case = _open_case(client, "disclosure_national", force="Northumbria")
     h = auth(client, "disclosure_national")
     client.post(
@@ -462,10 +476,10 @@ def test_history_with_provenance_and_no_victim_identity(client, people):
     r = get(client, "disclosure_national", f"/disclosure/cases/{case['id']}/history", "dvds", **DAY)
     v = r.json()
     assert [e["event_id"] for e in v["history"]] == [
-        "Northumbria/NO/0000001/19",
-        "Durham/DU/0000001/22",
-        "Northumbria/NO/0000002/23",
-        "Northumbria/NO/0000003/24",
+        ids["Northumbria/NO/0000001/19"],
+        ids["Durham/DU/0000001/22"],
+        ids["Northumbria/NO/0000002/23"],
+        ids["Northumbria/NO/0000003/24"],
     ]
     assert all(e["provenance"] and e["provenance"][0]["source_line"] for e in v["history"])
     assert v["victims"] == 3 and v["orders"][0]["breaches"] == 1 and v["orders"][0]["active"]

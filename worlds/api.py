@@ -326,6 +326,28 @@ def person_of(data_dir: Path, record_key: str) -> str:
     return str(ents.set_index("record_key").loc[record_key, "person_id"])
 
 
+def event_of(data_dir: Path, record_key: str) -> str:
+    """The event id the entity stage gave an incident record."""
+    from linkage.store import LinkageStore
+
+    return str(LinkageStore(data_dir).events().set_index("record_key").loc[record_key, "event_id"])
+
+
+def order_of(data_dir: Path, record_key: str) -> str:
+    """The order id the entity stage gave an order record."""
+    from linkage.store import LinkageStore
+
+    return str(LinkageStore(data_dir).orders().set_index("record_key").loc[record_key, "order_id"])
+
+
+def event_sources(data_dir: Path) -> dict[str, set[str]]:
+    """Each event id with the sources (``Northumbria``, ``Durham``) of its incident records."""
+    from linkage.store import LinkageStore
+
+    events = LinkageStore(data_dir).events()
+    return events.groupby("event_id")["record_key"].agg(lambda keys: {k.split("/")[0] for k in keys}).to_dict()
+
+
 def ensure(data_dir: Path) -> Path:
     """Build the sample once into ``data_dir`` (reused while its marker file exists)."""
     marker = Path(data_dir) / ".sample-built"
