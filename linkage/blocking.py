@@ -79,6 +79,11 @@ def _key(ft: FeatureTable, name: str) -> tuple[np.ndarray, np.ndarray]:
         return _single(np.where(ft.dob > 0, ft.dob, -1))
     if name == "birth_year":
         return _single(np.where(ft.dob > 0, ft.dob // 10000, -1))
+    if name == "dob_unordered":
+        # the date with day and month in either order: 1974-05-11 meets 1974-11-05
+        d = ft.dob.astype(np.int64)
+        day, month = d % 100, d // 100 % 100
+        return _single(np.where(d > 0, d // 10000 * 10000 + np.minimum(day, month) * 100 + np.maximum(day, month), -1))
     if name == "sn_sound":
         return _single(ft.sn_sound)
     if name == "sn_exact":
@@ -105,6 +110,11 @@ def _key(ft: FeatureTable, name: str) -> tuple[np.ndarray, np.ndarray]:
         return rows[r], variants[r, c]
     if name == "address_numbers":
         return _single(ft.address_numbers)
+    if name == "street_start":
+        return _single(_street_start(ft.address))
+    if name == "name_deletions":
+        # forename and surname, and every string one deletion from each, whichever field holds them
+        return _multi(_deletions(ft, np.stack([ft.fn, ft.sn], axis=1)).reshape(ft.n, -1))
     if name == "fn_deletions":
         return _multi(_deletions(ft, ft.fn))
     if name == "sn_deletions":
@@ -118,11 +128,34 @@ def _key(ft: FeatureTable, name: str) -> tuple[np.ndarray, np.ndarray]:
     raise KeyError(f"unknown blocking key {name!r}")
 
 
+_NOT_STREET = {"FLAT", "APARTMENT", "APT", "UNIT", "HOUSE", "ROOM", "BLOCK"}
+
+
+def _street_start(addresses: np.ndarray) -> np.ndarray:
+    """Code of the first three letters of an address's first word that names a street (-1: none).
+
+    With the postcode and house numbers, one home: in a postcode that covers a suburb (another
+    country's) the same number on another street is not one home.
+    """
+    codes, uniques = pd.factorize(np.asarray(addresses, dtype=object))
+
+    def start(text: object) -> str:
+        for word in str(text).split():
+            if len(word) >= 3 and word.isalpha() and word not in _NOT_STREET:
+                return word[:3]
+        return ""
+
+    starts = np.asarray([start(u) for u in uniques], dtype=object)
+    scodes = np.where(starts == "", -1, pd.factorize(starts)[0]) if len(starts) else np.zeros(0, dtype=np.int64)
+    return np.r_[scodes, -1].astype(np.int64)[codes]  # code -1 (no address) takes the last: none
+
+
 KEY_BUILDERS = [
     "pnc",
     "cro",
     "dob",
     "birth_year",
+    "dob_unordered",
     "sn_sound",
     "sn_exact",
     "fn_key",
@@ -136,11 +169,22 @@ KEY_BUILDERS = [
     "names_either_order",
     "fn_deletions",
     "sn_deletions",
+    "name_deletions",
     "address_numbers",
+    "street_start",
 ]
 
 
-MULTI_VALUED = {"district", "postcode", "area", "phone", "phone_deletions", "fn_deletions", "sn_deletions"}
+MULTI_VALUED = {
+    "district",
+    "postcode",
+    "area",
+    "phone",
+    "phone_deletions",
+    "fn_deletions",
+    "sn_deletions",
+    "name_deletions",
+}
 
 
 def _per_record(ft: FeatureTable, name: str) -> np.ndarray:
@@ -277,19 +321,20 @@ def _expand(
 
 
 def _typo_pairs(ft: FeatureTable, rule: BlockingRule) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Pairs for an undated-only rule on deletion keys: different names one edit apart.
+    """Pairs for a rule on one name's deletion keys: different names one edit apart.
 
     Two records with the same name share every one of its deletion keys, so blocking records
     would list their pair once per key, and such pairs are the exact-name rules' work anyway.
     Here the distinct (name, other keys) units are blocked instead: a block's size counts
-    distinct names; a pair of units is expanded to the pairs of their records with an undated
-    side, unless that would make more than max_block pairs (then it is dropped and
-    counted as an oversized block).
+    distinct names; a pair of units is expanded to the pairs of their records (with an undated
+    side, for an ``only_undated`` rule), unless that would make more than max_block pairs (then
+    it is dropped and counted as an oversized block).
     """
     unit = _units(ft, rule.keys)
     n_units = int(unit.max()) + 1 if ft.n else 0
+    side = ft.dob <= 0 if rule.only_undated else np.ones(ft.n, dtype=bool)
     undated_units = np.zeros(n_units, dtype=bool)
-    undated_units[unit[(ft.dob <= 0) & (unit >= 0)]] = True
+    undated_units[unit[side & (unit >= 0)]] = True
     # the keys of one record per unit (a unit's records share them)
     _, reps = np.unique(unit, return_index=True)
     reps = reps[unit[reps] >= 0]
@@ -307,13 +352,20 @@ def _typo_pairs(ft: FeatureTable, rule: BlockingRule) -> tuple[np.ndarray, np.nd
     codes = unique(ul * np.int64(max(n_units, 1)) + ur)
     ul, ur = codes // max(n_units, 1), codes % max(n_units, 1)
     everyone = _members(unit, np.ones(ft.n, dtype=bool), n_units)
-    undated = _members(unit, ft.dob <= 0, n_units)
-    sizes, dated_sizes = everyone[2], undated[2]
-    expanded = dated_sizes[ul] * sizes[ur] + sizes[ul] * dated_sizes[ur]
+    sizes = everyone[2]
+    if rule.only_undated:
+        undated = _members(unit, side, n_units)
+        expanded = undated[2][ul] * sizes[ur] + sizes[ul] * undated[2][ur]
+    else:
+        expanded = sizes[ul] * sizes[ur]
     too_big = expanded > rule.max_block
     ul, ur = ul[~too_big], ur[~too_big]
-    l1, r1 = _expand(ul, ur, undated, everyone)
-    l2, r2 = _expand(ul, ur, everyone, undated)
+    if rule.only_undated:
+        l1, r1 = _expand(ul, ur, undated, everyone)
+        l2, r2 = _expand(ul, ur, everyone, undated)
+    else:
+        l1, r1 = _expand(ul, ur, everyone, everyone)
+        l2 = r2 = np.zeros(0, dtype=np.int64)
     info["oversized"] += int(too_big.sum())
     info["big_rows"] = np.flatnonzero(np.isin(unit, info["big_rows"]))
     info["big_keys"] = np.zeros(len(info["big_rows"]), dtype=np.int64)
@@ -338,7 +390,7 @@ def _stats(rule: BlockingRule, info: dict) -> dict:
 def block_rule(ft: FeatureTable, rule: BlockingRule) -> tuple[np.ndarray, np.ndarray, dict]:
     """Pairs for one rule, sub-blocking or dropping oversized blocks."""
     multi = [k for k in rule.keys if k in MULTI_VALUED]
-    if rule.only_undated and len(multi) == 1 and multi[0] in DELETION_KEYS:
+    if len(multi) == 1 and multi[0] in DELETION_KEYS:
         left, r, info = _typo_pairs(ft, rule)
         stats = _stats(rule, info)
         stats["dropped_blocks"] = info["oversized"]

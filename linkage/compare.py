@@ -63,6 +63,58 @@ def _short_form(sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
     return prefix | five
 
 
+SLIP_RATIO = 20  # a spelling this many times rarer than the other is a slip of the pen, not another name
+SLIP_COUNT = 2  # a spelling held by this few records is a slip wherever it appears
+
+
+def _near(sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
+    """Two edits apart (three letters or more), or the shorter name inside the longer with at most one
+    letter changed (none for a two-letter one): a mistyped short form (Sau/Samuel, Bid/Bridget, My/Amy)."""
+    la = np.fromiter((len(x) for x in sa), dtype=np.int32, count=len(sa))
+    lb = np.fromiter((len(x) for x in sb), dtype=np.int32, count=len(sb))
+    shortest = np.minimum(la, lb)
+    out = np.zeros(len(sa), dtype=bool)
+    ok = np.flatnonzero(shortest >= 2)
+    if not len(ok):
+        return out
+    a, b = list(sa[ok]), list(sb[ok])
+    two = process.cpdist(a, b, scorer=OSA.distance, workers=WORKERS, dtype=np.int32, score_cutoff=2) <= 2
+    two &= shortest[ok] >= 3
+    # partial_ratio aligns the shorter name with its best window in the longer (Indel similarity):
+    # one letter changed in a window of k letters scores 100 * (1 - 2 / 2k)
+    k = shortest[ok].astype(np.float64)
+    need = np.where(k >= 3, 100.0 * (1.0 - 1.0 / k), 100.0) - 1e-3
+    inside = process.cpdist(a, b, scorer=fuzz.partial_ratio, workers=WORKERS, dtype=np.float64) >= need
+    out[ok] = two | inside
+    return out
+
+
+def near_forenames(ft: FeatureTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Forenames too far apart for a typo level yet written by slips (Blgke/Jlake, Sau/Samuel).
+
+    Two real names a keystroke or two apart (Tom and Tim, twins) are both common; a slip is rare
+    next to the name it was meant to be, or rare everywhere. So the pair must be near in spelling
+    (see _near) and one spelling must be held by at most SLIP_COUNT records or SLIP_RATIO times
+    fewer than the other. Counts are the forenames of the records resolved together.
+    """
+    out = np.zeros(len(a), dtype=bool)
+    ok = (a >= 0) & (b >= 0)
+    if not ok.any():
+        return out
+    size = np.int64(len(ft.vocab))
+    uniq, inv = unique_inverse(a[ok].astype(np.int64) * size + b[ok].astype(np.int64))
+    ca, cb = uniq // size, uniq % size
+    na, nb = ft.vocab_count[ca], ft.vocab_count[cb]
+    rare, common = np.minimum(na, nb), np.maximum(na, nb)
+    slip = (rare <= SLIP_COUNT) | (rare * SLIP_RATIO <= common)
+    hit = np.zeros(len(uniq), dtype=bool)
+    idx = np.flatnonzero(slip)
+    if len(idx):
+        hit[idx] = _near(ft.vocab[ca[idx]], ft.vocab[cb[idx]])
+    out[ok] = hit[inv]
+    return out
+
+
 def typo_codes(vocab: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Typo-level similarity of name codes a and b, computed once per distinct pair."""
     return _unique_pairs(vocab, a, b, _typo)
@@ -103,27 +155,41 @@ def forename_levels(
     middle = ((fl == mr) & (mr >= 0)) | ((ml == fr) & (ml >= 0))
     is_init = (ft.vocab_len[safe_l] == 1) | (ft.vocab_len[safe_r] == 1)
     initial = is_init & (ft.vocab_first[safe_l] == ft.vocab_first[safe_r])
-    return _select(
-        n,
-        [
-            (exact, comp.code("exact")),
-            (nick, comp.code("nickname")),
-            (fuzzy, comp.code("fuzzy")),
-            (phon, comp.code("phonetic")),
-            (middle, comp.code("middle")),
-            (initial, comp.code("initial")),
-        ],
-        comp.code("else"),
-        null,
-    )
+    choices = [
+        (exact, comp.code("exact")),
+        (nick, comp.code("nickname")),
+        (fuzzy, comp.code("fuzzy")),
+        (phon, comp.code("phonetic")),
+        (middle, comp.code("middle")),
+        (initial, comp.code("initial")),
+    ]
+    if comp.has("near"):
+        rest = np.flatnonzero(~null & ~exact & ~nick & ~fuzzy & ~phon & ~middle & ~initial)
+        near = np.zeros(n, dtype=bool)
+        near[rest] = near_forenames(ft, fl[rest], fr[rest])
+        choices.append((near, comp.code("near")))
+    return _select(n, choices, comp.code("else"), null)
 
 
-def middle_levels(ft: FeatureTable, settings: Settings, ml: np.ndarray, mr: np.ndarray) -> np.ndarray:
-    """First middle names: exact, initial, typo or nickname, different."""
+def middle_levels(
+    ft: FeatureTable,
+    settings: Settings,
+    ml: np.ndarray,
+    mr: np.ndarray,
+    fl: np.ndarray | None = None,
+    fr: np.ndarray | None = None,
+) -> np.ndarray:
+    """First middle names: exact, initial, typo or nickname, different.
+
+    Forenames written in the other order ('Elizabeth Siobhan' / 'Siobhan Elizabeth', given the
+    forenames ``fl``/``fr``) agree here: the forename comparison already counts the order.
+    """
     comp = settings.comparison("middle")
     n = len(ml)
     null = (ml < 0) | (mr < 0)
     exact = (ml == mr) & ~null
+    if fl is not None and fr is not None:
+        exact |= (ml == fr) & (mr == fl) & ~null
     safe_l, safe_r = np.maximum(ml, 0), np.maximum(mr, 0)
     is_init = (ft.vocab_len[safe_l] == 1) | (ft.vocab_len[safe_r] == 1)
     initial = is_init & (ft.vocab_first[safe_l] == ft.vocab_first[safe_r])
@@ -208,47 +274,62 @@ def surname_levels(
     )
 
 
+def _digits(codes: np.ndarray) -> np.ndarray:
+    """(n, 8) digits of YYYYMMDD codes, least significant first."""
+    return np.stack([(codes // 10**k) % 10 for k in range(8)], axis=1)
+
+
+def _keystrokes(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(one, two): codes one keystroke apart (a digit changed, or two adjacent digits swapped) and two."""
+    da, db = _digits(a), _digits(b)
+    diff = da != db
+    ham = diff.sum(axis=1)
+    trans = np.zeros(len(a), dtype=bool)
+    for k in range(7):
+        trans |= diff[:, k] & diff[:, k + 1] & (da[:, k] == db[:, k + 1]) & (da[:, k + 1] == db[:, k])
+    one = (ham == 1) | ((ham == 2) & trans)
+    two = ~one & ((ham == 2) | ((ham == 3) & trans))
+    return one, two
+
+
+def _day_month_swapped(codes: np.ndarray) -> np.ndarray:
+    return codes // 10000 * 10000 + codes % 100 * 100 + codes // 100 % 100
+
+
 def dob_levels(settings: Settings, dl: np.ndarray, dr: np.ndarray) -> np.ndarray:
-    """Exact / day-month swapped / one character off (or adjacent digits transposed) / same year."""
+    """Exact / day-month swapped / one keystroke off / two keystrokes off / same year / else / a generation apart.
+
+    Codes are the dates as written (YYYYMMDD digits, impossible ones too: 1974-15-11 is one
+    keystroke from 1974-11-15 and a day-month swap of 1974-11-15). Two keystrokes: two digits
+    changed, or one changed on top of a swap of adjacent digits or of day and month. Only
+    comparisons whose settings list ``two_off`` get it.
+    """
     comp = settings.comparison("dob")
     n = len(dl)
+    dl, dr = dl.astype(np.int64), dr.astype(np.int64)
     null = (dl <= 0) | (dr <= 0)
     exact = (dl == dr) & ~null
     yl, yr = dl // 10000, dr // 10000
-    ml, mr = (dl // 100) % 100, (dr // 100) % 100
-    dayl, dayr = dl % 100, dr % 100
-    swapped = (yl == yr) & (dayl == mr) & (ml == dayr) & (dayl != ml) & ~exact
+    swapped = (_day_month_swapped(dl) == dr) & (dl // 100 % 100 != dl % 100) & ~exact & ~null
     one_off = np.zeros(n, dtype=bool)
+    two_off = np.zeros(n, dtype=bool)
     idx = np.flatnonzero(~null & ~exact & ~swapped)
     if len(idx):
-        a, b = dl[idx], dr[idx]
-        digits_a = np.stack([(a // 10**k) % 10 for k in range(8)], axis=1)
-        digits_b = np.stack([(b // 10**k) % 10 for k in range(8)], axis=1)
-        diff = digits_a != digits_b
-        ham = diff.sum(axis=1)
-        trans = np.zeros(len(idx), dtype=bool)
-        for k in range(7):
-            trans |= (
-                diff[:, k]
-                & diff[:, k + 1]
-                & (digits_a[:, k] == digits_b[:, k + 1])
-                & (digits_a[:, k + 1] == digits_b[:, k])
-            )
-        one_off[idx] = (ham == 1) | ((ham == 2) & trans)
+        one, two = _keystrokes(dl[idx], dr[idx])
+        swap_one, _ = _keystrokes(_day_month_swapped(dl[idx]), dr[idx])
+        one_off[idx] = one
+        two_off[idx] = two | (swap_one & ~one)
+    choices = [
+        (exact, comp.code("exact")),
+        (swapped, comp.code("day_month_swapped")),
+        (one_off, comp.code("one_off")),
+    ]
+    if comp.has("two_off"):
+        choices.append((two_off, comp.code("two_off")))
     same_year = (yl == yr) & ~null
     near = np.abs(yl - yr) < GENERATION_YEARS
-    return _select(
-        n,
-        [
-            (exact, comp.code("exact")),
-            (swapped, comp.code("day_month_swapped")),
-            (one_off, comp.code("one_off")),
-            (same_year, comp.code("same_year")),
-            (near, comp.code("else")),
-        ],
-        comp.code("generation"),
-        null,
-    )
+    choices += [(same_year, comp.code("same_year")), (near, comp.code("else"))]
+    return _select(n, choices, comp.code("generation"), null)
 
 
 def sex_levels(settings: Settings, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -308,7 +389,15 @@ def postcode_levels(ft: FeatureTable, settings: Settings, left: np.ndarray, r: n
     out[same & (full | no_pc)] = comp.code("same_address")
     out[same & ~full & ~no_pc] = comp.code("address_only")
     out[no_pc & has & ~same] = worst
-    if any(level.name == "street" for level in comp.levels):
+    if comp.has("neighbour"):
+        # one postcode, two house numbers: next door, not one home (a UK unit is about 15 homes)
+        both_numbered = (num_l >= 0) & (ft.address_numbers[r] >= 0)
+        out[full & has & both_numbered & ~numbers & ~same] = comp.code("neighbour")
+    if comp.has("moved"):
+        # a different address says less when the records were seen years apart (or when is unknown)
+        apart = _years_apart(ft, left, r) >= float(comp.params.get("recent_years", 2))
+        out[(out == worst) & apart] = comp.code("moved")
+    if comp.has("street"):
         # optional (settings): the same street and locality with another house number
         idx = np.flatnonzero(has & ~same & ~numbers)
         street = np.zeros(n, dtype=bool)
@@ -316,6 +405,14 @@ def postcode_levels(ft: FeatureTable, settings: Settings, left: np.ndarray, r: n
             street[idx] = _same_street_text(al[idx], ar[idx])
         out[street] = comp.code("street")
     return out
+
+
+def _years_apart(ft: FeatureTable, left: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Years between when two records were seen (0 when their spans overlap, inf when unknown)."""
+    fl, ll, fr, lr = ft.seen_first[left], ft.seen_last[left], ft.seen_first[r], ft.seen_last[r]
+    known = (fl >= 0) & (ll >= 0) & (fr >= 0) & (lr >= 0)
+    gap = np.maximum(np.maximum(fl, fr) - np.minimum(ll, lr), 0) / 365.25
+    return np.where(known, gap, np.inf)
 
 
 def _same_street_text(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -398,7 +495,7 @@ def set_levels(
         for j in range(b.shape[1]):
             hit |= (a[:, i] == b[:, j]) & (a[:, i] >= 0)
     choices = [(hit, comp.code("exact"))]
-    if values is not None and any(level.name == "one_off" for level in comp.levels):
+    if values is not None and comp.has("one_off"):
         near = np.zeros(len(a), dtype=bool)
         for i in range(a.shape[1]):
             for j in range(b.shape[1]):
@@ -423,7 +520,7 @@ def compare(
         "forename": lambda: forename_levels(
             ft, settings, ft.fn[left], np.where(swapped, ft.sn[r], ft.fn[r]), ft.mn[left], ft.mn[r]
         ),
-        "middle": lambda: middle_levels(ft, settings, ft.mn[left], ft.mn[r]),
+        "middle": lambda: middle_levels(ft, settings, ft.mn[left], ft.mn[r], ft.fn[left], ft.fn[r]),
         "surname": lambda: surname_levels(ft, settings, left, r, swapped),
         "dob": lambda: dob_levels(settings, ft.dob[left], ft.dob[r]),
         "sex": lambda: sex_levels(settings, ft.sex[left], ft.sex[r]),

@@ -174,7 +174,10 @@ def partner_levels(
     has_soft = np.zeros(len(idx), dtype=bool)
     has_same[q[same]] = True
     has_soft[q[soft]] = True
-    lv = np.full(len(idx), comp.code("partners_differ"), dtype=np.int8)
+    # counterparts in common add evidence; none in common is no evidence against (a man's new
+    # partner in another force is the serial case this product exists to find), unless the
+    # settings list a level for it
+    lv = np.full(len(idx), comp.code("partners_differ") if comp.has("partners_differ") else 0, dtype=np.int8)
     lv[has_soft] = comp.code("partner_candidate")
     lv[has_same] = comp.code("shared_partner")
     out[idx] = lv

@@ -27,6 +27,7 @@ REASONS = [
     "steward_not_same",
     "steward_unsure",
     "ambiguous",
+    "co_involved_undated",
 ]
 
 
@@ -70,6 +71,23 @@ def likely_twins(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarra
     )
 
 
+def evidently_two(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarray:
+    """The records themselves say two people: forenames that are not one name mistyped, shortened
+    or as an initial (level 'else'), dates of birth that are not one date mistyped, or a
+    different sex or identifier. Rules about where two records sit (one event, one home) act
+    only on these: the same name, date of birth and address twice in one incident is one person
+    written twice (a victim recorded again as suspect, a duplicate nominal)."""
+    fn, dob = settings.comparison("forename"), settings.comparison("dob")
+    sex, pnc, cro = settings.comparison("sex"), settings.comparison("pnc"), settings.comparison("cro")
+    return (
+        (levels["forename"] == fn.code("else"))
+        | np.isin(levels["dob"], [dob.code("else"), dob.code("generation")])
+        | (levels["sex"] == sex.code("different"))
+        | (levels["pnc"] == pnc.code("different"))
+        | (levels["cro"] == cro.code("different"))
+    )
+
+
 def likely_generations(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarray:
     """Same names and address, dates of birth a generation apart: father and son, mother and daughter."""
     dob = settings.comparison("dob")
@@ -109,7 +127,15 @@ def decide(
     if rules.get("cro_conflict", True):
         apply(levels["cro"] == settings.comparison("cro").code("different"), "cro_conflict", NO_LINK)
     if rules.get("co_involved", True):
-        apply(co_involved, "co_involved", NO_LINK)
+        # two records in one event or order are two people when they say so; one person written
+        # twice (same name and date of birth) is left to the model; without dates, a steward decides
+        dob = settings.comparison("dob")
+        dated_alike = np.isin(
+            levels["dob"], [dob.code(n) for n in ("exact", "day_month_swapped", "one_off") if dob.has(n)]
+        )
+        two = evidently_two(settings, levels)
+        apply(co_involved & two, "co_involved", NO_LINK)
+        apply(co_involved & ~two & ~dated_alike, "co_involved_undated", REVIEW)
     if rules.get("twins", True):
         apply(likely_twins(settings, levels), "twins", REVIEW)
     if rules.get("generations", True):

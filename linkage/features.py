@@ -21,7 +21,7 @@ from linkage.names import (
     squash,
     surname_keys,
 )
-from linkage.records import MAX_ALTS, MAX_PHONES, MAX_POSTCODES
+from linkage.records import MAX_ALTS, MAX_PHONES, MAX_POSTCODES, date_codes
 
 _UK_POSTCODE = re.compile(r"^([A-Z]{1,2})([0-9][A-Z0-9]?) ([0-9])([A-Z]{2})$")
 
@@ -36,6 +36,7 @@ class FeatureTable:
     vocab_sound: np.ndarray  # metaphone code by name code
     vocab_first: np.ndarray  # first letter (int) by name code
     vocab_len: np.ndarray  # length by name code
+    vocab_count: np.ndarray  # records holding the name as their forename, by name code
     fn: np.ndarray
     mn: np.ndarray
     sn: np.ndarray
@@ -58,6 +59,8 @@ class FeatureTable:
     phone: np.ndarray  # (n, MAX_PHONES) codes into value_codes["phone"]
     pnc: np.ndarray
     cro: np.ndarray
+    seen_first: np.ndarray  # int32 days since 1970 the record was first seen, -1 unknown
+    seen_last: np.ndarray  # and last seen
     tf: dict[str, np.ndarray] = field(default_factory=dict)  # per-record term frequency by field
     value_codes: dict[str, np.ndarray] = field(default_factory=dict)  # code -> value, for search encoding
 
@@ -175,8 +178,7 @@ def build_features(records: pd.DataFrame) -> FeatureTable:
     fn_initial = first[fn]
     fn_is_initial = (lens[fn] == 1) & (fn >= 0)
 
-    dob = pd.to_datetime(records["dob"], errors="coerce")
-    dob_int = (dob.dt.year * 10000 + dob.dt.month * 100 + dob.dt.day).fillna(0).astype(np.int32).to_numpy()
+    dob_int = dob_codes(records).astype(np.int32)
     sex = records["sex"].map({"M": 1, "F": 2}).fillna(0).astype(np.int8).to_numpy()
 
     pc_codes, pc_values = _split_codes(records["postcodes"].to_numpy(dtype=object), MAX_POSTCODES)
@@ -203,6 +205,7 @@ def build_features(records: pd.DataFrame) -> FeatureTable:
         vocab_sound=sound_codes[:-1].astype(np.int32),
         vocab_first=first[:-1],
         vocab_len=lens[:-1],
+        vocab_count=np.bincount(fn[fn >= 0], minlength=len(vocab_list)).astype(np.int64),
         fn=fn,
         mn=mn,
         sn=sn,
@@ -225,18 +228,41 @@ def build_features(records: pd.DataFrame) -> FeatureTable:
         phone=phone,
         pnc=pnc,
         cro=cro,
+        seen_first=_days(records, "first_seen"),
+        seen_last=_days(records, "last_seen"),
         value_codes={**value_codes, "sound": sound_values},
     )
 
 
+def _days(records: pd.DataFrame, column: str) -> np.ndarray:
+    """A date column as int32 days since 1970 (-1: unknown)."""
+    if column not in records:
+        return np.full(len(records), -1, dtype=np.int32)
+    days = pd.to_datetime(records[column], errors="coerce").to_numpy().astype("datetime64[D]")
+    return np.where(np.isnat(days), -1, days.astype(np.int64)).astype(np.int32)
+
+
+def dob_codes(records: pd.DataFrame) -> np.ndarray:
+    """Each record's date of birth as YYYYMMDD digits, as written where it is no calendar date (0: none)."""
+    if "dob_code" in records:
+        return records["dob_code"].fillna(0).to_numpy(dtype=np.int64)
+    return date_codes(pd.to_datetime(records["dob"], errors="coerce").to_numpy())
+
+
+def _shown_date(code: int) -> str:
+    if not code:
+        return ""
+    text = f"{code // 10000:04d}-{code // 100 % 100:02d}-{code % 100:02d}"
+    return text if not pd.isna(pd.to_datetime(text, errors="coerce")) else f"{text} (as written: no such date)"
+
+
 def display_values(records: pd.DataFrame) -> dict[str, np.ndarray]:
     """The values behind each comparison, as a person reads them (for explanations)."""
-    dob = pd.to_datetime(records["dob"], errors="coerce")
     return {
         "fn": records["fn"].fillna("").astype(str).to_numpy(),
         "mn": records["mn"].fillna("").astype(str).to_numpy(),
         "sn": records["sn"].fillna("").astype(str).to_numpy(),
-        "dob": dob.dt.strftime("%Y-%m-%d").fillna("").to_numpy(),
+        "dob": np.asarray([_shown_date(int(c)) for c in dob_codes(records)], dtype=object),
         "sex": records["sex"].fillna("").astype(str).to_numpy(),
         "postcode": (
             records["postcodes"].fillna("").astype(str) + " / " + records["address"].fillna("").astype(str)
@@ -254,8 +280,8 @@ def _tf_values(records: pd.DataFrame) -> list[tuple[str, pd.Series]]:
     fn = pd.Series(_squash_all(records["fn"].to_numpy(dtype=object)), index=records.index)
     sn = pd.Series(_squash_all(records["sn"].to_numpy(dtype=object)), index=records.index)
     full = (fn + "|" + sn).where((fn != "") & (sn != ""), "")
-    d = pd.to_datetime(records["dob"], errors="coerce")
-    dob = (d.dt.year * 10000 + d.dt.month * 100 + d.dt.day).astype("Int64").astype(str).where(d.notna(), None)
+    code = dob_codes(records)
+    dob = pd.Series(code.astype(str), index=records.index).where(code > 0, None)
     return [("forename", fn), ("surname", sn), ("fullname", full), ("dob", dob), ("forename_units", fn)]
 
 

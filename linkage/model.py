@@ -139,6 +139,12 @@ def field_weights(
         both = (levels["forename"] == settings.comparison("forename").code("exact")) & (
             levels["surname"] == settings.comparison("surname").code("exact")
         )
+        dob = levels.get("dob")
+        own_second_unit = (
+            ((dob > 0) & (dob != settings.comparison("dob").code("exact"))).astype(np.float64)
+            if dob is not None
+            else 0.0
+        )
     for comp in settings.comparisons:
         lv = levels[comp.name]
         w = base[comp.name][lv]
@@ -148,8 +154,11 @@ def field_weights(
                 m_exact = max(model.m[comp.name][comp.code("exact")], 1e-12)
                 values = tf[comp.name]
                 if comp.name == "surname" and both is not None:
-                    # other people with this full name, among people with this forename
-                    conditional = tf["fullname"] / np.maximum(tf["forename_units"], 1.0)
+                    # other people with this full name, among people with this forename; the pair's
+                    # own two records are two (name, date of birth) units when their dates differ,
+                    # and the second is not another person
+                    others = tf["fullname"] - own_second_unit
+                    conditional = np.maximum(others, 0.0) / np.maximum(tf["forename_units"], 1.0)
                     values = np.where(both, np.maximum(values, conditional), values)
                 freq = np.maximum(values[exact], tf_min)
                 w = w.copy()
@@ -197,10 +206,7 @@ def _household(
     home = np.isin(levels["postcode"], [pc.code(name) for name in house.get("levels", [])])
     if not home.any():
         return
-    caps = [("surname", name, u) for name, u in house.get("surname_u", {}).items()]
-    if "forename_u" in house:
-        caps.append(("forename", "exact", house["forename_u"]))
-    for comp_name, level, u in caps:
+    for comp_name, level, u in household_u(model, settings):
         comp = settings.comparison(comp_name)
         code = comp.code(level)
         hit = home & (levels[comp_name] == code)
@@ -209,6 +215,38 @@ def _household(
             w = out[comp_name].copy()
             w[hit] = np.minimum(w[hit], cap_w)
             out[comp_name] = w
+
+
+def household_u(model: Model, settings: Settings) -> list[tuple[str, str, float]]:
+    """(comparison, level, u at one address): the model's estimate where it has one, else settings."""
+    house = settings.household
+    caps = [("surname", name, float(u)) for name, u in house.get("surname_u", {}).items()]
+    if "forename_u" in house:
+        caps.append(("forename", "exact", float(house["forename_u"])))
+    estimated = model.trained.get("household_u", {})
+    return [(c, lv, float(estimated.get(f"{c}.{lv}", u))) for c, lv, u in caps]
+
+
+def estimate_household(settings: Settings, levels: dict[str, np.ndarray]) -> dict:
+    """How often two people at one address share a surname or forename, from the candidate pairs.
+
+    The pairs at one address (postcode levels ``estimate_from``, which the home blocking rule lists
+    whatever the names) whose dates of birth disagree (else, generation) are two people; the share
+    of them agreeing on each capped level is its u at one address, smoothed toward the settings
+    value by ``pseudo_pairs``.
+    """
+    house = settings.household
+    if not house or "postcode" not in levels or "dob" not in levels:
+        return {}
+    pc, dob = settings.comparison("postcode"), settings.comparison("dob")
+    home = np.isin(levels["postcode"], [pc.code(n) for n in house.get("estimate_from", house.get("levels", []))])
+    two = home & np.isin(levels["dob"], [dob.code("else"), dob.code("generation")])
+    n, pseudo = float(two.sum()), float(house.get("pseudo_pairs", 20))
+    out: dict = {"pairs": int(n)}
+    for comp_name, level, prior in household_u(prior_model(settings, 2), settings):
+        hits = float((two & (levels[comp_name] == settings.comparison(comp_name).code(level))).sum())
+        out[f"{comp_name}.{level}"] = (hits + pseudo * prior) / (n + pseudo)
+    return out
 
 
 def score(
@@ -463,6 +501,7 @@ def train(
         u = _u_from_counts(level_counts(random_levels, settings, keep), settings, u, float(keep.sum()))
         trained["u_random_pairs_as_matches"] = round(float(len(keep) - keep.sum()), 1)
     trained["m_from"] = sessions or "settings prior (too few candidate pairs for EM)"
+    trained["household_u"] = estimate_household(settings, levels)
     if labels is not None and bool(settings.model["steward_refine"]) and labels[1].any():
         m = refine_with_labels(m, settings, labels[0], labels[1])
         trained["steward_labels"] = int(labels[1].sum())

@@ -35,13 +35,15 @@ FEATURE_COLUMNS = [
     "mn",
     "sn",
     "sn_alts",
-    "dob",
+    "dob_code",
     "sex",
     "postcodes",
     "address",
     "phones",
     "pnc",
     "cro",
+    "first_seen",
+    "last_seen",
 ]
 # The staging person_records columns linkage reads (records and golden records); the rest
 # (raw forms, provenance) are not read, which keeps a million-row read short.
@@ -57,6 +59,7 @@ MENTION_COLUMNS = [
     "middle_norm",
     "aliases",
     "dob",
+    "dob_raw",
     "sex",
     "address_raw",
     "postcode",
@@ -85,6 +88,7 @@ RECORD_COLUMNS = [
     "first_seen",
     "last_seen",
     "dob",
+    "dob_code",
     "postcodes",
     "phones",
     "sn_alts",
@@ -291,6 +295,13 @@ def build_records(mentions: pd.DataFrame) -> pd.DataFrame:
         else np.full(len(order), np.datetime64("NaT"), dtype="datetime64[ns]")
     )
     out["dob"] = _mode_date(r_sorted, dob, n)
+    # the date as written, where it is no calendar date (1974-15-11: a typo linkage can still read)
+    code = date_codes(dob)
+    raw = sorted_col("dob_raw")
+    unread = (code == 0) & ~_blank(raw)
+    if unread.any():
+        code[unread] = _map_unique(raw[unread], written_date_code, blank=0).astype(np.int64)
+    out["dob_code"] = _mode_code(r_sorted, code, n)
 
     # latest-first views for "recent distinct" values
     rev = slice(None, None, -1)
@@ -320,18 +331,60 @@ def build_records(mentions: pd.DataFrame) -> pd.DataFrame:
 
 def _mode_date(group: np.ndarray, dob: np.ndarray, n: int) -> np.ndarray:
     """Most frequent date of birth per record (ties: the latest mention's)."""
-    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     ok = ~np.isnat(dob)
-    if not ok.any():
+    codes = np.where(ok, dob.view("int64"), np.iinfo(np.int64).min)
+    best = _mode_code(group, codes, n, missing=np.iinfo(np.int64).min)
+    return best.view("datetime64[ns]")
+
+
+def _mode_code(group: np.ndarray, codes: np.ndarray, n: int, missing: int = 0) -> np.ndarray:
+    """Most frequent code per group (ties: the latest row's); ``missing`` where a group has none."""
+    out = np.full(n, missing, dtype=np.int64)
+    rows = np.flatnonzero(codes != missing)
+    if not len(rows):
         return out
-    rows = np.flatnonzero(ok)
-    g, d = group[rows], dob[rows].view("int64")
-    combo = pd.DataFrame({"g": g, "d": d, "pos": rows})
+    combo = pd.DataFrame({"g": group[rows], "d": codes[rows], "pos": rows})
     stats = combo.groupby(["g", "d"], sort=False)["pos"].agg(["size", "max"]).reset_index()
     stats = stats.sort_values(["g", "size", "max"], ascending=[True, False, False])
     best = stats.drop_duplicates("g")
-    out[best["g"].to_numpy()] = best["d"].to_numpy().view("datetime64[ns]")
+    out[best["g"].to_numpy()] = best["d"].to_numpy()
     return out
+
+
+def date_codes(dates: np.ndarray) -> np.ndarray:
+    """Dates as integers YYYYMMDD (0 where missing): the form dates of birth are compared in."""
+    d = pd.DatetimeIndex(dates)
+    code = (d.year * 10000 + d.month * 100 + d.day).to_numpy(dtype=np.float64)
+    return np.nan_to_num(code, nan=0.0).astype(np.int64)
+
+
+_DIGIT_RUNS = re.compile(r"\d+")
+
+
+def written_date_code(text: object) -> int:
+    """A date of birth as written, as YYYYMMDD digits even when it is no calendar date (0: unreadable).
+
+    Year first ('1974-15-11') reads year, month, day; year last ('11/15/1974', as UK extracts
+    write dates) reads day, month, year; eight digits alone read as YYYYMMDD when they start
+    with 19 or 20, else DDMMYYYY. A two-digit year is not guessed. The comparison then sees
+    '1974-15-11' as one keystroke (or a day-month swap) from 1974-11-15.
+    """
+    runs = _DIGIT_RUNS.findall(str(text))
+    if len(runs) == 1 and len(runs[0]) == 8:
+        d = runs[0]
+        runs = [d[:4], d[4:6], d[6:]] if d[:2] in ("19", "20") else [d[:2], d[2:4], d[4:]]
+    if len(runs) < 3:
+        return 0
+    a, b, c = runs[:3]  # a time after the date ('16/02/1988 00:00') is ignored
+    if len(a) == 4:
+        year, month, day = a, b, c
+    elif len(c) == 4:
+        day, month, year = a, b, c
+    else:
+        return 0
+    if len(month) > 2 or len(day) > 2:
+        return 0
+    return int(year) * 10000 + int(month) * 100 + int(day)
 
 
 def _alternatives(group: np.ndarray, sn: np.ndarray, aliases: np.ndarray, primary: np.ndarray, n: int) -> np.ndarray:

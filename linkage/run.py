@@ -42,6 +42,7 @@ from linkage.model import (
     u_exact,
 )
 from linkage.records import MENTION_COLUMNS, build_records
+from linkage.review import review_queue
 from linkage.settings import Settings, load_settings
 from linkage.steward import CODES
 from linkage.store import LinkageStore
@@ -402,6 +403,12 @@ def _resolve_frames(
     timer("clustering")
 
     entities = _entities(n, keys, person_id, cand, weight, dec, clus.cut, model)
+    in_review = (dec.decision == REVIEW) | (clus.cut & (dec.decision == LINK))
+    source = pd.factorize(records["force_code"].fillna(records["source_system"]).astype(str).to_numpy())[0]
+    queue = review_queue(
+        settings, keys, cand.left, cand.right, probability(weight), in_review, clus.labels, person_id,
+        rel.degree(), source,
+    )
     summary = {
         "records": int(n),
         "mentions": int(len(mentions)),
@@ -411,7 +418,9 @@ def _resolve_frames(
         "context_rounds": int(context_rounds),
         "pairs_by_rule": {r["rule"]: r["pairs"] for r in cand.report},
         "links": int((dec.decision == LINK).sum()),
-        "review": int((dec.decision == REVIEW).sum()),
+        "review": int(len(queue.rows)),
+        "review_records": int(len(np.unique(np.r_[cand.left[queue.rows], cand.right[queue.rows]]))),
+        "review_deferred": int(queue.deferred.sum()),
         "entities": int(entities["person_id"].nunique()),
         "entities_with_several_records": int((entities["person_id"].value_counts() > 1).sum()),
         "rule_decisions": int((dec.decided_by == BY_RULE).sum()),
@@ -429,8 +438,13 @@ def _resolve_frames(
     pids, pid_values = pd.factorize(entities["person_id"])
     golden.send((pids.astype(np.int32), np.asarray(pid_values, dtype=object)))
     timer("golden records" if not golden.stats["forked"] else "golden records (person ids sent)")
-    pairs = _pairs_output(settings, model, keys, cand, levels, tf_pairs, weight, dec, clus.cut)
-    _write(data_dir, settings, model, records, entities, pairs, cand, levels, tf_tables, summary)
+    pairs = _pairs_output(settings, model, keys, cand, levels, tf_pairs, weight, dec, clus.cut, queue.deferred)
+    review = queue.frame.merge(
+        pairs[["record_key_l", "record_key_r", "match_weight", "match_key", "decision", "decided_by"]],
+        on=["record_key_l", "record_key_r"],
+        how="left",
+    )
+    _write(data_dir, settings, model, records, entities, pairs, review, cand, levels, tf_tables, summary)
     timer("write")
     summary["golden_process"] = golden.join()
     if golden.stats["forked"]:
@@ -490,15 +504,20 @@ def _pairs_output(
     weight: np.ndarray,
     dec,
     cut: np.ndarray,
+    deferred: np.ndarray,
 ) -> pd.DataFrame:
-    """Scored pairs at or above review, plus every steward, rule or guard decision worth showing."""
-    keep = (weight >= settings.review_weight) | (dec.decided_by == BY_STEWARD) | cut
+    """Scored pairs at or above review, plus every steward, rule or guard decision worth showing.
+
+    A pair in review beyond the queue's budget (see linkage.review) is labelled 'deferred'.
+    """
+    keep = (weight >= settings.review_weight) | (dec.decided_by == BY_STEWARD) | cut | deferred
     idx = np.flatnonzero(keep)
     lv = {k: v[idx] for k, v in levels.items()}
     tf = {k: v[idx] for k, v in tf_pairs.items()}
     w = field_weights(model, settings, lv, tf)
     labels = dec.labels()[idx]
     labels = np.where(cut[idx] & (dec.decision[idx] == LINK), "review", labels)
+    labels = np.where(deferred[idx], "deferred", labels)
     out = pd.DataFrame(
         {
             "record_key_l": keys[cand.left[idx]],
@@ -536,6 +555,7 @@ def _write(
     records: pd.DataFrame,
     entities: pd.DataFrame,
     pairs: pd.DataFrame,
+    review: pd.DataFrame,
     cand: Candidates,
     levels: dict,
     tf_tables: dict,
@@ -544,6 +564,7 @@ def _write(
     out = LinkageStore(data_dir)
     out.write_frame(store.ENTITIES, entities)
     out.write_frame(store.PAIRS, pairs)
+    out.write_frame(store.REVIEW, review)
     out.write_json(store.MODEL, model.to_json(settings))
     tf_rows = [
         pd.DataFrame({"field": f, "value": t.index.astype(str), "count": t.to_numpy()})

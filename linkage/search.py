@@ -53,6 +53,7 @@ INDEX_COLUMNS = [
     "sn",
     "sn_alts",
     "dob",
+    "dob_code",
     "sex",
     "postcodes",
     "address",
@@ -210,12 +211,12 @@ class SearchIndex:
     def _query_row(self, fn: str, mn: str, sn: str, dob: date | None, postcode: str) -> dict:
         """The query as one feature row in the index's code space (unseen names get new codes)."""
         ft = self.ft
-        vocab, sound, first, length = ft.vocab, ft.vocab_sound, ft.vocab_first, ft.vocab_len
+        vocab, sound, first, length, count = ft.vocab, ft.vocab_sound, ft.vocab_first, ft.vocab_len, ft.vocab_count
         fn_eq = ft.fn_eq
         new_names: list[str] = []
 
         def code(name: str) -> int:
-            nonlocal vocab, sound, first, length, fn_eq
+            nonlocal vocab, sound, first, length, count, fn_eq
             name = squash(name)
             if not name:
                 return -1
@@ -230,6 +231,7 @@ class SearchIndex:
             sound = np.r_[sound, self.sound_code.get(snd, len(self.sound_code) + len(new_names))]
             first = np.r_[first, ord(name[0])]
             length = np.r_[length, len(name)]
+            count = np.r_[count, 0]
             equal = sorted({x for k in forename_keys(name) for x in self.fn_key_codes.get(k, [])})
             if equal:
                 eq = np.asarray(equal, dtype=np.int64)
@@ -263,10 +265,13 @@ class SearchIndex:
             "phone": [[-1] * ft.phone.shape[1]],
             "pnc": [-1],
             "cro": [-1],
+            "seen_first": [-1],
+            "seen_last": [-1],
             "vocab": vocab,
             "vocab_sound": sound,
             "vocab_first": first,
             "vocab_len": length,
+            "vocab_count": count,
             "fn_eq": fn_eq,
         }
         k = ft.pc_full.shape[1]

@@ -38,6 +38,7 @@ class Comparison:
     levels: tuple[Level, ...]
     tf: bool = False
     context: bool = False
+    params: dict = field(default_factory=dict)  # what the engine needs to tell the levels apart
 
     @property
     def n_levels(self) -> int:
@@ -48,6 +49,10 @@ class Comparison:
             if level.name == name:
                 return level.code
         raise KeyError(f"{self.name} has no level {name!r}")
+
+    def has(self, name: str) -> bool:
+        """Whether the settings list this (optional) level."""
+        return any(level.name == name for level in self.levels)
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,7 @@ def load_settings(path: Path | str | None = None) -> Settings:
                 tuple(levels),
                 bool(c.get("tf", False)),
                 bool(c.get("context", False)),
+                dict(c.get("params") or {}),
             )
         )
     rules = tuple(

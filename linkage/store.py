@@ -72,11 +72,14 @@ COLUMNS: dict[str, list[str]] = {
         "match_weight",
         "probability",
         "match_key",
+        "decision",
+        "decided_by",
         "person_id_l",
         "person_id_r",
         "records_touched",
         "cross_source",
         "relevance",
+        "uncertainty",
         "priority",
     ],
     SUCCESSORS: ["retired_id", "person_id", "retired_at", "reason"],
@@ -240,7 +243,7 @@ class LinkageStore:
         return self.table(PAIRS)
 
     def review(self) -> pd.DataFrame:
-        """The review queue: undecided pairs, highest priority first (see linkage.review)."""
+        """The review queue: undecided pairs within the budget, highest priority first (see linkage.review)."""
         return self.table(REVIEW)
 
     def records(self, columns: list[str] | None = None) -> pd.DataFrame | None:

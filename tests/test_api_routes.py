@@ -641,37 +641,50 @@ def test_search_is_rate_limited(client):
 # -- steward ----------------------------------------------------------------------------------------
 
 
-def test_review_queue_by_uncertainty_and_impact(client, world):
-    """The queue holds what linkage left for review. Linkage's own thresholds decide how many
-    pairs that is, so the test marks every stored pair 'review' with chosen probabilities (in its
-    own copy of the world) and checks order, scoring and scope, then puts the file back."""
+def test_review_queue_in_linkage_priority_order_and_scope(client, world):
+    """The queue serves what linkage ranked for review (linkage/review.py: tested there). The test
+    writes its own review table (in its own copy of the world) with chosen priorities and checks
+    order, scope and the fields, then puts the file back."""
     import pandas as pd
 
-    path = world[1] / "linkage" / "pairs.parquet"
+    from linkage.store import REVIEW, LinkageStore
+
+    outputs = LinkageStore(world[1])
+    path = outputs.path(REVIEW)
     original = path.read_bytes()
-    pairs = pd.read_parquet(path)
-    probs = [0.5, 0.9, 0.7, 0.99, 0.6, 0.8, 0.95, 0.55][: len(pairs)]
-    pairs = pairs.iloc[: len(probs)].assign(decision="review", probability=probs)
-    pairs.to_parquet(path)
+    pairs = outputs.pairs()
+    priority = [0.5, 2.9, 0.7, 3.99, 1.6, 0.8, 0.95, 2.55][: len(pairs)]
+    review = pairs.iloc[: len(priority)][["record_key_l", "record_key_r", "match_weight", "match_key"]].assign(
+        probability=0.6,
+        decision="review",
+        decided_by="model",
+        person_id_l=None,
+        person_id_r=None,
+        records_touched=3,
+        cross_source=True,
+        relevance=2,
+        uncertainty=0.8,
+        priority=priority,
+    )
+    outputs.write_frame(REVIEW, review)
     try:
         q = get(client, "steward_national", "/steward/queue", "data_quality").json()
-        assert q["total"] == len(pairs) and q["elsewhere"] == 0
+        assert q["total"] == len(review) and q["elsewhere"] == 0
         pri = [i["priority"] for i in q["items"]]
-        assert pri == sorted(pri, reverse=True)
-        assert all(0 <= i["uncertainty"] <= 1 and i["impact"] >= 2 for i in q["items"])
-        top = q["items"][0]
-        assert top["probability"] in (0.5, 0.55) and top["uncertainty"] >= 0.9
+        assert pri == sorted(pri, reverse=True) and pri[0] == max(priority)
+        assert all(i["impact"] == 3 and i["relevance"] == 2 and i["cross_force"] for i in q["items"])
         scoped = get(client, "steward", "/steward/queue", "data_quality").json()
         own = [
             p
-            for p in zip(pairs.record_key_l, pairs.record_key_r, strict=True)
+            for p in zip(review.record_key_l, review.record_key_r, strict=True)
             if not any(k.startswith("Durham/") for k in p)
         ]
-        assert scoped["total"] == len(own) and scoped["elsewhere"] == len(pairs) - len(own)
+        assert scoped["total"] == len(own) and scoped["elsewhere"] == len(review) - len(own)
         assert all("Durham/" not in i["record_key_l"] + i["record_key_r"] for i in scoped["items"])
     finally:
         path.write_bytes(original)
     assert get(client, "steward_national", "/steward/queue", "data_quality").status_code == 200
+    pd.testing.assert_frame_equal(outputs.review(), LinkageStore(world[1]).review())
 
 
 def test_pair_detail_decision_merge_split_history(client, people, world):

@@ -99,6 +99,9 @@ def test_swapped_forename_and_surname() -> None:
         ("1984-03-12", "1984-12-03", "day_month_swapped"),
         ("1984-03-12", "1984-03-13", "one_off"),
         ("1984-03-12", "1948-03-12", "one_off"),  # two adjacent digits transposed
+        ("1984-03-12", "1984-03-19", "one_off"),
+        ("1984-03-12", "1984-05-19", "two_off"),  # two digits changed
+        ("1984-03-12", "1984-12-04", "two_off"),  # day and month swapped, and a digit changed
         ("1984-03-12", "1984-07-25", "same_year"),
         ("1984-03-12", "1980-01-01", "else"),
         ("1960-03-12", "1988-06-01", "generation"),
@@ -122,7 +125,7 @@ def test_sex_levels() -> None:
         ("SR5 1AB", "SR5 1XY", "sector"),
         ("SR5 1AB", "SR5 2XY", "district"),
         ("SR5 1AB", "SR2 9XY", "area"),
-        ("SR5 1AB", "DH1 3AA", "else"),
+        ("SR5 1AB", "DH1 3AA", "moved"),  # undated records: when they moved is unknown
         ("SR5 1AB", None, "null"),
     ],
 )
@@ -130,12 +133,21 @@ def test_postcode_levels(left: str, right: str | None, level: str) -> None:
     assert levels_of(m("F/1", postcode=left), m("F/2", postcode=right))["postcode"] == level
 
 
+@pytest.mark.parametrize(("seen_l", "seen_r", "level"), [("2021-01-01", "2021-06-01", "else"),
+                                                          ("2015-01-01", "2021-06-01", "moved")])
+def test_a_different_address_weighs_less_across_the_years(seen_l: str, seen_r: str, level: str) -> None:
+    """Records seen in the same year at different addresses disagree; years apart, the person moved."""
+    got = levels_of(m("F/1", postcode="SR5 1AB", seen_on=seen_l), m("F/2", postcode="DH1 3AA", seen_on=seen_r))
+    assert got["postcode"] == level
+
+
 def test_same_address_needs_the_house_number() -> None:
     a = m("F/1", postcode="SR5 1AB", address="12 Elm Road, Sunderland")
     assert levels_of(a, m("F/2", postcode="SR5 1AB", address="12 Elm Rd Sunderland SR5 1AB"))["postcode"] == (
         "same_address"
     )
-    assert levels_of(a, m("F/2", postcode="SR5 1AB", address="14 Elm Road, Sunderland"))["postcode"] == "full"
+    assert levels_of(a, m("F/2", postcode="SR5 1AB", address="14 Elm Road, Sunderland"))["postcode"] == "neighbour"
+    assert levels_of(a, m("F/2", postcode="SR5 1AB"))["postcode"] == "full"  # no address text: maybe one home
 
 
 def test_best_of_recent_postcodes_when_people_move() -> None:

@@ -72,15 +72,32 @@ def test_typo_rules_find_a_name_mistyped_on_an_undated_record() -> None:
     assert not candidates(rows, plain)[0] & {("MC1/protected", "Met/1"), ("MC2/protected", "Met/2")}
 
 
-def test_typo_rules_leave_dated_pairs_to_the_date_rules() -> None:
+def test_typo_rules_compare_dated_records_too() -> None:
+    """A mistyped forename on a record whose date of birth is mistyped too (or another date) is
+    still compared: dates of birth are often wrong, and the comparison, not blocking, weighs them."""
     rows = [
         mention("F/1", "Hayley", "Smith", dob="1988-07-12", postcode="NE4 9UD"),
-        mention("F/2", "Haeley", "Smith", dob="1971-03-02", postcode="SR1 1AA"),
+        mention("F/2", "Haeley", "Smith", dob="1988-07-21", postcode="SR1 1AA"),
         mention("F/3", "Haeley", "Smith", postcode="NE4 6HH"),
+        mention("F/4", "Hayley", "Smyth", dob="1988-07-13", postcode="SR1 1AA"),
     ]
     pairs, rules = candidates(rows)
     assert "forename_typo" in rules[("F/1", "F/3")]
-    assert ("F/1", "F/2") not in pairs or "forename_typo" not in rules[("F/1", "F/2")]
+    assert "forename_typo" in rules[("F/1", "F/2")]
+    assert "surname_typo" in rules[("F/1", "F/4")]
+
+
+def test_a_swapped_and_mistyped_name_meets_its_record_by_date_of_birth() -> None:
+    rows = [
+        mention("F/1", "Sophie", "Harbord", dob="1974-04-16", postcode="NE4 9UD"),
+        mention("F/2", "Harbord", "Sohie", dob="1974-04-16", postcode="TS1 1AA"),  # swapped, one typo
+        mention("F/3", "Travis", "Bowerman", dob="1943-07-08", postcode="NE4 9UD"),
+        mention("F/4", "Obwerman", "Travis", dob="1943-08-07", postcode="SR1 1AA"),  # and day/month swapped
+    ]
+    pairs, rules = candidates(rows)
+    assert "dob_name_typo" in rules[("F/1", "F/2")]
+    assert "dob_name_typo" in rules[("F/3", "F/4")]
+    assert ("F/1", "F/3") not in pairs
 
 
 def test_home_rule_compares_one_home_whatever_the_names() -> None:
@@ -265,4 +282,4 @@ def test_same_address_forgives_a_lost_space_but_not_another_house() -> None:
 
     assert postcode_level("2 McKinley Circuit, Solitaire", "2 MCKINLEYCIRCUIT SOLITAIRE") == "same_address"
     assert postcode_level("2 McKinley Circuit, Solitaire", "2 Solitaire, McKinley Circuit") == "same_address"
-    assert postcode_level("2 McKinley Circuit", "4 McKinley Circuit") == "full"
+    assert postcode_level("2 McKinley Circuit", "4 McKinley Circuit") == "neighbour"  # next door: not one home

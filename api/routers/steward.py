@@ -101,7 +101,8 @@ class QueueItem(BaseModel):
                     "match_key": "+NAME~ +DOB -POSTCODE",
                     "uncertainty": 0.58,
                     "impact": 7.0,
-                    "priority": 1.74,
+                    "relevance": 3,
+                    "priority": 7.58,
                     "cross_force": True,
                     "person_id_l": "P000045",
                     "person_id_r": "P000123",
@@ -117,8 +118,11 @@ class QueueItem(BaseModel):
     probability: float
     match_key: str | None
     uncertainty: float = Field(description="1 at probability 0.5, 0 at 0 or 1")
-    impact: float = Field(description="records in the two entities, +2 when the pair spans forces")
-    priority: float = Field(description="uncertainty × (1 + ln(1 + impact)): the queue order")
+    impact: float = Field(description="records the decision joins or keeps apart (both people's records)")
+    relevance: int = Field(0, description="domestic abuse events and orders the two people are in (counterparts)")
+    priority: float = Field(
+        description="uncertainty × (1 + ln(1 + impact)) × (1 + ln(1 + relevance)) × (2 if across sources): the order"
+    )
     cross_force: bool
     person_id_l: str | None
     person_id_r: str | None
@@ -135,9 +139,11 @@ def _latest_decisions(request: Request) -> pd.DataFrame:
 
 @router.get("/queue", response_model=QueuePage, summary="Pairs to review, most uncertain and most consequential first")
 def queue(request: Request, audit: Consult, paging: Paging) -> dict:
-    pairs, entities, records = _frames(request)
+    outputs = _outputs(request)
+    _, entities, records = _frames(request)
     scope = _scope(audit)
-    review = pairs[pairs["decision"] == "review"].copy()
+    # linkage ranks the queue and keeps it within the team's budget (linkage/review.py)
+    review = outputs.review().copy()
     decided = _latest_decisions(request)
     prev = {(r.record_key_l, r.record_key_r): r.decision for r in decided.itertuples()}
     review["previous_decision"] = [
@@ -151,19 +157,9 @@ def queue(request: Request, audit: Consult, paging: Paging) -> dict:
         dtype=bool,
     )
     hidden = int(len(review) - sum(seen))
-    review, fl, fr = review[seen], fl[seen], fr[seen]
-    person = entities.set_index("record_key")["person_id"]
-    size = entities.groupby("person_id").size()
-    review["person_id_l"] = review["record_key_l"].map(person)
-    review["person_id_r"] = review["record_key_r"].map(person)
-    review["cross_force"] = (fl.fillna("court") != fr.fillna("court")).to_numpy()
-    review["impact"] = (
-        review["person_id_l"].map(size).fillna(1)
-        + review["person_id_r"].map(size).fillna(1)
-        + 2 * review["cross_force"].astype(int)
-    ).astype(float)
-    review["uncertainty"] = 1 - (2 * review["probability"].astype(float) - 1).abs()
-    review["priority"] = review["uncertainty"] * (1 + review["impact"].map(math.log1p))
+    review = review[seen]
+    review["cross_force"] = review["cross_source"].astype(bool)
+    review["impact"] = review["records_touched"].astype(float)
     review = review.sort_values(
         ["previous_decision", "priority", "record_key_l", "record_key_r"],
         ascending=[True, False, True, True],
@@ -173,8 +169,6 @@ def queue(request: Request, audit: Consult, paging: Paging) -> dict:
     page = review.iloc[paging.offset : paging.offset + paging.limit]
     cols = list(QueueItem.model_fields)
     items = [{c: native(r.get(c)) for c in cols} for r in page.to_dict("records")]
-    for it in items:
-        it["uncertainty"], it["priority"] = round(it["uncertainty"], 4), round(it["priority"], 4)
     audit.returned([p for it in items for p in (it["person_id_l"], it["person_id_r"]) if p], len(items))
     return {**paginate(items, paging, request, total), "elsewhere": hidden}
 
