@@ -27,7 +27,7 @@ from linkage.records import build_records, written_date_code
 from linkage.run import resolve
 from linkage.settings import load_settings
 from linkage.store import LinkageStore
-from linkage.synthetic import generate, mention, stage, to_staging
+from worlds.linkage import generate, mention, stage, to_staging
 
 SETTINGS = load_settings()
 dates = st.dates(min_value=dt.date(1920, 1, 1), max_value=dt.date(2015, 12, 31))

@@ -14,7 +14,7 @@ from linkage.review import review_queue
 from linkage.run import resolve
 from linkage.settings import load_settings
 from linkage.store import LinkageStore
-from linkage.synthetic import generate, to_staging
+from worlds.linkage import generate, to_staging
 
 SETTINGS = load_settings()
 
