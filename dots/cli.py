@@ -263,7 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", parents=[common], help="load extract files or folders into staging")
     p.add_argument("paths", nargs="+", type=Path)
-    p.add_argument("--profile", help="rms-flat, rms-relational or court-orders (default: detect from header)")
+    p.add_argument(
+        "--profile",
+        help="a built-in profile: rms-flat, rms-relational, court-orders, custody, police-notices, referrals"
+        " (default: detect from header)",
+    )
     p.add_argument("--mapping", type=Path, help="a YAML/TOML mapping file for another source")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ingest)

@@ -24,8 +24,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders.csvread import LINE, RawTable
-from loaders.mapping import FileSpec
+from loaders.mapping import EVENT_DATES, TARGETS, FileSpec
 from loaders.standardise import dates, forces, identifiers, names, offences, phones, postcodes, vocab
+from staging.schema import TABLES
+
+TABLE_COLUMNS = {table: {name for name, _ in columns} for table, columns in TABLES.items()}
 
 ORDER_TYPES = {
     "NON_MOLESTATION",
@@ -37,6 +40,9 @@ ORDER_TYPES = {
     "DAPO",
     "DAPN",
 }
+
+
+ABSENT = "__absent__"  # a builder's marker for rows that emit no record to its table
 
 
 class RowErrors:
@@ -135,7 +141,11 @@ def resolve(ctx: Context, spec: Any) -> pd.Series:
     if "const" in spec:
         return pd.Series(spec["const"], index=index, dtype=object)
     if "template" in spec:
-        return _template(ctx, spec["template"])
+        key = _template(ctx, spec["template"], optional=bool(spec.get("optional")))
+        if "when" in spec:  # a key only on rows that name what it identifies
+            named = pd.concat([column(ctx, c).notna() for c in spec["when"]], axis=1).any(axis=1)
+            key = key.where(named, None)
+        return key
     if "columns" in spec:
         parts = [pa.array(column(ctx, c), type=pa.string(), from_pandas=True) for c in spec["columns"]]
         joined = pc.binary_join_element_wise(*parts, spec.get("join", " "), null_handling="skip")
@@ -147,21 +157,27 @@ def resolve(ctx: Context, spec: Any) -> pd.Series:
     raise ValueError(f"unsupported field spec {spec!r}")
 
 
-def _template(ctx: Context, template: str) -> pd.Series:
-    """``"{force}/{nominal_ref}"``: a key built from source values; a blank part is an error."""
+def _template(ctx: Context, template: str, optional: bool = False) -> pd.Series:
+    """``"{force}/{nominal_ref}"``: a key built from source values; a blank part is an error, or
+    with ``optional`` no key at all (an occurrence reference "may be blank")."""
     pieces: list[pa.Array | str] = []
+    missing = pd.Series(False, index=ctx.frame.index)
     for literal, field_name, _, _ in string.Formatter().parse(template):
         if literal:
             pieces.append(literal)
         if field_name:
             values = column(ctx, field_name)
-            ctx.errors.add(values.isna(), field_name, f"required field '{field_name}' is blank")
+            if optional:
+                missing |= values.isna()
+            else:
+                ctx.errors.add(values.isna(), field_name, f"required field '{field_name}' is blank")
             pieces.append(pa.array(values.fillna(""), type=pa.string()))
     arrays = [p if isinstance(p, pa.Array) else pa.scalar(p) for p in pieces]
     if not any(isinstance(a, pa.Array) for a in arrays):
         return pd.Series(template, index=ctx.frame.index, dtype=object)
     joined = pc.binary_join_element_wise(*arrays, "")
-    return pd.Series(joined.to_pandas(), index=ctx.frame.index, dtype=object)
+    out = pd.Series(joined.to_pandas(), index=ctx.frame.index, dtype=object)
+    return out.where(~missing, None)
 
 
 def _length_check(ctx: Context, table: RawTable, spec: FileSpec) -> None:
@@ -255,7 +271,11 @@ def build_person_records(ctx: Context, spec: dict[str, Any]) -> pd.DataFrame:
     out[["surname_norm", "forename_norm", "middle_norm"]] = parts[
         ["surname_norm", "forename_norm", "middle_norm"]
     ]
-    ctx.errors.add(out["surname_norm"].isna() & out["forename_norm"].isna(), _source_name(name), "no name")
+    nameless = out["surname_norm"].isna() & out["forename_norm"].isna()
+    if spec.get("optional"):
+        out[ABSENT] = nameless  # no such person on this row: no record, and no error
+    else:
+        ctx.errors.add(nameless, _source_name(name), "no name")
     if "aliases" in spec:
         out["aliases"] = _aliases(ctx, spec["aliases"])
     if "force" in spec:
@@ -412,11 +432,81 @@ def build_orders(ctx: Context, spec: dict[str, Any]) -> pd.DataFrame:
     return out
 
 
+# code-list fields: target field -> the vocabulary it is checked against
+CODE_LISTS = {
+    "disposal": "disposal",
+    "decision": "decision",
+    "notice_type": "notice_type",
+    "hearing_outcome": "hearing_outcome",
+    "service": "service",
+    "outcome": "referral_outcome",
+}
+# Dates that cannot come before the event date of the same row (a keying error the clocks
+# would otherwise run on).
+NOT_BEFORE = {
+    "custody_records": ["bail_until", "decision_on", "rui_review_on"],
+    "notices": ["application_made_at", "hearing_at"],
+}
+
+
+def build_fields(table: str) -> Any:
+    """A builder for a table whose fields are each one kind (key, text, force, date, code, rank)."""
+
+    def builder(ctx: Context, spec: dict[str, Any]) -> pd.DataFrame:
+        out = pd.DataFrame(index=ctx.frame.index)
+        for target, kind in TARGETS[table].items():
+            if target not in spec:
+                continue
+            field_spec = spec[target]
+            if kind in ("key", "text"):
+                out[target] = resolve(ctx, field_spec)
+            elif kind == "force":
+                _force(ctx, out, field_spec)
+            elif kind in ("date", "datetime"):
+                value = _date(ctx, target, field_spec)["value"]
+                out[target] = value.dt.normalize() if kind == "date" else value
+            elif kind in ("code", "rank"):
+                raw = _vocab(ctx, field_spec)
+                what = CODE_LISTS.get(target, target).replace("_", " ")
+                coded = vocab.ranks(raw) if kind == "rank" else vocab.codes(raw, vocab.CODES[CODE_LISTS[target]], what)
+                ctx.errors.add(coded["error"].notna(), _source_name(field_spec), coded["error"])
+                out[target] = coded["value"]
+            elif kind == "address":
+                _withheld(ctx, out, target, field_spec)
+        event = EVENT_DATES[table]
+        source = _source_name(spec[event])
+        ctx.errors.add(out[event].isna(), source, f"{event.replace('_', ' ')} is blank")
+        for later in NOT_BEFORE.get(table, []):
+            if later in out:
+                before = out[later].notna() & (out[later] < out[event].dt.normalize())
+                ctx.errors.add(before, _source_name(spec[later]), f"{later} is before {event}")
+        if "ho_code" in out or "offence" in out:
+            code = out["ho_code"] if "ho_code" in out else pd.Series(None, index=out.index, dtype=object)
+            text = out["offence"] if "offence" in out else pd.Series(None, index=out.index, dtype=object)
+            classified = offences.classify_offences(code, text)
+            out["ho_code"], out["offence_group"] = classified["ho_code"], classified["offence_group"]
+        return out
+
+    return builder
+
+
+def _withheld(ctx: Context, out: pd.DataFrame, target: str, spec: Any) -> None:
+    """An address that may be withheld (``CONFIDENTIAL``): the text, or null and a flag."""
+    raw = resolve(ctx, spec)
+    words = {"CONFIDENTIAL", "WITHHELD", "REFUGE"}
+    if isinstance(spec, dict) and "confidential" in spec:
+        words = {str(w).strip().upper() for w in spec["confidential"]}
+    flagged = raw.map(lambda v: isinstance(v, str) and v.strip().upper() in words).astype(bool)
+    out[target] = raw.where(~flagged, None)
+    out[f"{target}_confidential"] = flagged
+
+
 BUILDERS = {
     "person_records": build_person_records,
     "events": build_events,
     "involvements": build_involvements,
     "orders": build_orders,
+    **{table: build_fields(table) for table in EVENT_DATES},
 }
 
 
@@ -448,9 +538,10 @@ def build(table: RawTable, spec: FileSpec, others: dict[str, RawTable] | None = 
     for target_table, parts in built.items():
         kept = []
         for p in parts:
-            p = p[good].assign(source_line=frame.loc[good, LINE], row_hash=row_hash[good])
-            if target_table in ("person_records", "events", "orders"):
-                p["extra"] = extra_json[good] if extra_json is not None else None
+            keep = good & ~p.pop(ABSENT) if ABSENT in p else good
+            p = p[keep].assign(source_line=frame.loc[keep, LINE], row_hash=row_hash[keep])
+            if "extra" in TABLE_COLUMNS[target_table]:
+                p["extra"] = extra_json[keep] if extra_json is not None else None
             kept.append(p)
         frames[target_table] = pd.concat(kept, ignore_index=True)
     quarantine = _quarantine_rows(frame, errors, table)

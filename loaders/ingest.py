@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from loaders.build import Built, build
 from loaders.csvread import FileRefused, RawTable, check_required, read_csv
+from loaders.custody import derive_custody
 from loaders.mapping import Mapping, MappingError, builtin_profiles, detect_profile, load_mapping
 from staging.store import Part, StagingStore
 
@@ -212,13 +213,18 @@ def _provenance(built: Built, table: RawTable, profile: str, loaded_at: pd.Times
 
 
 def _derive(frames: dict[str, pd.DataFrame]) -> None:
-    """Tables that follow from others: one row per event, DA relevance, the address history."""
+    """Tables that follow from others: one row per event, DA relevance, the address history, and
+    the bail periods, decisions and RUI periods each custody state shows."""
+    if "custody_records" in frames:
+        frames.update(derive_custody(frames["custody_records"]))
     involvements = frames.get("involvements")
     events = frames.get("events")
     if events is not None:
         events = events.drop_duplicates("event_key", keep="first").reset_index(drop=True)
         if involvements is not None and len(involvements):
-            related = involvements.loc[involvements["relationship"].isin(["intimate", "family"]), "event_key"]
+            # the victim's relationship to the suspect says DA; a child present says nothing of it
+            victims = involvements[involvements["role"] == "victim"]
+            related = victims.loc[victims["relationship"].isin(["intimate", "family"]), "event_key"]
             events["da_relevant"] = events["da_relevant"].astype(bool) | events["event_key"].isin(
                 set(related)
             )

@@ -1,6 +1,6 @@
 """Source mappings: how the columns of one source become the canonical staging tables.
 
-A mapping is data (YAML or TOML), not code: the three built-in profiles are mappings in
+A mapping is data (YAML or TOML), not code: the built-in profiles are mappings in
 ``loaders/profiles/``, and a new force or court adds a source by writing one more file. A
 mapping names, per source file, the required columns, the header columns that identify it,
 and for each staging table the target fields with the source column, template, date format,
@@ -38,6 +38,7 @@ TARGETS: dict[str, dict[str, str]] = {
         "phone": "phone",
         "seen_on": "date",
         "confidential": "flag",
+        "optional": "flag",  # true: a row with no name here has no such person (no error)
     },
     "events": {
         "event_key": "key",
@@ -69,13 +70,64 @@ TARGETS: dict[str, dict[str, str]] = {
         "conditions": "text",
         "power_of_arrest": "bool",
     },
+    "custody_records": {
+        "custody_key": "key",
+        "force": "force",
+        "custody_ref": "text",
+        "event_key": "key",
+        "record_key": "key",
+        "arrested_at": "datetime",
+        "offence": "text",
+        "ho_code": "text",
+        "disposal": "code",
+        "bail_until": "date",
+        "bail_conditions": "text",
+        "authorised_by_rank": "rank",
+        "protected_key": "key",
+        "decision": "code",
+        "decision_on": "date",
+        "decision_rationale": "text",
+        "rui_review_on": "date",
+    },
+    "notices": {
+        "notice_key": "key",
+        "force": "force",
+        "notice_ref": "text",
+        "notice_type": "code",
+        "served_at": "datetime",
+        "authorised_by_rank": "rank",
+        "subject_key": "key",
+        "protected_key": "key",
+        "premises": "address",
+        "application_made_at": "datetime",
+        "hearing_at": "datetime",
+        "hearing_outcome": "code",
+    },
+    "referrals": {
+        "referral_key": "key",
+        "force": "force",
+        "referral_ref": "text",
+        "event_key": "key",
+        "notice_key": "key",
+        "record_key": "key",
+        "service": "code",
+        "sent_at": "datetime",
+        "outcome": "code",
+        "child_key": "key",
+        "school": "text",
+    },
 }
 REQUIRED_TARGETS: dict[str, list[str]] = {
     "person_records": ["record_key", "name"],
     "events": ["event_key", "force", "occurred_at"],
     "involvements": ["event_key", "record_key", "role"],
     "orders": ["order_key", "order_type", "made_on", "respondent_key", "protected_key"],
+    "custody_records": ["custody_key", "force", "record_key", "arrested_at"],
+    "notices": ["notice_key", "force", "notice_type", "served_at", "subject_key", "protected_key"],
+    "referrals": ["referral_key", "force", "record_key", "service", "sent_at"],
 }
+# The date that makes a row an event: blank or impossible, the row cannot be used.
+EVENT_DATES = {"custody_records": "arrested_at", "notices": "served_at", "referrals": "sent_at"}
 assert set(TARGETS) <= set(TABLES)
 
 

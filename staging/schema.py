@@ -9,6 +9,13 @@ the extract it came from. Keys:
   with the force spelt as the extract spells it, see ``extracts.md``).
 * event key: ``{force}/{occurrence_ref}`` or ``{force}/{incident_id}``.
 * order key: the court case number as written.
+* custody key ``{force}/custody/{custody_ref}``, notice key ``{force}/notice/{notice_ref}``,
+  referral key ``{force}/referral/{referral_ref}``; the child a school referral is about is the
+  person record ``{force}/referral/{referral_ref}/child``.
+
+Custody, notice and referral extracts send each record in its latest state, and a later delivery
+of the same record replaces that state: every delivered state is staged (the history), and
+:mod:`staging.history` says which one is current.
 
 Columns typed ``date`` hold ``datetime64[ns]`` normalised to midnight in pandas (``date32`` in
 Parquet); ``timestamp`` columns hold naive local datetimes (UK local time as recorded).
@@ -113,6 +120,107 @@ ADDRESSES: list[tuple[str, pa.DataType]] = [
     ("seen_on", pa.date32()),
 ]
 
+# One row per custody record per delivery: the arrest and its state when the extract was taken
+# (extracts.md §4). The history of one custody record is its rows across deliveries.
+CUSTODY_RECORDS: list[tuple[str, pa.DataType]] = [
+    ("custody_key", pa.string()),  # {force}/custody/{custody_ref}
+    ("force_code", pa.string()),
+    ("custody_ref", pa.string()),
+    ("event_key", pa.string()),  # {force}/{occurrence_ref}: the occurrence arrested for, or null
+    ("record_key", pa.string()),  # the arrested person, {force}/{nominal_ref}
+    ("arrested_at", pa.timestamp("us")),
+    ("offence", pa.string()),
+    ("ho_code", pa.string()),
+    ("offence_group", pa.string()),
+    ("disposal", pa.string()),  # CHARGED CAUTIONED NFA BAIL RUI REMANDED DVPN, or null
+    ("bail_until", pa.date32()),  # end of the current bail period
+    ("bail_conditions", pa.string()),
+    ("authorised_by_rank", pa.string()),  # canonical rank (reference.ranks) of the latest bail decision
+    ("protected_key", pa.string()),  # the person the conditions protect, {force}/{nominal_ref}, or null
+    ("decision", pa.string()),  # latest decision after release: EXTENDED CHARGED CAUTIONED NFA RUI BAIL_CANCELLED
+    ("decision_on", pa.date32()),
+    ("decision_rationale", pa.string()),
+    ("rui_review_on", pa.date32()),  # last recorded RUI review; null when none or not held
+    ("extra", pa.string()),
+]
+
+# A bail period as one delivered state shows it: each state with a bail_until. The authoriser is
+# the rank that set the period (the bail or its extension) and is null when the state's latest
+# decision ended the bail (its rank is then the decision's: see custody_decisions).
+BAIL_PERIODS: list[tuple[str, pa.DataType]] = [
+    ("custody_key", pa.string()),
+    ("record_key", pa.string()),
+    ("protected_key", pa.string()),
+    ("arrested_at", pa.timestamp("us")),  # the arrest date decides the bail regime
+    ("ends_on", pa.date32()),
+    ("set_by", pa.string()),  # "bail" (at release) or "extension"
+    ("set_on", pa.date32()),  # the extension's decision date; null for the bail at release
+    ("authorised_by_rank", pa.string()),
+    ("conditions", pa.string()),
+    ("ended_by", pa.string()),  # the decision that ended it in this state (CHARGED, RUI, ...), or null
+    ("ended_on", pa.date32()),
+]
+
+# Each decision after release as a delivered state records it, with its authority.
+CUSTODY_DECISIONS: list[tuple[str, pa.DataType]] = [
+    ("custody_key", pa.string()),
+    ("record_key", pa.string()),
+    ("decision", pa.string()),
+    ("decision_on", pa.date32()),  # null when the source could not supply it
+    ("authorised_by_rank", pa.string()),
+    ("rationale", pa.string()),
+    ("bail_until", pa.date32()),  # the bail period it extended to, or that was running
+]
+
+# Released under investigation, as a delivered state shows it: from custody (disposal RUI) or
+# from bail (decision RUI or BAIL_CANCELLED). Some systems cannot hold RUI dates: the start is
+# then the arrest date and start_known is false.
+RUI_PERIODS: list[tuple[str, pa.DataType]] = [
+    ("custody_key", pa.string()),
+    ("record_key", pa.string()),
+    ("starts_on", pa.date32()),
+    ("start_known", pa.bool_()),  # false: the source held no date; starts_on is the arrest date
+    ("from_bail", pa.bool_()),
+    ("authorised_by_rank", pa.string()),  # of a conversion from bail; null from custody
+    ("rationale", pa.string()),
+    ("last_review_on", pa.date32()),
+    ("ended_by", pa.string()),  # a later decision in the same state (CHARGED, NFA, ...), else null
+]
+
+# One row per notice per delivery (extracts.md §5).
+NOTICES: list[tuple[str, pa.DataType]] = [
+    ("notice_key", pa.string()),  # {force}/notice/{notice_ref}
+    ("force_code", pa.string()),
+    ("notice_ref", pa.string()),
+    ("notice_type", pa.string()),  # DVPN or DAPN
+    ("served_at", pa.timestamp("us")),
+    ("authorised_by_rank", pa.string()),
+    ("subject_key", pa.string()),  # person record {force}/{subject_nominal_ref}
+    ("protected_key", pa.string()),  # person record {force}/{protected_nominal_ref}
+    ("premises", pa.string()),  # null when withheld
+    ("premises_confidential", pa.bool_()),
+    ("application_made_at", pa.timestamp("us")),
+    ("hearing_at", pa.timestamp("us")),
+    ("hearing_outcome", pa.string()),  # ORDER_MADE REFUSED WITHDRAWN ADJOURNED, or null
+    ("extra", pa.string()),
+]
+
+# One row per referral per delivery (extracts.md §6).
+REFERRALS: list[tuple[str, pa.DataType]] = [
+    ("referral_key", pa.string()),  # {force}/referral/{referral_ref}
+    ("force_code", pa.string()),
+    ("referral_ref", pa.string()),
+    ("event_key", pa.string()),  # {force}/{occurrence_ref}, or null
+    ("notice_key", pa.string()),  # {force}/notice/{notice_ref}, or null
+    ("record_key", pa.string()),  # the person referred, {force}/{nominal_ref}
+    ("service", pa.string()),  # IDVA MARAC VICTIM_SUPPORT DVPO_CASEWORKER REFUGE CHILDRENS_SOCIAL_CARE SCHOOL
+    ("sent_at", pa.timestamp("us")),
+    ("outcome", pa.string()),  # ACCEPTED DECLINED NO_CONTACT, or null
+    ("child_key", pa.string()),  # on SCHOOL rows: person record {force}/referral/{referral_ref}/child
+    ("school", pa.string()),
+    ("extra", pa.string()),
+]
+
 QUARANTINE: list[tuple[str, pa.DataType]] = [
     ("source_file", pa.string()),
     ("source_line", pa.int64()),
@@ -144,6 +252,12 @@ TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
     "involvements": INVOLVEMENTS,
     "orders": ORDERS,
     "addresses": ADDRESSES,
+    "custody_records": CUSTODY_RECORDS,
+    "bail_periods": BAIL_PERIODS,
+    "custody_decisions": CUSTODY_DECISIONS,
+    "rui_periods": RUI_PERIODS,
+    "notices": NOTICES,
+    "referrals": REFERRALS,
 }
 
 

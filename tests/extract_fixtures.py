@@ -215,3 +215,147 @@ def court_row(**overrides: str) -> dict[str, str]:
 def write_court(path: Path, rows: list[dict[str, str]]) -> Path:
     path.write_text(csv_text(COURT_HEADER, rows))
     return path
+
+
+CUSTODY_HEADER = [
+    "force",
+    "custody_ref",
+    "occurrence_ref",
+    "nominal_ref",
+    "surname",
+    "forenames",
+    "dob",
+    "sex",
+    "pnc_id",
+    "arrested_at",
+    "offence",
+    "ho_offence_code",
+    "disposal",
+    "bail_until",
+    "bail_conditions",
+    "authorised_by_rank",
+    "protected_nominal_ref",
+    "decision",
+    "decision_on",
+    "decision_rationale",
+    "rui_review_on",
+]
+
+
+def custody_row(**overrides: str) -> dict[str, str]:
+    row = {
+        "force": "Durham",
+        "custody_ref": "DU/C/23/01422",
+        "occurrence_ref": "DU/0004455/23",
+        "nominal_ref": "DUR00012345",
+        "surname": "Hall",
+        "forenames": "David John",
+        "dob": "12/03/1984",
+        "sex": "M",
+        "pnc_id": "",
+        "arrested_at": "14/04/2023 02:10",
+        "offence": "Assault occasioning actual bodily harm",
+        "ho_offence_code": "8/1",
+        "disposal": "BAIL",
+        "bail_until": "14/07/2023",
+        "bail_conditions": "Not to contact Jane DOE; not to enter Elm Street",
+        "authorised_by_rank": "SERGEANT",
+        "protected_nominal_ref": "DUR00012346",
+        "decision": "",
+        "decision_on": "",
+        "decision_rationale": "",
+        "rui_review_on": "",
+    }
+    row.update(overrides)
+    return row
+
+
+NOTICE_HEADER = [
+    "force",
+    "notice_ref",
+    "notice_type",
+    "served_at",
+    "authorised_by_rank",
+    "subject_nominal_ref",
+    "subject_surname",
+    "subject_forenames",
+    "subject_dob",
+    "protected_nominal_ref",
+    "protected_surname",
+    "protected_forenames",
+    "protected_dob",
+    "premises",
+    "application_made_at",
+    "hearing_at",
+    "hearing_outcome",
+]
+
+
+def notice_row(**overrides: str) -> dict[str, str]:
+    row = {
+        "force": "Durham",
+        "notice_ref": "DU/DVPN/23/0042",
+        "notice_type": "DVPN",
+        "served_at": "14/04/2023 18:30",
+        "authorised_by_rank": "SUPERINTENDENT",
+        "subject_nominal_ref": "DUR00012345",
+        "subject_surname": "Hall",
+        "subject_forenames": "David John",
+        "subject_dob": "12/03/1984",
+        "protected_nominal_ref": "DUR00012346",
+        "protected_surname": "Doe",
+        "protected_forenames": "Jane",
+        "protected_dob": "16/02/1988",
+        "premises": "12 Elm Street, Durham DH1 4AB",
+        "application_made_at": "15/04/2023 09:10",
+        "hearing_at": "15/04/2023 14:00",
+        "hearing_outcome": "ORDER_MADE",
+    }
+    row.update(overrides)
+    return row
+
+
+REFERRAL_HEADER = [
+    "force",
+    "referral_ref",
+    "occurrence_ref",
+    "notice_ref",
+    "nominal_ref",
+    "surname",
+    "forenames",
+    "dob",
+    "service",
+    "sent_at",
+    "outcome",
+    "child_forenames",
+    "child_surname",
+    "child_dob",
+    "school",
+]
+
+
+def referral_row(**overrides: str) -> dict[str, str]:
+    row = {
+        "force": "Durham",
+        "referral_ref": "DU/R/23/00017",
+        "occurrence_ref": "DU/0004455/23",
+        "notice_ref": "",
+        "nominal_ref": "DUR00012346",
+        "surname": "Doe",
+        "forenames": "Jane",
+        "dob": "16/02/1988",
+        "service": "SCHOOL",
+        "sent_at": "14/04/2023 08:40",
+        "outcome": "",
+        "child_forenames": "Amy",
+        "child_surname": "Doe",
+        "child_dob": "03/09/2014",
+        "school": "Belmont Primary School",
+    }
+    row.update(overrides)
+    return row
+
+
+def write_rows(path: Path, header: list[str], rows: list[dict[str, str]], encoding: str = "utf-8") -> Path:
+    path.write_bytes(csv_text(header, rows).encode(encoding))
+    return path

@@ -14,13 +14,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from extract_fixtures import (
+    CUSTODY_HEADER,
     FLAT_HEADER,
+    NOTICE_HEADER,
+    REFERRAL_HEADER,
     court_row,
+    custody_row,
     flat_row,
+    notice_row,
+    referral_row,
     victim_row,
     write_court,
     write_flat,
     write_relational,
+    write_rows,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -409,7 +416,19 @@ name = {full = "name", style = "forenames_surname"}
 
 def _state(data: Path) -> dict[str, pd.DataFrame]:
     out = {}
-    for table in ("person_records", "events", "involvements", "quarantine"):
+    for table in (
+        "person_records",
+        "events",
+        "involvements",
+        "quarantine",
+        "warnings",
+        "custody_records",
+        "bail_periods",
+        "custody_decisions",
+        "rui_periods",
+        "notices",
+        "referrals",
+    ):
         frame = staged(data, table).drop(columns=["loaded_at"])
         out[table] = frame.sort_values(list(frame.columns[:3])).reset_index(drop=True)
     return out
@@ -421,6 +440,17 @@ def test_killed_load_resumes_to_the_uninterrupted_state(tmp_path: Path) -> None:
     for i in range(40):
         rows = [flat_row(occurrence_ref=f"OCC{i}/{j}", nominal_ref=f"N{i}-{j}") for j in range(300)]
         write_flat(src / f"f{i:02}.csv", rows)
+    # the clocks' extracts among them (#17): custody with decisions, notices, referrals
+    duties = [
+        (CUSTODY_HEADER, custody_row, "custody_ref", "surname"),
+        (NOTICE_HEADER, notice_row, "notice_ref", "subject_surname"),
+        (REFERRAL_HEADER, referral_row, "referral_ref", "surname"),
+    ]
+    for i, (header, make, ref, name) in enumerate(duties * 2):
+        rows = [make(**{ref: f"R{i}/{j}", name: f"Doe{j % 7}"}) for j in range(300)]
+        if header is CUSTODY_HEADER:
+            rows[::3] = [{**r, "decision": "RUI", "decision_on": "01/06/2023"} for r in rows[::3]]
+        write_rows(src / f"f{5 * i + 2:02}-duty.csv", header, rows)
     killed = tmp_path / "killed"
     cmd = [sys.executable, "-m", "dots.cli", "ingest", str(src), "--data-dir", str(killed)]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -431,7 +461,7 @@ def test_killed_load_resumes_to_the_uninterrupted_state(tmp_path: Path) -> None:
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     done = len(list(parts.iterdir()))
-    assert 0 < done < 40, "the kill should land mid-load"
+    assert 0 < done < 46, "the kill should land mid-load"
     subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
     clean = tmp_path / "clean"
     subprocess.run([*cmd[:-1], str(clean)], cwd=ROOT, check=True, capture_output=True)

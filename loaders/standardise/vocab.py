@@ -13,6 +13,8 @@ import re
 import pandas as pd
 from anyascii import anyascii
 
+from reference.ranks import canonical_rank
+
 from ._distinct import map_distinct, map_distinct_series
 
 # The four roles the extract formats define. Another source's own words for them (AGGRIEVED,
@@ -152,3 +154,56 @@ def risks(s: pd.Series) -> pd.Series:
 def yes_no(s: pd.Series) -> pd.Series:
     """Nullable bool from Y/N, Yes/No, true/false, 1/0; blank or unknown is None."""
     return _lookup(s, YES_NO).astype("boolean")
+
+
+# The custody, notice and referral extracts' own words (extracts.md §4-6). Strict like roles: a
+# value outside the list makes the row unusable for the clocks, so the loader quarantines it.
+DISPOSALS = frozenset({"CHARGED", "CAUTIONED", "NFA", "BAIL", "RUI", "REMANDED", "DVPN"})
+DECISIONS = frozenset({"EXTENDED", "CHARGED", "CAUTIONED", "NFA", "RUI", "BAIL_CANCELLED"})
+NOTICE_TYPES = frozenset({"DVPN", "DAPN"})
+HEARING_OUTCOMES = frozenset({"ORDER_MADE", "REFUSED", "WITHDRAWN", "ADJOURNED"})
+SERVICES = frozenset(
+    {"IDVA", "MARAC", "VICTIM_SUPPORT", "DVPO_CASEWORKER", "REFUGE", "CHILDRENS_SOCIAL_CARE", "SCHOOL"}
+)
+REFERRAL_OUTCOMES = frozenset({"ACCEPTED", "DECLINED", "NO_CONTACT"})
+CODES = {
+    "disposal": DISPOSALS,
+    "decision": DECISIONS,
+    "notice_type": NOTICE_TYPES,
+    "hearing_outcome": HEARING_OUTCOMES,
+    "service": SERVICES,
+    "referral_outcome": REFERRAL_OUTCOMES,
+}
+
+
+def codes(s: pd.Series, allowed: frozenset[str], what: str) -> pd.DataFrame:
+    """``value`` in the extract's code list (case, spaces, hyphens and apostrophes folded:
+    "Order made" is ORDER_MADE, "Children's social care" CHILDRENS_SOCIAL_CARE), or None with
+    ``error`` "unknown WHAT 'X'"; blank is None with no error."""
+
+    def worker(text: pd.Series) -> pd.DataFrame:
+        key = _words(text).str.replace(" ", "_", regex=False)
+        value = key.where(key.isin(allowed), None)
+        error = pd.Series(
+            [None if v is not None else f"unknown {what} '{t}'" for v, t in zip(value, text, strict=True)],
+            index=text.index,
+            dtype=object,
+        )
+        return pd.DataFrame({"value": value, "error": error})
+
+    return map_distinct(s, worker, {"value": None, "error": None})
+
+
+def ranks(s: pd.Series) -> pd.DataFrame:
+    """Canonical rank (:mod:`reference.ranks`) or None with ``error`` "unknown rank 'X'"."""
+
+    def worker(text: pd.Series) -> pd.DataFrame:
+        value = text.map(canonical_rank)
+        error = pd.Series(
+            [None if v is not None else f"unknown rank '{t}'" for v, t in zip(value, text, strict=True)],
+            index=text.index,
+            dtype=object,
+        )
+        return pd.DataFrame({"value": value, "error": error})
+
+    return map_distinct(s, worker, {"value": None, "error": None})
