@@ -3,7 +3,7 @@
 Routers follow FastAPI's "bigger applications" layout, one per audience (analyst, targets,
 disclosure, steward, admin, audit) plus auth, all sharing the dependencies in :mod:`api.deps`
 for authentication, authorisation, purpose/reference and auditing, and the route class in
-:mod:`api.policy.routing` that writes the s.62 record.
+:mod:`api.routing` that writes the s.62 record.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ how much (pagination) and how often (rate limits).
 
 The personal-data routes declare ``Depends(Audited(Operation.x))``: it requires a purpose code and
 a case or occurrence reference (400 without them) and opens the request's audit context, which
-the routers fill with what was returned and :class:`api.policy.routing.AuditedRoute` writes to the log
+the routers fill with what was returned and :class:`api.routing.AuditedRoute` writes to the log
 before the response leaves, or as a refusal when the request fails.
 """
 

@@ -384,7 +384,7 @@ def test_leak_guard_withholds_any_string_holding_a_forbidden_token():
 
 def test_openapi_is_complete(client):
     from api.app import api_routes
-    from api.policy.routing import AuditedRoute
+    from api.routing import AuditedRoute
 
     schema = client.get("/openapi.json").json()
     assert "Problem" in schema["components"]["schemas"]

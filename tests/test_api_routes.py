@@ -18,7 +18,7 @@ os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from api.app import api_routes  # noqa: E402
-from api.policy.routing import AuditedRoute  # noqa: E402
+from api.routing import AuditedRoute  # noqa: E402
 from worlds.api import AS_OF, VICTIM_STRINGS, event_of, event_sources, order_of, person_of  # noqa: E402
 from worlds.testing import ACCOUNTS, PASSWORD, sample_client  # noqa: E402
 

@@ -9,8 +9,7 @@ import os
 import pytest
 
 os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")
-schemathesis = pytest.importorskip("schemathesis")
-
+import schemathesis  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402

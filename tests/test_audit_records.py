@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.policy.routing import people_in
+from api.routing import people_in
 from worlds.api import person_of
 from worlds.testing import PASSWORD, sample_client
 

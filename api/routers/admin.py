@@ -33,8 +33,8 @@ from api.deps import (
 from api.jobs.service import job_out, submit
 from api.models import Account, JobOut, Page
 from api.policy.roles import Operation, Role
-from api.policy.routing import AuditedRoute
 from api.problems import ProblemError, problem_responses
+from api.routing import AuditedRoute
 from api.store.db import ApiKey, Job, Upload, User, utcnow
 
 router = APIRouter(

@@ -20,9 +20,9 @@ from api.models import ForceCount, ForceRef
 from api.performance.graphcache import GraphCache
 from api.policy.frames import elsewhere, rows, split, visible_person
 from api.policy.roles import Role
-from api.policy.routing import AuditedRoute
 from api.policy.scope import Scope, held_by
 from api.problems import ProblemError, problem_responses
+from api.routing import AuditedRoute
 from api.store import graphq
 from reference.forces import force_name
 

@@ -17,8 +17,8 @@ from api.deps import Consult, Day, Paging, app_state, paginate, require_roles
 from api.models import Page
 from api.policy.audit import audit_key, record_dict, verify_session
 from api.policy.roles import Operation, Role
-from api.policy.routing import AuditedRoute
 from api.problems import problem_responses
+from api.routing import AuditedRoute
 from api.store.db import AuditRecord
 
 router = APIRouter(

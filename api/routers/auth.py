@@ -12,8 +12,8 @@ from api.auth import security
 from api.auth.users import authenticate, user_dict
 from api.deps import CurrentPrincipal, app_state
 from api.models import Account, Token
-from api.policy.routing import AuditedRoute
 from api.problems import ProblemError, problem_responses
+from api.routing import AuditedRoute
 from api.store.db import User
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=AuditedRoute)

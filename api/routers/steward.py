@@ -24,9 +24,9 @@ from api.jobs.service import submit
 from api.models import JobOut, Page
 from api.policy.frames import native
 from api.policy.roles import Role
-from api.policy.routing import AuditedRoute
 from api.policy.scope import Scope
 from api.problems import ProblemError, problem_responses
+from api.routing import AuditedRoute
 from api.store.db import StewardDecision, utcnow
 from linkage.store import LinkageStore
 from reference.forces import force_name

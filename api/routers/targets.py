@@ -21,8 +21,8 @@ from api.models import Page
 from api.policy.cells import defuse_row
 from api.policy.frames import rows, split
 from api.policy.roles import Role
-from api.policy.routing import AuditedRoute
 from api.problems import ProblemError, problem_responses
+from api.routing import AuditedRoute
 from api.store import graphq
 from api.store.db import TargetList, utcnow
 from reference.forces import force_name, lookup_force

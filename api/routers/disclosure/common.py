@@ -11,9 +11,9 @@ from api.policy.clocks import case_clocks
 from api.policy.leakguard import LeakGuard
 from api.policy.mentions import Mentions
 from api.policy.roles import Role
-from api.policy.routing import AuditedRoute
 from api.policy.scope import Scope
 from api.problems import ProblemError, problem_responses
+from api.routing import AuditedRoute
 from api.store.db import Case, CaseCheck, CaseDecision
 from reference.forces import force_name
 
