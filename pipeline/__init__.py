@@ -113,15 +113,6 @@ def planned(paths: Sequence[Path | str] = ()) -> tuple[str, ...]:
     return STAGES if paths else STAGES[1:]
 
 
-def run(
-    data_dir: Path,
-    paths: Sequence[Path | str] = (),
-    *,
-    graph: GraphBackend | None = None,
-    uri: str | None = None,
-    profile: str | None = None,
-    progress: bool = False,
-    fork: bool = True,
-) -> dict[str, Any]:
-    """The whole pipeline: ``{stage: its answer}`` (see :func:`steps`)."""
-    return dict(steps(data_dir, paths, graph=graph, uri=uri, profile=profile, progress=progress, fork=fork))
+def run(data_dir: Path, paths: Sequence[Path | str] = (), **options: Any) -> dict[str, Any]:
+    """The whole pipeline: ``{stage: its answer}``; ``options`` as for :func:`steps`."""
+    return dict(steps(data_dir, paths, **options))

@@ -10,8 +10,7 @@ os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from api.app import create_app  # noqa: E402
-from worlds.testing import PASSWORD, add_accounts, settings  # noqa: E402
+from worlds.testing import bearer, synth_client  # noqa: E402
 
 WHY = {"purpose": "data_quality", "reference": "DQ-11"}
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -19,31 +18,15 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    import pipeline
-    from synth.generate import generate
-
-    root = tmp_path_factory.mktemp("api_entities")
-    extracts, data_dir = root / "extracts", root / "data"
-    generate(extracts, people=1500, seed=5)
-    pipeline.ingest(data_dir, [p for p in sorted(extracts.iterdir()) if p.name != "truth"])
-    pipeline.resolve(data_dir)
-    s = settings(data_dir)
-    add_accounts(data_dir)
-    with TestClient(create_app(data_dir, settings=s)) as c:
+    with synth_client(tmp_path_factory, "api_entities", people=1500, seed=5) as (c, data_dir):
         c.data_dir = data_dir
         yield c
-
-
-def headers(c: TestClient, name: str) -> dict[str, str]:
-    r = c.post("/auth/token", data={"username": name, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def test_queue_pair_and_decision_stick(client: TestClient) -> None:
     from linkage.store import LinkageStore
 
-    h = headers(client, "steward_national")
+    h = bearer(client, "steward_national")
     queue = client.get("/steward/entities/queue", headers=h, params=WHY)
     assert queue.status_code == 200, queue.text
     items = queue.json()["items"]
@@ -80,11 +63,11 @@ def test_queue_pair_and_decision_stick(client: TestClient) -> None:
 
 
 def test_entity_review_refusals(client: TestClient) -> None:
-    national = headers(client, "steward_national")
+    national = bearer(client, "steward_national")
     assert client.get("/steward/entities/queue", headers=national).status_code == 400  # no purpose/reference
-    scoped = client.get("/steward/entities/queue", headers=headers(client, "steward"), params=WHY)
+    scoped = client.get("/steward/entities/queue", headers=bearer(client, "steward"), params=WHY)
     assert scoped.status_code == 403
-    analyst = client.get("/steward/entities/queue", headers=headers(client, "analyst"), params=WHY)
+    analyst = client.get("/steward/entities/queue", headers=bearer(client, "analyst"), params=WHY)
     assert analyst.status_code == 403
     unknown = client.post(
         "/steward/entities/decisions",
@@ -101,7 +84,7 @@ def test_entity_review_refusals(client: TestClient) -> None:
 
 def test_entity_review_is_audited(client: TestClient) -> None:
     """Runs last: each entity review route that answered left a record naming who and why."""
-    h = headers(client, "auditor")
+    h = bearer(client, "auditor")
     records = client.get("/audit/records", headers=h, params={"purpose": "audit", "reference": "AUD-9", "limit": 500})
     assert records.status_code == 200, records.text
     answered = {(i["method"], i["route"]) for i in records.json()["items"] if i["outcome"] == "ok"}

@@ -13,10 +13,8 @@ os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-import pipeline  # noqa: E402
-from api.app import create_app  # noqa: E402
 from linkage.store import LinkageStore  # noqa: E402
-from worlds.testing import PASSWORD, add_accounts, settings  # noqa: E402
+from worlds.testing import bearer, synth_client  # noqa: E402
 
 WHY = {"purpose": "data_quality", "reference": "DQ-15"}
 ADMIN = {"purpose": "administration", "reference": "ADM-15"}
@@ -25,28 +23,13 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory):
-    from synth.generate import generate
-
-    root = tmp_path_factory.mktemp("pipeline")
-    extracts, data_dir = root / "extracts", root / "data"
-    generate(extracts, people=500, seed=5)
-    ran = pipeline.run(data_dir, [p for p in sorted(extracts.iterdir()) if p.name != "truth"])
-    assert list(ran) == list(pipeline.STAGES) and ran["load_graph"]["verified"]
-    s = settings(data_dir)
-    add_accounts(data_dir)
-    with TestClient(create_app(data_dir, settings=s)) as c:
+    with synth_client(tmp_path_factory, "pipeline", people=500, seed=5) as (c, data_dir):
         c.data_dir = data_dir
         yield c
 
 
-def _headers(c: TestClient, name: str) -> dict[str, str]:
-    r = c.post("/auth/token", data={"username": name, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
 def _review(c: TestClient, kind: str) -> list[dict]:
-    h = _headers(c, "steward_national")
+    h = bearer(c, "steward_national")
     queue = c.get("/steward/entities/queue", headers=h, params={**WHY, "kind": kind})
     assert queue.status_code == 200, queue.text
     return queue.json()["items"]
@@ -55,13 +38,13 @@ def _review(c: TestClient, kind: str) -> list[dict]:
 def _decide(c: TestClient, kind: str, pair: dict, decision: str) -> None:
     """A national steward's decision on a pair from the review queue."""
     body = {"kind": kind, "key_l": pair["key_l"], "key_r": pair["key_r"], "decision": decision, "note": "DQ-15"}
-    decided = c.post("/steward/entities/decisions", headers=_headers(c, "steward_national"), params=WHY, json=body)
+    decided = c.post("/steward/entities/decisions", headers=bearer(c, "steward_national"), params=WHY, json=body)
     assert decided.status_code == 201, decided.text
 
 
 def _job(c: TestClient, route: str) -> dict:
     """Start an admin job and wait for it to end; its last state."""
-    h = _headers(c, "admin")
+    h = bearer(c, "admin")
     started = c.post(f"/admin/jobs/{route}", headers=h, params=ADMIN, json={})
     assert started.status_code == 202, started.text
     deadline = time.monotonic() + 600

@@ -113,6 +113,33 @@ def sample_client(tmp_path_factory: Any, name: str, **overrides: Any) -> Iterato
         yield client, data_dir
 
 
+@contextmanager
+def synth_client(tmp_path_factory: Any, name: str, people: int, seed: int) -> Iterator[tuple[Any, Path]]:
+    """A running app (TestClient) over the product's synthetic extracts of ``people`` (``seed``),
+    taken through the whole pipeline, with the test accounts; and its data directory."""
+    from fastapi.testclient import TestClient
+
+    import pipeline
+    from api.app import create_app
+    from synth.generate import generate
+
+    root = tmp_path_factory.mktemp(name)
+    extracts, data_dir = root / "extracts", root / "data"
+    generate(extracts, people=people, seed=seed)
+    pipeline.run(data_dir, [p for p in sorted(extracts.iterdir()) if p.name != "truth"])
+    s = settings(data_dir)  # a fresh state store first, then the accounts in it
+    add_accounts(data_dir)
+    with TestClient(create_app(data_dir, settings=s)) as client:
+        yield client, data_dir
+
+
+def bearer(client: Any, name: str) -> dict[str, str]:
+    """The Authorization header of a test account signed in with its password."""
+    r = client.post("/auth/token", data={"username": name, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
 def read_entry(path: str, **fields: Any) -> Any:
     """An audit entry for a consultation of ``path`` (tests of the chain itself)."""
     from api.policy.audit import Entry
