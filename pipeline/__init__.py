@@ -5,8 +5,9 @@ Four named stages, always in this order, each a call into the package that owns 
 1. ``ingest``: extracts into staging (``loaders``; staging owns the tables);
 2. ``resolve_people``: person records into entities (``linkage.run``);
 3. ``resolve_entities``: addresses, orders, incidents and breaches, which take the person ids of
-   stage 2 (``linkage.entities``), so it runs after every person resolution, never alone: ids of
-   addresses, orders and events never go stale and steward decisions on them apply at once;
+   stage 2 (``linkage.entities``), so ``resolve`` and ``steps`` run it after every person
+   resolution: ids of addresses, orders and events never go stale and steward decisions on them
+   apply at the next run;
 4. ``load_graph``: staging and linkage outputs into the POLE graph (``graph.load``).
 
 The command line, the API's jobs, ``make demo`` and every test world call these functions and
