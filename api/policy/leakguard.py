@@ -22,22 +22,25 @@ from api.store import graphq
 
 WITHHELD = "[withheld]"
 CONFIDENTIAL_TTL = 300.0  # seconds between re-reads of the confidential addresses on file
-_CONFIDENTIAL: dict[int, tuple[float, Mentions]] = {}
+_CONFIDENTIAL: dict[tuple[int, int], tuple[float, Mentions]] = {}
 _PLACEHOLDERS = {"CONFIDENTIAL", "WITHHELD", "REFUGE"}
 
 
-def _confidential(g: Any, read: bool = True) -> Mentions | None:
+def _confidential(g: Any, read: bool = True, generation: int = 0) -> Mentions | None:
     """Every confidential address on file (text and postcode), as one matcher, re-read every few
-    minutes: one scan of all addresses is too dear for every disclosure answer. None when
-    ``read`` is False and they are due."""
+    minutes and after every graph load of this server (``generation``): one scan of all
+    addresses is too dear for every disclosure answer. None when ``read`` is False and they are due."""
     now = time.monotonic()
-    hit = _CONFIDENTIAL.get(id(g))
+    hit = _CONFIDENTIAL.get((id(g), generation))
     if hit is None or now - hit[0] > CONFIDENTIAL_TTL:
         if not read:
             return None
         found = graphq.confidential_addresses(g)
         places = [a["address"] for a in found if a.get("address") and a["address"].upper() not in _PLACEHOLDERS]
-        hit = _CONFIDENTIAL[id(g)] = (now, Mentions(places=places, postcodes=[a.get("postcode") for a in found]))
+        if len(_CONFIDENTIAL) > 8:
+            _CONFIDENTIAL.clear()
+        matcher = Mentions(places=places, postcodes=[a.get("postcode") for a in found])
+        hit = _CONFIDENTIAL[(id(g), generation)] = (now, matcher)
     return hit[1]
 
 
@@ -46,15 +49,15 @@ _SUBJECTS: dict[tuple, tuple[float, Mentions]] = {}
 
 
 def subject_mentions(
-    g: Any, subject_id: str, allowed_names: Iterable[str] = (), keep: str | None = None
+    g: Any, subject_id: str, allowed_names: Iterable[str] = (), keep: str | None = None, generation: int = 0
 ) -> Mentions:
-    """:func:`read_subject_mentions`, kept for a few seconds per graph, subject and case names."""
-    key = (id(g), subject_id, keep, tuple(allowed_names))
+    """:func:`read_subject_mentions`, kept for a few seconds per graph load, subject and case names."""
+    key = (id(g), generation, subject_id, keep, tuple(allowed_names))
     now = time.monotonic()
     hit = _SUBJECTS.get(key)
     if hit is not None and now - hit[0] <= SUBJECT_TTL:
         return hit[1]
-    found = read_subject_mentions(g, subject_id, key[3], keep)
+    found = read_subject_mentions(g, subject_id, key[4], keep)
     if len(_SUBJECTS) > 1024:
         _SUBJECTS.clear()
     _SUBJECTS[key] = (now, found)
@@ -94,21 +97,31 @@ class LeakGuard:
         self.hits = 0
 
     @classmethod
-    def confidential_only(cls, g: Any) -> LeakGuard | None:
+    def confidential_only(cls, g: Any, generation: int = 0) -> LeakGuard | None:
         """``for_subject(g, None)`` when it needs no graph read, else None."""
-        found = _confidential(g, read=False)
+        found = _confidential(g, read=False, generation=generation)
         return None if found is None else cls(found, Mentions(any_address=True))
 
     @classmethod
     def for_subject(
-        cls, g: Any, subject_id: str | None, allowed_names: Iterable[str] = (), keep: str | None = None
+        cls,
+        g: Any,
+        subject_id: str | None,
+        allowed_names: Iterable[str] = (),
+        keep: str | None = None,
+        generation: int = 0,
     ) -> LeakGuard:
         """The guard of a case: its subject's victims, protected people and partners (none before
         a subject is chosen), every confidential address, and any address at all. ``allowed_names``
-        (the case's subject, applicant and person at risk, as typed) may be named."""
-        confidential = _confidential(g)
+        (the case's subject, applicant and person at risk, as typed) may be named. ``generation``
+        is the server's graph-load count: what was read before a load is not used after it."""
+        confidential = _confidential(g, generation=generation)
         assert confidential is not None  # read=True reads them when due
-        own = subject_mentions(g, subject_id, allowed_names, keep) if subject_id else Mentions(any_address=True)
+        own = (
+            subject_mentions(g, subject_id, allowed_names, keep, generation)
+            if subject_id
+            else Mentions(any_address=True)
+        )
         return cls(confidential, own)
 
     def mentions(self, text: str | None) -> bool:

@@ -111,14 +111,16 @@ Facts = tuple[set[str], dict[str, frozenset[str | None]], LeakGuard]
 def _facts_from_graph(state: Any, case: Any, ids: list[str]) -> Facts:
     g = state.graph()
     withheld = set(graphq.victims_of(g, case.subject_person_id)) if case.subject_person_id else set()
-    return withheld, person_forces(state.cache, g, ids), case_guard(g, case)
+    return withheld, person_forces(state.cache, g, ids), case_guard(g, case, state.cache.generation)
 
 
 def _facts_in_memory(state: Any, case: Any, ids: list[str]) -> Facts | None:
     """The same facts when no graph read is needed: no subject chosen yet (whose victims would be
     read), the confidential addresses recently read, every candidate's forces cached."""
     g = state.graph_if_open()
-    guard = LeakGuard.confidential_only(g) if g is not None and not case.subject_person_id else None
+    guard = None
+    if g is not None and not case.subject_person_id:
+        guard = LeakGuard.confidential_only(g, state.cache.generation)
     if guard is None:
         return None
     forces = {}

@@ -137,12 +137,16 @@ def guarded(request: Request, case: Any, out: Any) -> Any:
         g = app_state(request).graph()
     except Exception:  # noqa: BLE001 - no graph yet: nobody's victims are known
         return LeakGuard(Mentions(any_address=True)).scrub(out)
-    return case_guard(g, case).scrub(out)
+    return case_guard(g, case, app_state(request).cache.generation).scrub(out)
 
 
-def case_guard(g: Any, case: Any) -> LeakGuard:
+def case_guard(g: Any, case: Any, generation: int = 0) -> LeakGuard:
     """The leak guard of one case: its subject's victims, protected people and partners (but the
     case's own person at risk), every confidential address, any address at all."""
     return LeakGuard.for_subject(
-        g, case.subject_person_id, names_on_case(case), keep=(case.person_at_risk or {}).get("person_id")
+        g,
+        case.subject_person_id,
+        names_on_case(case),
+        keep=(case.person_at_risk or {}).get("person_id"),
+        generation=generation,
     )

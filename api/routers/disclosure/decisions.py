@@ -41,7 +41,7 @@ def decide(
         case = load_case(session, audit, case_id)
     if case.status == "closed":
         raise ProblemError(409, "the case is closed", "case-closed")
-    guard = case_guard(graph(request), case)
+    guard = case_guard(graph(request), case, app_state(request).cache.generation)
     named = [field for field in DECISION_TEXTS if guard.mentions(getattr(body, field))]
     if named:
         raise ProblemError(

@@ -68,7 +68,7 @@ def history(
             "held_by": held_by(pf.get(pid, set())),
         }
     out = {"case_id": case_id, "as_of": day, **disclosable(g, scope, pid, day)}
-    guard = case_guard(g, case)
+    guard = case_guard(g, case, app_state(request).cache.generation)
     out = guard.scrub(out)
     if guard.hits:
         audit.detail = f"leak guard withheld {guard.hits} value(s)"

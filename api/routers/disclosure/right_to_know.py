@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Query, Request
 
-from api.deps import Consult, Day, Paging, graph, paginate
+from api.deps import Consult, Day, Paging, app_state, graph, paginate
 from api.models import Page
 from api.policy.frames import rows, split, visible_person
 from api.policy.leakguard import LeakGuard
@@ -61,4 +61,4 @@ def right_to_know(
         for r in out["items"]
     ]
     audit.returned([r[k] for r in items for k in ("candidate_id", "perpetrator_id")], len(items))
-    return {**out, "items": LeakGuard.for_subject(g, None).scrub(items)}
+    return {**out, "items": LeakGuard.for_subject(g, None, generation=app_state(request).cache.generation).scrub(items)}
