@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from synth import children, recent
 from synth.formats import (
     days_to_text,
     minutes_to_text,
@@ -23,10 +24,10 @@ from synth.formats import (
     year_of,
 )
 from synth.names import NameBank, to_cp1252
-from synth.records import BLANK, write_people
+from synth.records import dob_text, write_people
 from synth.story import ROLE_NAMES, ROLE_OTHER, ROLE_SUSPECT, ROLE_VICTIM, Story
 from synth.tables import pick, table
-from synth.world import YEAR, Addresses, Forces, People
+from synth.world import T1, YEAR, Addresses, Forces, People
 
 FLAT_COLUMNS = [
     "force",
@@ -108,6 +109,12 @@ class Written:
     bad: list[pd.DataFrame] = field(default_factory=list)  # file, line, record, reason
     pnc_typos: list[pd.DataFrame] = field(default_factory=list)  # file, record_key, pnc_as_written
     files: dict[str, int] = field(default_factory=dict)  # relative path -> data rows
+    # force, person, key (the nominal reference), surname, forenames, dob (days or BLANK), sex as written
+    nominals: list[pd.DataFrame] = field(default_factory=list)
+    # children present: event_key, ref, key, child, forenames, surname, dob, minute, victim, force_no, town
+    children: list[pd.DataFrame] = field(default_factory=list)
+    # incidents added after the story (synth.recent): event, offence, risk
+    recent: list[pd.DataFrame] = field(default_factory=list)
 
 
 @dataclass
@@ -120,6 +127,9 @@ class Context:
     story: Story
     out: Path
     written: Written
+    drng: np.random.Generator | None = None  # the duties' own stream (children, custody, notices, ...)
+    next_event: int = -1  # the next true event number for incidents added after the story
+    pnc: tuple[np.ndarray, np.ndarray] | None = None  # each person's PNC year (0 = none) and serial
 
 
 # --------------------------------------------------------------------------------------------
@@ -188,11 +198,6 @@ def _pnc_for_people(
 
 def _address_parts(ctx: Context, person: np.ndarray, day: np.ndarray) -> np.ndarray:
     return ctx.story.history.at(person, day)
-
-
-def _dob_text(dob: np.ndarray, style: str) -> np.ndarray:
-    blank = dob == BLANK
-    return np.where(blank, "", days_to_text(np.where(blank, 0, dob), style)).astype(object)
 
 
 def _lines(df: pd.DataFrame) -> np.ndarray:
@@ -327,7 +332,7 @@ def write_flat(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.ndarra
     fore = pd.Series(who.forename, dtype=object) + np.where(who.middle == "", "", " ") + who.middle
     surname_field = np.where(who.swapped, who.forename, sur.to_numpy(dtype=object))
     forenames_field = np.where(who.swapped, who.surname, fore.to_numpy(dtype=object))
-    dob_text = _dob_text(who.dob, "dmy")
+    dob_written = dob_text(who.dob, "dmy")
 
     # per-row values
     pos = pd.Series(np.arange(len(recs)), index=recs["rec"].to_numpy())
@@ -376,7 +381,7 @@ def write_flat(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.ndarra
             "nominal_ref": refs["key"].to_numpy()[r],
             "surname": surname_field[r],
             "forenames": forenames_field[r],
-            "dob": dob_text[r],
+            "dob": dob_written[r],
             "sex": who.sex[r],
             "address": address,
             "postcode": postcode,
@@ -395,6 +400,7 @@ def write_flat(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.ndarra
     ctx.written.persons.append(
         pd.DataFrame({"record_key": name + "/" + refs["key"], "person": refs["person"]})
     )
+    _nominals(ctx, f, refs["person"].to_numpy(), refs["key"].to_numpy(), surname_field, forenames_field, who)
 
     # deliberately bad rows: impossible date, unknown role, no name
     nb = int(round(len(df) * BAD_RATE))
@@ -424,7 +430,10 @@ def write_flat(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.ndarra
     bad.loc[r2, "surname"] = ""
     bad.loc[r2, "forenames"] = ""
     df, is_bad = _insert_bad(rng, df, bad)
+    df, is_bad, recent_events = _recent_flat(ctx, f, df, is_bad, pnc_year, pnc_serial)
+    df, is_bad = _children_flat(ctx, f, pd.concat([_story_events(ctx, recs), recent_events]), df, is_bad)
     good = df[~is_bad]
+    minute = _minute_from_dmy(good["occurrence_datetime"])
     ctx.written.involvements.append(
         pd.DataFrame(
             {
@@ -433,7 +442,10 @@ def write_flat(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.ndarra
                 "role": good["role"].to_numpy(dtype=object),
                 "relationship": good["relationship_to_suspect"].str.lower().to_numpy(dtype=object),
                 "force": name,
-                "day": _day_from_dmy(good["occurrence_datetime"]),
+                "day": minute // 1440,
+                "record_key": name + "/" + good["nominal_ref"].to_numpy(dtype=object),
+                "minute": minute,
+                "da_marker": good["da_marker"].to_numpy(dtype=object),
             }
         )
     )
@@ -477,9 +489,357 @@ def write_flat(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.ndarra
     ctx.written.files[fname] = len(df)
 
 
-def _day_from_dmy(s: pd.Series) -> np.ndarray:
-    d = pd.to_datetime(s.str[:10], format="%d/%m/%Y")
-    return ((d - pd.Timestamp("1970-01-01")) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
+def _minute_from_dmy(s: pd.Series) -> np.ndarray:
+    d = pd.to_datetime(s, format="%d/%m/%Y %H:%M")
+    return ((d - pd.Timestamp("1970-01-01")) // pd.Timedelta(minutes=1)).to_numpy(dtype=np.int64)
+
+
+def _nominals(
+    ctx: Context, f: int, person: np.ndarray, key: np.ndarray, surname: np.ndarray, forenames: np.ndarray, who
+) -> None:  # noqa: ANN001 (records.Written)
+    """Each nominal of force ``f`` with its identity as the force's files show it (the same
+    nominal in the force's other extracts is written the same way)."""
+    frame = pd.DataFrame(
+        {
+            "force": f,
+            "person": person,
+            "key": key,
+            "surname": surname,
+            "forenames": forenames,
+            "dob": who.dob,
+            "sex": who.sex,
+        }
+    )
+    if ctx.forces.encoding[f] == "cp1252":
+        for col in ("surname", "forenames"):
+            frame[col] = frame[col].map(lambda v: to_cp1252(v) if isinstance(v, str) and not v.isascii() else v)
+    ctx.written.nominals.append(frame)
+
+
+def _story_events(ctx: Context, recs: pd.DataFrame) -> pd.DataFrame:
+    """A force's event records from the story, as the children and the duties read them."""
+    inc = ctx.story.incidents
+    ev = recs["event"].to_numpy()
+    return pd.DataFrame(
+        {
+            "rec": recs["rec"].to_numpy(),
+            "ref": recs["ref"].to_numpy(dtype=object),
+            "minute": recs["minute"].to_numpy(dtype=np.int64),
+            "victim": inc["victim"].to_numpy()[ev],
+            "suspect": inc["suspect"].to_numpy()[ev],
+            "da": inc["da"].to_numpy()[ev],
+        }
+    )
+
+
+def _recent(ctx: Context, f: int) -> tuple[pd.DataFrame, dict]:
+    """Recent incidents of force ``f`` and the nominals that write their suspects and victims."""
+    if ctx.next_event < 0:
+        ctx.next_event = len(ctx.story.incidents)
+    new = recent.incidents(ctx, f)
+    if new.empty:
+        return new, {}
+    people = np.concatenate([new["suspect"].to_numpy(), new["victim"].to_numpy()])
+    days = np.concatenate([new["minute"].to_numpy(), new["minute"].to_numpy()]) // 1440
+    noms = recent.nominals(ctx, f, people, days)
+    name = ctx.forces.names[f]
+    ctx.written.events.append(
+        pd.DataFrame({"record_key": name + "/" + new["ref"], "event": new["event"], "day": new["minute"] // 1440})
+    )
+    ctx.written.recent.append(new[["event", "offence", "risk"]])
+    return new, noms
+
+
+def _recent_events(new: pd.DataFrame) -> pd.DataFrame:
+    if new.empty:
+        return pd.DataFrame(columns=["rec", "ref", "minute", "victim", "suspect", "da"])
+    return pd.DataFrame(
+        {"rec": -1 - np.arange(len(new)), "ref": new["ref"], "minute": new["minute"], "victim": new["victim"],
+         "suspect": new["suspect"], "da": new["da"]}
+    )
+
+
+def _recent_flat(
+    ctx: Context, f: int, df: pd.DataFrame, is_bad: np.ndarray, pnc_year: np.ndarray, pnc_serial: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Rows of force ``f``'s recent incidents (suspect and victim), after every other row."""
+    if ctx.drng is None:
+        return df, is_bad, _recent_events(pd.DataFrame())
+    new, noms = _recent(ctx, f)
+    if new.empty:
+        return df, is_bad, _recent_events(new)
+    rng, addresses, name = ctx.drng, ctx.addresses, ctx.forces.names[f]
+    off = table("offences.csv")
+    offence = off["description"].to_numpy(dtype=object)[new["offence"].to_numpy()]
+    if ctx.forces.encoding[f] == "cp1252":
+        offence = pd.Series(offence, dtype=object).str.replace(" - ", " \u2013 ").to_numpy(dtype=object)
+    when = minutes_to_text(new["minute"].to_numpy(), "dmy")
+    rows = []
+    for i, inc in enumerate(new.itertuples(index=False)):
+        for role, person, addr in (("SUSPECT", inc.suspect, inc.suspect_addr), ("VICTIM", inc.victim, inc.victim_addr)):
+            n = noms[int(person)]
+            victim = role == "VICTIM"
+            pnc = ""
+            if not victim and pnc_year[person] > 0 and rng.random() < 0.88:
+                pnc = str(pnc_text(rng, pnc_year[[person]], pnc_serial[[person]])[0])
+            rows.append(
+                {"force": name, "occurrence_ref": inc.ref, "occurrence_datetime": when[i],
+                 "ho_offence_code": off["code"].iat[int(inc.offence)], "offence": offence[i],
+                 "da_marker": "Y" if inc.da else "N", "role": role, "nominal_ref": n.key,
+                 "surname": n.surname.upper() if ctx.forces.keys[f] == "north-yorkshire" else n.surname,
+                 "forenames": n.forenames, "dob": n.dob, "sex": n.sex, "address": int(addr),
+                 "postcode": addresses.postcode[addr], "relationship_to_suspect": inc.relationship if victim else "",
+                 "dash_risk": RISK_FLAT[inc.risk] if victim else "", "pnc_id": pnc, "phone": "",
+                 "_person": int(person), "_addr": int(addr), "_typo": False}
+            )
+    added = pd.DataFrame(rows)
+    added["dob"] = dob_text(added["dob"].to_numpy(dtype=np.int64), "dmy")
+    added["address"] = addresses.text(added["_addr"].to_numpy(dtype=np.int64))
+    added["_beat"] = _beat_codes(rng, addresses.postcode[new["victim_addr"].to_numpy()].repeat(2))
+    both = pd.concat([df, added[df.columns]], ignore_index=True)
+    return both, np.r_[is_bad, np.zeros(len(added), dtype=bool)], _recent_events(new)
+
+
+def _children_flat(
+    ctx: Context, f: int, events: pd.DataFrame, df: pd.DataFrame, is_bad: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Children present at force ``f``'s DA incidents, each after its incident's rows."""
+    if ctx.drng is None:
+        return df, is_bad
+    kids = children.present(ctx, f, events)
+    victims = df[~is_bad & (df["role"] == "VICTIM")].drop_duplicates("occurrence_ref").set_index("occurrence_ref")
+    kids = kids[kids["ref"].isin(victims.index)].reset_index(drop=True)
+    if kids.empty:
+        return df, is_bad
+    name = ctx.forces.names[f]
+    surname = kids["surname"].to_numpy(dtype=object)
+    if ctx.forces.keys[f] == "north-yorkshire":
+        surname = pd.Series(surname, dtype=object).str.upper().to_numpy(dtype=object)
+    forenames = (kids["forename"] + np.where(kids["middle"] == "", "", " ") + kids["middle"]).to_numpy(dtype=object)
+    added = victims.loc[kids["ref"]].reset_index()
+    added["role"] = "OTHER"
+    added["nominal_ref"] = kids["key"].to_numpy(dtype=object)
+    added["surname"], added["forenames"] = surname, forenames
+    added["dob"] = dob_text(kids["dob"].to_numpy(), "dmy")
+    added["sex"] = kids["sex"].to_numpy(dtype=object)
+    added["relationship_to_suspect"] = "Child"
+    added[["dash_risk", "pnc_id", "phone"]] = ""
+    added["_person"] = kids["child"].to_numpy(dtype=np.int64)
+    added["_typo"] = False
+    both, _ = children.insert_after(df.assign(_bad=is_bad), added.assign(_bad=False), "occurrence_ref")
+    first = kids.drop_duplicates("child")
+    ctx.written.persons.append(pd.DataFrame({"record_key": name + "/" + first["key"], "person": first["child"]}))
+    _record_children(ctx, f, kids, surname, forenames, added["_addr"].to_numpy(dtype=np.int64))
+    return both.drop(columns="_bad"), both["_bad"].to_numpy(dtype=bool)
+
+
+GENDER = {"M": "Male", "F": "Female"}
+
+
+@dataclass
+class _RelationalChildren:
+    persons: pd.DataFrame  # persons.csv rows
+    involvements: pd.DataFrame  # involvements.csv rows
+    written: pd.DataFrame  # their written.involvements rows
+
+
+@dataclass
+class _RelationalRecent:
+    incidents: pd.DataFrame  # recent.incidents
+    persons: pd.DataFrame  # persons.csv rows of nominals created for them
+    incident_rows: pd.DataFrame  # incidents.csv rows
+    involvements: pd.DataFrame  # involvements.csv rows
+    written: pd.DataFrame  # their written.involvements rows
+
+
+def _recent_relational(ctx: Context, f: int) -> _RelationalRecent | None:
+    """A relational force's recent incidents: incident rows, suspect and victim involvements, and
+    person rows for people the force had no nominal for."""
+    if ctx.drng is None:
+        return None
+    before = {k for n in ctx.written.nominals if len(n) and int(n["force"].iat[0]) == f for k in n["key"]}
+    new, noms = _recent(ctx, f)
+    if new.empty:
+        return None
+    addresses, name = ctx.addresses, ctx.forces.names[f]
+    off = table("offences.csv")
+    oi = new["offence"].to_numpy()
+    incident_rows = pd.DataFrame(
+        {
+            "incident_id": new["ref"].to_numpy(dtype=object),
+            "force": name,
+            "reported_at": minutes_to_text(new["minute"].to_numpy(), "iso"),
+            "offence_code": off["code"].to_numpy(dtype=object)[oi],
+            "offence_description": off["description"].to_numpy(dtype=object)[oi],
+            "domestic": np.where(new["da"].to_numpy(), "true", "false"),
+            "risk_grade": RISK_REL[new["risk"].to_numpy()],
+            "location_postcode": addresses.postcode[new["victim_addr"].to_numpy()],
+        }
+    )
+    people = pd.DataFrame(
+        {
+            "incident_id": np.repeat(new["ref"].to_numpy(dtype=object), 2),
+            "person": np.stack([new["suspect"].to_numpy(), new["victim"].to_numpy()], axis=1).reshape(-1),
+            "involvement": np.tile(np.array(["suspect", "victim"], dtype=object), len(new)),
+            "relationship": np.stack(
+                [np.full(len(new), "", dtype=object), new["relationship"].str.lower().to_numpy(dtype=object)], axis=1
+            ).reshape(-1),
+            "minute": np.repeat(new["minute"].to_numpy(), 2),
+            "da": np.repeat(new["da"].to_numpy(), 2),
+        }
+    )
+    people["person_id"] = [noms[int(p)].key for p in people["person"]]
+    created = [(person, n) for person, n in noms.items() if n.key not in before]
+    addr = ctx.story.history.at(np.array([p for p, _ in created], dtype=np.int64), np.full(len(created), T1))
+    created = [n for _, n in created]
+    loc = addresses.locality[addr]
+    persons = pd.DataFrame(
+        {
+            "person_id": pd.Series([n.key for n in created], dtype=object),
+            "force": name,
+            "full_name": [f"{n.surname.upper()}, {n.forenames}" for n in created],
+            "aliases": "",
+            "date_of_birth": dob_text(np.array([n.dob for n in created], dtype=np.int64), "iso"),
+            "gender": pd.Series([n.sex for n in created], dtype=object).map(GENDER).fillna("Unknown").to_numpy(),
+            "address_line_1": addresses.line1[addr],
+            "address_line_2": loc,
+            "town": addresses.town[addr],
+            "postcode": addresses.postcode[addr],
+            "pnc_number": "",
+            "phone": "",
+        }
+    )
+    keys = name + "/" + persons["person_id"].astype(str)
+    ctx.written.addresses.append(
+        pd.DataFrame(
+            {
+                "record_key": keys,
+                "address": addresses.line1[addr] + np.where(loc == "", "", ", " + loc) + ", " + addresses.town[addr],
+                "address_no": addr,
+            }
+        )
+    )
+    written = pd.DataFrame(
+        {
+            "event_key": name + "/" + people["incident_id"].astype(str),
+            "person": people["person"].to_numpy(dtype=np.int64),
+            "role": people["involvement"].str.upper().to_numpy(dtype=object),
+            "relationship": people["relationship"].to_numpy(dtype=object),
+            "force": name,
+            "day": people["minute"].to_numpy() // 1440,
+            "record_key": name + "/" + people["person_id"].astype(str),
+            "minute": people["minute"].to_numpy(),
+            "da_marker": np.where(people["da"].to_numpy(), "Y", "N").astype(object),
+        }
+    )
+    return _RelationalRecent(
+        incidents=new,
+        persons=persons,
+        incident_rows=incident_rows,
+        involvements=people[["incident_id", "person_id", "involvement", "relationship"]],
+        written=written,
+    )
+
+
+def _children_relational(ctx: Context, f: int, events: pd.DataFrame) -> _RelationalChildren | None:
+    """Children present at a relational force's DA incidents: person rows and ``other``/``Child``
+    involvements."""
+    if ctx.drng is None:
+        return None
+    kids = children.present(ctx, f, events)
+    if kids.empty:
+        return None
+    name, addresses = ctx.forces.names[f], ctx.addresses
+    forenames = (kids["forename"] + np.where(kids["middle"] == "", "", " ") + kids["middle"]).to_numpy(dtype=object)
+    surname = kids["surname"].to_numpy(dtype=object)
+    addr = ctx.story.history.at(kids["child"].to_numpy(), kids["minute"].to_numpy() // 1440)
+    _record_children(ctx, f, kids, surname, forenames, addr)
+    first = np.flatnonzero(~kids["child"].duplicated().to_numpy())
+    fa = addr[first]
+    persons = pd.DataFrame(
+        {
+            "person_id": kids["key"].to_numpy(dtype=object)[first],
+            "force": name,
+            "full_name": pd.Series(surname[first], dtype=object).str.upper() + ", " + forenames[first],
+            "aliases": "",
+            "date_of_birth": dob_text(kids["dob"].to_numpy()[first], "iso"),
+            "gender": pd.Series(kids["sex"].to_numpy()[first]).map(GENDER).fillna("Unknown").to_numpy(),
+            "address_line_1": addresses.line1[fa],
+            "address_line_2": addresses.locality[fa],
+            "town": addresses.town[fa],
+            "postcode": addresses.postcode[fa],
+            "pnc_number": "",
+            "phone": "",
+        }
+    )
+    loc = addresses.locality[fa]
+    keys = name + "/" + persons["person_id"]
+    ctx.written.persons.append(pd.DataFrame({"record_key": keys, "person": kids["child"].to_numpy()[first]}))
+    ctx.written.addresses.append(
+        pd.DataFrame(
+            {
+                "record_key": keys,
+                "address": addresses.line1[fa] + np.where(loc == "", "", ", " + loc) + ", " + addresses.town[fa],
+                "address_no": fa,
+            }
+        )
+    )
+    involvements = pd.DataFrame(
+        {"incident_id": kids["ref"].to_numpy(dtype=object), "person_id": kids["key"].to_numpy(dtype=object),
+         "involvement": "other", "relationship": "Child"}
+    )
+    written = pd.DataFrame(
+        {
+            "event_key": name + "/" + kids["ref"].astype(str),
+            "person": kids["child"].to_numpy(dtype=np.int64),
+            "role": "OTHER",
+            "relationship": "child",
+            "force": name,
+            "day": kids["minute"].to_numpy() // 1440,
+            "record_key": name + "/" + kids["key"].astype(str),
+            "minute": kids["minute"].to_numpy(),
+            "da_marker": "Y",
+        }
+    )
+    return _RelationalChildren(persons=persons, involvements=involvements, written=written)
+
+
+def _record_children(
+    ctx: Context, f: int, kids: pd.DataFrame, surname: np.ndarray, forenames: np.ndarray, addr: np.ndarray
+) -> None:
+    name = ctx.forces.names[f]
+    frame = pd.DataFrame(
+        {
+            "event_key": name + "/" + kids["ref"].astype(str),
+            "ref": kids["ref"].to_numpy(dtype=object),
+            "key": name + "/" + kids["key"].astype(str),
+            "child": kids["child"].to_numpy(dtype=np.int64),
+            "forenames": forenames,
+            "surname": surname,
+            "dob": kids["dob"].to_numpy(dtype=np.int64),
+            "minute": kids["minute"].to_numpy(dtype=np.int64),
+            "victim": kids["victim"].to_numpy(dtype=np.int64),
+            "force_no": f,
+            "town": ctx.addresses.town[addr],
+        }
+    )
+    if ctx.forces.encoding[f] == "cp1252":
+        for col in ("surname", "forenames"):
+            frame[col] = frame[col].map(lambda v: to_cp1252(v) if isinstance(v, str) and not v.isascii() else v)
+    ctx.written.children.append(frame)
+    first = frame.drop_duplicates("child")
+    nominal = pd.DataFrame(
+        {
+            "force": f,
+            "person": first["child"],
+            "key": first["key"].str.split("/", n=1).str[1],
+            "surname": first["surname"],
+            "forenames": first["forenames"],
+            "dob": first["dob"],
+            "sex": kids.drop_duplicates("child")["sex"].to_numpy(dtype=object),
+        }
+    )
+    ctx.written.nominals.append(nominal)
 
 
 def _beat_codes(rng: np.random.Generator, postcode: np.ndarray) -> np.ndarray:
@@ -564,7 +924,7 @@ def write_relational(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.
             "force": name,
             "full_name": full,
             "aliases": alias,
-            "date_of_birth": _dob_text(who.dob, "iso"),
+            "date_of_birth": dob_text(who.dob, "iso"),
             "gender": np.select([who.sex == "M", who.sex == "F"], ["Male", "Female"], "Unknown"),
             "address_line_1": line1,
             "address_line_2": addresses.locality[addr],
@@ -576,6 +936,18 @@ def write_relational(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.
     )
     persons = persons.sort_values("person_id", kind="stable")
     ctx.written.persons.append(pd.DataFrame({"record_key": name + "/" + refs["key"], "person": rp}))
+    _nominals(
+        ctx,
+        f,
+        rp,
+        refs["key"].to_numpy(),
+        np.where(who.swapped, pd.Series(who.forename, dtype=object).str.upper(), sur_up),
+        np.where(who.swapped, who.surname, given),
+        who,
+    )
+    recent_rows = _recent_relational(ctx, f)
+    events = [_story_events(ctx, recs)] + ([_recent_events(recent_rows.incidents)] if recent_rows else [])
+    kids = _children_relational(ctx, f, pd.concat(events, ignore_index=True))
     ctx.written.pnc_typos.append(
         pd.DataFrame(
             {
@@ -593,6 +965,10 @@ def write_relational(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.
     bad_p["full_name"] = ""
     bad_p["aliases"] = ""
     persons, is_bad = _insert_bad(rng, persons.reset_index(drop=True), bad_p)
+    for more in (recent_rows.persons if recent_rows else None, kids.persons if kids else None):
+        if more is not None and len(more):
+            persons = pd.concat([persons, more[persons.columns]], ignore_index=True)
+            is_bad = np.r_[is_bad, np.zeros(len(more), dtype=bool)]
     lines = _lines(persons)
     ctx.written.bad.append(
         pd.DataFrame(
@@ -642,6 +1018,9 @@ def write_relational(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.
         + bad_i["reported_at"].str[10:].to_numpy(dtype=object)
     )
     incidents, is_bad = _insert_bad(rng, incidents, bad_i)
+    if recent_rows is not None:
+        incidents = pd.concat([incidents, recent_rows.incident_rows[incidents.columns]], ignore_index=True)
+        is_bad = np.r_[is_bad, np.zeros(len(recent_rows.incident_rows), dtype=bool)]
     lines = _lines(incidents)
     ctx.written.bad.append(
         pd.DataFrame(
@@ -682,9 +1061,16 @@ def write_relational(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.
                 "relationship": inv["relationship"].to_numpy(dtype=object),
                 "force": name,
                 "day": (recs["minute"].to_numpy()[rpos] // 1440)[order],
+                "record_key": name + "/" + inv["person_id"].to_numpy(dtype=object),
+                "minute": recs["minute"].to_numpy()[rpos][order],
+                "da_marker": np.where(fields["da"][rpos][order], "Y", "N").astype(object),
             }
         )
     )
+    if recent_rows is not None:
+        ctx.written.involvements.append(recent_rows.written)
+    if kids is not None:
+        ctx.written.involvements.append(kids.written)
     nb = max(1, int(round(len(inv) * BAD_RATE * 0.4)))
     bad_v = inv.iloc[rng.integers(0, len(inv), nb)].copy().reset_index(drop=True)
     bad_v["involvement"] = np.array(["suspct", "SUSPCT", "vict", "perpetrator"], dtype=object)[
@@ -692,6 +1078,12 @@ def write_relational(ctx: Context, f: int, pnc_year: np.ndarray, pnc_serial: np.
     ]
     bad_v["relationship"] = ""
     inv, is_bad = _insert_bad(rng, inv, bad_v)
+    if recent_rows is not None:
+        inv = pd.concat([inv, recent_rows.involvements[inv.columns]], ignore_index=True)
+        is_bad = np.r_[is_bad, np.zeros(len(recent_rows.involvements), dtype=bool)]
+    if kids is not None:
+        both, _ = children.insert_after(inv.assign(_bad=is_bad), kids.involvements.assign(_bad=False), "incident_id")
+        inv, is_bad = both.drop(columns="_bad"), both["_bad"].to_numpy(dtype=bool)
     lines = _lines(inv)
     ctx.written.bad.append(
         pd.DataFrame(
@@ -764,7 +1156,7 @@ def _court_person(
     style = rng.random(n) < 0.65
     name = np.where(style, fore + " " + mid_sp + sur, sur + " " + fore)
     name = np.where(who.swapped, who.surname + " " + pd.Series(fore, dtype=object).str.upper(), name)
-    dob = _dob_text(who.dob, "dmy").astype(object)
+    dob = dob_text(who.dob, "dmy").astype(object)
     addr = ctx.story.history.at(person, day)
     pc = postcode_variant(rng, ctx.addresses.postcode[addr], [0.85, 0.05, 0.0, 0.0, 0.1])
     text = ctx.addresses.written_text(addr) + np.where(pc == "", "", ", ").astype(object) + pc

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from synth.duties import write_duties
+from synth.duty_truth import write_duty_truth
 from synth.extracts import Context, Written, _pnc_for_people, write_courts, write_flat, write_relational
 from synth.names import NameBank
 from synth.story import build_story
@@ -23,6 +25,8 @@ from synth.world import Addresses, Forces, build_people
 
 # Relationships per head of population, tuned so that person rows come out close to ``people``.
 INTENSITY = 1.1
+DUTY_FILES = ("police-notices.csv", "referrals.csv")
+DUTY_STREAM = 0xD07  # the duties (children present, custody, notices, referrals) draw from their own stream
 
 
 def generate(out_dir: Path, people: int = 5000, seed: int = 7, progress: bool = False) -> dict:
@@ -55,8 +59,10 @@ def generate(out_dir: Path, people: int = 5000, seed: int = 7, progress: bool = 
         story=story,
         out=out,
         written=Written(),
+        drng=np.random.default_rng([seed, DUTY_STREAM]),
     )
     pnc_year, pnc_serial = _pnc_for_people(rng, pop, story.involvements)
+    ctx.pnc = (pnc_year, pnc_serial)
     for f in range(len(forces)):
         step(f"writing {forces.file[f]}")
         if forces.profile[f] == "rms-flat":
@@ -65,17 +71,22 @@ def generate(out_dir: Path, people: int = 5000, seed: int = 7, progress: bool = 
             write_relational(ctx, f, pnc_year, pnc_serial)
     step("writing court orders")
     write_courts(ctx)
+    step("writing custody, notices, referrals and the later court delivery")
+    duties = write_duties(ctx)
     step("writing truth")
     truth = write_truth(ctx)
+    truth["duties"] = write_duty_truth(ctx, duties)
     files = dict(sorted(ctx.written.files.items()))
     person_rows = sum(v for k, v in files.items() if k.endswith("-rms.csv") or k.endswith("involvements.csv"))
     person_rows += 2 * sum(v for k, v in files.items() if k.startswith("court-orders"))
+    duty_rows = sum(v for k, v in files.items() if k.startswith("custody-") or k in DUTY_FILES)
     summary = {
         "seed": seed,
         "people": people,
         "forces": {forces.names[f]: forces.profile[f] for f in range(len(forces))},
         "files": files,
         "person_rows": person_rows,
+        "duty_rows": duty_rows,
         "truth": truth,
     }
     (out / "truth" / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

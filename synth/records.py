@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synth.formats import from_ymd, ymd
+from synth.formats import days_to_text, from_ymd, ymd
 from synth.names import NameBank, apply_each, strip_diacritics, typo
 from synth.tables import pick
 from synth.world import People
@@ -125,3 +125,20 @@ def write_people(
                 arr[i] = strip_diacritics(v)
     swapped = has(3)
     return Written(forename=fore, middle=mid, surname=sur, dob=dob, sex=sex, swapped=swapped, fault=kind)
+
+
+def dob_text(dob: np.ndarray, style: str) -> np.ndarray:
+    """Dates of birth as written (``dmy`` or ``iso``), blank where not written."""
+    blank = dob == BLANK
+    return np.where(blank, "", days_to_text(np.where(blank, 0, dob), style)).astype(object)
+
+
+@dataclass
+class Nominal:
+    """One force-local person reference and the identity the force wrote under it."""
+
+    key: str  # the nominal reference, without the force
+    surname: str
+    forenames: str
+    dob: int  # days since 1970, or BLANK
+    sex: str
