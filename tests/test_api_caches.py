@@ -314,12 +314,21 @@ def test_rankers_answer_in_turn_and_one_that_dies_is_replaced(world):
         again = asyncio.run(asyncio.wait_for(ranker.search("David Hall", None, None, None, 5), 60))
         assert again == first and first[1]
 
-        async def leave() -> None:  # a loop that closes with a query in the worker's pipe
-            asyncio.ensure_future(ranker.search("Karen Black", None, None, None, 5))
+        async def leave() -> asyncio.Future:  # a loop that closes with a query in the worker's pipe
+            asked = asyncio.ensure_future(ranker.search("Karen Black", None, None, None, 5))
             await asyncio.sleep(0)
+            return asked
 
-        asyncio.run(leave())
-        assert ranker._all[0].pending
+        # closed at once, as a server's loop dies: asyncio.run would first cancel the search and
+        # keep the loop (and its reader of the worker's answer) running, so the answer could be
+        # read before the close under load and the case below would not be reached
+        loop = asyncio.new_event_loop()
+        try:
+            left = loop.run_until_complete(leave())
+        finally:
+            loop.close()
+        assert ranker._all[0].pending and not left.done()
+        left._log_destroy_pending = False  # its loop is gone, as intended: no warning when it is collected
         assert asyncio.run(asyncio.wait_for(ranker.search("David Hall", None, None, None, 5), 60)) == first
     finally:
         ranker.close()
