@@ -127,7 +127,10 @@ class Decided:
 
     def labels(self) -> np.ndarray:
         base = np.array(["no_link", "review", "link"], dtype=object)[self.decision]
-        return np.where(self.decided_by == BY_RULE, "rule:" + self.reason, base)
+        # a rule that sends a pair to a steward labels it "review" (its reason says which rule), so
+        # the steward's queue, which lists the "review" pairs, shows it
+        ruled = (self.decided_by == BY_RULE) & (self.decision != REVIEW)
+        return np.where(ruled, "rule:" + self.reason, base)
 
 
 def decide(settings: Settings, weight: np.ndarray, rules: Rules, steward: np.ndarray) -> Decided:
