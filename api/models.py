@@ -135,3 +135,84 @@ class JobOut(BaseModel):
 
 def drop_none(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None}
+
+
+class Profile(BaseModel):
+    """One person as an account may see them (``api.views.person``): analysts in full within their
+    forces, DA teams without the people around them (victims are counts on their lists)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "person_id": "P000123",
+                    "restricted": False,
+                    "golden": {
+                        "preferred_name": "David Hall",
+                        "surname": "Hall",
+                        "forenames": "David John",
+                        "dob": "1984-03-12",
+                        "sex": "M",
+                    },
+                    "name_variants": ["HALL, David", "David John Hall"],
+                    "records": [
+                        {
+                            "record_key": "Northumbria/NOR00018472",
+                            "source_system": "E23000007",
+                            "force_code": "E23000007",
+                            "force": "Northumbria Police",
+                            "name_raw": "David John Hall",
+                            "dob": "1984-03-12",
+                            "pnc": None,
+                            "source_file": "northumbria-rms.csv",
+                            "source_line": 17,
+                            "confidence": 0.998,
+                            "decided_by": "model",
+                            "model_version": "m1",
+                        }
+                    ],
+                    "timeline": [
+                        {
+                            "event_id": "E23000007/NO/0003714/19",
+                            "occurred_on": "2019-04-05",
+                            "role": "suspect",
+                            "force_code": "E23000007",
+                            "force": "Northumbria Police",
+                            "offence": "Assault occasioning ABH",
+                            "ho_code": "8/1",
+                            "offence_group": "violence_with_injury",
+                            "da": True,
+                            "gravity": 365.0,
+                            "relationship": None,
+                            "record_key": "Northumbria/NOR00018472",
+                        }
+                    ],
+                    "relationships": [
+                        {
+                            "other_id": "P000456",
+                            "other_name": "Elizabeth Hall",
+                            "kind": "intimate",
+                            "first_seen": "2019-04-05",
+                            "last_seen": "2021-02-01",
+                            "n_events": 3,
+                        }
+                    ],
+                    "orders": [],
+                    "addresses": [],
+                    "elsewhere": [{"force_code": "E23000008", "force": "Durham", "count": 2}],
+                }
+            ]
+        }
+    )
+
+    person_id: str
+    restricted: bool = False
+    held_by: list[ForceRef] = Field(default_factory=list)
+    golden: dict[str, Any] | None = None
+    name_variants: list[str] = Field(default_factory=list)
+    records: list[dict[str, Any]] = Field(default_factory=list)
+    timeline: list[dict[str, Any]] = Field(default_factory=list)
+    relationships: list[dict[str, Any]] = Field(default_factory=list)
+    orders: list[dict[str, Any]] = Field(default_factory=list)
+    addresses: list[dict[str, Any]] = Field(default_factory=list)
+    elsewhere: list[ForceCount] = Field(default_factory=list)

@@ -124,7 +124,7 @@ def test_the_server_fills_the_cache_with_every_person(world):
 
 
 def test_cached_profiles_answer_as_the_graph_does_for_every_scope(world):
-    from api.routers.analyst import person_view
+    from api.views.person import person_view
 
     state = world[0].app.state.dots
     g = state.graph()

@@ -306,6 +306,54 @@ def test_possible_breaches(client, people, ids):
     assert durham["items"] == [] and durham["elsewhere"][0]["force_code"] == "E23000007"
 
 
+def test_serial_rows_name_relationships_and_filter_cross_force(client, people):
+    (hall,) = get(client, "analyst_national", "/analyst/serial-perpetrators").json()["items"]
+    assert hall["relationships"] == ["intimate"]  # the kinds the victims named, as the graph holds them
+    assert [p["person_id"] for p in get(client, "analyst_national", "/analyst/serial-perpetrators",
+                                         cross_force="true").json()["items"]] == [people["hall"]]
+    assert get(client, "analyst_national", "/analyst/serial-perpetrators", cross_force="false").json()["items"] == []
+
+
+def test_analyst_search_ranks_by_name_explains_and_scopes(client, people):
+    found = get(client, "analyst", "/analyst/search", name="Dave Hall", age=40, place="Newcastle").json()
+    best = found["items"][0]
+    assert best["person_id"] == people["hall"] and best["rank"] == 1 and 0.5 < best["probability"] <= 1
+    assert best["match_key"] and {f["comparison"] for f in best["fields"]} >= {"surname"}
+    assert found["searched_for"] == {"name": "Dave Hall", "age": 40, "place": "Newcastle"}
+    # Susan GREY is held by Durham only: a Northumbria analyst learns that she exists and who holds her
+    grey = get(client, "analyst", "/analyst/search", name="Susan Grey", dob="1985-05-05").json()["items"]
+    held = [c for c in grey if c.get("restricted")]
+    assert held and held[0]["held_by"][0]["force_code"] == "E23000008"
+    assert "person_id" not in held[0] or held[0]["person_id"] is None
+    assert "Susan" not in json.dumps(held) and people["grey"] not in json.dumps(grey)
+    national = get(client, "analyst_national", "/analyst/search", name="Susan Grey", dob="1985-05-05").json()
+    assert national["items"][0]["person_id"] == people["grey"]
+    assert get(client, "analyst", "/analyst/search").status_code == 400
+
+
+def test_orders_register_active_names_parties_and_categorises_conditions(client, people):
+    (order,) = get(client, "analyst", "/analyst/orders/active", as_of=AS_OF.isoformat()).json()["items"]
+    assert order["order_id"] == "FC2023001" and order["respondent_id"] == people["hall"]
+    assert order["respondent_name"] and "HALL" in order["respondent_name"].upper()
+    assert "conditions" not in order and "no_contact" in order["condition_categories"]
+    assert get(client, "analyst", "/analyst/orders/active", as_of="2023-09-30").json()["items"] == []
+    for route in ("/analyst/orders/expiring", "/analyst/orders/court-only"):
+        for o in get(client, "analyst", route, as_of=AS_OF.isoformat(), days=365).json()["items"]:
+            assert "conditions" not in o and "go to her address" not in json.dumps(o)
+
+
+def test_a_da_team_sees_a_listed_person_without_the_people_around_them(client, people):
+    r = get(client, "da_team", f"/targets/Northumbria/persons/{people['hall']}", "tasking")
+    assert r.status_code == 200, r.text
+    view = r.json()
+    assert view["golden"]["surname"].upper() == "HALL" and view["timeline"]
+    assert view["relationships"] and all("other_id" not in x and "other_name" not in x for x in view["relationships"])
+    assert all(o["protected_id"] is None for o in view["orders"])
+    assert not no_victims(r.text)
+    assert get(client, "da_team", f"/targets/Durham/persons/{people['hall']}", "tasking").status_code == 403
+    assert get(client, "da_team", "/targets/Northumbria/persons/P-none", "tasking").status_code == 404
+
+
 def test_lists_are_paginated(client):
     first = get(client, "analyst_national", "/analyst/serial-perpetrators", min_victims=2, limit=1).json()
     assert first["limit"] == 1 and len(first["items"]) <= 1

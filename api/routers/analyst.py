@@ -15,8 +15,20 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AuditContext, Consult, Day, Paging, app_state, graph, paginate, require_roles
-from api.models import ForceCount, ForceRef
+from api.deps import (
+    AuditContext,
+    Consult,
+    Day,
+    PageParams,
+    Paging,
+    RateLimited,
+    SearchPaging,
+    app_state,
+    graph,
+    paginate,
+    require_roles,
+)
+from api.models import ForceCount, ForceRef, Profile
 from api.performance.graphcache import GraphCache
 from api.policy.frames import elsewhere, rows, split, visible_person
 from api.policy.roles import Role
@@ -24,6 +36,8 @@ from api.policy.scope import Scope, held_by
 from api.problems import ProblemError, problem_responses
 from api.routing import AuditedRoute
 from api.store import graphq
+from api.views.person import person_view, scope_orders
+from api.views.search import ranked
 from reference.forces import force_name
 
 router = APIRouter(
@@ -92,6 +106,7 @@ def serial_perpetrators(
     relationships: Annotated[Literal["intimate", "family", "any"], Query()] = "intimate",
     since: Annotated[Day | None, Query(description="count events on or after this day")] = None,
     force: Annotated[str | None, Query(max_length=60, description="only events recorded by this force")] = None,
+    cross_force: Annotated[bool | None, Query(description="only (true) or never (false) cross-force")] = None,
 ) -> dict:
     from graph.queries import serial_perpetrators as q
 
@@ -101,7 +116,7 @@ def serial_perpetrators(
         frame = q(g, min_victims=min_victims, relationships=relationships, since=since, force=force)
     except ValueError as exc:
         raise ProblemError(400, "unknown force", "bad-parameter") from exc
-    found = rows(frame)
+    found = [r for r in rows(frame) if cross_force is None or bool(r["cross_force"]) == cross_force]
     pf = graphq.person_forces(g, [r["person_id"] for r in found]) if not scope.national else {}
     shown = [r for r in found if scope.national or visible_person(scope, pf.get(r["person_id"]))]
     hidden = [pf.get(r["person_id"], set()) for r in found if r not in shown]
@@ -126,6 +141,7 @@ def serial_perpetrators(
                 "victims_elsewhere": len(victims) - len(seen_victims),
                 "forces": [{"force_code": f, "force": force_name(f)} for f in split(r["forces"])],
                 "cross_force": bool(r["cross_force"]),
+                "relationships": split(r.get("relationships")),
                 "first_seen": r["first_seen"],
                 "last_seen": r["last_seen"],
                 "event_ids": events,
@@ -159,7 +175,8 @@ def cross_force_victims(
     shown_perps = [p for p in perps if scope.national or visible_person(scope, pf.get(p))]
     hidden = [pf.get(p, set()) for p in perps if p not in set(shown_perps)]
     out = paginate(shown_perps, paging, request)
-    names = _names(g, out["items"])
+    page_rows = [r for r in found if r["perpetrator_id"] in set(out["items"])]
+    names = _names(g, out["items"] + [r["victim_id"] for r in page_rows if scope.sees(r["force"])])
     items = []
     for pid in out["items"]:
         victims = []
@@ -168,6 +185,7 @@ def cross_force_victims(
                 victims.append(
                     {
                         "victim_id": r["victim_id"],
+                        "name": names.get(r["victim_id"], {}).get("name"),
                         "force_code": r["force"],
                         "force": force_name(r["force"]),
                         "event_ids": split(r["event_ids"]),
@@ -244,265 +262,84 @@ def repeat_victims(
     return {**out, "items": items, "elsewhere": elsewhere(hidden)}
 
 
-# -- one person -------------------------------------------------------------------------------------
+# -- finding a person -------------------------------------------------------------------------------
 
 
-CONFIDENTIAL_WARNING = (
-    "Confidential: a source withholds this person's address. Shown to your force's analysts only; "
-    "never disclose, export or share it."
-)
-
-
-class Profile(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "person_id": "P000123",
-                    "restricted": False,
-                    "golden": {
-                        "preferred_name": "David Hall",
-                        "surname": "Hall",
-                        "forenames": "David John",
-                        "dob": "1984-03-12",
-                        "sex": "M",
-                    },
-                    "name_variants": ["HALL, David", "David John Hall"],
-                    "records": [
-                        {
-                            "record_key": "Northumbria/NOR00018472",
-                            "source_system": "E23000007",
-                            "force_code": "E23000007",
-                            "force": "Northumbria Police",
-                            "name_raw": "David John Hall",
-                            "dob": "1984-03-12",
-                            "pnc": None,
-                            "source_file": "northumbria-rms.csv",
-                            "source_line": 17,
-                            "confidence": 0.998,
-                            "decided_by": "model",
-                            "model_version": "m1",
-                        }
-                    ],
-                    "timeline": [
-                        {
-                            "event_id": "E23000007/NO/0003714/19",
-                            "occurred_on": "2019-04-05",
-                            "role": "suspect",
-                            "force_code": "E23000007",
-                            "force": "Northumbria Police",
-                            "offence": "Assault occasioning ABH",
-                            "ho_code": "8/1",
-                            "offence_group": "violence_with_injury",
-                            "da": True,
-                            "gravity": 365.0,
-                            "relationship": None,
-                            "record_key": "Northumbria/NOR00018472",
-                        }
-                    ],
-                    "relationships": [
-                        {
-                            "other_id": "P000456",
-                            "other_name": "Elizabeth Hall",
-                            "kind": "intimate",
-                            "first_seen": "2019-04-05",
-                            "last_seen": "2021-02-01",
-                            "n_events": 3,
-                        }
-                    ],
-                    "orders": [],
-                    "addresses": [],
-                    "elsewhere": [{"force_code": "E23000008", "force": "Durham", "count": 2}],
-                }
-            ]
-        }
-    )
-
-    person_id: str
+class Found(BaseModel):
+    rank: int
+    probability: float = Field(description="how likely the best record matches what was asked (an assessment)")
+    match_key: str | None = Field(None, description="which fields agreed (+), disagreed (-) or partly (~)")
     restricted: bool = False
     held_by: list[ForceRef] = Field(default_factory=list)
-    golden: dict[str, Any] | None = None
-    name_variants: list[str] = Field(default_factory=list)
-    records: list[dict[str, Any]] = Field(default_factory=list)
-    timeline: list[dict[str, Any]] = Field(default_factory=list)
-    relationships: list[dict[str, Any]] = Field(default_factory=list)
-    orders: list[dict[str, Any]] = Field(default_factory=list)
-    addresses: list[dict[str, Any]] = Field(default_factory=list)
-    elsewhere: list[ForceCount] = Field(default_factory=list)
+    person_id: str | None = None
+    name: str | None = None
+    dob: dt.date | None = None
+    record_key: str | None = None
+    match_weight: float | None = None
+    fields: list[dict[str, Any]] = Field(default_factory=list, description="each field's level and weight")
 
 
-def person_facts(g: Any, cache: GraphCache | None, person_id: str) -> dict[str, Any]:
-    """The unmasked, unscoped profile rows of one person, kept per graph load (api.performance.graphcache)."""
-    from graph.queries.profile import person_profile_rows
-
-    if cache is None:
-        return person_profile_rows(g, person_id)
-    return cache.get(("profile", person_id), lambda: person_profile_rows(g, person_id))
+class FoundPage(ScopedPage):
+    items: list[Found]  # type: ignore[assignment]
+    searched_for: dict[str, Any]
 
 
-def _holders(g: Any, cache: GraphCache | None, person_id: str, prof: dict[str, Any]) -> dict[str, Any]:
-    """Which forces hold the people and events a profile mentions (for force-scoped accounts)."""
-
-    def read() -> dict[str, Any]:
-        people = {r["other_id"] for r in prof["relationships"]}
-        people |= {o.get(k) for o in prof["orders"] for k in ("respondent_id", "protected_id")} - {None}
-        events = {e for r in prof["relationships"] for e in split(r.get("event_ids"))}
-        return {
-            "people": graphq.person_forces(g, sorted(people)) if people else {},
-            "events": graphq.event_forces(g, sorted(events)) if events else {},
+@router.get(
+    "/search",
+    response_model=FoundPage,
+    responses=problem_responses(429),
+    dependencies=[Depends(RateLimited("search"))],
+    summary="Find a person by name (with a date of birth or age and a place): ranked, with confidence and why",
+)
+async def search(
+    request: Request,
+    audit: Consult,
+    paging: SearchPaging,
+    name: Annotated[str, Query(min_length=2, max_length=100, description="as said or written", examples=["Dave Hall"])],
+    dob: Annotated[Day | None, Query()] = None,
+    age: Annotated[int | None, Query(ge=10, le=110)] = None,
+    place: Annotated[str | None, Query(max_length=100, description="town, postcode or district")] = None,
+) -> dict:
+    """Linkage's single-record search over every person record, as the disclosure officers' search
+    ranks it. People held only by forces outside the account are listed as held by their force."""
+    state = app_state(request)
+    query = {"name": name, "dob": dob, "age": age, "place": place}
+    try:
+        found = await ranked(state, query, paging.offset + paging.limit)
+    except FileNotFoundError as exc:
+        raise ProblemError(503, "no resolution output yet: run resolution first", "not-resolved") from exc
+    scope = _scope(audit)
+    ids = [c["person_id"] for c in found]
+    pf = {} if scope.national or not ids else await run_in_threadpool(graphq.person_forces, graph(request), ids)
+    items = []
+    for i, c in enumerate(found, start=1):
+        base = {
+            "rank": i,
+            "probability": round(float(c["probability"]), 4),
+            "match_key": c.get("match_key"),
+            "held_by": held_by(pf.get(c["person_id"], set())),
         }
-
-    return read() if cache is None else cache.get(("holders", person_id), read)
-
-
-def person_view(
-    g: Any,
-    scope: Scope,
-    person_id: str,
-    cache: GraphCache | None = None,
-    facts: dict[str, Any] | None = None,
-    holders: dict[str, Any] | None = None,
-) -> dict[str, Any] | None:
-    """The force-scoped profile of one person (None when no such person). The graph facts come
-    from ``facts`` and ``holders`` when given, else from ``cache`` or the graph; the scoping and
-    masking here run on every call and never change what is kept."""
-    prof = facts if facts is not None else person_facts(g, cache, person_id)
-    if prof["person"] is None:
-        return None
-    records = prof["records"]
-    forces: set[str | None] = {r["force"] for r in records}
-    if any(r["source_system"] == "court" for r in records):
-        forces.add(None)
-    if not visible_person(scope, forces):
-        return {"person_id": person_id, "restricted": True, "held_by": held_by(forces)}
-    if scope.national:
-        holders = {"people": {}, "events": {}}
-    elif holders is None:
-        holders = _holders(g, cache, person_id, prof)
-    hidden: list[list[str | None]] = []
-    shown_records = []
-    for r in records:
-        if scope.sees(r["force"]):
-            shown_records.append(
+        if scope.national or visible_person(scope, pf.get(c["person_id"])):
+            items.append(
                 {
-                    **{k: v for k, v in r.items() if k != "force"},
-                    "force_code": r["force"],
-                    "force": force_name(r["force"]),
-                    "source_file": (r["source_file"] or "").rsplit("/", 1)[-1] or None,
+                    **base,
+                    "person_id": c["person_id"],
+                    "name": c.get("preferred_name"),
+                    "dob": c.get("dob"),
+                    "record_key": c.get("record_key"),
+                    "match_weight": c.get("match_weight"),
+                    "fields": c.get("fields", []),
                 }
             )
         else:
-            hidden.append([r["force"]])
-    visible_keys = {r["record_key"] for r in shown_records}
-    timeline = []
-    for e in sorted(prof["events"], key=lambda e: (str(e.get("occurred_on")), e["event_id"])):
-        if scope.sees(e.get("force")):
-            timeline.append(
-                {
-                    "event_id": e["event_id"],
-                    "occurred_on": e.get("occurred_on"),
-                    "role": e["role"],
-                    "force_code": e.get("force"),
-                    "force": force_name(e.get("force")),
-                    "offence": e.get("offence"),
-                    "ho_code": e.get("ho_code"),
-                    "offence_group": e.get("offence_group"),
-                    "da": e.get("da"),
-                    "gravity": e.get("gravity"),
-                    "relationship": e.get("relationship"),
-                    "record_key": e.get("record_key"),
-                }
-            )
-        else:
-            hidden.append([e.get("force")])
-    other_forces = holders["people"]
-    event_forces = holders["events"]
-    relationships = []
-    for r in prof["relationships"]:
-        event_ids = split(r.get("event_ids"))
-        events = event_ids if scope.national else [e for e in event_ids if scope.sees(event_forces.get(e))]
-        if scope.national or visible_person(scope, other_forces.get(r["other_id"])):
-            relationships.append(
-                {
-                    "other_id": r["other_id"],
-                    "other_name": r.get("other_name"),
-                    "kind": r["kind"],
-                    "first_seen": r.get("first_seen"),
-                    "last_seen": r.get("last_seen"),
-                    "n_events": r.get("n_events"),
-                    "event_ids": events,
-                }
-            )
-        else:
-            relationships.append(
-                {
-                    "restricted": True,
-                    "kind": r["kind"],
-                    "held_by": held_by(other_forces.get(r["other_id"], set())),
-                }
-            )
-    orders = _scope_orders(g, scope, prof["orders"], other_forces)
-    # A confidential address (withheld by a source, or of a person whose address a source withholds:
-    # linkage.confidential) is shown only to analysts of the force whose record holds it, with a
-    # warning; to everyone else it is "confidential", without text or postcode.
-    recorded_by = {r["record_key"]: r.get("force_code") for r in shown_records}
-    addresses = []
-    for a in prof["addresses"]:
-        if a.get("record_key") not in visible_keys:
-            continue
-        conf = bool(a.get("confidential"))
-        own = conf and not scope.national and recorded_by.get(a.get("record_key")) in scope.forces
-        shown = not conf or (own and a.get("address") not in (None, "", "CONFIDENTIAL"))
-        addresses.append(
-            {
-                "address_id": a["address_id"],
-                "address": a.get("address") if shown else None,
-                "postcode": a.get("postcode") if shown else None,
-                "confidential": conf,
-                "first_seen": a.get("first_seen"),
-                "last_seen": a.get("last_seen"),
-                "record_key": a.get("record_key"),
-                **({"warning": CONFIDENTIAL_WARNING} if conf and shown else {}),
-            }
-        )
-    person = prof["person"]
-    return {
-        "person_id": person_id,
-        "restricted": False,
-        "golden": {k: person.get(k) for k in ("preferred_name", "surname", "forenames", "dob", "sex")},
-        "name_variants": sorted({r["name_raw"] for r in shown_records if r.get("name_raw")}),
-        "records": shown_records,
-        "timeline": timeline,
-        "relationships": relationships,
-        "orders": orders,
-        "addresses": addresses,
-        "elsewhere": elsewhere(hidden),
-    }
+            items.append({**base, "restricted": True})
+    out = paginate(items, paging, request)
+    audit.returned([c["person_id"] for c in out["items"] if c.get("person_id")], len(out["items"]))
+    searched = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in query.items() if v is not None}
+    return {**out, "searched_for": searched, "elsewhere": []}
 
 
-def _scope_orders(
-    g: Any, scope: Scope, orders: list[dict], forces: dict[str, set[str | None]] | None = None
-) -> list[dict]:
-    """Orders are court data: shown when a party is visible; a party held elsewhere is restricted.
-    ``forces`` (person id -> holding forces) saves the look-up when the caller has it."""
-    ids = {o.get(k) for o in orders for k in ("respondent_id", "protected_id")} - {None}
-    if forces is not None:
-        pf = forces
-    else:
-        pf = graphq.person_forces(g, ids) if ids and not scope.national else {}
-    out = []
-    for o in orders:
-        seen = {k: scope.national or visible_person(scope, pf.get(o.get(k))) for k in ("respondent_id", "protected_id")}
-        if not any(seen.values()):
-            continue
-        row = {k: v for k, v in o.items() if k not in ("respondent_id", "protected_id")}
-        row["record_keys"] = split(o.get("record_keys"))
-        for k in ("respondent_id", "protected_id"):
-            row[k] = o.get(k) if seen[k] else None
-            if not seen[k]:
-                row[k.replace("_id", "_held_by")] = held_by(pf.get(o.get(k), set()))
-        out.append(row)
-    return out
+# -- one person -------------------------------------------------------------------------------------
 
 
 @router.get(
@@ -685,7 +522,7 @@ def person_orders(
         if active_only
         else rows(person_profile(g, person_id)["orders"])
     )
-    shown = _scope_orders(g, scope, found)
+    shown = scope_orders(g, scope, found)
     out = paginate(shown, paging, request)
     audit.returned(
         [person_id] + [o[k] for o in out["items"] for k in ("respondent_id", "protected_id") if o.get(k)],
@@ -710,12 +547,49 @@ def address_orders(
 
     g = graph(request)
     scope = _scope(audit)
-    shown = _scope_orders(g, scope, rows(orders_active(g, on or dt.date.today(), address_id=address_id)))
+    shown = scope_orders(g, scope, rows(orders_active(g, on or dt.date.today(), address_id=address_id)))
     out = paginate(shown, paging, request)
     audit.returned(
         [o[k] for o in out["items"] for k in ("respondent_id", "protected_id") if o.get(k)], len(out["items"])
     )
     return {**out, "elsewhere": []}
+
+
+def _register(g: Any, scope: Scope, found: list[dict]) -> list[dict]:
+    """Order rows as the register shows them: scoped (``scope_orders``), the parties' names beside
+    their ids, and the conditions as categories (no contact, exclusion zone, ...) rather than their
+    text, which can name the protected person's home."""
+    from reference.disclosable import condition_categories
+
+    shown = scope_orders(g, scope, found)
+    names = _names(g, [o[k] for o in shown for k in ("respondent_id", "protected_id") if o.get(k)])
+    out = []
+    for o in shown:
+        row = {k: v for k, v in o.items() if k != "conditions"}
+        row["condition_categories"] = condition_categories(o.get("conditions"))
+        for k in ("respondent", "protected"):
+            if o.get(f"{k}_id"):
+                row[f"{k}_name"] = names.get(o[f"{k}_id"], {}).get("name")
+        out.append(row)
+    return out
+
+
+def _orders_page(audit: AuditContext, shown: list[dict], paging: PageParams, request: Request) -> dict:
+    out = paginate(shown, paging, request)
+    audit.returned(
+        [o[k] for o in out["items"] for k in ("respondent_id", "protected_id") if o.get(k)], len(out["items"])
+    )
+    return {**out, "elsewhere": []}
+
+
+@router.get("/orders/active", response_model=ScopedPage, summary="Orders in force on a day")
+def orders_active(
+    request: Request, audit: Consult, paging: Paging, as_of: Annotated[Day | None, Query()] = None
+) -> dict:
+    from graph.queries import orders_active as q
+
+    g = graph(request)
+    return _orders_page(audit, _register(g, _scope(audit), rows(q(g, as_of or dt.date.today()))), paging, request)
 
 
 @router.get("/orders/expiring", response_model=ScopedPage, summary="Orders ending within the next days")
@@ -729,12 +603,8 @@ def orders_expiring(
     from graph.queries import orders_expiring as q
 
     g = graph(request)
-    shown = _scope_orders(g, _scope(audit), rows(q(g, as_of or dt.date.today(), days=days)))
-    out = paginate(shown, paging, request)
-    audit.returned(
-        [o[k] for o in out["items"] for k in ("respondent_id", "protected_id") if o.get(k)], len(out["items"])
-    )
-    return {**out, "elsewhere": []}
+    found = rows(q(g, as_of or dt.date.today(), days=days))
+    return _orders_page(audit, _register(g, _scope(audit), found), paging, request)
 
 
 @router.get(
@@ -746,12 +616,8 @@ def court_only(request: Request, audit: Consult, paging: Paging, known_people_on
     from graph.queries import court_only_orders
 
     g = graph(request)
-    shown = _scope_orders(g, _scope(audit), rows(court_only_orders(g, known_people_only=known_people_only)))
-    out = paginate(shown, paging, request)
-    audit.returned(
-        [o[k] for o in out["items"] for k in ("respondent_id", "protected_id") if o.get(k)], len(out["items"])
-    )
-    return {**out, "elsewhere": []}
+    found = rows(court_only_orders(g, known_people_only=known_people_only))
+    return _orders_page(audit, _register(g, _scope(audit), found), paging, request)
 
 
 @router.get(
@@ -776,5 +642,16 @@ def breaches(
     shown = [r for r in found if scope.sees(r.get("force"))]
     hidden = [[r.get("force")] for r in found if not scope.sees(r.get("force"))]
     out = paginate(shown, paging, request)
-    audit.returned([r[k] for r in out["items"] for k in ("respondent_id", "protected_id")], len(out["items"]))
-    return {**out, "elsewhere": elsewhere(hidden)}
+    names = _names(g, [r[k] for r in out["items"] for k in ("respondent_id", "protected_id") if r.get(k)])
+    items = [
+        {
+            **{k: v for k, v in r.items() if k != "force"},
+            "force_code": r.get("force"),
+            "force": force_name(r.get("force")),
+            "respondent_name": names.get(r.get("respondent_id"), {}).get("name"),
+            "protected_name": names.get(r.get("protected_id"), {}).get("name"),
+        }
+        for r in out["items"]
+    ]
+    audit.returned([r[k] for r in items for k in ("respondent_id", "protected_id")], len(items))
+    return {**out, "items": items, "elsewhere": elsewhere(hidden)}

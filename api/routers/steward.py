@@ -239,6 +239,9 @@ class PairDetail(BaseModel):
     entity_r: list[dict[str, Any]] = Field(
         default_factory=list, description="the other records already in the right record's entity (scoped)"
     )
+    person_id_l: str | None = Field(None, description="the person the left record is in now")
+    person_id_r: str | None = Field(None, description="the person the right record is in now")
+    linked: bool = Field(False, description="both records are already in one person")
 
 
 def _record_view(records: pd.DataFrame, key: str) -> dict[str, Any]:
@@ -308,6 +311,9 @@ def pair(request: Request, left: RecordKey, right: RecordKey, audit: Consult) ->
         "history": history,
         "entity_l": _entity_others(entities, records, _scope(audit), left, {left, right}),
         "entity_r": _entity_others(entities, records, _scope(audit), right, {left, right}),
+        "person_id_l": native(person.get(left)),
+        "person_id_r": native(person.get(right)),
+        "linked": person.get(left) is not None and person.get(left) == person.get(right),
     }
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from api.deps import AuditContext, Consult, Day, Disclose, Paging, app_state, graph, paginate, require_roles
-from api.models import Page
+from api.models import Page, Profile
 from api.policy.cells import defuse_row
 from api.policy.frames import rows, split
 from api.policy.roles import Role
@@ -25,6 +25,7 @@ from api.problems import ProblemError, problem_responses
 from api.routing import AuditedRoute
 from api.store import graphq
 from api.store.db import TargetList, utcnow
+from api.views.person import person_view, target_view
 from reference.forces import force_name, lookup_force
 
 router = APIRouter(
@@ -245,6 +246,28 @@ def movement(
 
 def _int(v: Any) -> int | None:
     return None if v is None else int(v)
+
+
+@router.get(
+    "/{force}/persons/{person_id}",
+    response_model=Profile,
+    summary="A person on the list: their records, events, orders and addresses; the people around them as counts",
+)
+def person(
+    request: Request,
+    force: ForceParam,
+    audit: Consult,
+    person_id: Annotated[str, Path(min_length=1, max_length=64, description="resolved person id")],
+) -> dict:
+    _force(audit, force)
+    assert audit.principal is not None
+    view = person_view(graph(request), audit.principal.scope, person_id, app_state(request).cache)
+    if view is None:
+        raise ProblemError(404, "no such person", "not-found")
+    if view["restricted"]:
+        audit.outcome = "restricted"
+    audit.returned([person_id], 1)
+    return target_view(view)
 
 
 # -- export -----------------------------------------------------------------------------------------

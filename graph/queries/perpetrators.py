@@ -23,7 +23,8 @@ WHERE p.person_id <> q.person_id
   AND e.occurred_on >= $since AND e.occurred_on <= $until
   AND ($force = '' OR e.force_code = $force)
 RETURN p.person_id AS person_id, q.person_id AS victim_id, e.event_id AS event_id,
-       e.force_code AS force, e.occurred_on AS occurred_on, s.record_key AS record_key
+       e.force_code AS force, e.occurred_on AS occurred_on, s.record_key AS record_key,
+       v.relationship AS relationship
 """)
 
 # Victims are "connected" when the graph links them (a derived relationship) or they were
@@ -40,14 +41,15 @@ WHERE a.person_id < b.person_id
 RETURN DISTINCT a.person_id AS a, b.person_id AS b
 """)
 
-LINK_COLUMNS = ["person_id", "victim_id", "event_id", "force", "occurred_on", "record_key"]
+LINK_COLUMNS = ["person_id", "victim_id", "event_id", "force", "occurred_on", "record_key", "relationship"]
 SERIAL_COLUMNS = ["person_id", "victims", "distinct_victims", "victim_ids", "forces", "n_forces",
-                  "cross_force", "first_seen", "last_seen", "event_ids", "record_keys"]
+                  "cross_force", "relationships", "first_seen", "last_seen", "event_ids", "record_keys"]
 
 
 def victim_links(g: GraphBackend, relationships: str | list[str] = "intimate", since: dt.date | None = None,
                  until: dt.date | None = None, force: str | None = None) -> pd.DataFrame:
-    """One row per (suspect, victim, event) with the event's force and date and the suspect's record."""
+    """One row per (suspect, victim, event) with the event's force and date, the suspect's record and
+    the relationship the victim named to the suspect (as recorded; blank when none was)."""
     kind_list, any_da = kinds(relationships)
     params = {"kinds": kind_list, "any_da": any_da, "since": as_date(since) or EPOCH,
               "until": as_date(until) or FAR_FUTURE, "force": resolve_force(g, force) or ANY}
@@ -63,8 +65,8 @@ def serial_perpetrators(g: GraphBackend, min_victims: int = 2, relationships: st
     lifetime of the data. ``since``/``until`` bound the events, ``force`` keeps events recorded by
     one force. ``victims`` counts victims tied to each other (a relationship, or victims in one
     event together) once; ``distinct_victims`` counts people. ``cross_force`` flags perpetrators
-    whose victims were recorded in more than one force. Evidence: event_ids, record_keys (the
-    suspect's source records)."""
+    whose victims were recorded in more than one force; ``relationships`` lists the relationships
+    the victims named. Evidence: event_ids, record_keys (the suspect's source records)."""
     links = victim_links(g, relationships, since, until, force)
     if links.empty:
         return pd.DataFrame(columns=SERIAL_COLUMNS)
@@ -81,6 +83,7 @@ def serial_perpetrators(g: GraphBackend, min_victims: int = 2, relationships: st
     out["forces"] = _joined(links, "force")
     out["event_ids"] = _joined(links, "event_id")
     out["record_keys"] = _joined(links, "record_key")
+    out["relationships"] = _joined(links, "relationship").reindex(out.index).fillna("")
     dates = pd.to_datetime(links["occurred_on"]).groupby(links["person_id"])
     out["first_seen"], out["last_seen"] = dates.min().dt.date, dates.max().dt.date
     out = out.reset_index()
