@@ -278,37 +278,84 @@ def test_pair_shows_the_other_records_of_each_person_scoped(world):
     assert "DUR1" not in str(scoped["entity_l"])
 
 
-def test_a_disclosure_officer_sees_the_case_subjects_disclosable_history_only(world, page):
-    from fastapi.testclient import TestClient
-
+def test_a_disclosure_case_from_opening_to_decision_by_keyboard(world, page):
+    """Open a right-to-ask case, find the named partner, choose him, read what may be disclosed, record
+    a check, see a decision naming a previous victim refused without being repeated, record the
+    decision and close the case: the whole of Clare's Law in the browser."""
     from worlds.api import VICTIM_STRINGS
 
     base, data_dir, app = world
+    hall = person_of(data_dir, "Northumbria/NOR1")
+    sign_in(page, base, "disclosure", PASSWORD, "dvds", "DVDS-7", "/pages/disclosure")
+    page.click("#c-risk")
+    page.keyboard.type("Ann Applicant")
+    page.fill("#c-subject", "Dave Hall")
+    page.fill("#c-subject-age", "40")
+    page.fill("#c-subject-place", "Newcastle")
+    page.fill("#c-reference", "DVDS-7")
+    page.focus("#c-subject-place")
+    page.keyboard.press("Enter")  # submits the form
+    page.wait_for_url(re.compile(r"/pages/disclosure/\d+$"))
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.locator("#clocks .clock-card").count() == 3
+    assert page.evaluate("document.activeElement.id") == "s-name"  # straight to the search
+    page.keyboard.press("Enter")  # search as the applicant named him
+    page.wait_for_selector("#candidates tr[data-person]")
+    first = page.locator("#candidates tr").first
+    assert first.get_attribute("data-person") == hall and "surname" in first.inner_text()
+    first.locator("button.choose").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#history-box:not([hidden]) #history tr")
+    assert "HALL" in page.inner_text("#subject-name")
+    assert page.locator("#history tr").count() >= 2 and page.locator("#orders tr").count() == 1
+    assert "no contact" in page.inner_text("#orders")  # conditions as categories, never their words
+    assert "DOTS" in page.inner_text("#checks")  # the search was recorded as a check
+    leaked = [s for s in VICTIM_STRINGS if re.search(rf"(?<![A-Za-z0-9]){re.escape(s)}(?![A-Za-z0-9])", page.content())]
+    assert not leaked
+    page.select_option("#k-system", "PNC")
+    page.fill("#k-searched", "David HALL b. 1984")
+    page.select_option("#k-result", "trace")
+    page.click("#k-add")
+    page.wait_for_function("() => document.getElementById('checks').textContent.includes('PNC')")
+    # a decision naming a previous victim is refused, and the refusal does not repeat it
+    page.check("#decide [value=disclose]")
+    page.fill("#d-rationale", "Pressing need: violence against previous partners")
+    page.fill("#d-info", "He assaulted K. Black in 2023")
+    page.fill("#d-to", "Ann Applicant, in person")
+    page.click("#d-record")
+    page.wait_for_selector("#message.error")
+    assert "Refused" in page.inner_text("#message") and "Black" not in page.inner_text("#message")
+    assert page.locator(".decision-made").count() == 0
+    page.fill("#d-info", "He has convictions for violence against previous partners (2019, 2024).")
+    page.click("#d-record")
+    page.wait_for_selector(".decision-made")
+    assert "disclose" in page.inner_text("#decisions")
+    page.click("#close-case")
+    page.wait_for_selector("body[data-status='closed']")
+    assert page.locator("#d-record").is_disabled()
+
+
+def test_the_overdue_list_names_the_late_clock(world, page):
+    from fastapi.testclient import TestClient
+    from sqlalchemy import update
+
+    from api.store.db import Case
+
+    base, _, app = world
     client = TestClient(app)
     token = client.post("/auth/token", data={"username": "disclosure", "password": PASSWORD}).json()["access_token"]
-    why = {"purpose": "dvds", "reference": "DVDS-7"}
-    h = {"Authorization": f"Bearer {token}"}
-    case = client.post(
+    made = client.post(
         "/disclosure/cases",
-        headers=h,
-        params=why,
-        json={
-            "route": "ask",
-            "applicant": {"name": "Ann Applicant"},
-            "person_at_risk": {"name": "Ann Applicant"},
-            "subject": {"name": "David Hall", "place": "Newcastle"},
-            "relationship": "current_partner",
-            "force": "Northumbria",
-        },
+        headers={"Authorization": f"Bearer {token}"},
+        params={"purpose": "dvds", "reference": "DVDS-8"},
+        json={"route": "know", "person_at_risk": {"name": "Bea At-Risk"}, "subject": {"name": "Mark Stone"},
+              "relationship": "current_partner", "force": "Northumbria"},
     ).json()
-    hall = person_of(data_dir, "Northumbria/NOR1")
-    r = client.post(f"/disclosure/cases/{case['id']}/subject", headers=h, params=why, json={"person_id": hall})
-    assert r.status_code in (200, 201), r.text
-    sign_in(page, base, "disclosure", PASSWORD, "dvds", "DVDS-7", f"/pages/person?case={case['id']}&as_of={AS_OF}")
-    assert "HALL" in page.inner_text("#name")
-    assert page.locator("#timeline tr").count() >= 2 and page.locator("#orders tr.active").count() == 1
-    kinds = page.evaluate("window.dotsCy.nodes().map(n => n.data('kind'))")
-    assert kinds.count("person") == 1 and "event" in kinds  # the subject alone: no victims drawn
-    text = page.content()
-    leaked = [s for s in VICTIM_STRINGS if re.search(rf"(?<![A-Za-z0-9]){re.escape(s)}(?![A-Za-z0-9])", text)]
-    assert not leaked
+    import datetime as dt
+
+    with app.state.dots.sessions.begin() as session:  # opened three days ago, no contact since
+        session.execute(update(Case).where(Case.id == made["id"]).values(
+            opened_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3)))
+    sign_in(page, base, "disclosure", PASSWORD, "dvds", "DVDS-8", "/pages/disclosure")
+    row = page.locator(f"#overdue tr[data-case='{made['id']}']")
+    assert row.count() == 1 and "initial contact 24h: overdue" in row.inner_text()

@@ -4,6 +4,10 @@ steward's review desk has several pairs to work through and the pictures have so
 Each look-alike is two records of one surname and a forename spelt two ways, recorded by two forces
 at different addresses, one without a date of birth: linkage can neither link nor dismiss them, so
 they land in the steward's review queue.
+
+One incident is recorded by both forces (HALL, 12 June 2024): two hours and a half apart, one
+force's offence vaguer than the other's, so the incident matching sends the pair to a steward
+(the entity matches page).
 """
 
 from __future__ import annotations
@@ -52,11 +56,26 @@ def _look_alike_rows() -> dict[str, list[dict[str, str]]]:
     return {"northumbria-rms.csv": north, "durham-rms.csv": durham}
 
 
+def _twice_recorded() -> dict[str, list[dict[str, str]]]:
+    hall = dict(sample.HALL)
+    in_durham = {**hall, "forenames": "Dave", "address": "3 Mill Lane, Durham", "postcode": "DH1 3AA"}
+    return {
+        "northumbria-rms.csv": [
+            sample._row("Northumbria", "NO/0000301/24", "12/06/2024 21:00", "105/1", "Common assault", "SUSPECT",
+                        "NOR1", hall)
+        ],
+        "durham-rms.csv": [
+            sample._row("Durham", "DU/0000301/24", "12/06/2024 23:40", "", "Assault", "SUSPECT", "DUR1", in_durham)
+        ],
+    }
+
+
 def extracts() -> dict[str, list[dict[str, str]]]:
-    """The API sample's extracts with the look-alikes appended."""
+    """The API sample's extracts with the look-alikes and the twice-recorded incident appended."""
     out = sample.extracts()
-    for name, rows in _look_alike_rows().items():
-        out[name] = out[name] + rows
+    for more in (_look_alike_rows(), _twice_recorded()):
+        for name, rows in more.items():
+            out[name] = out[name] + rows
     return out
 
 

@@ -7,15 +7,18 @@ role matrix: nothing here reads personal data, and everything the pages show com
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+
+from reference.forces import all_forces
 
 HERE = Path(__file__).parent
 WEB = HERE.parents[1] / "web" / "node_modules"
@@ -33,20 +36,46 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-# name, template, title. Anyone may load a shell; the API decides who sees the data it asks for.
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page: its path under ``/pages``, shell, title, and the roles whose navigation links to it
+    (the first page listed for a role is where that role lands after signing in). Anyone may load a
+    shell; the API decides who sees the data it asks for, so a role not listed is refused there."""
+
+    name: str
+    template: str
+    title: str
+    roles: tuple[str, ...] = ()
+    nav: str | None = None  # link text in the navigation (None: no link)
+
+
 PAGES = [
-    ("login", "login.html", "Sign in"),
-    ("review", "review.html", "Review desk"),
-    ("person", "person.html", "Person"),
-    ("targets", "targets.html", "Weekly target list"),
+    Page("login", "login.html", "Sign in"),
+    Page("person", "person.html", "Person", ("analyst",), "People"),
+    Page("serial", "serial.html", "Serial perpetrators", ("analyst",), "Serial perpetrators"),
+    Page("cross-force", "crossforce.html", "Cross-force victims", ("analyst",), "Cross-force victims"),
+    Page("orders", "orders.html", "Orders register", ("analyst",), "Orders register"),
+    Page("targets", "targets.html", "Weekly target list", ("da_team",), "Target list"),
+    Page("disclosure", "disclosure.html", "Clare's Law cases", ("disclosure_officer",), "Cases"),
+    Page("review", "review.html", "Review desk", ("data_steward",), "Review desk"),
+    Page("entities", "entities.html", "Address, order and incident matches", ("data_steward",), "Entity matches"),
+    Page("admin", "admin.html", "Uploads and jobs", ("admin",), "Uploads and jobs"),
+    Page("users", "users.html", "Users", ("admin",), "Users"),
+    Page("audit", "audit.html", "Audit log", ("auditor",), "Audit log"),
 ]
+# Pages with an id after their name: /pages/person/{id}, /pages/disclosure/{case}.
+WITH_ID = ("person", "disclosure")
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 
-def _page(name: str, template: str, title: str):
+def _page(page: Page):
     async def endpoint(request: Request) -> Response:
-        return templates.TemplateResponse(request, template, {"page": name, "title": title}, headers=HEADERS)
+        nav = [p for p in PAGES if p.nav]
+        context = {"page": page.name, "title": page.title, "nav": nav}
+        return templates.TemplateResponse(request, page.template, context, headers=HEADERS)
 
     return endpoint
 
@@ -58,16 +87,24 @@ async def _library(request: Request) -> Response:
     return FileResponse(path, media_type="text/javascript", headers={"Cache-Control": "max-age=3600"})
 
 
+async def _forces(request: Request) -> Response:
+    """The 43 forces' codes and names (reference data, no personal data): the pages show names,
+    the API's answers carry codes."""
+    body = [{"force_code": f.code, "force": f.name} for f in all_forces()]
+    return JSONResponse(body, headers={"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+
 async def _home(request: Request) -> Response:
     return RedirectResponse(f"{PREFIX}/login", status_code=303)
 
 
 def pages_app() -> Starlette:
     """The sub-application serving ``/pages``: page shells, static files and the npm libraries."""
-    routes = [Route("/", _home)]
-    for name, template, title in PAGES:
-        routes.append(Route(f"/{name}", _page(name, template, title), name=name))
-    routes.append(Route("/person/{person_id:str}", _page("person", "person.html", "Person")))
+    routes = [Route("/", _home), Route("/forces.json", _forces)]
+    for page in PAGES:
+        routes.append(Route(f"/{page.name}", _page(page), name=page.name))
+        if page.name in WITH_ID:
+            routes.append(Route(f"/{page.name}/{{item_id:str}}", _page(page)))
     routes.append(Route("/lib/{name:str}", _library))
     routes.append(Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"))
     return Starlette(routes=routes)

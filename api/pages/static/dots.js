@@ -5,12 +5,6 @@
 
 const Dots = (() => {
   const S = window.sessionStorage;
-  const HOME = {
-    data_steward: "/pages/review",
-    analyst: "/pages/person",
-    disclosure_officer: "/pages/person",
-    da_team: "/pages/targets",
-  };
   const PURPOSE = {
     analyst: "intelligence",
     da_team: "tasking",
@@ -53,7 +47,7 @@ const Dots = (() => {
     return { purpose: S.getItem("dots.purpose"), reference: S.getItem("dots.reference") };
   }
 
-  async function api(path, { method = "GET", params = {}, body = null, personal = true } = {}) {
+  async function api(path, { method = "GET", params = {}, body = null, form = null, personal = true } = {}) {
     const t = token();
     if (!t) {
       toLogin();
@@ -70,7 +64,8 @@ const Dots = (() => {
     }
     const headers = { Authorization: "Bearer " + t, Accept: "application/json" };
     if (body !== null) headers["Content-Type"] = "application/json";
-    const r = await fetch(url, { method, headers, body: body === null ? null : JSON.stringify(body) });
+    // a FormData (file uploads) sets its own multipart content type
+    const r = await fetch(url, { method, headers, body: form !== null ? form : body === null ? null : JSON.stringify(body) });
     if (r.status === 401) {
       toLogin();
       throw new Problem(401, {});
@@ -124,8 +119,141 @@ const Dots = (() => {
     }
   }
 
+  // -- forces: the API answers with ONS codes (and usually the name beside them); pages show names --
+  let forceNames = {};
+  async function loadForces() {
+    try {
+      const r = await fetch("/pages/forces.json");
+      if (r.ok) forceNames = Object.fromEntries((await r.json()).map((f) => [f.force_code, f.force]));
+    } catch (err) {
+      forceNames = {};
+    }
+    return forceNames;
+  }
+
+  function forceName(code, name) {
+    if (name) return name;
+    if (!code) return "court";
+    return forceNames[code] || code;
+  }
+
+  function forceCodes() {
+    return Object.keys(forceNames);
+  }
+
   function forces(held) {
-    return (held || []).map((f) => f.force || f.force_code || "court").join(", ");
+    return (held || []).map((f) => forceName(f.force_code, f.force)).join(", ");
+  }
+
+  // -- navigation by role: the shell lists every page; a role sees only its own links --------------
+  function navLinks(role) {
+    return [...document.querySelectorAll("#nav a[data-roles]")].filter((a) => a.dataset.roles.split(" ").includes(role));
+  }
+
+  function showNav(role) {
+    for (const a of document.querySelectorAll("#nav a[data-roles]")) a.hidden = !a.dataset.roles.split(" ").includes(role);
+  }
+
+  // Where a role lands after signing in: the first page its navigation lists.
+  function home(role) {
+    const first = navLinks(role)[0];
+    return first ? first.getAttribute("href") : "/pages/login";
+  }
+
+  function personLink(id, name, search = "") {
+    if (!id) return document.createTextNode(name || "");
+    return el("a", { href: `/pages/person/${encodeURIComponent(id)}${search}`, class: "person-link", text: name || id });
+  }
+
+  // -- downloads: export routes need the bearer token, so they are fetched and saved from a blob ----
+  async function download(path, params = {}) {
+    const t = token();
+    if (!t) {
+      toLogin();
+      throw new Problem(401, { detail: "signed out" });
+    }
+    const url = new URL(path, location.origin);
+    const w = why();
+    url.searchParams.set("purpose", w.purpose || "");
+    url.searchParams.set("reference", w.reference || "");
+    for (const [k, v] of Object.entries(params)) {
+      if (v !== null && v !== undefined && v !== "") url.searchParams.set(k, v);
+    }
+    const r = await fetch(url, { headers: { Authorization: "Bearer " + t } });
+    if (!r.ok) {
+      const body = await r.json().catch(() => ({}));
+      throw new Problem(r.status, body);
+    }
+    const disposition = r.headers.get("content-disposition") || "";
+    const found = /filename="?([^";]+)"?/.exec(disposition);
+    const name = found ? found[1] : path.split("/").pop();
+    const blob = await r.blob();
+    const href = URL.createObjectURL(blob);
+    const a = el("a", { href, download: name, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(href), 60000);
+    say(`Saved ${name} (${blob.size} bytes). Exports are logged like the page they come from.`);
+    return { name, size: blob.size };
+  }
+
+  // Buttons that save what a list shows in another format: [[label, path, params], ...].
+  function exportButtons(target, items) {
+    fill(target, items.map(([label, path, params]) =>
+      el("button", { type: "button", class: "export", "data-export": label, onclick: () => download(typeof path === "function" ? path() : path, typeof params === "function" ? params() : params).catch(sayProblem) }, label)));
+  }
+
+  // -- paged tables -------------------------------------------------------------------------------
+  // A pager under a table: shows "a–b of n", Previous/Next; calls load(offset) to fetch a page.
+  function pager(target, page, load) {
+    const from = page.total ? page.offset + 1 : 0;
+    const to = page.offset + page.items.length;
+    const prev = el("button", { type: "button", class: "prev", disabled: page.offset <= 0, onclick: () => load(Math.max(0, page.offset - page.limit)).catch(sayProblem) }, "Previous");
+    const next = el("button", { type: "button", class: "next", disabled: to >= page.total, onclick: () => load(page.offset + page.limit).catch(sayProblem) }, "Next");
+    fill(target, el("span", { class: "range", text: `${from}–${to} of ${page.total}` }), prev, next);
+  }
+
+  function elsewhereNote(target, items) {
+    fill(target, items && items.length ? `Also held elsewhere (ask the holding force): ${items.map((x) => `${x.count} by ${forceName(x.force_code, x.force)}`).join(", ")}.` : "");
+  }
+
+  // The evidence of a pair as a waterfall: the prior, each field's weight (green for, red against),
+  // and the match weight they add up to. Shared by the review desk and the entity matches page.
+  function waterfall(target, ex) {
+    const steps = [{ label: "prior (before any evidence)", from: 0, to: ex.prior_weight, kind: "prior" }];
+    let at = ex.prior_weight;
+    for (const f of ex.fields || []) {
+      const to = f.cumulative_weight ?? at + f.weight;
+      steps.push({ label: f.comparison, level: f.level_label || f.level, values: [f.value_l, f.value_r], from: at, to, w: f.weight });
+      at = to;
+    }
+    steps.push({ label: "match weight", from: 0, to: ex.match_weight, kind: "total" });
+    const ends = steps.flatMap((s) => [s.from, s.to]);
+    const lo = Math.min(0, ...ends);
+    const hi = Math.max(0, ...ends);
+    const span = hi - lo || 1;
+    const pct = (v) => `${(100 * (v - lo)) / span}%`;
+    const rows = steps.map((s) => {
+      const left = Math.min(s.from, s.to);
+      const width = Math.abs(s.to - s.from);
+      const sign = s.kind ? s.kind : s.w > 0 ? "for" : s.w < 0 ? "against" : "none";
+      const bar = el("div", { class: `wf-bar ${sign}` });
+      bar.style.left = pct(left);
+      bar.style.width = width ? `${(100 * width) / span}%` : "2px";
+      const zero = el("div", { class: "wf-zero" });
+      zero.style.left = pct(0);
+      const weight = s.kind ? s.to : s.w;
+      return el(
+        "div",
+        { class: "wf-row", "data-field": s.label },
+        el("div", { class: "wf-label" }, el("strong", { text: s.label }), s.level ? el("span", { class: "wf-level", text: s.level }) : null),
+        el("div", { class: "wf-track" }, zero, bar),
+        el("div", { class: "wf-weight", text: (weight > 0 ? "+" : "") + Number(weight).toFixed(2) }),
+        el("div", { class: "wf-values", text: s.values ? s.values.map((v) => v || "—").join("  |  ") : "" }),
+      );
+    });
+    fill(target, rows);
   }
 
   // -- purpose and reference ------------------------------------------------------------------------
@@ -165,7 +293,8 @@ const Dots = (() => {
       return new Promise(() => {});
     }
     $("logout").addEventListener("click", logout);
-    const me = await api("/auth/me", { personal: false });
+    const [me] = await Promise.all([api("/auth/me", { personal: false }), loadForces()]);
+    showNav(me.role);
     $("user").textContent = `${me.name} (${me.role.replace("_", " ")})`;
     $("why-change").addEventListener("click", () => askWhy(me.role).then(() => location.reload()));
     if (!why().purpose || !why().reference) await askWhy(me.role);
@@ -177,5 +306,8 @@ const Dots = (() => {
     return d.toISOString().slice(0, 10);
   }
 
-  return { api, start, el, $, fill, say, sayProblem, forces, saveToken, logout, isoDay, Problem, HOME, token };
+  return {
+    api, start, el, $, fill, say, sayProblem, forces, forceName, forceCodes, saveToken, logout, isoDay, Problem, home, token,
+    personLink, download, exportButtons, pager, elsewhereNote, why, waterfall,
+  };
 })();

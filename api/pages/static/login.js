@@ -8,7 +8,7 @@
     const wanted = new URLSearchParams(location.search).get("next") || "";
     // only a page of this site: a path under /pages/, never another origin
     if (/^\/pages\/[A-Za-z0-9/_?=&.%-]*$/.test(wanted) && !wanted.startsWith("/pages/login")) return wanted;
-    return Dots.HOME[role] || "/pages/person";
+    return Dots.home(role);
   }
 
   $("login-form").addEventListener("submit", async (e) => {

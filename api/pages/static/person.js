@@ -1,12 +1,12 @@
-// A person's page: golden record, name variants, timeline, orders, addresses and a network picture
-// (cytoscape.js from npm) that grows one hop per click. Analysts read /analyst/persons/{id} and its
-// network; a disclosure officer reads the disclosable history of a case's subject
-// (/disclosure/cases/{id}/history), which never names victims. Whatever the API masks stays masked:
-// restricted people arrive as "held by <force>" and are drawn that way.
+// A person's page: a search by name, then the golden record, name variants, timeline, orders,
+// addresses and a network picture (cytoscape.js from npm) that grows one hop per click, with export
+// buttons for i2 (ANX), GraphML and Excel. Analysts read /analyst/persons/{id} and its network; a DA
+// team reads a person on its force's list (/targets/{force}/persons/{id}), which names no victims.
+// Whatever the API masks stays masked: restricted people arrive as "held by <force>" and are drawn so.
 "use strict";
 
 (() => {
-  const { api, el, $, fill, say, sayProblem, forces } = Dots;
+  const { api, el, $, fill, say, sayProblem, forces, forceName, personLink } = Dots;
   const FORCE_COLOURS = ["#1f5fa8", "#7b3fa0", "#0f7c6c", "#b5651d", "#8c2d4f", "#5b6b1f"];
   const ROLE_COLOURS = {
     suspect: "#c0392b",
@@ -19,13 +19,14 @@
     relationship: "#8e44ad",
   };
   const forceColour = {}; // force code -> colour
-  const forceName = {}; // force code -> name, as the API gave it
+  const forceNames = {}; // force code -> name shown in the legend
   let cy = null;
+  let readOnly = false; // a DA team's look at a target: the picture does not grow
   let asOf = Dots.isoDay(new Date());
 
   function colourOf(force, name) {
     if (!force) return "#6d6d6d"; // courts, or not yet known
-    if (name) forceName[force] = name;
+    forceNames[force] = forceName(force, name);
     if (!forceColour[force]) forceColour[force] = FORCE_COLOURS[Object.keys(forceColour).length % FORCE_COLOURS.length];
     return forceColour[force];
   }
@@ -62,6 +63,7 @@
         { selector: "node.order.active", style: { "background-color": "#c0392b", "border-color": "#f1c40f", "border-width": 3 } },
         { selector: "node.address", style: { shape: "round-triangle", "background-color": "#8d6e63" } },
         { selector: "node.restricted", style: { "background-color": "#bbb", "border-style": "dashed", "border-color": "#555", color: "#555" } },
+        { selector: "node.bridge", style: { "border-color": "#111", "border-width": 4, "border-style": "double" } },
         { selector: "edge", style: { width: 2, "line-color": "data(colour)", "curve-style": "bezier", label: "data(label)", "font-size": 8, color: "#555", "text-rotation": "autorotate" } },
         { selector: "edge.relationship", style: { "line-style": "dashed" } },
       ],
@@ -121,12 +123,13 @@
   function addNetwork(net) {
     const names = {};
     for (const n of net.nodes) {
-      if (n.restricted) {
-        addNode(`${net.person_id}:${n.id}`, "person restricted", `held by ${forces(n.held_by)}`, { kind: "restricted", info: n });
-      } else {
-        names[n.id] = n.name;
-        personNode(n.id, n.name, null);
-      }
+      const analytics = n.group ? { group: n.group, betweenness: n.betweenness || 0 } : {};
+      const node = n.restricted
+        ? addNode(`${net.person_id}:${n.id}`, "person restricted", `held by ${forces(n.held_by)}`, { kind: "restricted", info: n })
+        : personNode(n.id, n.name, null);
+      if (!n.restricted) names[n.id] = n.name;
+      node.data(analytics);
+      if (analytics.betweenness > 0) node.addClass("bridge");
     }
     const idOf = (id) => (id.startsWith("restricted-") ? `${net.person_id}:${id}` : id);
     for (const e of net.edges) {
@@ -175,18 +178,19 @@
     const info = d.info || {};
     const lines = [];
     if (d.kind === "person") lines.push(["person", d.label], ["id", d.id]);
+    if (d.group) lines.push(["connected group", `group ${d.group}`], ["bridges", d.betweenness > 0 ? `yes (betweenness ${Number(d.betweenness).toFixed(2)})` : "no"]);
     if (d.kind === "restricted") lines.push(["person", `held by ${forces(info.held_by)}`], ["note", "outside your forces: only the holding force is shown"]);
-    if (d.kind === "event") lines.push(["event", info.offence], ["date", info.occurred_on], ["force", info.force || "court"], ["role", info.role]);
+    if (d.kind === "event") lines.push(["event", info.offence], ["date", info.occurred_on], ["force", forceName(info.force_code, info.force)], ["role", info.role]);
     if (d.kind === "order") lines.push(["order", info.order_type], ["court", info.court], ["made", info.made_on], ["expires", expiry(info, asOf)]);
     if (d.kind === "address") lines.push(["address", info.confidential ? "confidential (never shown)" : `${info.address || ""} ${info.postcode || ""}`], ["seen", `${info.first_seen || ""} to ${info.last_seen || ""}`]);
     const body = lines.map(([k, v]) => [el("dt", { text: k }), el("dd", { text: v ?? "—" })]).flat();
-    const link = d.kind === "person" ? el("a", { href: `/pages/person/${encodeURIComponent(d.id)}${location.search}`, text: "open this person's page" }) : null;
+    const link = d.kind === "person" && !readOnly ? el("a", { href: `/pages/person/${encodeURIComponent(d.id)}${location.search}`, text: "open this person's page" }) : null;
     fill("detail", el("dl", {}, body), link);
   }
 
   async function tapped(node) {
     describe(node);
-    if (node.hasClass("expanded") || node.hasClass("restricted")) return;
+    if (readOnly || node.hasClass("expanded") || node.hasClass("restricted")) return;
     try {
       if (node.data("kind") === "person") await expandPerson(node.id());
       else if (node.data("kind") === "address") await expandAddress(node);
@@ -199,7 +203,7 @@
     const forceItems = [...Object.entries(forceColour), ["", "#6d6d6d"]].map(([code, colour]) => {
       const sw = el("span", { class: "swatch" });
       sw.style.background = colour;
-      return el("li", {}, sw, code ? forceName[code] || code : "court, or not yet opened");
+      return el("li", {}, sw, code ? forceNames[code] : "court, or not yet opened");
     });
     const roleItems = Object.entries(ROLE_COLOURS).map(([role, colour]) => {
       const sw = el("span", { class: "swatch line" });
@@ -237,40 +241,80 @@
       events.length
         ? events.map((e) => el("tr", { class: `role-${e.role || "suspect"}` },
             el("td", { text: e.occurred_on }), el("td", {}, el("span", { class: `role ${e.role || "suspect"}`, text: e.role || "suspect" })),
-            el("td", { text: e.offence || "—" }), el("td", { text: e.force || "court" }),
+            el("td", { text: e.offence || "—" }), el("td", { text: forceName(e.force_code, e.force) }),
             el("td", { text: e.relationship || "" }), el("td", { text: e.record_key || (e.event_record_keys || []).join(", ") })))
         : [el("tr", {}, el("td", { colspan: 6, text: "no events in your forces" }))],
     );
   }
 
   function elsewhereList(items) {
-    fill("elsewhere", items && items.length ? items.map((x) => el("li", { text: `${x.count} held by ${x.force || x.force_code}` })) : [el("li", { class: "none", text: "nothing" })]);
+    fill("elsewhere", items && items.length ? items.map((x) => el("li", { text: `${x.count} held by ${forceName(x.force_code, x.force)}` })) : [el("li", { class: "none", text: "nothing" })]);
   }
 
-  async function analystPage(id) {
-    const prof = await api(`/analyst/persons/${encodeURIComponent(id)}`);
+  // A strip of the person's events over time, coloured by role (the table below lists them).
+  function timelineStrip(events) {
+    const dated = events.filter((e) => e.occurred_on);
+    if (!dated.length) return fill("timeline-strip");
+    const times = dated.map((e) => Date.parse(e.occurred_on));
+    const lo = Math.min(...times);
+    const span = Math.max(...times) - lo || 1;
+    const marks = dated.map((e, i) => {
+      const mark = el("span", { class: `mark role-${e.role || "suspect"}`, title: `${e.occurred_on}: ${e.offence || "event"} (${e.role || "suspect"}, ${forceName(e.force_code, e.force)})` });
+      mark.style.left = `${(100 * (times[i] - lo)) / span}%`;
+      return mark;
+    });
+    fill("timeline-strip", el("span", { class: "axis" }), marks,
+      el("span", { class: "end start", text: dated[0].occurred_on }), el("span", { class: "end stop", text: dated[dated.length - 1].occurred_on }));
+  }
+
+  function groupsBox(net) {
+    const groups = net.groups || [];
+    $("groups").hidden = !groups.length;
+    if (!groups.length) return;
+    const bridges = (net.nodes || []).filter((n) => (n.betweenness || 0) > 0);
+    fill("groups", el("h3", { text: "Connected groups of perpetrators and victims" }),
+      el("ul", {}, groups.map((g) => el("li", { text: `group ${g.group}: ${g.size} people (${g.perpetrators} perpetrators, ${g.victims} victims)` }))),
+      el("p", { class: "hint", text: bridges.length ? `${bridges.length} bridge(s), drawn with a double border: people through whom otherwise separate parts connect.` : "No one bridges separate parts of this network." }));
+  }
+
+  function exportsBar(id) {
+    const base = `/analyst/persons/${encodeURIComponent(id)}/network`;
+    Dots.exportButtons("exports", [
+      ["i2 chart (ANX)", `${base}/export.anx`, { depth: 1 }],
+      ["GraphML", `${base}/export.graphml`, { depth: 1 }],
+      ["Excel (nodes and links)", `${base}/export.xlsx`, { depth: 1 }],
+    ]);
+  }
+
+  function showProfile(prof) {
+    $("results").hidden = true;
     $("profile").hidden = false;
-    if (prof.restricted) {
-      fill("name", `A person held by ${forces(prof.held_by)}`);
-      say("This person is held only by forces outside your account: nothing more is shown.", "info");
-      $("profile").classList.add("is-restricted");
-      return;
-    }
     const g = prof.golden || {};
-    fill("name", g.preferred_name || id);
+    fill("name", g.preferred_name || prof.person_id);
     dl("golden", [["person id", prof.person_id], ["surname", g.surname], ["forenames", g.forenames], ["born", g.dob], ["sex", g.sex]]);
     fill("variants", prof.name_variants.map((n) => el("li", { text: n })));
     elsewhereList(prof.elsewhere);
     ordersTable(prof.orders, prof.person_id);
     timelineTable(prof.timeline);
+    timelineStrip(prof.timeline);
     const seen = new Set();
     const addresses = prof.addresses.filter((a) => !seen.has(a.address_id) && seen.add(a.address_id));
-    const seenAt = (a) => (a.first_seen ? ` · ${a.first_seen} to ${a.last_seen || "?"}` : "");
-    const line = (a) => a.confidential
-      ? (a.address ? `${a.address} ${a.postcode || ""}${seenAt(a)} · ${a.warning || "confidential"}` : "confidential address (not shown)")
-      : `${a.address || ""} ${a.postcode || ""}${seenAt(a)}`;
-    fill("addresses", addresses.map((a) => el("li", { text: line(a), class: a.confidential ? "confidential" : "" })));
-    fill("records", prof.records.map((r) => el("tr", {}, el("td", { text: r.record_key }), el("td", { text: r.force || "court" }), el("td", { text: r.name_raw }), el("td", { text: r.dob }), el("td", { text: Number(r.confidence).toFixed(3) }), el("td", { text: `${r.source_file || ""}:${r.source_line || ""}` }))));
+    fill("addresses", addresses.map((a) => el("li", { class: a.warning ? "warning" : "", text: a.confidential && !a.address ? "confidential address (never shown)" : `${a.address || ""} ${a.postcode || ""}` + (a.first_seen ? ` · ${a.first_seen} to ${a.last_seen || "?"}` : "") + (a.warning ? ` · ${a.warning}` : "") })));
+    fill("records", prof.records.map((r) => el("tr", {}, el("td", { text: r.record_key }), el("td", { text: forceName(r.force_code, r.force) }), el("td", { text: r.name_raw }), el("td", { text: r.dob }), el("td", { text: Number(r.confidence).toFixed(3) }), el("td", { text: `${r.source_file || ""}:${r.source_line || ""}` }))));
+  }
+
+  function restrictedProfile(prof) {
+    $("profile").hidden = false;
+    fill("name", `A person held by ${forces(prof.held_by)}`);
+    say("This person is held only by forces outside your account: nothing more is shown.", "info");
+    $("profile").classList.add("is-restricted");
+  }
+
+  async function analystPage(id) {
+    const prof = await api(`/analyst/persons/${encodeURIComponent(id)}`);
+    if (prof.restricted) return restrictedProfile(prof);
+    showProfile(prof);
+    exportsBar(prof.person_id);
     cy = initGraph();
     if (!cy) return;
     const net = await api(`/analyst/persons/${encodeURIComponent(id)}/network`, { params: { depth: 1 } });
@@ -279,51 +323,46 @@
     cy.getElementById(prof.person_id).addClass("focus");
     relayout();
     legend();
+    groupsBox(net);
   }
 
-  async function casePage(caseId) {
-    const h = await api(`/disclosure/cases/${encodeURIComponent(caseId)}/history`, { params: { as_of: asOf } });
-    $("profile").hidden = false;
-    const s = h.subject || {};
-    if (h.restricted) {
-      fill("name", `Case ${caseId}: subject held by ${forces(h.held_by)}`);
-      return;
-    }
-    fill("name", `Case ${caseId}: ${s.name || s.person_id}`);
-    dl("golden", [["person id", s.person_id], ["name", s.name], ["born", s.dob], ["previous partners", h.previous_partners], ["victims (counted, never named)", h.victims]]);
-    fill("variants", el("li", { class: "none", text: "not part of the disclosable history" }));
-    elsewhereList(h.elsewhere);
-    ordersTable(h.orders, null);
-    timelineTable(h.history.map((e) => ({ ...e, role: "suspect" })));
-    fill("addresses", el("li", { class: "none", text: "no address of anyone is part of a disclosure" }));
-    fill("records", []);
+  // A DA team looks at someone on its force's list: their own events, orders and addresses; the
+  // people around them are counts, so the picture holds the person, events, orders and addresses only.
+  async function targetPage(id, force) {
+    readOnly = true;
+    $("find").hidden = true;
+    $("network-hint").textContent = "The person's events, orders and addresses. Victims and partners are counted on the list, never named.";
+    const prof = await api(`/targets/${encodeURIComponent(force)}/persons/${encodeURIComponent(id)}`);
+    if (prof.restricted) return restrictedProfile(prof);
+    showProfile(prof);
     cy = initGraph();
     if (!cy) return;
-    const pid = s.person_id;
-    personNode(pid, s.name, null);
-    for (const e of h.history) {
-      addNode(e.event_id, "event", `${e.occurred_on || ""}\n${e.offence || "event"}`, { colour: colourOf(e.force_code), kind: "event", info: { ...e, role: "suspect" } });
-      addEdge(pid, e.event_id, "suspect", "suspect");
-    }
-    for (const o of h.orders) {
-      addNode(o.order_id, "order" + (o.active ? " active" : ""), (o.order_type || "order").replace(/_/g, " ").toLowerCase(), { kind: "order", info: o });
-      addEdge(pid, o.order_id, "respondent", "respondent");
-    }
-    cy.getElementById(pid).addClass("focus expanded");
+    addProfile(prof);
+    cy.getElementById(prof.person_id).addClass("focus");
     relayout();
     legend();
   }
 
-  async function chooser(me) {
-    $("people").hidden = false;
-    if (me.role === "disclosure_officer") {
-      fill("people", el("h2", { text: "Your cases" }), el("ul", { id: "people-list" }));
-      const cases = await api("/disclosure/cases", { params: { limit: 50 } });
-      fill("people-list", cases.items.map((c) => el("li", {}, el("a", { href: `/pages/person?case=${c.id}&as_of=${asOf}`, text: `${c.case_ref} (${c.route}, ${c.status || "open"})` }))));
-      return;
-    }
-    const serial = await api("/analyst/serial-perpetrators", { params: { limit: 20 } });
-    fill("people-list", serial.items.map((p) => el("li", {}, el("a", { href: `/pages/person/${encodeURIComponent(p.person_id)}?as_of=${asOf}`, text: `${p.name || p.person_id} · ${p.victims} victims` }))));
+  function why(fields) {
+    return (fields || []).map((f) => `${f.comparison}: ${f.level} ${f.weight > 0 ? "+" : ""}${Number(f.weight).toFixed(1)}`).join("; ");
+  }
+
+  async function search(query) {
+    const found = await api("/analyst/search", { params: { ...query, limit: 20 } });
+    $("results").hidden = false;
+    $("profile").hidden = true;
+    fill("searched", Object.values(found.searched_for).join(", "));
+    fill("candidates", found.items.length
+      ? found.items.map((c) => el("tr", { class: c.restricted ? "restricted" : "", "data-person": c.person_id || "" },
+          el("td", { class: "num", text: c.rank }),
+          el("td", {}, c.restricted ? `a person held by ${forces(c.held_by)}` : personLink(c.person_id, c.name, `?as_of=${asOf}`)),
+          el("td", { text: c.dob || "" }), el("td", { class: "num", text: Number(c.probability).toFixed(3) }),
+          el("td", {}, el("span", { class: "match-key", text: c.match_key || "" })), el("td", { class: "why", text: c.restricted ? "ask the holding force" : why(c.fields) })))
+      : [el("tr", {}, el("td", { colspan: 6, text: "no candidates: try another spelling, an age instead of a date of birth, or no place" }))]);
+  }
+
+  function queryFromForm() {
+    return { name: $("q-name").value.trim(), dob: $("q-dob").value, age: $("q-dob").value ? "" : $("q-age").value, place: $("q-place").value.trim() };
   }
 
   Dots.start()
@@ -334,14 +373,22 @@
       const fromPath = decodeURIComponent(location.pathname.replace(/^\/pages\/person\/?/, ""));
       const id = fromPath || params.get("id") || "";
       $("person-id").value = id;
+      for (const k of ["name", "dob", "age", "place"]) if (params.get(k)) $(`q-${k}`).value = params.get(k);
       $("find").addEventListener("submit", (e) => {
         e.preventDefault();
-        const pid = $("person-id").value.trim();
-        location.assign(pid ? `/pages/person/${encodeURIComponent(pid)}?as_of=${$("as-of").value}` : `/pages/person?as_of=${$("as-of").value}`);
+        const q = queryFromForm();
+        if (q.name.length < 2) return say("Give at least two letters of a name.", "error");
+        history.replaceState(null, "", `/pages/person?${new URLSearchParams({ ...q, as_of: $("as-of").value })}`);
+        search(q).catch(sayProblem);
       });
-      if (params.get("case")) await casePage(params.get("case"));
+      $("open").addEventListener("click", () => {
+        const pid = $("person-id").value.trim();
+        if (pid) location.assign(`/pages/person/${encodeURIComponent(pid)}?as_of=${$("as-of").value}`);
+      });
+      if (me.role === "da_team" && id) await targetPage(id, params.get("force") || (me.forces || [])[0] || "");
       else if (id) await analystPage(id);
-      else await chooser(me);
+      else if (params.get("name")) await search(queryFromForm());
+      else $("q-name").focus();
       document.body.dataset.ready = "1";
     })
     .catch((err) => {

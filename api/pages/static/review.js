@@ -38,42 +38,6 @@
     fill("side-body", rows);
   }
 
-  function waterfall(ex) {
-    const steps = [{ label: "prior (before any evidence)", from: 0, to: ex.prior_weight, kind: "prior" }];
-    let at = ex.prior_weight;
-    for (const f of ex.fields || []) {
-      const to = f.cumulative_weight ?? at + f.weight;
-      steps.push({ label: f.comparison, level: f.level_label || f.level, values: [f.value_l, f.value_r], from: at, to, w: f.weight });
-      at = to;
-    }
-    steps.push({ label: "match weight", from: 0, to: ex.match_weight, kind: "total" });
-    const ends = steps.flatMap((s) => [s.from, s.to]);
-    const lo = Math.min(0, ...ends);
-    const hi = Math.max(0, ...ends);
-    const span = hi - lo || 1;
-    const pct = (v) => `${(100 * (v - lo)) / span}%`;
-    const rows = steps.map((s) => {
-      const left = Math.min(s.from, s.to);
-      const width = Math.abs(s.to - s.from);
-      const sign = s.kind ? s.kind : s.w > 0 ? "for" : s.w < 0 ? "against" : "none";
-      const bar = el("div", { class: `wf-bar ${sign}` });
-      bar.style.left = pct(left);
-      bar.style.width = width ? `${(100 * width) / span}%` : "2px";
-      const zero = el("div", { class: "wf-zero" });
-      zero.style.left = pct(0);
-      const weight = s.kind ? s.to : s.w;
-      return el(
-        "div",
-        { class: "wf-row", "data-field": s.label },
-        el("div", { class: "wf-label" }, el("strong", { text: s.label }), s.level ? el("span", { class: "wf-level", text: s.level }) : null),
-        el("div", { class: "wf-track" }, zero, bar),
-        el("div", { class: "wf-weight", text: (weight > 0 ? "+" : "") + Number(weight).toFixed(2) }),
-        el("div", { class: "wf-values", text: s.values ? s.values.map((v) => v || "—").join("  |  ") : "" }),
-      );
-    });
-    fill("waterfall", rows);
-  }
-
   function others(id, list) {
     fill(
       id,
@@ -85,6 +49,17 @@
           )
         : [el("li", { class: "none", text: "no other records" })],
     );
+  }
+
+  // What a decision would do at the next resolution: join two people, split one, or change nothing.
+  function consequence(pair) {
+    const nl = (pair.entity_l || []).length + 1;
+    const nr = (pair.entity_r || []).length + 1;
+    const box = $("consequence");
+    box.className = `consequence ${pair.linked ? "linked" : "apart"}`;
+    box.textContent = pair.linked
+      ? `Already linked: both records are in one person, ${pair.person_id_l}, with ${nl + 1} records in all. "Not the same" would split them apart at the next resolution; "same" changes nothing.`
+      : `Not linked now: "same person" would join ${pair.person_id_l} (${nl} record${nl === 1 ? "" : "s"}) and ${pair.person_id_r} (${nr} record${nr === 1 ? "" : "s"}) into one person at the next resolution; "not the same" keeps them apart for good.`;
   }
 
   // progress is updated last, once the pair on screen is the one it counts
@@ -100,9 +75,10 @@
     const before = (pair.history || [])[0];
     fill("previous", before ? `previously: ${LABELS[before.decision] || before.decision} by ${before.decided_by}` : "");
     sideBySide(pair);
-    waterfall(ex);
+    Dots.waterfall("waterfall", ex);
     others("entity-l", pair.entity_l || []);
     others("entity-r", pair.entity_r || []);
+    consequence(pair);
     $("note").value = "";
     $("pair").dataset.left = item.record_key_l;
     $("pair").dataset.right = item.record_key_r;

@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const { api, el, $, fill, sayProblem } = Dots;
+  const { api, el, $, fill, sayProblem, forceName, personLink } = Dots;
   const PARTS = [["recency_part", "r", "R"], ["frequency_part", "f", "F"], ["gravity_part", "g", "G"], ["victims_part", "v", "V"]];
 
   function move(m) {
@@ -35,7 +35,7 @@
       api(`/targets/${encodeURIComponent(force)}/movement`, { params: { ...params, previous_as_of: previous } }),
     ]);
     const byPerson = Object.fromEntries(moved.items.map((m) => [m.person_id, m]));
-    fill("title", `Weekly target list: ${list.force || list.force_code}`);
+    fill("title", `Weekly target list: ${forceName(list.force_code, list.force)}`);
     fill("printed", `As of ${list.as_of}, compared with ${moved.previous_as_of}. Printed by ${me.name} on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC.`);
     const counts = moved.items.reduce((acc, m) => ({ ...acc, [m.movement]: (acc[m.movement] || 0) + 1 }), {});
     fill("summary", `${list.total} people scored as of ${list.as_of}; since ${moved.previous_as_of}: ` +
@@ -43,7 +43,7 @@
     fill("left-since", moved.previous_as_of);
     fill("rows", list.items.map((t) => el("tr", { "data-person": t.person_id, class: byPerson[t.person_id] ? `mv-${byPerson[t.person_id].movement}` : "" },
       el("td", { class: "num", text: t.rank }), el("td", {}, move(byPerson[t.person_id])),
-      el("td", { text: t.name || t.person_id }), el("td", { text: t.dob || "" }),
+      el("td", {}, personLink(t.person_id, t.name, `?${new URLSearchParams({ force: list.force_code, as_of: list.as_of })}`)), el("td", { text: t.dob || "" }),
       el("td", { class: "num score", text: Number(t.score).toFixed(2) }), el("td", {}, parts(t)),
       el("td", { class: "num", text: t.recency_days }), el("td", { class: "num", text: t.events }),
       el("td", { class: "num", text: Number(t.gravity).toFixed(0) }), el("td", { class: "num", text: t.victims }),
@@ -58,7 +58,15 @@
     .then(async (me) => {
       const params = new URLSearchParams(location.search);
       const day = params.get("as_of") || Dots.isoDay(new Date());
-      $("force").value = params.get("force") || (me.forces || [])[0] || "";
+      // the account's forces by name (a national account: all of them); the API answers with codes
+      const codes = me.national ? Dots.forceCodes() : me.forces || [];
+      fill("force", codes.map((c) => el("option", { value: c, text: forceName(c) })));
+      $("force").value = params.get("force") || codes[0] || "";
+      const force = () => $("force").value;
+      Dots.exportButtons("exports", [
+        ["CSV", () => `/targets/${encodeURIComponent(force())}/export.csv`, () => ({ as_of: $("as-of").value })],
+        ["Excel", () => `/targets/${encodeURIComponent(force())}/export.xlsx`, () => ({ as_of: $("as-of").value })],
+      ]);
       $("as-of").value = day;
       $("previous").value = params.get("previous") || Dots.isoDay(new Date(Date.parse(day) - 7 * 86400000));
       $("controls").addEventListener("submit", (e) => {
