@@ -54,6 +54,8 @@ def parse_full_name(raw: object) -> tuple[str, str]:
         return _strip_titles(fold(fore)), fold(sur)
     words = [w for w in text.split() if fold(w)]
     words = [w for w in words if fold(w) not in _TITLES] or words
+    if not words:  # nothing that folds to a letter ("0 0", punctuation): no name
+        return "", ""
     if len(words) == 1:
         return "", fold(words[0])
     upper = [i for i, w in enumerate(words) if w.isupper() and len(fold(w)) > 1]

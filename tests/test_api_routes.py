@@ -331,9 +331,9 @@ def test_analyst_search_ranks_by_name_explains_and_scopes(client, people):
     assert get(client, "analyst", "/analyst/search").status_code == 400
 
 
-def test_orders_register_active_names_parties_and_categorises_conditions(client, people):
+def test_orders_register_active_names_parties_and_categorises_conditions(client, people, ids):
     (order,) = get(client, "analyst", "/analyst/orders/active", as_of=AS_OF.isoformat()).json()["items"]
-    assert order["order_id"] == "FC2023001" and order["respondent_id"] == people["hall"]
+    assert order["order_id"] == ids["FC2023001"] and order["respondent_id"] == people["hall"]
     assert order["respondent_name"] and "HALL" in order["respondent_name"].upper()
     assert "conditions" not in order and "no_contact" in order["condition_categories"]
     assert get(client, "analyst", "/analyst/orders/active", as_of="2023-09-30").json()["items"] == []

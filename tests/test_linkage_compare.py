@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from linkage.compare import compare
 from linkage.features import build_features
@@ -197,3 +199,12 @@ def test_mentions_collapse_to_one_record() -> None:
     assert str(rec["dob"].date()) == "1984-03-12"  # most frequent dob
     assert rec["postcodes"] == "NE1 1AA|SR5 1AB"
     assert rec["n_mentions"] == 3
+
+
+@given(st.text(max_size=40))
+def test_any_text_parses_as_a_name_or_as_none(text):
+    """A name of digits or punctuation only ("0 0", "...") is no name, not a crash (the analyst's
+    name search met one)."""
+    fore, sur = parse_full_name(text)
+    assert isinstance(fore, str) and isinstance(sur, str)
+    assert parse_full_name("0 0") == ("", "") and parse_full_name("Dave HALL")[1] == "HALL"
