@@ -643,6 +643,59 @@ class _RelationalChildren:
     written: pd.DataFrame  # their written.involvements rows
 
 
+def _relational_people(
+    ctx: Context, f: int, ids, surname, forenames, dob, sex, addr: np.ndarray  # noqa: ANN001 (array-likes)
+) -> pd.DataFrame:
+    """persons.csv rows (the address as listed) for people a relational force records here for the
+    first time; their addresses go to the truth as staged (line 1, locality, town)."""
+    addresses = ctx.addresses
+    loc = addresses.locality[addr]
+    persons = pd.DataFrame(
+        {
+            "person_id": pd.Series(ids, dtype=object),
+            "force": ctx.forces.names[f],
+            "full_name": pd.Series(surname, dtype=object).str.upper() + ", " + pd.Series(forenames, dtype=object),
+            "aliases": "",
+            "date_of_birth": dob_text(np.asarray(dob, dtype=np.int64), "iso"),
+            "gender": pd.Series(sex, dtype=object).map(GENDER).fillna("Unknown").to_numpy(),
+            "address_line_1": addresses.line1[addr],
+            "address_line_2": loc,
+            "town": addresses.town[addr],
+            "postcode": addresses.postcode[addr],
+            "pnc_number": "",
+            "phone": "",
+        }
+    )
+    ctx.written.addresses.append(
+        pd.DataFrame(
+            {
+                "record_key": ctx.forces.names[f] + "/" + persons["person_id"].astype(str),
+                "address": addresses.line1[addr] + np.where(loc == "", "", ", " + loc) + ", " + addresses.town[addr],
+                "address_no": addr,
+            }
+        )
+    )
+    return persons
+
+
+def _written_rows(name: str, incident, person, role, relationship, minute, person_id, da) -> pd.DataFrame:  # noqa: ANN001
+    """Involvements of a relational force as ``Written.involvements`` holds them."""
+    minute = np.asarray(minute, dtype=np.int64)
+    return pd.DataFrame(
+        {
+            "event_key": name + "/" + pd.Series(incident, dtype=object).astype(str).to_numpy(dtype=object),
+            "person": np.asarray(person, dtype=np.int64),
+            "role": np.asarray(role, dtype=object),
+            "relationship": np.asarray(relationship, dtype=object),
+            "force": name,
+            "day": minute // 1440,
+            "record_key": name + "/" + pd.Series(person_id, dtype=object).astype(str).to_numpy(dtype=object),
+            "minute": minute,
+            "da_marker": np.asarray(da, dtype=object),
+        }
+    )
+
+
 @dataclass
 class _RelationalRecent:
     incidents: pd.DataFrame  # recent.incidents
@@ -692,45 +745,13 @@ def _recent_relational(ctx: Context, f: int) -> _RelationalRecent | None:
     created = [(person, n) for person, n in noms.items() if n.key not in before]
     addr = ctx.story.history.at(np.array([p for p, _ in created], dtype=np.int64), np.full(len(created), T1))
     created = [n for _, n in created]
-    loc = addresses.locality[addr]
-    persons = pd.DataFrame(
-        {
-            "person_id": pd.Series([n.key for n in created], dtype=object),
-            "force": name,
-            "full_name": [f"{n.surname.upper()}, {n.forenames}" for n in created],
-            "aliases": "",
-            "date_of_birth": dob_text(np.array([n.dob for n in created], dtype=np.int64), "iso"),
-            "gender": pd.Series([n.sex for n in created], dtype=object).map(GENDER).fillna("Unknown").to_numpy(),
-            "address_line_1": addresses.line1[addr],
-            "address_line_2": loc,
-            "town": addresses.town[addr],
-            "postcode": addresses.postcode[addr],
-            "pnc_number": "",
-            "phone": "",
-        }
+    persons = _relational_people(
+        ctx, f, [n.key for n in created], [n.surname for n in created], [n.forenames for n in created],
+        [n.dob for n in created], [n.sex for n in created], addr,
     )
-    keys = name + "/" + persons["person_id"].astype(str)
-    ctx.written.addresses.append(
-        pd.DataFrame(
-            {
-                "record_key": keys,
-                "address": addresses.line1[addr] + np.where(loc == "", "", ", " + loc) + ", " + addresses.town[addr],
-                "address_no": addr,
-            }
-        )
-    )
-    written = pd.DataFrame(
-        {
-            "event_key": name + "/" + people["incident_id"].astype(str),
-            "person": people["person"].to_numpy(dtype=np.int64),
-            "role": people["involvement"].str.upper().to_numpy(dtype=object),
-            "relationship": people["relationship"].to_numpy(dtype=object),
-            "force": name,
-            "day": people["minute"].to_numpy() // 1440,
-            "record_key": name + "/" + people["person_id"].astype(str),
-            "minute": people["minute"].to_numpy(),
-            "da_marker": np.where(people["da"].to_numpy(), "Y", "N").astype(object),
-        }
+    written = _written_rows(
+        name, people["incident_id"], people["person"], people["involvement"].str.upper(), people["relationship"],
+        people["minute"], people["person_id"], np.where(people["da"].to_numpy(), "Y", "N"),
     )
     return _RelationalRecent(
         incidents=new,
@@ -749,57 +770,26 @@ def _children_relational(ctx: Context, f: int, events: pd.DataFrame) -> _Relatio
     kids = children.present(ctx, f, events)
     if kids.empty:
         return None
-    name, addresses = ctx.forces.names[f], ctx.addresses
+    name = ctx.forces.names[f]
     forenames = (kids["forename"] + np.where(kids["middle"] == "", "", " ") + kids["middle"]).to_numpy(dtype=object)
     surname = kids["surname"].to_numpy(dtype=object)
     addr = ctx.story.history.at(kids["child"].to_numpy(), kids["minute"].to_numpy() // 1440)
     _record_children(ctx, f, kids, surname, forenames, addr)
     first = np.flatnonzero(~kids["child"].duplicated().to_numpy())
-    fa = addr[first]
-    persons = pd.DataFrame(
-        {
-            "person_id": kids["key"].to_numpy(dtype=object)[first],
-            "force": name,
-            "full_name": pd.Series(surname[first], dtype=object).str.upper() + ", " + forenames[first],
-            "aliases": "",
-            "date_of_birth": dob_text(kids["dob"].to_numpy()[first], "iso"),
-            "gender": pd.Series(kids["sex"].to_numpy()[first]).map(GENDER).fillna("Unknown").to_numpy(),
-            "address_line_1": addresses.line1[fa],
-            "address_line_2": addresses.locality[fa],
-            "town": addresses.town[fa],
-            "postcode": addresses.postcode[fa],
-            "pnc_number": "",
-            "phone": "",
-        }
+    persons = _relational_people(
+        ctx, f, kids["key"].to_numpy(dtype=object)[first], surname[first], forenames[first],
+        kids["dob"].to_numpy()[first], kids["sex"].to_numpy()[first], addr[first],
     )
-    loc = addresses.locality[fa]
-    keys = name + "/" + persons["person_id"]
+    keys = ctx.forces.names[f] + "/" + persons["person_id"].astype(str)
     ctx.written.persons.append(pd.DataFrame({"record_key": keys, "person": kids["child"].to_numpy()[first]}))
-    ctx.written.addresses.append(
-        pd.DataFrame(
-            {
-                "record_key": keys,
-                "address": addresses.line1[fa] + np.where(loc == "", "", ", " + loc) + ", " + addresses.town[fa],
-                "address_no": fa,
-            }
-        )
-    )
     involvements = pd.DataFrame(
         {"incident_id": kids["ref"].to_numpy(dtype=object), "person_id": kids["key"].to_numpy(dtype=object),
          "involvement": "other", "relationship": "Child"}
     )
-    written = pd.DataFrame(
-        {
-            "event_key": name + "/" + kids["ref"].astype(str),
-            "person": kids["child"].to_numpy(dtype=np.int64),
-            "role": "OTHER",
-            "relationship": "child",
-            "force": name,
-            "day": kids["minute"].to_numpy() // 1440,
-            "record_key": name + "/" + kids["key"].astype(str),
-            "minute": kids["minute"].to_numpy(),
-            "da_marker": "Y",
-        }
+    n = len(kids)
+    written = _written_rows(
+        name, kids["ref"], kids["child"], np.full(n, "OTHER"), np.full(n, "child"), kids["minute"], kids["key"],
+        np.full(n, "Y"),
     )
     return _RelationalChildren(persons=persons, involvements=involvements, written=written)
 

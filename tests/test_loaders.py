@@ -471,18 +471,16 @@ def test_killed_load_resumes_to_the_uninterrupted_state(tmp_path: Path) -> None:
     assert not any((killed / "staging" / "tmp").iterdir())
 
 
-def test_cli_ingest_and_quarantine_json(tmp_path: Path) -> None:
+def test_cli_ingest_quarantine_and_warnings_json(tmp_path: Path) -> None:
     f = write_flat(tmp_path / "f.csv", [flat_row(dob="12/13/1984"), victim_row(role="")])
     env = {**os.environ, "DOTS_HOME": str(tmp_path / "home")}
-    out = subprocess.run(
-        [sys.executable, "-m", "dots.cli", "ingest", str(f), "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert json.loads(out.stdout) == {
+
+    def dots(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "dots.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+
+    assert json.loads(dots("ingest", str(f), "--json").stdout) == {
         "files": [
             {
                 "path": str(f),
@@ -496,33 +494,11 @@ def test_cli_ingest_and_quarantine_json(tmp_path: Path) -> None:
             }
         ]
     }
-    out = subprocess.run(
-        [sys.executable, "-m", "dots.cli", "quarantine", "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    [row] = json.loads(out.stdout)["rows"]
+    [row] = json.loads(dots("quarantine", "--json").stdout)["rows"]
     assert (row["source_file"], row["source_line"], row["field"]) == (str(f), 3, "role")
-    out = subprocess.run(
-        [sys.executable, "-m", "dots.cli", "warnings", "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    [row] = json.loads(out.stdout)["rows"]
+    [row] = json.loads(dots("warnings", "--json").stdout)["rows"]
     assert (row["source_file"], row["source_line"], row["field"], row["raw"]) == (str(f), 2, "dob", "12/13/1984")
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")
-    out = subprocess.run(
-        [sys.executable, "-m", "dots.cli", "ingest", str(bad)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    out = dots("ingest", str(bad))
     assert out.returncode == 1 and "matches none of" in out.stderr

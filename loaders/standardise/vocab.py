@@ -91,17 +91,7 @@ def vocab_key(text: pd.Series) -> pd.Series:
 
 def roles(s: pd.Series) -> pd.DataFrame:
     """``value`` suspect/victim/witness/other, or None with ``error`` "unknown role 'X'"."""
-
-    def worker(text: pd.Series) -> pd.DataFrame:
-        value = vocab_key(text).map(ROLES)
-        error = pd.Series(
-            [None if pd.notna(v) else f"unknown role '{t}'" for v, t in zip(value, text, strict=True)],
-            index=text.index,
-            dtype=object,
-        )
-        return pd.DataFrame({"value": value, "error": error})
-
-    return map_distinct(s, worker, {"value": None, "error": None})
+    return map_distinct(s, lambda text: _known(vocab_key(text).map(ROLES), text, "role"), KNOWN_FILL)
 
 
 def _relationship_text(words: str) -> str:
@@ -176,6 +166,19 @@ CODES = {
 }
 
 
+KNOWN_FILL = {"value": None, "error": None}  # blank values: no value and no error
+
+
+def _known(value: pd.Series, text: pd.Series, what: str) -> pd.DataFrame:
+    """``value`` with ``error`` "unknown WHAT 'X'" where the text gave none."""
+    error = pd.Series(
+        [None if pd.notna(v) else f"unknown {what} '{t}'" for v, t in zip(value, text, strict=True)],
+        index=text.index,
+        dtype=object,
+    )
+    return pd.DataFrame({"value": value, "error": error})
+
+
 def codes(s: pd.Series, allowed: frozenset[str], what: str) -> pd.DataFrame:
     """``value`` in the extract's code list (case, spaces, hyphens and apostrophes folded:
     "Order made" is ORDER_MADE, "Children's social care" CHILDRENS_SOCIAL_CARE), or None with
@@ -183,27 +186,11 @@ def codes(s: pd.Series, allowed: frozenset[str], what: str) -> pd.DataFrame:
 
     def worker(text: pd.Series) -> pd.DataFrame:
         key = _words(text).str.replace(" ", "_", regex=False)
-        value = key.where(key.isin(allowed), None)
-        error = pd.Series(
-            [None if v is not None else f"unknown {what} '{t}'" for v, t in zip(value, text, strict=True)],
-            index=text.index,
-            dtype=object,
-        )
-        return pd.DataFrame({"value": value, "error": error})
+        return _known(key.where(key.isin(allowed), None), text, what)
 
-    return map_distinct(s, worker, {"value": None, "error": None})
+    return map_distinct(s, worker, KNOWN_FILL)
 
 
 def ranks(s: pd.Series) -> pd.DataFrame:
     """Canonical rank (:mod:`reference.ranks`) or None with ``error`` "unknown rank 'X'"."""
-
-    def worker(text: pd.Series) -> pd.DataFrame:
-        value = text.map(canonical_rank)
-        error = pd.Series(
-            [None if v is not None else f"unknown rank '{t}'" for v, t in zip(value, text, strict=True)],
-            index=text.index,
-            dtype=object,
-        )
-        return pd.DataFrame({"value": value, "error": error})
-
-    return map_distinct(s, worker, {"value": None, "error": None})
+    return map_distinct(s, lambda text: _known(text.map(canonical_rank), text, "rank"), KNOWN_FILL)
