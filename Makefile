@@ -10,7 +10,7 @@ WEB_DEPS := web/node_modules/.package-lock.json
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install web chromium demo test lint bench screenshots clean
+.PHONY: install web chromium demo test lint bench screenshots clean neo4j neo4j-stop
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -48,6 +48,16 @@ test: install $(LINT_DEPS) $(WEB_DEPS) $(CHROMIUM)
 # PNGs of every page over the pages' sample world, for the README.
 screenshots: install $(WEB_DEPS) $(CHROMIUM)
 	DOTS_DEMO=1 $(BIN)/python -m worlds.screenshots --out docs/screenshots
+
+# A local, real Neo4j (Community 5 LTS + Graph Data Science, from Maven Central through
+# tools/neo4j-server/pom.xml) on 127.0.0.1 at a free port; prints NEO4J_URI/USER/PASSWORD lines.
+# Data, logs and the password live in $(NEO4J_HOME), never in the repository.
+NEO4J_HOME ?= $(or $(DOTS_HOME),.dots)/neo4j
+neo4j: install
+	@$(BIN)/python tools/neo4j_local.py start --home $(NEO4J_HOME)
+
+neo4j-stop: install
+	@$(BIN)/python tools/neo4j_local.py stop --home $(NEO4J_HOME)
 
 lint: install
 	$(BIN)/ruff check .
