@@ -41,9 +41,11 @@ chromium: $(CHROMIUM)
 demo: install $(WEB_DEPS)
 	DOTS_DEMO=1 $(BIN)/python -m worlds.demo --dir $(DEMO_DIR)
 
+# The graph suite runs on both engines: the tests start a real local Neo4j once for the session
+# (tools/neo4j_local.py; or NEO4J_URI's scratch database) and, here, fail rather than skip without one.
 test: install $(LINT_DEPS) $(WEB_DEPS) $(CHROMIUM)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	DOTS_NEO4J=$${DOTS_NEO4J:-require} $(BIN)/python -m pytest
 
 # PNGs of every page over the pages' sample world, for the README.
 screenshots: install $(WEB_DEPS) $(CHROMIUM)

@@ -45,6 +45,10 @@ class GraphBackend(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @abstractmethod
+    def clear(self) -> None:
+        """Delete every node and link (the schema stays): tests and benchmarks reuse a database."""
+
     def frame(self, cypher: str, params: dict[str, Any] | None = None, columns: list[str] | None = None
               ) -> pd.DataFrame:
         """Rows as a DataFrame (``columns`` fixes the shape when nothing matches)."""
@@ -151,6 +155,11 @@ class LadybugBackend(GraphBackend):
             self._conn.execute(f"COPY {label} FROM copy_source")
         return table.num_rows
 
+    def clear(self) -> None:
+        with self._lock:
+            for stmt in dialect.ladybug_clear():
+                self._conn.execute(stmt)
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
@@ -161,6 +170,8 @@ class Neo4jBackend(GraphBackend):
     """Neo4j through the official driver: managed transactions with retries for writes."""
 
     name = "neo4j"
+    supports_copy = True  # an empty label/type is filled by CREATE batches (no MERGE lookups)
+    copy_batch = 10_000  # rows per CREATE transaction
 
     def __init__(self, uri: str, user: str | None, password: str | None, database: str | None = None):
         from neo4j import GraphDatabase
@@ -185,6 +196,17 @@ class Neo4jBackend(GraphBackend):
     def ensure_schema(self) -> None:
         for stmt in dialect.neo4j_ddl():
             self._driver.execute_query(stmt, database_=self._database)
+
+    def bulk_copy(self, name: str, table: pa.Table) -> int:
+        """CREATE batches into an empty label or type, each its own managed transaction. A load
+        killed part-way leaves whole batches; the next load's diff MERGEs the rest."""
+        text = dialect.create_nodes(NODES[name]) if name in NODES else dialect.create_rels(RELS[name])
+        return sum(self._write(text, {"rows": b}, "written")
+                   for b in _batches(rows_for_merge(table), self.copy_batch))
+
+    def clear(self) -> None:
+        with self._driver.session(database=self._database) as session:  # auto-commit: IN TRANSACTIONS
+            session.run(dialect.NEO4J_CLEAR).consume()
 
     def close(self) -> None:
         self._driver.close()

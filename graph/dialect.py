@@ -84,6 +84,22 @@ def upsert_rel(r: RelType) -> str:
             "RETURN count(*) AS written")
 
 
+def create_nodes(n: NodeType) -> str:
+    """Batched CREATE into an empty label (Neo4j's fresh-load path: no MERGE lookup per row; the
+    uniqueness constraint still refuses a duplicate key)."""
+    return (f"UNWIND $rows AS r CREATE (n:{quoted(n.label)}) SET n.{n.key} = r.{n.key}, "
+            f"{_set_clause('n', n.props)} RETURN count(*) AS written")
+
+
+def create_rels(r: RelType) -> str:
+    """Batched CREATE of links of an empty type, endpoints matched by two separate MATCH clauses."""
+    s, d = NODES[r.src], NODES[r.dst]
+    return (f"UNWIND $rows AS r MATCH (a:{quoted(s.label)} {{{s.key}: r.src}}) "
+            f"MATCH (b:{quoted(d.label)} {{{d.key}: r.dst}}) "
+            f"CREATE (a)-[x:{r.type}]->(b) SET x.rid = r.rid, {_set_clause('x', r.props)} "
+            "RETURN count(*) AS written")
+
+
 def delete_nodes(n: NodeType) -> str:
     return (f"UNWIND $keys AS k MATCH (n:{quoted(n.label)} {{{n.key}: k}}) DETACH DELETE n "
             "RETURN count(*) AS deleted")
@@ -112,18 +128,31 @@ def rel_count(r: RelType) -> str:
 
 def write_statements() -> dict[str, str]:
     """Every load statement by name (linted against Neo4j's parser in CI)."""
-    out: dict[str, str] = {}
+    out: dict[str, str] = {"clear:neo4j": NEO4J_CLEAR}
     for n in NODES.values():
         out[f"upsert_node:{n.label}"] = upsert_node(n)
+        out[f"create_nodes:{n.label}"] = create_nodes(n)
         out[f"delete_nodes:{n.label}"] = delete_nodes(n)
         out[f"node_state:{n.label}"] = node_state(n)
         out[f"node_count:{n.label}"] = node_count(n)
     for r in RELS.values():
         out[f"upsert_rel:{r.type}"] = upsert_rel(r)
+        out[f"create_rels:{r.type}"] = create_rels(r)
         out[f"delete_rels:{r.type}"] = delete_rels(r)
         out[f"rel_state:{r.type}"] = rel_state(r)
         out[f"rel_count:{r.type}"] = rel_count(r)
     return out
+
+
+# Emptying the graph (tests' and benchmarks' worlds share Community's one user database): in
+# batches of their own transactions, which Neo4j runs only outside an explicit transaction.
+NEO4J_CLEAR = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+
+
+def ladybug_clear() -> list[str]:
+    """Links first, then nodes (Ladybug refuses to delete a node that still has links)."""
+    return ([f"MATCH (:{quoted(r.src)})-[x:{r.type}]->(:{quoted(r.dst)}) DELETE x" for r in RELS.values()]
+            + [f"MATCH (n:{quoted(n.label)}) DELETE n" for n in NODES.values()])
 
 
 # -- engine-specific DDL -------------------------------------------------------------------------

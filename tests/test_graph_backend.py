@@ -78,7 +78,7 @@ def test_open_graph_picks_neo4j_from_env_and_creates_constraints_first(fake_neo4
     monkeypatch.setenv("NEO4J_USER", "dots")
     monkeypatch.setenv("NEO4J_PASSWORD", "secret")
     g = B.open_graph(tmp_path)
-    assert isinstance(g, B.Neo4jBackend) and not g.supports_copy
+    assert isinstance(g, B.Neo4jBackend) and g.supports_copy  # CREATE batches into empty labels
     drv = fake_neo4j[0]
     assert drv.auth == ("dots", "secret")
     ddl = [c for kind, c, *_ in drv.log]
@@ -105,8 +105,9 @@ def test_dialect_helpers():
     assert dialect.native(Decimal("2")) == 2 and dialect.native(Decimal("2.5")) == 2.5
     assert dialect.window_start(dt.date(2024, 1, 31), 30) == dt.date(2024, 1, 1)
     assert not dialect.nonempty([])
-    for text in dialect.write_statements().values():
-        assert "+=" not in text and "$rows" in text or "$keys" in text or "RETURN" in text
+    for name, text in dialect.write_statements().items():
+        assert "+=" not in text, name
+        assert "$rows" in text or "$keys" in text or "RETURN" in text or name.startswith("clear:"), name
 
 
 def test_ladybug_subquery_parameter_quirk(tmp_path):

@@ -2,7 +2,7 @@
 
 Entities come from truth (record_key -> true person), so the graph's queries are scored
 independently of linkage quality. Precision and recall are printed and thresholds asserted.
-Two worlds: worlds.graph (always) and the synthetic extracts of synth.generate ingested by the
+Each on both engines. Two worlds: worlds.graph (always) and the synthetic extracts of synth.generate ingested by the
 loaders (when both exist in the checkout).
 """
 
@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 
 from graph import queries as Q
-from graph.backend import open_graph
 from graph.load import load_graph
 
 
@@ -42,25 +41,15 @@ def test_sample_world_serial_and_cross_force_scores(graph_backend, graph_world):
     assert p >= 0.99 and r >= 0.99
 
 
-@pytest.fixture(scope="module")
-def graph_synth_world(tmp_path_factory):
-    from loaders.ingest import ingest_paths
-    from synth.generate import generate
+@pytest.fixture()
+def graph_synth_world(graph_synth_data, graph_engine, graph_worlds):
+    """The synthetic world's graph on this case's engine, and the generator's truth."""
+    data_dir, truth, entities = graph_synth_data
 
-    root = tmp_path_factory.mktemp("graph_synth")
-    out, data_dir = root / "extracts", root / "data"
-    generate(out, 1500, 17)
-    paths = [p for p in sorted(out.iterdir()) if p.name != "truth"]
-    ingest_paths(paths, data_dir)
-    truth = out / "truth"
-    persons = pd.read_csv(truth / "persons.csv", dtype=str)
-    entities = persons.rename(columns={"true_person_id": "person_id"}).assign(
-        confidence=1.0, decided_by="truth", model_version="truth")
-    g = open_graph(root / "graph")
-    summary = load_graph(data_dir, g, entities=entities)
-    assert summary["verified"]
-    yield g, truth
-    g.close()
+    def load(g) -> None:
+        assert load_graph(data_dir, g, entities=entities)["verified"]
+
+    return graph_worlds.get(graph_engine, "graph_synth", load), truth
 
 
 def test_synth_serial_perpetrators_against_truth(graph_synth_world):
@@ -97,7 +86,7 @@ def test_truth_scoring_helper():
     assert Path(__file__).exists()
 
 
-def test_synth_end_to_end_with_real_linkage(tmp_path):
+def test_synth_end_to_end_with_real_linkage(tmp_path, graph_scratch):
     """Extracts -> ingest -> resolve -> graph: serial perpetrators scored with linkage's own entities
     (each found person mapped to the true person most of its records belong to)."""
     import pipeline
@@ -106,10 +95,10 @@ def test_synth_end_to_end_with_real_linkage(tmp_path):
     out, data_dir = tmp_path / "extracts", tmp_path / "data"
     generate(out, 1500, 17)
     inputs = [p for p in sorted(out.iterdir()) if p.name != "truth"]
-    with open_graph(data_dir) as g:
-        assert pipeline.run(data_dir, inputs, graph=g)["load_graph"]["verified"]
-        got = Q.serial_perpetrators(g)
-        entities = pd.read_parquet(data_dir / "linkage" / "entities.parquet")
+    g = graph_scratch()
+    assert pipeline.run(data_dir, inputs, graph=g)["load_graph"]["verified"]
+    got = Q.serial_perpetrators(g)
+    entities = pd.read_parquet(data_dir / "linkage" / "entities.parquet")
     truth = pd.read_csv(out / "truth" / "persons.csv", dtype=str)
     owner = entities.merge(truth, on="record_key").groupby("person_id")["true_person_id"].agg(
         lambda s: s.value_counts().index[0])

@@ -96,6 +96,9 @@ class ReadPool(GraphBackend):
         self.backend.ensure_schema()
         self._statements.clear()
 
+    def clear(self) -> None:
+        self.backend.clear()
+
     def close(self) -> None:
         for conn in self._conns:
             conn.close()
