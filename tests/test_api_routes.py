@@ -64,15 +64,28 @@ DUMMY = {
 }
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    with sample_client(tmp_path_factory, "routes") as (c, data_dir):
+@pytest.fixture(scope="module", params=["ladybug", "neo4j"])
+def world(request, tmp_path_factory, graph_worlds):
+    """The app over the sample world, once on the embedded graph and once on Neo4j (the same
+    data directory's graph loaded into the session's Neo4j; a case without one is skipped)."""
+    if request.param == "ladybug":
+        with sample_client(tmp_path_factory, "routes") as (c, data_dir):
+            yield c, data_dir
+        return
+    graph_worlds.neo4j()
+    with sample_client(tmp_path_factory, "routes_neo4j", graph_uri=graph_worlds.neo4j_uri) as (c, data_dir):
         yield c, data_dir
 
 
-@pytest.fixture(scope="module")
-def client(world):
-    return world[0]
+@pytest.fixture()
+def client(world, graph_worlds):
+    """The world's app; on Neo4j its graph is loaded again if another module used the database since."""
+    c, data_dir = world
+    if c.app.state.dots.settings.graph_uri:
+        from graph.load import load_graph
+
+        graph_worlds.get("neo4j", f"api:{data_dir}", lambda g: load_graph(data_dir, g))
+    return c
 
 
 @pytest.fixture(scope="module")
@@ -101,15 +114,16 @@ def ids(world):
     }
 
 
-_tokens: dict[str, str] = {}
+_tokens: dict[tuple[int, str], str] = {}  # per app: each world has its own accounts
 
 
 def auth(c: TestClient, name: str) -> dict[str, str]:
-    if name not in _tokens:
+    key = (id(c.app), name)
+    if key not in _tokens:
         r = c.post("/auth/token", data={"username": name, "password": PASSWORD})
         assert r.status_code == 200, r.text
-        _tokens[name] = r.json()["access_token"]
-    return {"Authorization": f"Bearer {_tokens[name]}"}
+        _tokens[key] = r.json()["access_token"]
+    return {"Authorization": f"Bearer {_tokens[key]}"}
 
 
 def get(c: TestClient, who: str, path: str, why: str = "intelligence", **params):
@@ -910,3 +924,11 @@ def test_every_personal_data_route_that_answered_was_logged(client):
     assert profile["person_ids"] and profile["operation"] == "consultation" and profile["forces"] == "E23000007"
     assert any(i["outcome"] == "restricted" for i in items)
     assert get(client, "auditor", "/audit/verify", "audit").json()["ok"] is True
+
+
+def test_answers_came_from_the_engine_asked_for(client):
+    """The Neo4j world's routes really read Neo4j (and the embedded one its read pool)."""
+    state = client.app.state.dots
+    graph = state.graph_if_open()
+    assert graph is not None
+    assert graph.name == ("neo4j" if state.settings.graph_uri else "ladybug-pool")

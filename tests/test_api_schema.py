@@ -45,9 +45,18 @@ SLOW_JOBS = r"^/(admin/jobs/(resolve|graph-load|pipeline)|steward/apply)$"
 EXAMPLES = int(os.environ.get("DOTS_SCHEMA_EXAMPLES", "6"))
 
 
-@pytest.fixture(scope="module")
-def app_and_tokens(tmp_path_factory):
-    with sample_client(tmp_path_factory, "schema", search_per_minute=0) as (c, _):
+@pytest.fixture(scope="module", params=["ladybug", "neo4j"])
+def app_and_tokens(request, tmp_path_factory, graph_worlds):
+    """The app over the sample world on each graph engine (Neo4j: skipped with the reason without one)."""
+    extra = {}
+    if request.param == "neo4j":
+        graph_worlds.neo4j()
+        extra["graph_uri"] = graph_worlds.neo4j_uri
+    with sample_client(tmp_path_factory, f"schema_{request.param}", search_per_minute=0, **extra) as (c, data_dir):
+        if extra:
+            from graph.load import load_graph
+
+            graph_worlds.get("neo4j", f"api:{data_dir}", lambda g: load_graph(data_dir, g))
         app = c.app
         tokens = {
             role: c.post("/auth/token", data={"username": acct, "password": PASSWORD}).json()["access_token"]

@@ -192,3 +192,22 @@ def test_graph_addresses_are_the_matched_address_entities(world) -> None:
     # because a resident's address is withheld elsewhere (linkage.confidential) stays one place,
     # confidential for everyone recorded at it
     assert shared[0]["shared"] == 0
+
+
+def test_graph_commands_on_neo4j_answer_as_the_embedded_graph(world, tmp_path, graph_worlds) -> None:
+    """`--graph bolt://…` (credentials from NEO4J_USER/NEO4J_PASSWORD): the load is idempotent and the
+    CSVs equal the embedded graph's byte for byte (skipped with the reason without a Neo4j)."""
+    graph_worlds.neo4j()
+    graph_worlds.scratch("neo4j")  # the command's load makes the one database hold this world
+    home, _ = world
+    uri = ["--graph", graph_worlds.neo4j_uri]
+    first = json.loads(dots("graph", "load", "--json", *uri, home=home).stdout)
+    assert first["verified"] and first["backend"] == "neo4j"
+    again = json.loads(dots("graph", "load", "--json", *uri, home=home).stdout)
+    assert sum(v.get("created", 0) + v.get("updated", 0) for v in again["nodes"].values()) == 0
+    for args in (["serial-perpetrators", "--min-victims", "2"], ["cross-force-victims"],
+                 ["targets", "--force", "Northumbria", "--as-of", "2025-06-30"]):
+        embedded, neo4j = tmp_path / "embedded.csv", tmp_path / "neo4j.csv"
+        dots(*args, "--out", str(embedded), home=home)
+        dots(*args, "--out", str(neo4j), *uri, home=home)
+        assert embedded.read_bytes() == neo4j.read_bytes() and len(embedded.read_bytes()) > 100, args

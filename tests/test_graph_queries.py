@@ -476,3 +476,17 @@ def test_right_to_know_candidates(graph_backend, oracle):
         if grp["person_v"].nunique() >= 2
     }
     assert serial
+
+
+def test_whole_graph_profile_rows_equal_one_person_rows(graph_backend, oracle):
+    """The API's cache is filled from whole-graph statements; they must answer as the one-person
+    ones do, in the same order, on each engine."""
+    import json
+
+    from graph.queries.profile import all_profile_rows, person_profile_rows
+
+    everyone = all_profile_rows(graph_backend)
+    assert set(everyone) == set(oracle.records["person"])
+    for pid in sorted(everyone)[::7]:
+        assert json.dumps(everyone[pid], default=str) == json.dumps(person_profile_rows(graph_backend, pid),
+                                                                     default=str), pid
