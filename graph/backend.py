@@ -79,6 +79,10 @@ class GraphBackend(ABC):
         """Fastest way to fill an empty label/type; MERGE batches unless the engine has better."""
         return self.upsert(name, rows_for_merge(table))
 
+    def has_gds(self) -> bool:
+        """Whether the engine runs Neo4j's Graph Data Science procedures (else networkx does)."""
+        return False
+
     def is_empty(self) -> bool:
         return all(self.count(n) == 0 for n in NODES)
 
@@ -179,6 +183,7 @@ class Neo4jBackend(GraphBackend):
         auth = (user, password) if user else None
         self._driver = GraphDatabase.driver(uri, auth=auth)
         self._database = database or os.environ.get("NEO4J_DATABASE") or None
+        self._gds: bool | None = None
 
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict]:
         from neo4j import RoutingControl
@@ -203,6 +208,11 @@ class Neo4jBackend(GraphBackend):
         text = dialect.create_nodes(NODES[name]) if name in NODES else dialect.create_rels(RELS[name])
         return sum(self._write(text, {"rows": b}, "written")
                    for b in _batches(rows_for_merge(table), self.copy_batch))
+
+    def has_gds(self) -> bool:
+        if self._gds is None:
+            self._gds = bool(self.run(dialect.GDS_INSTALLED, {"probe": "gds.wcc.stream"})[0]["n"])
+        return self._gds
 
     def clear(self) -> None:
         with self._driver.session(database=self._database) as session:  # auto-commit: IN TRANSACTIONS

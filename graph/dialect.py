@@ -1,33 +1,47 @@
 """The ONE place where LadybugDB and Neo4j differ (see shared/notes/ladybug-and-neo4j.md).
 
 Query modules write a single Cypher text that both engines accept and answer alike. They keep
-to these rules, and everything that cannot be shared lives here:
+to these rules, and everything that cannot be shared lives here. Where an engine answers the same
+text differently, the difference is recorded as data in :data:`DIFFERENCES` (a probe, each
+engine's answer, the rule that keeps the product clear of it); ``tests/test_graph_dialect.py``
+runs every probe on both engines, so a new engine version that changes an answer fails there.
 
 | difference | how it is handled |
 |---|---|
-| date arithmetic (`duration`, `date()`) | window bounds computed in Python (:func:`window_start`), |
-| | passed as parameters |
-| dates inside written batches | ISO strings wrapped in `date(...)` (an all-null batch cannot bind a DATE) |
+| variable-length paths: Ladybug walks (a link reused, the start node matched), Neo4j trails | |
+| | not used: networks expand one hop at a time (probe `var_length_path`) |
+| one pattern using a link twice: Ladybug allows it, Neo4j's relationship uniqueness does not | |
+| | never relied on: `WHERE v1 <> v2` (probes `link_reused`, `co_victims`) |
+| `x IN [.., null]` is false on Ladybug, null on Neo4j | lists the loader writes hold no nulls |
+| 1-based list index and slice, `substring`, `reverse(list)` (a string on Ladybug) | not used in query text |
 | null parameters (Ladybug mistypes them) | sentinels (:data:`ANY`, :data:`EPOCH`), never `$x IS NULL` |
-| empty list parameters fail to bind on Ladybug | :func:`nonempty` guards; callers skip the query |
-| list comprehensions, `reduce`, map projections, | not used: upserts name each property |
-| `SET +=`, `SET n = $m` | |
-| variable-length paths (Ladybug walks, Neo4j trails) | not used: networks expand one hop at a time |
-| 1-based list indexing, `substring`, `reverse(list)` | not used in query text |
+| empty list-of-maps parameters fail to bind on Ladybug | :func:`nonempty` guards; callers skip the query |
+| `ORDER BY` an alias that shadows a node variable fails on Ladybug | aliases never reuse a variable's name |
+| date arithmetic (`duration`, `date()`), list comprehensions, `reduce`, map projections, | |
+| | `SET +=`, `SET n = $m`, `round(x)`, `'a' + 1`: errors on Ladybug | not used: bounds computed in Python, |
+| | upserts name each property |
+| dates inside written batches | ISO strings wrapped in `date(...)` (an all-null batch cannot bind a DATE) |
 | `sum()` of integers is a Decimal on Ladybug; Neo4j's own temporal types | :func:`native` |
-| uniqueness | Ladybug: PRIMARY KEY in table DDL; Neo4j: `CREATE CONSTRAINT ... IF NOT EXISTS` |
-| bulk loading | Ladybug: `COPY` from Arrow into empty tables; Neo4j and increments: `UNWIND $rows MERGE` |
-| relationship endpoints in writes | two separate `MATCH` clauses, then `MERGE` the link (no comma pattern) |
 | reserved words as parameter names (`$on`, `$order` fail on Ladybug) | use `$day`, `$order_ref` |
 | `EXISTS { MATCH (x {k: $p}) }` beside another parameter matches nothing on Ladybug 0.22 | |
-| | inside subqueries filter with `WHERE x.k = $p`, never an inline map (tested) |
+| | inside subqueries filter with `WHERE x.k = $p`, never an inline map (probe `exists_inline_map`) |
 | `UNION ALL` whose branches return one node property under two names: Ladybug 0.22 gives every | |
 | | row the first branch's value | two statements (`graph/queries/profile.py`, whole-graph orders) |
+| uniqueness | Ladybug: PRIMARY KEY in table DDL; Neo4j: `CREATE CONSTRAINT ... IF NOT EXISTS` |
+| concurrent writers | Ladybug: one writer (the backend's lock; a second process is refused); Neo4j: |
+| | concurrent transactions, MERGE kept unique by the key constraints' locks (tested) |
+| transaction size | Neo4j holds a transaction's changes in memory (`db.memory.transaction.max`): writes go |
+| | in batches of :data:`graph.backend.BATCH` rows, each its own transaction (tested) |
+| bulk loading | Ladybug: `COPY` from Arrow into empty tables; Neo4j: `CREATE` batches into empty |
+| | labels; increments on both: `UNWIND $rows MERGE` |
+| relationship endpoints in writes | two separate `MATCH` clauses, then `MERGE` the link (no comma pattern) |
+| emptying the graph | Neo4j: `CALL {} IN TRANSACTIONS` (outside an explicit transaction); Ladybug: per table |
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -57,6 +71,69 @@ def native(value: Any) -> Any:
     if isinstance(value, list):
         return [native(v) for v in value]
     return value
+
+
+# -- differences, as data ---------------------------------------------------------------------------
+
+ERROR = "error"  # an engine refuses the text
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One text both engines accept or refuse differently: the probe (run on :data:`PROBE_GRAPH`,
+    answering a column ``x``), each engine's answer as the list of ``x`` values (or :data:`ERROR`),
+    and how the project's queries keep clear of it."""
+
+    name: str
+    probe: str
+    ladybug: Any
+    neo4j: Any
+    rule: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+# Persons a and b, a RELATED_TO b; event e with a as suspect and b as victim.
+PROBE_GRAPH = [
+    "CREATE (:Person {person_id: 'a'}), (:Person {person_id: 'b'}), (:Event {event_id: 'e'})",
+    "MATCH (a:Person {person_id: 'a'}) MATCH (b:Person {person_id: 'b'}) CREATE (a)-[:RELATED_TO {rid: 'r'}]->(b)",
+    "MATCH (a:Person {person_id: 'a'}) MATCH (e:Event {event_id: 'e'}) CREATE (a)-[:SUSPECT_IN {rid: 's'}]->(e)",
+    "MATCH (b:Person {person_id: 'b'}) MATCH (e:Event {event_id: 'e'}) CREATE (b)-[:VICTIM_IN {rid: 'v'}]->(e)",
+]
+
+DIFFERENCES = [
+    Difference("var_length_path",
+               "MATCH (p:Person {person_id: $p})-[:RELATED_TO*1..3]-(q:Person) RETURN q.person_id AS x ORDER BY x",
+               ["a", "b", "b"], ["b"], "networks expand one hop at a time in Python", {"p": "a"}),
+    Difference("link_reused",
+               "MATCH (p:Person {person_id: $p})-[:RELATED_TO]-(:Person)-[:RELATED_TO]-(q:Person) "
+               "RETURN q.person_id AS x", ["a"], [], "a pattern never relies on link uniqueness", {"p": "a"}),
+    Difference("co_victims",
+               "MATCH (:Person)-[:SUSPECT_IN]->(e:Event)<-[:VICTIM_IN]-(v1:Person), (e)<-[:VICTIM_IN]-(v2:Person) "
+               "RETURN v2.person_id AS x", ["b"], [], "`WHERE v1 <> v2` wherever two victims are paired"),
+    Difference("null_in_list", "RETURN 2 IN [1, null] AS x", [False], [None],
+               "lists written by the loader hold no nulls"),
+    Difference("list_index", "RETURN [10, 20, 30][1] AS x", [10], [20], "no list indexing in query text"),
+    Difference("list_slice", "RETURN [10, 20, 30][1..2] AS x", [[10, 20]], [[20]], "no list slicing in query text"),
+    Difference("substring", "RETURN substring('hello', 1, 3) AS x", ["hel"], ["ell"], "no substring in query text"),
+    Difference("reverse_list", "RETURN reverse([1, 2]) AS x", ["]2,1["], [[2, 1]], "no reverse in query text"),
+    Difference("null_parameter", "MATCH (p:Person) WHERE $v IS NULL OR p.person_id = $v RETURN count(p) AS x",
+               ERROR, [2], "sentinels (ANY, EPOCH), never a null parameter", {"v": None}),
+    Difference("empty_list_of_maps", "UNWIND $rows AS r RETURN r.k AS x", ERROR, [],
+               "nonempty() before sending a list of rows", {"rows": []}),
+    Difference("order_by_shadowing_alias", "MATCH (x:Person) RETURN x.person_id AS x ORDER BY x", ERROR, ["a", "b"],
+               "an alias never reuses a variable's name"),
+    Difference("exists_inline_map",
+               "MATCH (p:Person) WHERE p.person_id <> $z AND EXISTS { MATCH (p)-[:RELATED_TO]->(:Person "
+               "{person_id: $q}) } RETURN p.person_id AS x", [], ["a"],
+               "subqueries filter with WHERE x.k = $p, never an inline map", {"z": "z", "q": "b"}),
+    Difference("reserved_parameter", "RETURN $order AS x", ERROR, [1], "no $on / $order parameters", {"order": 1}),
+    Difference("list_comprehension", "RETURN [n IN [1, 2] | n * 2] AS x", ERROR, [[2, 4]],
+               "no list comprehensions"),
+    Difference("date_without_argument", "RETURN date() IS NULL AS x", ERROR, [False],
+               "dates and windows computed in Python and passed as parameters"),
+    Difference("round_one_argument", "RETURN round(2.5) AS x", ERROR, [3.0], "rounding in Python"),
+    Difference("string_plus_number", "RETURN 'a' + 1 AS x", ERROR, ["a1"], "no mixed-type +"),
+]
 
 
 # -- statement texts shared by both engines ------------------------------------------------------
@@ -153,6 +230,34 @@ def ladybug_clear() -> list[str]:
     """Links first, then nodes (Ladybug refuses to delete a node that still has links)."""
     return ([f"MATCH (:{quoted(r.src)})-[x:{r.type}]->(:{quoted(r.dst)}) DELETE x" for r in RELS.values()]
             + [f"MATCH (n:{quoted(n.label)}) DELETE n" for n in NODES.values()])
+
+
+# -- graph algorithms: Graph Data Science on Neo4j, networkx elsewhere (graph/analytics.py) ---------
+
+# GDS projects the person pairs into an undirected in-memory graph, streams one algorithm and
+# drops the projection, all in one statement (so one server holds it, even in a cluster). GDS's
+# betweenness on an undirected projection counts each pair of endpoints once, as networkx's
+# unnormalised betweenness does; component ids differ (both are named by their smallest member).
+GDS_PROJECT_PAIRS = ("UNWIND $pairs AS pair MATCH (a:Person {person_id: pair.a}) MATCH (b:Person {person_id: pair.b}) "
+                     "WITH gds.graph.project($graph, a, b, {}, $projection) AS projected ")
+GDS_PROJECTION = {"undirectedRelationshipTypes": ["*"]}
+GDS_STREAMS = {
+    "wcc": "CALL gds.wcc.stream($graph) YIELD nodeId, componentId AS value ",
+    "betweenness": "CALL gds.betweenness.stream($graph) YIELD nodeId, score AS value ",
+}
+
+
+def gds_stream(algorithm: str) -> str:
+    """One statement: project ``$pairs`` ({a, b} person ids) as ``$graph``, stream ``algorithm``
+    per person (``person_id``, ``value``), drop the projection."""
+    return (GDS_PROJECT_PAIRS + GDS_STREAMS[algorithm]
+            + "WITH collect({person_id: gds.util.asNode(nodeId).person_id, value: value}) AS rows "
+              "CALL gds.graph.drop($graph, false) YIELD graphName "
+              "UNWIND rows AS row RETURN row.person_id AS person_id, row.value AS value")
+
+
+GDS_DROP = "CALL gds.graph.drop($graph, false) YIELD graphName RETURN graphName"
+GDS_INSTALLED = "SHOW PROCEDURES YIELD name WHERE name = $probe RETURN count(*) AS n"
 
 
 # -- engine-specific DDL -------------------------------------------------------------------------

@@ -28,6 +28,8 @@ if str(ROOT) not in sys.path:  # tools/ (the local Neo4j) is not an installed pa
 
 GRAPH_PEOPLE = 1500  # small: the whole graph suite stays within seconds on 2 cores
 ENGINES = ["ladybug", "neo4j"]
+# A production-like cap on one transaction's memory (graph/NEO4J.md): the loader's batches must fit.
+NEO4J_SETTINGS = {"db.memory.transaction.max": "64m"}
 
 
 @pytest.fixture(scope="session")
@@ -93,7 +95,7 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
 
         try:
             server = start(tmp_path_factory.mktemp("neo4j"), heap=os.environ.get("NEO4J_HEAP", "1g"),
-                           pagecache=os.environ.get("NEO4J_PAGECACHE", "256m"))
+                           pagecache=os.environ.get("NEO4J_PAGECACHE", "256m"), settings=NEO4J_SETTINGS)
         except Neo4jUnavailable as exc:
             if mode == "require":
                 pytest.fail(f"no Neo4j for the Neo4j cases (DOTS_NEO4J=require): {exc}", pytrace=False)

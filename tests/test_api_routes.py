@@ -296,6 +296,27 @@ def test_network_hides_people_held_elsewhere(client, people):
     )
 
 
+def test_network_groups_and_bridges_are_scoped_like_the_network(client, people):
+    """Each node carries its group of perpetrators and victims and its betweenness; groups are
+    numbered in the answer (never named by a person id), hidden people included but not named."""
+    from graph.queries import network, network_groups
+
+    for who in ("analyst", "analyst_national"):
+        n = get(client, who, f"/analyst/persons/{people['hall']}/network", depth=2).json()
+        assert all(isinstance(x["group"], int) and x["betweenness"] >= 0 for x in n["nodes"])
+        assert sum(gr["size"] for gr in n["groups"]) == len(n["nodes"])
+        mine = next(x for x in n["nodes"] if x["id"] == people["hall"])
+        assert mine["group"] == 1
+        group = next(gr for gr in n["groups"] if gr["group"] == 1)
+        assert group["perpetrators"] >= 1 and group["victims"] >= 1  # he and Karen BLACK
+        shown = {x["id"] for x in n["nodes"]}
+        assert not any(str(gr["group"]) in shown for gr in n["groups"])
+    g = client.app.state.dots.graph()
+    want = network_groups(g, people["hall"], edges=network(g, people["hall"], 2)).set_index("person_id")
+    for x in n["nodes"]:  # the national answer: every node by id, scores as the graph layer gives them
+        assert x["betweenness"] == want.loc[x["id"], "betweenness"]
+
+
 def test_orders_for_a_person_and_an_address(client, people, ids):
     active = get(client, "analyst", f"/analyst/persons/{people['hall']}/orders", on="2024-06-30").json()
     assert [o["order_id"] for o in active["items"]] == [ids["FC2023001"]]

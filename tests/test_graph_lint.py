@@ -20,6 +20,8 @@ def neo4j_texts() -> dict[str, str]:
     texts = {f"query:{k}": v for k, v in REGISTRY.items()}
     texts.update({f"load:{k}": v for k, v in dialect.write_statements().items()})
     texts.update({f"ddl:{i}": t for i, t in enumerate(dialect.neo4j_ddl())})
+    texts.update({f"gds:{a}": dialect.gds_stream(a) for a in dialect.GDS_STREAMS})
+    texts.update({"gds:drop": dialect.GDS_DROP, "gds:installed": dialect.GDS_INSTALLED})
     return texts
 
 

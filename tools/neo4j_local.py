@@ -110,8 +110,9 @@ def running(home: Path) -> Server | None:
 
 
 def start(home: Path | None = None, heap: str = "1g", pagecache: str = "512m", timeout: float = 180,
-          java: str | None = None) -> Server:
-    """Start (or find running) a server whose data lives under ``home``; return it once it answers."""
+          java: str | None = None, settings: dict[str, str] | None = None) -> Server:
+    """Start (or find running) a server whose data lives under ``home``; return it once it answers.
+    ``settings`` are further ``neo4j.conf`` lines (e.g. ``db.memory.transaction.max``)."""
     home = Path(home or default_home()).resolve()
     found = running(home)
     if found is not None:
@@ -126,7 +127,7 @@ def start(home: Path | None = None, heap: str = "1g", pagecache: str = "512m", t
     if password is None and (home / "data" / "databases").exists():
         raise Neo4jUnavailable(f"{home} holds a database but not its password (neo4j.env): remove the folder")
     port = _free_port()
-    _write_conf(home, port, pagecache)
+    _write_conf(home, port, pagecache, settings or {})
     log = open(home / "console.log", "ab")  # noqa: SIM115 - handed to the child process
     proc = subprocess.Popen(
         [java, f"-Xms{heap}", f"-Xmx{heap}", *JVM_FLAGS, "-cp", os.pathsep.join(classpath), ENTRY_POINT,
@@ -201,7 +202,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _write_conf(home: Path, port: int, pagecache: str) -> None:
+def _write_conf(home: Path, port: int, pagecache: str, extra: dict[str, str]) -> None:
     conf = home / "conf"
     conf.mkdir(exist_ok=True)
     (home / "plugins").mkdir(exist_ok=True)
@@ -221,6 +222,7 @@ def _write_conf(home: Path, port: int, pagecache: str) -> None:
         "dbms.security.procedures.unrestricted": "gds.*",
         "dbms.usage_report.enabled": "false",
         "db.tx_log.rotation.retention_policy": "1 files",
+        **extra,
     }
     (conf / "neo4j.conf").write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
 
@@ -283,11 +285,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--heap", default=os.environ.get("NEO4J_HEAP", "1g"), help="JVM heap (default 1g)")
     ap.add_argument("--pagecache", default=os.environ.get("NEO4J_PAGECACHE", "512m"),
                     help="page cache (default 512m)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a further neo4j.conf line")
     args = ap.parse_args(argv)
     home = (args.home or default_home()).resolve()
     try:
         if args.command == "start":
-            server = start(home, heap=args.heap, pagecache=args.pagecache)
+            extra = dict(kv.split("=", 1) for kv in args.set)
+            server = start(home, heap=args.heap, pagecache=args.pagecache, settings=extra)
             print(f"# Neo4j running (pid {server.pid}, data in {home}); stop it with `make neo4j-stop`",
                   file=sys.stderr)
             sys.stdout.write(server.lines())

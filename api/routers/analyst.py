@@ -375,14 +375,17 @@ class Network(BaseModel):
                     "depth": 1,
                     "truncated": False,
                     "nodes": [
-                        {"id": "P000123", "name": "David Hall", "depth": 0},
+                        {"id": "P000123", "name": "David Hall", "depth": 0, "group": 1, "betweenness": 1.0},
                         {
                             "id": "restricted-1",
                             "restricted": True,
                             "held_by": [{"force_code": "E23000008", "force": "Durham Constabulary"}],
                             "depth": 1,
+                            "group": 1,
+                            "betweenness": 0.0,
                         },
                     ],
+                    "groups": [{"group": 1, "size": 2, "perpetrators": 1, "victims": 1}],
                     "edges": [
                         {
                             "src": "P000123",
@@ -400,20 +403,27 @@ class Network(BaseModel):
     person_id: str
     depth: int
     truncated: bool
-    nodes: list[dict[str, Any]]
+    nodes: list[dict[str, Any]] = Field(
+        description="People of the network; `group` numbers their connected group of perpetrators and victims "
+        "(perpetrator -> victim links of DA events in this network), `betweenness` counts the shortest paths "
+        "between two others that run through them (who bridges otherwise separate parts)")
     edges: list[dict[str, Any]]
+    groups: list[dict[str, Any]] = Field(
+        default_factory=list, description="Each group: size, perpetrators and victims in it")
 
 
 @router.get(
     "/persons/{person_id}/network",
     response_model=Network,
     responses=problem_responses(404),
-    summary="People linked to a person within 1–3 hops (relationships and shared events)",
+    summary="People linked to a person within 1–3 hops (relationships and shared events), their connected "
+    "groups of perpetrators and victims and who bridges them",
 )
 def network(
     request: Request, person_id: PersonId, audit: Consult, depth: Annotated[int, Query(ge=1, le=3)] = 1
 ) -> dict:
     from graph.queries import network as q
+    from graph.queries import network_groups
 
     g = graph(request)
     scope = _scope(audit)
@@ -438,7 +448,9 @@ def network(
                 }
             ],
         }
-    edges = rows(q(g, person_id, depth))
+    frame = q(g, person_id, depth)
+    edges = rows(frame)
+    analytics = {r["person_id"]: r for r in rows(network_groups(g, person_id, edges=frame))}
     ids = sorted({e["src"] for e in edges} | {e["dst"] for e in edges} | {person_id})
     truncated = len(ids) > MAX_NETWORK_NODES
     pf = graphq.person_forces(g, ids)
@@ -451,10 +463,19 @@ def network(
     alias: dict[str, str] = {}
     nodes = []
     hidden = 0
+    number: dict[str, int] = {}  # groups numbered in the answer's order (ids could name hidden people)
+    groups: dict[int, dict[str, Any]] = {}
     for pid in ordered:
+        a = analytics[pid]
+        group = number.setdefault(a["group_id"], len(number) + 1)
+        summary = groups.setdefault(group, {"group": group, "size": 0, "perpetrators": 0, "victims": 0})
+        summary["size"] += 1
+        summary["perpetrators"] += bool(a["perpetrator"])
+        summary["victims"] += bool(a["victim"])
+        found = {"group": group, "betweenness": float(a["betweenness"])}
         if visible_person(scope, pf.get(pid)):
             alias[pid] = pid
-            nodes.append({"id": pid, "name": info.get(pid, {}).get("name"), "depth": depth_of.get(pid, 0)})
+            nodes.append({"id": pid, "name": info.get(pid, {}).get("name"), "depth": depth_of.get(pid, 0), **found})
         else:
             hidden += 1
             alias[pid] = f"restricted-{hidden}"
@@ -464,6 +485,7 @@ def network(
                     "restricted": True,
                     "held_by": held_by(pf.get(pid, set())),
                     "depth": depth_of.get(pid, 0),
+                    **found,
                 }
             )
     out_edges = []
@@ -486,6 +508,7 @@ def network(
         "truncated": truncated,
         "nodes": nodes,
         "edges": out_edges,
+        "groups": list(groups.values()),
     }
 
 

@@ -6,6 +6,7 @@ Importing this package registers every Cypher text in ``REGISTRY`` (linted in CI
 
 from graph.queries._common import REGISTRY, resolve_force
 from graph.queries.disclosure import disclosure_view, right_to_know_candidates
+from graph.queries.groups import network_groups
 from graph.queries.orders import court_only_orders, orders_active, orders_expiring, possible_breaches
 from graph.queries.perpetrators import (
     cross_force_victims,
@@ -20,6 +21,6 @@ from graph.queries.victims import repeat_victims
 __all__ = [
     "REGISTRY", "resolve_force", "disclosure_view", "right_to_know_candidates", "court_only_orders",
     "orders_active", "orders_expiring", "possible_breaches", "cross_force_victims", "serial_perpetrators",
-    "victim_links", "victims_in_multiple_forces", "network", "person_profile", "target_movement", "targets",
-    "repeat_victims",
+    "victim_links", "victims_in_multiple_forces", "network", "network_groups", "person_profile",
+    "target_movement", "targets", "repeat_victims",
 ]
