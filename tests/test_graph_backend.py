@@ -125,3 +125,23 @@ def test_ladybug_subquery_parameter_quirk(tmp_path):
         quirk = g.run("MATCH (p:Person) WHERE p.dob <= $d AND EXISTS { MATCH (p)-[:LIVED_AT]->"
                       "(:Address {address_id: $a}) } RETURN p.person_id AS p", params)
         print("inline-map subquery answer on this Ladybug:", quirk)
+
+
+def test_compose_file_for_users():
+    """compose.yaml: Neo4j 5 with GDS and APOC, data on volumes, the password only from the
+    environment, ports on 127.0.0.1 (no engine runs here: the file is checked, not started)."""
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    doc = yaml.safe_load((Path(__file__).resolve().parents[1] / "compose.yaml").read_text())
+    neo = doc["services"]["neo4j"]
+    assert neo["image"].startswith("neo4j:5.")
+    env = neo["environment"]
+    assert env["NEO4J_AUTH"].startswith("neo4j/${NEO4J_PASSWORD:?")
+    assert {"graph-data-science", "apoc"} <= set(json.loads(env["NEO4J_PLUGINS"]))
+    assert all(p.startswith("127.0.0.1:") for p in neo["ports"])
+    mounts = {v.split(":")[1] for v in neo["volumes"]}
+    assert {"/data", "/logs", "/plugins"} <= mounts and set(doc["volumes"]) >= {v.split(":")[0] for v in neo["volumes"]}
+    assert "gds.*" in env["NEO4J_dbms_security_procedures_unrestricted"]
