@@ -175,7 +175,7 @@ class Neo4jBackend(GraphBackend):
 
     name = "neo4j"
     supports_copy = True  # an empty label/type is filled by CREATE batches (no MERGE lookups)
-    copy_batch = 10_000  # rows per CREATE transaction
+    copy_batch = BATCH  # rows per CREATE transaction (10,000 PersonRecords went over a 64 MiB transaction cap)
 
     def __init__(self, uri: str, user: str | None, password: str | None, database: str | None = None):
         from neo4j import GraphDatabase
