@@ -147,7 +147,7 @@ def add_user(
     for a service account (``service=True``): print them once, they are not recoverable.
     Raises :class:`UserError` for an unknown role or force or a duplicate name. The creation is an
     ``alteration`` record in the audit log, by the operating-system user who ran the command."""
-    import getpass
+    import pwd
 
     from api.policy.audit import Entry, append_record
 
@@ -161,8 +161,8 @@ def add_user(
         f"scope {scope_label(created['forces'], created['national'])}" + (", service" if service else "")
     )
     try:
-        who = getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (a container)
+        who = pwd.getpwuid(os.getuid()).pw_name  # the uid's own name: $USER and $LOGNAME can be set to anything
+    except KeyError:  # no name for this uid (a container)
         who = f"uid {os.getuid()}"
     append_record(
         Path(data_dir),
