@@ -3,7 +3,7 @@ no address of anyone, may leave in a disclosure response or be recorded as discl
 
 The first line is structural: a disclosure answer is assembled from typed facts (offence, date,
 outcome category, order type, court, dates, condition categories, counts, forces), never from
-free text that can name a person or a place (:mod:`api.routers.disclosure.facts`). This guard
+free text that can name a person or a place (:mod:`graph.queries.disclosure`). This guard
 walks every string of the answer once more and withholds any that mentions (:mod:`api.policy.mentions`:
 however spelt, spaced, abbreviated or misspelt) a previous victim, protected person or partner of
 the subject (names, ids, record keys, addresses, postcodes), any confidential address on file, or
