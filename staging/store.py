@@ -63,10 +63,9 @@ class StagingStore:
         tmp.mkdir()
         for table in ALL_TABLES:
             frame = frames.get(table)
-            schema = arrow_schema(table)
-            if frame is None:
-                frame = pd.DataFrame(columns=schema.names)
-            pq.write_table(to_arrow(frame, schema), tmp / f"{table}.parquet")
+            if frame is None or frame.empty:
+                continue  # a part holds the tables its extract filled; reads treat a missing one as empty
+            pq.write_table(to_arrow(frame, arrow_schema(table)), tmp / f"{table}.parquet")
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
         _fsync_dir(tmp)
         os.rename(tmp, final)  # atomic on POSIX: the part appears whole or not at all
