@@ -14,6 +14,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Security
@@ -29,6 +30,7 @@ from api.policy.roles import REFERENCE_RE, Operation, Purpose, Role
 from api.policy.scope import Scope
 from api.problems import ProblemError
 from api.store.db import ApiKey, User
+from linkage.store import LinkageStore
 
 oauth2 = OAuth2PasswordBearer(
     tokenUrl="/auth/token",
@@ -59,6 +61,36 @@ class Principal:
 def app_state(request: Request) -> Any:
     """The running app's :class:`api.app.AppState`."""
     return request.app.state.dots
+
+
+def linkage_outputs(request: Request) -> LinkageStore:
+    """The linkage outputs of the served data directory, each table read once per version of its
+    file (they change only when resolution runs): one store per server."""
+    state = app_state(request)
+    outputs = getattr(state, "linkage_outputs", None)
+    if outputs is None or outputs.data_dir != FsPath(state.settings.data_dir):
+        state.linkage_outputs = outputs = LinkageStore(state.settings.data_dir, cache=True)
+    return outputs
+
+
+def no_such_person(request: Request, person_id: str) -> ProblemError:
+    """The answer for a person id the graph does not hold: 404, or, when linkage retired the id (its
+    records were found to be another person's too), a permanent redirect to the same route for the
+    id that carries it on, with ``superseded_by`` in the body."""
+    successor = linkage_outputs(request).current_id(person_id)
+    route = request.scope.get("route")
+    if successor is None or successor == person_id or route is None:
+        return ProblemError(404, "no such person", "not-found")
+    location = str(request.url_for(route.name, **{**request.path_params, "person_id": successor}))
+    if request.url.query:
+        location += "?" + request.url.query
+    return ProblemError(
+        308,
+        "this person id was retired when its records were found to be another person's too",
+        "superseded",
+        headers={"Location": location},
+        superseded_by=successor,
+    )
 
 
 def graph(request: Request) -> Any:

@@ -22,6 +22,7 @@ PROBLEM = "application/problem+json"
 log = logging.getLogger("dots.api")
 
 TITLES = {
+    308: "Permanent redirect",
     400: "Bad request",
     401: "Not authenticated",
     403: "Forbidden",

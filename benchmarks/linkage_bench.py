@@ -27,7 +27,6 @@ import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -37,59 +36,12 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from linkage_outside import PeakMemory, outside_csv, run_engine  # noqa: E402
+
 from linkage.names import forename_block_key, phonetic, squash  # noqa: E402
 from linkage.records import build_records  # noqa: E402
 from linkage.run import resolve, resolve_frames  # noqa: E402
-
-
-class PeakMemory:
-    """Peak memory while the block runs: this process's resident memory (sampled every 50 ms) plus
-    the memory private to its children (resolve forks one for the golden records; pages it shares
-    with this process copy-on-write are counted once, in this process's resident memory). The
-    children are sampled every second from /proc/PID/smaps_rollup (reading it walks the child's
-    page tables: more often slowed the measured run)."""
-
-    def __enter__(self) -> PeakMemory:
-        import psutil
-
-        self.proc = psutil.Process(os.getpid())
-        self.peak = self.own_peak = self.proc.memory_info().rss
-        self.running = True
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        return self
-
-    @staticmethod
-    def _private(pid: int) -> int:
-        try:
-            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
-        except OSError:
-            return 0
-        kb = 0
-        for line in text.splitlines():
-            if line.startswith(("Private_Clean:", "Private_Dirty:")):
-                kb += int(line.split()[1])
-        return kb * 1024
-
-    def _run(self) -> None:
-        children, tick = 0, 0
-        while self.running:
-            own = self.proc.memory_info().rss
-            if tick % 20 == 0:
-                children = sum(self._private(c.pid) for c in self.proc.children(recursive=True))
-            tick += 1
-            self.own_peak = max(self.own_peak, own)
-            self.peak = max(self.peak, own + children)
-            time.sleep(0.05)
-
-    def __exit__(self, *exc: object) -> None:
-        self.running = False
-        self.thread.join()
-
-    @property
-    def gb(self) -> float:
-        return self.peak / 1e9
-
+from linkage.store import BLOCKING, LinkageStore  # noqa: E402
 
 # -- metrics ----------------------------------------------------------------------------------------
 
@@ -254,13 +206,55 @@ def dots_accuracy(data_dir: Path, truth: pd.DataFrame) -> tuple[dict, list[dict]
         truth_pairs=(tp.record_key_x.to_numpy(), tp.record_key_y.to_numpy()),
     )
     seconds = time.perf_counter() - started
-    ents = pd.read_parquet(data_dir / "linkage" / "entities.parquet").merge(truth, on="record_key")
+    outputs = LinkageStore(data_dir)
+    ents = outputs.entities().merge(truth, on="record_key")
     true_pairs = cluster_pairs(ents.record_key, ents.true_person_id)
     pred_pairs = cluster_pairs(ents.record_key, ents.person_id)
     row = {**pairwise(pred_pairs, true_pairs), **bcubed(ents.person_id, ents.true_person_id)}
-    row.update({"records": len(ents), "true_pairs": len(true_pairs), "seconds": seconds})
-    report = json.loads((data_dir / "linkage" / "blocking_report.json").read_text())
-    return row, report
+    summary = outputs.summary()
+    row.update(
+        {
+            "records": len(ents),
+            "true_pairs": len(true_pairs),
+            "seconds": seconds,
+            "review_records": summary["review_records"],
+            "review_share": summary["review_records"] / max(summary["records"], 1),
+            "recall_by_class": recall_by_class(outputs.records(), true_pairs, pred_pairs),
+        }
+    )
+    return row, outputs.json(BLOCKING)
+
+
+PAIR_CLASSES = {
+    "both dated": lambda a, b: a["dob"].notna().to_numpy() & b["dob"].notna().to_numpy(),
+    "one undated": lambda a, b: a["dob"].isna().to_numpy() ^ b["dob"].isna().to_numpy(),
+    "court-force": lambda a, b: a["is_court"].to_numpy() ^ b["is_court"].to_numpy(),
+    "force-force": lambda a, b: ~a["is_court"].to_numpy() & ~b["is_court"].to_numpy(),
+    "moved address": lambda a, b: _moved(a["postcodes"], b["postcodes"]),
+    "name variants": lambda a, b: (a["fn"].to_numpy() != b["fn"].to_numpy())
+    | (a["sn"].to_numpy() != b["sn"].to_numpy()),
+}
+
+
+def _moved(left: pd.Series, right: pd.Series) -> np.ndarray:
+    """Both have postcodes and none in common."""
+    a = left.fillna("").str.split("|").to_numpy()
+    b = right.fillna("").str.split("|").to_numpy()
+    return np.array([bool(x[0] and y[0]) and not set(x) & set(y) for x, y in zip(a, b, strict=True)])
+
+
+def recall_by_class(records: pd.DataFrame, true_pairs: set, pred_pairs: set) -> dict:
+    """Recall of the true pairs in each class (a pair may be in several): where the missed links are."""
+    rec = records.set_index("record_key")
+    pairs = sorted(true_pairs)
+    a = rec.loc[[p[0] for p in pairs]].reset_index()
+    b = rec.loc[[p[1] for p in pairs]].reset_index()
+    found = np.array([p in pred_pairs for p in pairs])
+    out = {}
+    for name, test in PAIR_CLASSES.items():
+        mask = test(a, b)
+        out[name] = {"true_pairs": int(mask.sum()), "recall": float(found[mask].mean()) if mask.any() else None}
+    return out
 
 
 def splink_accuracy(data_dir: Path, truth: pd.DataFrame) -> dict:
@@ -429,6 +423,20 @@ def fmt(v: object) -> str:
     return str(v)
 
 
+def _outside_line(r: dict) -> str:
+    """Time, memory, review and load of one outside run, as the results table shows them."""
+    parts = [f"{r['seconds']:.1f} s wall, {r['cpu_seconds']:.1f} s CPU, peak {r['peak_gb']:.2f} GB"]
+    if "ingest_seconds" in r:
+        parts.append(
+            f"ingest {r['ingest_seconds']:.1f} s + people {r['resolve_seconds']:.1f} s + entities "
+            f"{r['entities_seconds']:.1f} s; refused {r['refused']:,}; review {r['review_records']:,} records "
+            f"({r['review_share']:.2%}), {r['deferred_pairs']:,} pairs deferred"
+        )
+    load = (r["load_average_before"][0], r["load_average_after"][0])
+    parts.append(f"load {load[0]:.1f} -> {load[1]:.1f}")
+    return "; ".join(parts)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smaller sizes (a few minutes)")
@@ -438,8 +446,10 @@ def main() -> None:
     ap.add_argument(
         "--only",
         default=None,
-        help="rows to run, comma separated from: febrl, synthetic, throughput (default: all)",
+        help="rows to run, comma separated from: febrl, synthetic, outside, throughput (default: all)",
     )
+    ap.add_argument("--outside-seeds", default="2,3", help="outside set seeds to report (seed 1 is for development)")
+    ap.add_argument("--outside-sizes", default=None, help="outside set sizes (default 100000,1000000)")
     ap.add_argument("--seed", type=int, default=11, help="synthetic extract seed")
     ap.add_argument("--work", default=str(ROOT / "bench-data" / "linkage"), help="scratch folder")
     ap.add_argument("--json", default=None, help="also write the results as JSON here")
@@ -448,8 +458,8 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     people = args.people or (20_000 if args.quick else 100_000)
     sizes = [int(s) for s in (args.sizes or ("20000,100000" if args.quick else "100000,1000000")).split(",")]
-    only = set((args.only or "febrl,synthetic,throughput").split(","))
-    unknown = only - {"febrl", "synthetic", "throughput"}
+    only = set((args.only or "febrl,synthetic,outside,throughput").split(","))
+    unknown = only - {"febrl", "synthetic", "outside", "throughput"}
     if unknown:
         ap.error(f"unknown rows for --only: {sorted(unknown)}")
     if "throughput" not in only:
@@ -478,11 +488,29 @@ def main() -> None:
         data_dir, truth = synthetic_extracts(people, args.seed, work)
         results["synthetic"], results["blocking"] = dots_accuracy(data_dir, truth)
         out(label, "dots", results["synthetic"], cols)
+        print(f"    review: {results['synthetic']['review_records']:,} records "
+              f"({results['synthetic']['review_share']:.2%})", flush=True)
+        for name, c in results["synthetic"]["recall_by_class"].items():
+            print(f"    recall, {name:<14} {c['recall']:.4f} of {c['true_pairs']:,} true pairs", flush=True)
         if not args.no_splink:
             results["splink"] = splink_accuracy(data_dir, truth)
             out(label, f"splink (t={results['splink']['threshold']})", results["splink"], cols)
         if "throughput" in only:
             results["search_synthetic"] = search_latency(data_dir, 100)
+
+    outside_sizes = [int(x) for x in (args.outside_sizes or ("20000" if args.quick else "100000,1000000")).split(",")]
+    outside_cols = ["precision", "recall", "f1", "", "", "records", "seconds"]
+    for size in outside_sizes if "outside" in only else []:
+        for seed in [int(x) for x in args.outside_seeds.split(",")]:
+            csv = outside_csv(size, seed, work / "outside")
+            label = f"outside uk_people ({size:,} records, seed {seed})"
+            for engine in ["dots"] + ([] if args.no_splink else ["splink"]):
+                print(f"{label}: {engine} ...", flush=True)
+                r = run_engine(engine, csv, work / "outside")
+                results[f"outside_{size}_{seed}_{engine}"] = r
+                name = engine if engine == "dots" else f"splink (t={r['threshold']})"
+                out(label, name, {**r, "seconds": r["seconds"]}, outside_cols)
+                print(f"    {_outside_line(r)}", flush=True)
 
     for size in sizes:
         print(f"throughput at {size:,} records ...", flush=True)

@@ -214,3 +214,54 @@ def assign_ids(record_keys: np.ndarray, labels: np.ndarray, previous: pd.DataFra
             if len(clash):
                 ids[clash] = _hash_ids(np.asarray([k + "#split" for k in min_key[clash]], dtype=object))
     return ids[labels]
+
+
+def retired_ids(
+    record_keys: np.ndarray,
+    person_id: np.ndarray,
+    previous: pd.DataFrame | None,
+    earlier: pd.DataFrame | None,
+    when: str,
+) -> pd.DataFrame:
+    """The map from person ids no longer in use to the ids that carry them on.
+
+    How ids survive (see assign_ids): an entity that continues a previous one keeps its id. When
+    two previous entities merge, the merged entity keeps the id of the one that held its smallest
+    record key (else the larger), and the other id is *retired* with the merged entity as its
+    successor. When an entity splits, the part holding most of its records keeps the id and the
+    other parts get new ids: nothing is retired, and the old id still leads to most of the person.
+    An id whose records are all gone (erased) is retired with no successor. The map accumulates
+    over runs (``earlier``); an id that comes back into use leaves it; a successor later retired
+    in turn is followed by ``LinkageStore.current_id``.
+    """
+    cols = ["retired_id", "person_id", "retired_at", "reason"]
+    live = pd.Index(pd.unique(np.asarray(person_id, dtype=object)))
+    frames = [earlier[cols]] if earlier is not None and not earlier.empty else []
+    if previous is not None and not previous.empty:
+        gone = previous[~previous["person_id"].isin(live)]
+        if len(gone):
+            now = pd.Series(np.asarray(person_id, dtype=object), index=np.asarray(record_keys, dtype=object))
+            held = gone.assign(successor=gone["record_key"].map(now))
+            counts = held.dropna(subset=["successor"]).groupby(["person_id", "successor"]).size().rename("n")
+            best = (
+                counts.reset_index()
+                .sort_values(["person_id", "n", "successor"], ascending=[True, False, True])
+                .drop_duplicates("person_id")
+                .set_index("person_id")["successor"]
+            )
+            ids = pd.unique(gone["person_id"])
+            successor = pd.Series(ids, index=ids).map(best)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "retired_id": ids,
+                        "person_id": successor.to_numpy(dtype=object),
+                        "retired_at": when,
+                        "reason": np.where(successor.isna(), "records removed", "merged"),
+                    }
+                )
+            )
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    out = pd.concat(frames, ignore_index=True).drop_duplicates("retired_id", keep="last")
+    return out[~out["retired_id"].isin(live)].reset_index(drop=True)

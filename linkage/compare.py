@@ -36,7 +36,8 @@ def _unique_pairs(vocab: np.ndarray, a: np.ndarray, b: np.ndarray, func) -> np.n
 
 
 def _typo(sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
-    """A typo: Jaro-Winkler >= 0.92, or one edit (OSA, so a transposition counts once), two if long."""
+    """A typo: Jaro-Winkler >= 0.92, or one edit (OSA, so a transposition counts once), two if long
+    (eight letters or more); three-letter names only by a letter dropped or added."""
     jw = process.cpdist(
         list(sa), list(sb), scorer=JaroWinkler.normalized_similarity, workers=WORKERS, dtype=np.float32
     )
@@ -45,7 +46,9 @@ def _typo(sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
     la = np.fromiter((len(x) for x in sa), dtype=np.int32, count=len(sa))
     lb = np.fromiter((len(x) for x in sb), dtype=np.int32, count=len(sb))
     shortest = np.minimum(la, lb)
-    idx = np.flatnonzero(~out & (shortest >= 4) & (np.abs(la - lb) <= 2))
+    # three letters: a letter dropped or added only (Eid/Reid); a changed one makes another name (Lee/Lea)
+    gap = np.abs(la - lb)
+    idx = np.flatnonzero(~out & (((shortest >= 4) & (gap <= 2)) | ((shortest == 3) & (gap == 1))))
     if len(idx):
         dist = process.cpdist(
             list(sa[idx]), list(sb[idx]), scorer=OSA.distance, workers=WORKERS, dtype=np.int32, score_cutoff=2
@@ -68,8 +71,8 @@ SLIP_COUNT = 2  # a spelling held by this few records is a slip wherever it appe
 
 
 def _near(sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
-    """Two edits apart (three letters or more), or the shorter name inside the longer with at most one
-    letter changed (none for a two-letter one): a mistyped short form (Sau/Samuel, Bid/Bridget, My/Amy)."""
+    """Two edits apart (three letters or more); or the shorter name the start of the longer with at
+    most one letter changed (Sau/Samuel); or two letters found whole in the longer (My/Amy, Sh/Ash)."""
     la = np.fromiter((len(x) for x in sa), dtype=np.int32, count=len(sa))
     lb = np.fromiter((len(x) for x in sb), dtype=np.int32, count=len(sb))
     shortest = np.minimum(la, lb)
@@ -77,15 +80,15 @@ def _near(sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
     ok = np.flatnonzero(shortest >= 2)
     if not len(ok):
         return out
-    a, b = list(sa[ok]), list(sb[ok])
-    two = process.cpdist(a, b, scorer=OSA.distance, workers=WORKERS, dtype=np.int32, score_cutoff=2) <= 2
+    a, b = sa[ok], sb[ok]
+    two = process.cpdist(list(a), list(b), scorer=OSA.distance, workers=WORKERS, dtype=np.int32, score_cutoff=2) <= 2
     two &= shortest[ok] >= 3
-    # partial_ratio aligns the shorter name with its best window in the longer (Indel similarity):
-    # one letter changed in a window of k letters scores 100 * (1 - 2 / 2k)
-    k = shortest[ok].astype(np.float64)
-    need = np.where(k >= 3, 100.0 * (1.0 - 1.0 / k), 100.0) - 1e-3
-    inside = process.cpdist(a, b, scorer=fuzz.partial_ratio, workers=WORKERS, dtype=np.float64) >= need
-    out[ok] = two | inside
+    short = np.where(la[ok] <= lb[ok], a, b)
+    long = np.where(la[ok] <= lb[ok], b, a)
+    start = [lng[: len(sh)] for sh, lng in zip(short, long, strict=True)]
+    clipped = process.cpdist(list(short), start, scorer=OSA.distance, workers=WORKERS, dtype=np.int32, score_cutoff=1)
+    inside = np.fromiter((len(sh) == 2 and sh in lng for sh, lng in zip(short, long, strict=True)), dtype=bool)
+    out[ok] = two | ((clipped <= 1) & (shortest[ok] >= 3)) | inside
     return out
 
 
@@ -95,7 +98,7 @@ def near_forenames(ft: FeatureTable, a: np.ndarray, b: np.ndarray) -> np.ndarray
     Two real names a keystroke or two apart (Tom and Tim, twins) are both common; a slip is rare
     next to the name it was meant to be, or rare everywhere. So the pair must be near in spelling
     (see _near) and one spelling must be held by at most SLIP_COUNT records or SLIP_RATIO times
-    fewer than the other. Counts are the forenames of the records resolved together.
+    fewer than the other. Counts are the forenames and surnames of the records resolved together.
     """
     out = np.zeros(len(a), dtype=bool)
     ok = (a >= 0) & (b >= 0)
@@ -112,6 +115,27 @@ def near_forenames(ft: FeatureTable, a: np.ndarray, b: np.ndarray) -> np.ndarray
     if len(idx):
         hit[idx] = _near(ft.vocab[ca[idx]], ft.vocab[cb[idx]])
     out[ok] = hit[inv]
+    return out
+
+
+def refresh_near(
+    ft: FeatureTable, settings: Settings, level: np.ndarray, left: np.ndarray, r: np.ndarray
+) -> np.ndarray:
+    """Forename levels kept from an earlier run, with 'near' decided again on today's spelling counts.
+
+    Every other level depends on the two records alone; this one on how common each spelling is
+    across all records (see near_forenames), which new records change.
+    """
+    comp = settings.comparison("forename")
+    if not comp.has("near"):
+        return level
+    out = level.copy()
+    idx = np.flatnonzero(np.isin(level, [comp.code("near"), comp.code("else")]))
+    if len(idx):
+        swapped = swapped_names(ft, left[idx], r[idx])
+        fr = np.where(swapped, ft.sn[r[idx]], ft.fn[r[idx]])
+        near = near_forenames(ft, ft.fn[left[idx]], fr)
+        out[idx] = np.where(near, comp.code("near"), comp.code("else"))
     return out
 
 
@@ -208,30 +232,43 @@ def middle_levels(
     )
 
 
+def _alike_codes(ft: FeatureTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Names by code that may be one name written badly: equal, nickname forms, a typo, or two slips
+    or a mistyped short form where one spelling is rare next to the other (see near_forenames: a
+    copy of a copy carries two slips; Ethan and Nathan are two names)."""
+    out = (a == b) | in_sorted(a.astype(np.int64) * PAIR_BASE + b, ft.fn_eq)
+    rest = np.flatnonzero(~out)
+    if len(rest):
+        out[rest] = typo_codes(ft.vocab, a[rest], b[rest])
+    rest = np.flatnonzero(~out)
+    if len(rest):
+        out[rest] = near_forenames(ft, a[rest], b[rest])
+    return out
+
+
 def swapped_names(ft: FeatureTable, left: np.ndarray, r: np.ndarray) -> np.ndarray:
     """Forename and surname transposed on one side ('SMITH David' entered as forename SMITH).
 
-    The surname of one must equal (or be a typo of) the forename of the other, and the other
-    way round (nicknames allowed on the forename).
+    Each crossed pair (the surname of one and the forename of the other, and the other way round)
+    must be one name written badly (see _alike_codes), while the names in their own fields differ.
+    Only pairs sharing a first letter, a last two letters, a sound or a name across the fields are
+    looked at.
     """
     sl, fr, fl, sr = ft.sn[left], ft.fn[r], ft.fn[left], ft.sn[r]
-    snd, first = ft.vocab_sound, ft.vocab_first
-    near = (
-        (sl == fr)
-        | (snd[np.maximum(sl, 0)] == snd[np.maximum(fr, 0)])
-        | (
-            (first[np.maximum(sl, 0)] == first[np.maximum(fr, 0)])
-            & (first[np.maximum(fl, 0)] == first[np.maximum(sr, 0)])
-        )
-    )
-    cand = np.flatnonzero(near & (sl >= 0) & (fr >= 0) & (fl >= 0) & (sr >= 0) & (sl != sr) & (fl != sl))
+    snd, first, tail = ft.vocab_sound, ft.vocab_first, ft.vocab_last2
+
+    def hint(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        x, y = np.maximum(x, 0), np.maximum(y, 0)
+        return (x == y) | (snd[x] == snd[y]) | (first[x] == first[y]) | (tail[x] == tail[y])
+
+    present = (sl >= 0) & (fr >= 0) & (fl >= 0) & (sr >= 0) & (sl != sr) & (fl != sl) & (fl != fr)
+    cand = np.flatnonzero(present & hint(sl, fr) & hint(fl, sr))
     out = np.zeros(len(left), dtype=bool)
     if len(cand) == 0:
         return out
-    a, b = fl[cand], sr[cand]
-    one = (sl[cand] == fr[cand]) | typo_codes(ft.vocab, sl[cand], fr[cand])
-    size = PAIR_BASE
-    two = (a == b) | in_sorted(a.astype(np.int64) * size + b, ft.fn_eq) | typo_codes(ft.vocab, a, b)
+    one = _alike_codes(ft, sl[cand], fr[cand])
+    two = np.zeros(len(cand), dtype=bool)
+    two[one] = _alike_codes(ft, fl[cand][one], sr[cand][one])
     out[cand] = one & two
     return out
 

@@ -35,8 +35,9 @@ class FeatureTable:
     vocab: np.ndarray  # name strings (squashed) by code
     vocab_sound: np.ndarray  # metaphone code by name code
     vocab_first: np.ndarray  # first letter (int) by name code
+    vocab_last2: np.ndarray  # last two letters (int) by name code
     vocab_len: np.ndarray  # length by name code
-    vocab_count: np.ndarray  # records holding the name as their forename, by name code
+    vocab_count: np.ndarray  # records holding the name as their forename or surname, by name code
     fn: np.ndarray
     mn: np.ndarray
     sn: np.ndarray
@@ -204,8 +205,9 @@ def build_features(records: pd.DataFrame) -> FeatureTable:
         vocab=np.asarray(vocab_list, dtype=object),
         vocab_sound=sound_codes[:-1].astype(np.int32),
         vocab_first=first[:-1],
+        vocab_last2=np.array([name_tail(v) for v in vocab_list], dtype=np.int32),
         vocab_len=lens[:-1],
-        vocab_count=np.bincount(fn[fn >= 0], minlength=len(vocab_list)).astype(np.int64),
+        vocab_count=np.bincount(np.r_[fn[fn >= 0], sn[sn >= 0]], minlength=len(vocab_list)).astype(np.int64),
         fn=fn,
         mn=mn,
         sn=sn,
@@ -232,6 +234,11 @@ def build_features(records: pd.DataFrame) -> FeatureTable:
         seen_last=_days(records, "last_seen"),
         value_codes={**value_codes, "sound": sound_values},
     )
+
+
+def name_tail(name: str) -> int:
+    """The last two letters of a name as one integer (a hint that two spellings may be one name)."""
+    return ord(name[-1]) * 256 + (ord(name[-2]) if len(name) > 1 else 0) if name else -1
 
 
 def _days(records: pd.DataFrame, column: str) -> np.ndarray:

@@ -9,8 +9,10 @@ the same entities as a full run with the same model.
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -21,8 +23,8 @@ from linkage import store
 from linkage.arrays import unique, unique_inverse
 from linkage.background import Background
 from linkage.blocking import Candidates, block
-from linkage.cluster import assign_ids, cluster
-from linkage.compare import compare, pair_tf
+from linkage.cluster import assign_ids, cluster, retired_ids
+from linkage.compare import compare, pair_tf, refresh_near
 from linkage.confidential import confidential_people
 from linkage.context import build_relations, co_involved, partner_levels, partner_pairs
 from linkage.decide import BY_MODEL, BY_NAMES, BY_RULE, BY_STEWARD, LINK, NO_LINK, REVIEW, ambiguous_links, decide
@@ -180,7 +182,21 @@ def _levels(
         if fresh is not None:
             arr[todo] = fresh[comp.name]
         out[comp.name] = arr
+    # whether a forename is a slip depends on how common each spelling is now
+    kept = np.flatnonzero(found)
+    out["forename"][kept] = refresh_near(ft, settings, out["forename"][kept], left[kept], r[kept])
     return out, len(todo)
+
+
+def data_digest(records: pd.DataFrame, sl: np.ndarray, sr: np.ndarray, scode: np.ndarray, settings: Settings) -> str:
+    """What a model was trained on: the records' compared features and the settings, and the steward
+    decisions where the settings blend them into the model (``model.steward_refine``)."""
+    h = hashlib.sha256(settings.fingerprint.encode())
+    h.update(np.ascontiguousarray(records["feature_hash"].to_numpy(dtype=np.uint64)).tobytes())
+    if settings.model.get("steward_refine"):
+        keys = records["record_key"].to_numpy(dtype=object)
+        h.update("\n".join(f"{keys[a]}|{keys[b]}|{c}" for a, b, c in zip(sl, sr, scode, strict=True)).encode())
+    return h.hexdigest()[:16]
 
 
 def _steward_pairs(data_dir: Path, index: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -285,17 +301,16 @@ def _resolve_frames(
     outputs = LinkageStore(data_dir)
     prev_model_json = outputs.model()
     prev_entities = outputs.frame(store.ENTITIES)
-    reuse_model = (
-        prev_model_json is not None
-        and not retrain
-        and prev_model_json.get("settings_fingerprint") == settings.fingerprint
-    )
-    cache = None
-    if reuse_model and not full:
-        cache = LevelCache.load(data_dir, records, settings)
+    same_settings = prev_model_json is not None and prev_model_json.get("settings_fingerprint") == settings.fingerprint
+    # comparison levels depend on the two records only, so they carry over whatever else changed
+    cache = LevelCache.load(data_dir, records, settings) if same_settings and not full else None
     incremental = cache is not None
-
     sl, sr, scode = _steward_pairs(data_dir, index)
+    # the model depends on every record and decision: it is kept only when none changed, so a run
+    # after new data gives the clusters a run over all the data in one go would give
+    digest = data_digest(records, sl, sr, scode, settings)
+    reuse_model = same_settings and not retrain and prev_model_json.get("trained", {}).get("data") == digest
+
     truth = None
     if truth_pairs is not None:
         tl, tr = index.reindex(truth_pairs[0]).values, index.reindex(truth_pairs[1]).values
@@ -317,6 +332,7 @@ def _resolve_frames(
             lab_levels = {k: v[pos[found]] for k, v in levels.items()}
             labels = (lab_levels, scode[found] == CODES["same"])
         model = train(ft, settings, levels, cand.rules, cand.rule_names, labels)
+        model.trained["data"] = digest
     attach_tf(ft, records, tf_tables, u_exact(model, settings))
     cand_codes = _pair_codes(cand.left, cand.right, n)
 
@@ -400,6 +416,9 @@ def _resolve_frames(
 
     dec, clus = decide_and_cluster(weight)
     person_id = assign_ids(keys, clus.labels, prev_entities)
+    successors = retired_ids(
+        keys, person_id, prev_entities, outputs.frame(store.SUCCESSORS), datetime.now(UTC).isoformat(timespec="seconds")
+    )
     timer("clustering")
 
     entities = _entities(n, keys, person_id, cand, weight, dec, clus.cut, model)
@@ -427,6 +446,8 @@ def _resolve_frames(
         "steward_decisions": int((dec.decided_by == BY_STEWARD).sum()),
         "cluster_guard": clus.report,
         "incremental": incremental,
+        "model_retrained": not reuse_model,
+        "ids_retired": int(len(successors)),
         "model_version": model.version,
     }
     if not write:
@@ -444,7 +465,7 @@ def _resolve_frames(
         on=["record_key_l", "record_key_r"],
         how="left",
     )
-    _write(data_dir, settings, model, records, entities, pairs, review, cand, levels, tf_tables, summary)
+    _write(data_dir, settings, model, records, entities, pairs, review, successors, cand, levels, tf_tables, summary)
     timer("write")
     summary["golden_process"] = golden.join()
     if golden.stats["forked"]:
@@ -556,6 +577,7 @@ def _write(
     entities: pd.DataFrame,
     pairs: pd.DataFrame,
     review: pd.DataFrame,
+    successors: pd.DataFrame,
     cand: Candidates,
     levels: dict,
     tf_tables: dict,
@@ -565,6 +587,7 @@ def _write(
     out.write_frame(store.ENTITIES, entities)
     out.write_frame(store.PAIRS, pairs)
     out.write_frame(store.REVIEW, review)
+    out.write_frame(store.SUCCESSORS, successors)
     out.write_json(store.MODEL, model.to_json(settings))
     tf_rows = [
         pd.DataFrame({"field": f, "value": t.index.astype(str), "count": t.to_numpy()})

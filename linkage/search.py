@@ -30,7 +30,7 @@ import pandas as pd
 from linkage import store
 from linkage.compare import compare, pair_tf
 from linkage.explain import match_keys
-from linkage.features import attach_tf, build_features, postcode_parts
+from linkage.features import attach_tf, build_features, name_tail, postcode_parts
 from linkage.model import Model, field_weights, level_weights, probability, u_exact
 from linkage.names import (
     PAIR_BASE,
@@ -212,11 +212,12 @@ class SearchIndex:
         """The query as one feature row in the index's code space (unseen names get new codes)."""
         ft = self.ft
         vocab, sound, first, length, count = ft.vocab, ft.vocab_sound, ft.vocab_first, ft.vocab_len, ft.vocab_count
+        last2 = ft.vocab_last2
         fn_eq = ft.fn_eq
         new_names: list[str] = []
 
         def code(name: str) -> int:
-            nonlocal vocab, sound, first, length, count, fn_eq
+            nonlocal vocab, sound, first, length, count, last2, fn_eq
             name = squash(name)
             if not name:
                 return -1
@@ -232,6 +233,7 @@ class SearchIndex:
             first = np.r_[first, ord(name[0])]
             length = np.r_[length, len(name)]
             count = np.r_[count, 0]
+            last2 = np.r_[last2, name_tail(name)]
             equal = sorted({x for k in forename_keys(name) for x in self.fn_key_codes.get(k, [])})
             if equal:
                 eq = np.asarray(equal, dtype=np.int64)
@@ -272,6 +274,7 @@ class SearchIndex:
             "vocab_first": first,
             "vocab_len": length,
             "vocab_count": count,
+            "vocab_last2": last2,
             "fn_eq": fn_eq,
         }
         k = ft.pc_full.shape[1]

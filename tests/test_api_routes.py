@@ -254,6 +254,37 @@ def test_profile_golden_record_timeline_and_orders(client, people, ids):
     assert len(everything["timeline"]) == 4 and everything["elsewhere"] == []
 
 
+def test_a_retired_person_id_leads_to_its_successor(client, people, world):
+    """An id linkage retired (two people's records found to be one) answers every person route with a
+    permanent redirect to the id that carries it on; an id that never was is 404."""
+    import pandas as pd
+
+    from linkage.store import SUCCESSORS, LinkageStore
+
+    outputs = LinkageStore(world[1])
+    path = outputs.path(SUCCESSORS)
+    original = path.read_bytes() if path.exists() else None
+    retired = pd.DataFrame({"retired_id": ["P0RETIRED"], "person_id": [people["hall"]],
+                            "retired_at": ["2026-01-01T00:00:00+00:00"], "reason": ["merged"]})
+    outputs.write_frame(SUCCESSORS, retired)
+    try:
+        for suffix in ("", "/network", "/orders"):
+            moved = client.get(f"/analyst/persons/P0RETIRED{suffix}", headers=auth(client, "analyst"),
+                               params=WHY["intelligence"], follow_redirects=False)
+            assert moved.status_code == 308, suffix
+            assert moved.json()["superseded_by"] == people["hall"]
+            assert moved.headers["location"].split("?")[0].endswith(f"/analyst/persons/{people['hall']}{suffix}")
+            assert "purpose=" in moved.headers["location"]  # the reason for the read goes with it
+        followed = get(client, "analyst", "/analyst/persons/P0RETIRED")
+        assert followed.status_code == 200 and followed.json()["person_id"] == people["hall"]
+        assert get(client, "analyst", "/analyst/persons/P-none").status_code == 404
+    finally:
+        if original is None:
+            path.unlink()
+        else:
+            path.write_bytes(original)
+
+
 def test_people_of_other_forces_are_only_said_to_exist(client, people):
     grey = get(client, "analyst", f"/analyst/persons/{people['grey']}")
     assert grey.status_code == 200

@@ -264,3 +264,32 @@ def test_a_court_record_at_another_address_years_later_links_by_name_and_date(tm
     why = explain_pair(tmp_path, "Durham/P1", "FC2022001/respondent")
     postcode = next(f for f in why["fields"] if f["comparison"] == "postcode")
     assert postcode["level"] == "moved"
+
+
+# -- surname and forename swapped, with the slips of a copy of a copy ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "swapped"),
+    [
+        (("Amber", "Clarke"), ("Clarke", "Amber"), True),
+        (("Amber", "Clarke"), ("Dlarke", "Amber"), True),  # and a typo
+        (("Sahi", "Lainxg"), ("Lang", "Shai"), True),  # two slips on one name, one on the other
+        (("Vjoe", "Crook"), ("Rook", "Joe"), True),
+        (("Bishop", "Imogen"), ("Imo", "Bsihop"), True),  # cut short, and letters swapped
+        (("Reid", "Alyssa"), ("Amy", "Reid"), False),  # one name across the fields is not a swap
+        (("Blake", "Lazaraki"), ("Lara", "Blake"), False),
+        (("Jake", "Smith"), ("John", "Smyth"), False),
+    ],
+)
+def test_names_swapped_between_the_fields(left: tuple[str, str], right: tuple[str, str], swapped: bool) -> None:
+    """Among people whose real names are common and whose slips are rare, as in any population."""
+    names = ["Amber", "Clarke", "Lang", "Shai", "Joe", "Crook", "Imogen", "Bishop", "Alyssa", "Amy", "Reid",
+             "Blake", "Lara", "Lazaraki", "Jake", "John", "Smith", "Smyth"]
+    rows = [mention("F/1", *left), mention("F/2", *right)] + [r for n in names for r in common(n, 25)]
+    assert (level("surname", rows) == "swapped") == swapped
+
+
+def test_a_three_letter_surname_with_a_letter_dropped_is_a_typo() -> None:
+    assert level("surname", [mention("F/1", "Isabella", "Reid"), mention("F/2", "Isabella", "Eid")]) == "fuzzy"
+    assert level("surname", [mention("F/1", "Isabella", "Lee"), mention("F/2", "Isabella", "Lea")]) != "fuzzy"

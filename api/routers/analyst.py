@@ -25,6 +25,7 @@ from api.deps import (
     SearchPaging,
     app_state,
     graph,
+    no_such_person,
     paginate,
     require_roles,
 )
@@ -345,7 +346,7 @@ async def search(
 @router.get(
     "/persons/{person_id}",
     response_model=Profile,
-    responses=problem_responses(404),
+    responses=problem_responses(404, 308),
     summary="A person's profile: golden record, name variants, timeline with roles and forces, orders",
 )
 async def profile(request: Request, person_id: PersonId, audit: Consult) -> dict:
@@ -359,7 +360,7 @@ async def profile(request: Request, person_id: PersonId, audit: Consult) -> dict
     else:
         view = await run_in_threadpool(person_view, graph(request), scope, person_id, cache)
     if view is None:
-        raise ProblemError(404, "no such person", "not-found")
+        raise no_such_person(request, person_id)
     if view["restricted"]:
         audit.outcome = "restricted"
     audit.returned([person_id], 1)
@@ -415,7 +416,7 @@ class Network(BaseModel):
 @router.get(
     "/persons/{person_id}/network",
     response_model=Network,
-    responses=problem_responses(404),
+    responses=problem_responses(404, 308),
     summary="People linked to a person within 1–3 hops (relationships and shared events), their connected "
     "groups of perpetrators and victims and who bridges them",
 )
@@ -429,7 +430,7 @@ def network(
     scope = _scope(audit)
     me = graphq.people(g, [person_id])
     if person_id not in me:
-        raise ProblemError(404, "no such person", "not-found")
+        raise no_such_person(request, person_id)
     pf = graphq.person_forces(g, [person_id])
     if not visible_person(scope, pf.get(person_id)):
         audit.outcome = "restricted"
@@ -518,7 +519,7 @@ def network(
 @router.get(
     "/persons/{person_id}/orders",
     response_model=ScopedPage,
-    responses=problem_responses(404),
+    responses=problem_responses(404, 308),
     summary="Orders against or protecting a person (active on a day, or all)",
 )
 def person_orders(
@@ -535,7 +536,7 @@ def person_orders(
     scope = _scope(audit)
     pf = graphq.person_forces(g, [person_id])
     if person_id not in pf and person_id not in graphq.people(g, [person_id]):
-        raise ProblemError(404, "no such person", "not-found")
+        raise no_such_person(request, person_id)
     if not visible_person(scope, pf.get(person_id)):
         audit.outcome = "restricted"
         audit.returned([person_id], 0)

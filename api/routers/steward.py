@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from itertools import combinations
-from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -19,7 +18,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, or_, select
 
-from api.deps import Alter, AuditContext, Combine, Consult, Paging, app_state, paginate, require_roles
+from api.deps import (
+    Alter,
+    AuditContext,
+    Combine,
+    Consult,
+    Paging,
+    app_state,
+    linkage_outputs,
+    paginate,
+    require_roles,
+)
 from api.jobs.service import submit
 from api.models import JobOut, Page
 from api.policy.frames import native
@@ -28,7 +37,6 @@ from api.policy.scope import Scope
 from api.problems import ProblemError, problem_responses
 from api.routing import AuditedRoute
 from api.store.db import StewardDecision, utcnow
-from linkage.store import LinkageStore
 from reference.forces import force_name
 
 router = APIRouter(
@@ -60,18 +68,8 @@ RECORD_FIELDS = [
 ]
 
 
-def _outputs(request: Request) -> LinkageStore:
-    """The linkage outputs, each table read once per version of its file (they change only when
-    resolution runs): one store per server."""
-    state = app_state(request)
-    outputs = getattr(state, "linkage_outputs", None)
-    if outputs is None or outputs.data_dir != FsPath(state.settings.data_dir):
-        state.linkage_outputs = outputs = LinkageStore(state.settings.data_dir, cache=True)
-    return outputs
-
-
 def _frames(request: Request) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    outputs = _outputs(request)
+    outputs = linkage_outputs(request)
     if not outputs.resolved():
         raise ProblemError(404, "no resolution output yet: run resolution first", "not-resolved")
     return outputs.pairs(), outputs.entities(), outputs.records()
@@ -134,12 +132,12 @@ class QueuePage(Page[QueueItem]):
 
 
 def _latest_decisions(request: Request) -> pd.DataFrame:
-    return _outputs(request).person_decisions()
+    return linkage_outputs(request).person_decisions()
 
 
 @router.get("/queue", response_model=QueuePage, summary="Pairs to review, most uncertain and most consequential first")
 def queue(request: Request, audit: Consult, paging: Paging) -> dict:
-    outputs = _outputs(request)
+    outputs = linkage_outputs(request)
     _, entities, records = _frames(request)
     scope = _scope(audit)
     # linkage ranks the queue and keeps it within the team's budget (linkage/review.py)
@@ -367,7 +365,7 @@ def _save(
     rows_decision: str | None = None,
 ) -> dict:
     assert audit.principal is not None
-    outputs = _outputs(request)
+    outputs = linkage_outputs(request)
     for a, b in pairs:
         outputs.record_person_decision(a, b, decision, audit.principal.name, note or "")
     with app_state(request).sessions.begin() as session:
@@ -553,7 +551,7 @@ def _national_steward(audit: AuditContext) -> None:
 
 
 def _entity_review(request: Request) -> pd.DataFrame:
-    pairs = _outputs(request).entity_pairs()
+    pairs = linkage_outputs(request).entity_pairs()
     return pairs[pairs["decision"] == "review"]
 
 
@@ -567,7 +565,7 @@ def entity_queue(request: Request, audit: Consult, paging: Paging, kind: EntityK
     review = _entity_review(request)
     if kind:
         review = review[review["kind"] == kind]
-    decided = _outputs(request).entity_decisions()
+    decided = linkage_outputs(request).entity_decisions()
     prev = {(r.kind, r.key_l, r.key_r): r.decision for r in decided.itertuples()}
     items = []
     for r in review.assign(u=(review["probability"] - 0.5).abs()).sort_values("u", kind="stable").itertuples():
@@ -621,7 +619,7 @@ def entity_decide(request: Request, body: EntityDecisionIn, audit: Combine) -> d
     known = review[(review["kind"] == body.kind) & review["key_l"].isin(pair) & review["key_r"].isin(pair)]
     if body.key_l == body.key_r or known.empty:
         raise ProblemError(404, "no such pair in the review queue", "not-found")
-    _outputs(request).record_entity_decision(
+    linkage_outputs(request).record_entity_decision(
         body.kind, body.key_l, body.key_r, body.decision, audit.principal.name, body.note or ""
     )
     audit.returned(count=1)

@@ -312,6 +312,12 @@
 
   async function analystPage(id) {
     const prof = await api(`/analyst/persons/${encodeURIComponent(id)}`);
+    if (prof.person_id && prof.person_id !== id) {
+      // linkage retired the id (its records were found to be this person's too): the API answered for its successor
+      say(`Person ${id} is now ${prof.person_id}: their records were found to be one person's.`, "info");
+      history.replaceState(null, "", `/pages/person/${encodeURIComponent(prof.person_id)}${location.search}`);
+      id = prof.person_id;
+    }
     if (prof.restricted) return restrictedProfile(prof);
     showProfile(prof);
     exportsBar(prof.person_id);
