@@ -142,19 +142,6 @@ def test_any_upload_filename_is_answered_without_5xx(sample, name):
         assert len(r.json()[0]["filename"]) <= 120 and r.json()[0]["filename"].endswith(".csv")
 
 
-@given(st.one_of(st.text(max_size=40), st.lists(st.text(max_size=10), max_size=3), st.integers(), st.none()))
-def test_no_defused_cell_starts_a_formula(value):
-    from api.policy.cells import TRIGGERS, defuse
-
-    out = defuse(value)
-    if isinstance(out, str):
-        assert out.lstrip(" ")[:1] not in TRIGGERS and out[:1] not in TRIGGERS
-        text = ";".join(map(str, value)) if isinstance(value, list) else value
-        assert out in (text, "'" + text)  # the text itself is kept, only marked as text
-    else:
-        assert out == value
-
-
 def test_exports_defuse_formulas_from_the_extracts(sample):
     """A nominal named like a formula reaches the CSV and the XLSX as text."""
     import csv
@@ -162,7 +149,7 @@ def test_exports_defuse_formulas_from_the_extracts(sample):
 
     from openpyxl import load_workbook
 
-    from api.policy.cells import TRIGGERS
+    from exports.tables import TRIGGERS
 
     token = sample.post("/auth/token", data={"username": "da_team", "password": PASSWORD}).json()["access_token"]
     h = {"Authorization": f"Bearer {token}"}

@@ -474,7 +474,8 @@ def test_movement_since_last_week(client, people):
 def test_exports_and_issued_lists(client):
     r = get(client, "da_team", "/targets/Northumbria/export.csv", "tasking", **DAY)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert r.content.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: Excel reads accented names as written
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert [x["rank"] for x in rows] == ["1", "2", "3"] and rows[0]["name"] == "David John HALL"
     assert {"score", "recency", "frequency", "gravity", "victims"} <= set(rows[0])
     x = get(client, "da_team", "/targets/Northumbria/export.xlsx", "tasking", **DAY)
