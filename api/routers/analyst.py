@@ -9,9 +9,10 @@ force. Lists, scores and flags are assessments that support an analyst's judgeme
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -29,6 +30,7 @@ from api.deps import (
     paginate,
     require_roles,
 )
+from api.downloads import LIST_FILE, about, attachment, filename, table_response
 from api.models import ForceCount, ForceRef, Profile
 from api.performance.graphcache import GraphCache
 from api.policy.frames import elsewhere, rows, split, visible_person
@@ -37,8 +39,11 @@ from api.policy.scope import Scope, held_by
 from api.problems import ProblemError, problem_responses
 from api.routing import AuditedRoute
 from api.store import graphq
+from api.views.network import named_people, network_chart, network_view, scope_events
 from api.views.person import person_view, scope_orders
 from api.views.search import ranked
+from exports.network import FORMATS, render
+from exports.tables import Table
 from reference.forces import force_name
 
 router = APIRouter(
@@ -50,7 +55,6 @@ router = APIRouter(
 )
 
 PersonId = Annotated[str, Path(min_length=1, max_length=64, description="resolved person id", examples=["P000123"])]
-MAX_NETWORK_NODES = 500
 
 
 class ScopedPage(BaseModel):
@@ -69,15 +73,6 @@ class ScopedPage(BaseModel):
 def _scope(audit: AuditContext) -> Scope:
     assert audit.principal is not None
     return audit.principal.scope
-
-
-def _scope_events(g: Any, scope: Scope, event_ids: list[str]) -> tuple[list[str], list[str | None]]:
-    """(visible event ids, forces of the hidden ones)."""
-    if scope.national or not event_ids:
-        return event_ids, []
-    forces = graphq.event_forces(g, event_ids)
-    seen = [e for e in event_ids if scope.sees(forces.get(e))]
-    return seen, [forces.get(e) for e in event_ids if not scope.sees(forces.get(e))]
 
 
 def _scope_records(g: Any, scope: Scope, keys: list[str]) -> list[str]:
@@ -129,7 +124,7 @@ def serial_perpetrators(
     names = _names(g, [r["person_id"] for r in page])
     items = []
     for r in page:
-        events, other = _scope_events(g, scope, split(r["event_ids"]))
+        events, other = scope_events(g, scope, split(r["event_ids"]))
         victims = split(r["victim_ids"])
         seen_victims = [v for v in victims if scope.national or visible_person(scope, victim_forces.get(v))]
         items.append(
@@ -242,8 +237,8 @@ def repeat_victims(
     names = _names(g, [r["person_id"] for r in out["items"]])
     items = []
     for r in out["items"]:
-        repeat, other_r = _scope_events(g, scope, split(r["repeat_event_ids"]))
-        previous, other_p = _scope_events(g, scope, split(r["previous_event_ids"]))
+        repeat, other_r = scope_events(g, scope, split(r["repeat_event_ids"]))
+        previous, other_p = scope_events(g, scope, split(r["previous_event_ids"]))
         items.append(
             {
                 "person_id": r["person_id"],
@@ -423,94 +418,54 @@ class Network(BaseModel):
 def network(
     request: Request, person_id: PersonId, audit: Consult, depth: Annotated[int, Query(ge=1, le=3)] = 1
 ) -> dict:
-    from graph.queries import network as q
-    from graph.queries import network_groups
-
-    g = graph(request)
-    scope = _scope(audit)
-    me = graphq.people(g, [person_id])
-    if person_id not in me:
+    net = network_view(graph(request), _scope(audit), person_id, depth)
+    if net is None:
         raise no_such_person(request, person_id)
-    pf = graphq.person_forces(g, [person_id])
-    if not visible_person(scope, pf.get(person_id)):
+    if net.pop("restricted"):
         audit.outcome = "restricted"
         audit.returned([person_id], 0)
-        return {
-            "person_id": person_id,
-            "depth": depth,
-            "truncated": False,
-            "edges": [],
-            "nodes": [
-                {
-                    "id": person_id,
-                    "restricted": True,
-                    "held_by": held_by(pf.get(person_id, set())),
-                    "depth": 0,
-                }
-            ],
-        }
-    frame = q(g, person_id, depth)
-    edges = rows(frame)
-    analytics = {r["person_id"]: r for r in rows(network_groups(g, person_id, edges=frame))}
-    ids = sorted({e["src"] for e in edges} | {e["dst"] for e in edges} | {person_id})
-    truncated = len(ids) > MAX_NETWORK_NODES
-    pf = graphq.person_forces(g, ids)
-    info = graphq.people(g, ids)
-    depth_of = {person_id: 0}
-    for e in sorted(edges, key=lambda e: e["depth"]):
-        for end in (e["src"], e["dst"]):
-            depth_of.setdefault(end, e["depth"])
-    ordered = sorted(ids, key=lambda i: (depth_of.get(i, 99), i))[:MAX_NETWORK_NODES]
-    alias: dict[str, str] = {}
-    nodes = []
-    hidden = 0
-    number: dict[str, int] = {}  # groups numbered in the answer's order (ids could name hidden people)
-    groups: dict[int, dict[str, Any]] = {}
-    for pid in ordered:
-        a = analytics[pid]
-        group = number.setdefault(a["group_id"], len(number) + 1)
-        summary = groups.setdefault(group, {"group": group, "size": 0, "perpetrators": 0, "victims": 0})
-        summary["size"] += 1
-        summary["perpetrators"] += bool(a["perpetrator"])
-        summary["victims"] += bool(a["victim"])
-        found = {"group": group, "betweenness": float(a["betweenness"])}
-        if visible_person(scope, pf.get(pid)):
-            alias[pid] = pid
-            nodes.append({"id": pid, "name": info.get(pid, {}).get("name"), "depth": depth_of.get(pid, 0), **found})
-        else:
-            hidden += 1
-            alias[pid] = f"restricted-{hidden}"
-            nodes.append(
-                {
-                    "id": alias[pid],
-                    "restricted": True,
-                    "held_by": held_by(pf.get(pid, set())),
-                    "depth": depth_of.get(pid, 0),
-                    **found,
-                }
-            )
-    out_edges = []
-    for e in edges:
-        if e["src"] in alias and e["dst"] in alias:
-            events, _ = _scope_events(g, scope, split(e["event_ids"]))
-            out_edges.append(
-                {
-                    "src": alias[e["src"]],
-                    "dst": alias[e["dst"]],
-                    "kind": e["kind"],
-                    "depth": e["depth"],
-                    "event_ids": events,
-                }
-            )
-    audit.returned([p for p in alias.values() if not p.startswith("restricted-")], len(nodes))
-    return {
-        "person_id": person_id,
-        "depth": depth,
-        "truncated": truncated,
-        "nodes": nodes,
-        "edges": out_edges,
-        "groups": list(groups.values()),
+        return net
+    audit.returned(named_people(net), len(net["nodes"]))
+    return net
+
+
+NETWORK_FILE = {
+    200: {
+        "content": {media: {} for media, _ in FORMATS.values()},
+        "description": "the network as i2 Analyst's Notebook XML (export.anx), GraphML (export.graphml) "
+        "or an Excel workbook of nodes and links (export.xlsx)",
     }
+}
+
+
+@router.get(
+    "/persons/{person_id}/network/export.{fmt}",
+    response_class=Response,
+    responses={**NETWORK_FILE, **problem_responses(404, 308)},
+    summary="A person's network as a file for i2 Analyst's Notebook (ANX), Gephi or yEd (GraphML), or Excel: "
+    "the person with their events, orders and addresses and the people around them, scoped and masked as the "
+    "network answer",
+)
+def network_export(
+    request: Request,
+    person_id: PersonId,
+    fmt: Annotated[Literal["anx", "graphml", "xlsx"], Path(description="anx, graphml or xlsx")],
+    audit: Consult,
+    depth: Annotated[int, Query(ge=1, le=3)] = 1,
+) -> Response:
+    assert audit.principal is not None
+    found = network_chart(graph(request), _scope(audit), person_id, depth, app_state(request).cache,
+                          author=audit.principal.name)
+    if found is None:
+        raise no_such_person(request, person_id)
+    chart, named = found
+    if not named:
+        audit.outcome = "restricted"
+    audit.returned(named, len(chart.nodes))
+    audit.detail = f"export {fmt}"
+    media, suffix = FORMATS[fmt]
+    body = render(chart, fmt, about(audit, chart.title, depth=depth))
+    return attachment(body, media, filename("network", person_id, f"depth{depth}", suffix=suffix))
 
 
 # -- orders and breaches ----------------------------------------------------------------------------
@@ -679,3 +634,105 @@ def breaches(
     ]
     audit.returned([r[k] for r in items for k in ("respondent_id", "protected_id")], len(items))
     return {**out, "items": items, "elsewhere": elsewhere(hidden)}
+
+
+# -- the lists as files -----------------------------------------------------------------------------
+# Each list's export runs the list's own route over every row (one page holding all), so a file holds
+# exactly what the pages show, scoped and masked the same, and its audit record names the same people.
+
+ALL_ROWS = PageParams.model_construct(limit=10**9, offset=0)
+FORCE_LISTS = ("forces", "also_held_by", "held_by", "respondent_held_by", "protected_held_by")
+ORDER_COLUMNS = [
+    "order_id", "order_type", "court", "issued_by", "made_on", "expires_on", "until_further_order", "end_unknown",
+    "power_of_arrest", "respondent_id", "respondent_name", "respondent_held_by", "protected_id", "protected_name",
+    "protected_held_by", "condition_categories", "respondent_known_to_police", "protected_known_to_police",
+    "record_keys",
+]
+
+
+def _cells(item: dict[str, Any]) -> dict[str, Any]:
+    """A row of a list as cells: forces by name (codes stay in the data's own columns)."""
+    out = dict(item)
+    for key in FORCE_LISTS:
+        if isinstance(out.get(key), list):
+            out[key] = [f.get("force") or f.get("force_code") for f in out[key]]
+    return out
+
+
+def _victim_rows(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """A cross-force row as one row per victim (a victim held elsewhere: only the holding force)."""
+    base = {"perpetrator_id": item["perpetrator_id"], "perpetrator_name": item.get("name"),
+            "perpetrator_forces": [f.get("force") for f in item.get("forces", [])]}
+    out = []
+    for v in item["victims"]:
+        if v.get("restricted"):
+            out.append({**base, "victim_held_by": [f.get("force") for f in v.get("held_by", [])]})
+        else:
+            out.append({**base, "victim_id": v["victim_id"], "victim_name": v.get("name"),
+                        "victim_force": v.get("force"), "victim_force_code": v.get("force_code"),
+                        "event_ids": v.get("event_ids")})
+    return out
+
+
+def _exported(
+    source: Any, name: str, what: str, columns: list[str], rows_of: Any = None, notes: dict[str, str] | None = None
+) -> None:
+    """Register ``GET <source's path>/export.{fmt}`` taking the list route's filters (not its paging)
+    and answering the whole list as CSV or XLSX."""
+    path = next(r.path for r in router.routes if getattr(r, "endpoint", None) is source).removeprefix(router.prefix)
+    signature = inspect.signature(source)
+    fmt = inspect.Parameter(
+        "fmt",
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        annotation=Annotated[Literal["csv", "xlsx"], Path(description="csv (UTF-8 with a BOM) or xlsx")],
+    )
+    params = [p for p in signature.parameters.values() if p.name != "paging"]
+    params.insert(1, fmt)
+
+    def endpoint(**kwargs: Any) -> Response:
+        chosen = kwargs.pop("fmt")
+        audit: AuditContext = kwargs["audit"]
+        found = source(paging=ALL_ROWS, **kwargs)
+        rows = [r for item in found["items"] for r in (rows_of(item) if rows_of else [_cells(item)])]
+        held = ", ".join(f"{e['count']} by {e['force'] or e['force_code']}" for e in found.get("elsewhere") or [])
+        audit.count = None  # the list's route counted its rows; the file's rows are counted below
+        filters = {k: v for k, v in kwargs.items() if k not in ("request", "audit") and v is not None}
+        filters["held elsewhere (not shown: ask the holding force)"] = held
+        stamp = filters.get("as_of") or dt.date.today()
+        return table_response(
+            audit, chosen, Table(name, columns, rows, notes or {}), f"{name}-{stamp}", what, (), **filters
+        )
+
+    endpoint.__signature__ = signature.replace(parameters=params, return_annotation=Response)  # type: ignore[attr-defined]
+    endpoint.__name__ = f"{source.__name__}_export"
+    router.add_api_route(
+        f"{path}/export.{{fmt}}",
+        endpoint,
+        methods=["GET"],
+        response_class=Response,
+        responses=LIST_FILE,
+        summary=f"{what}: the whole list as CSV or XLSX (the list's filters, no paging)",
+    )
+
+
+_exported(
+    serial_perpetrators, "serial-perpetrators", "Serial perpetrators",
+    ["person_id", "name", "victims", "distinct_victims", "victim_ids", "victims_elsewhere", "forces", "cross_force",
+     "relationships", "first_seen", "last_seen", "event_ids", "also_held_by", "record_keys"],
+    notes={"victims": "victims not connected to each other (ACPO 2009): an assessment, not a finding"},
+)
+_exported(
+    cross_force_victims, "cross-force-victims", "Victims of one perpetrator recorded by different forces",
+    ["perpetrator_id", "perpetrator_name", "perpetrator_forces", "victim_id", "victim_name", "victim_force",
+     "victim_force_code", "victim_held_by", "event_ids"],
+    rows_of=_victim_rows,
+)
+_exported(orders_active, "orders-active", "Orders in force", ORDER_COLUMNS)
+_exported(orders_expiring, "orders-expiring", "Orders ending soon", ORDER_COLUMNS)
+_exported(court_only, "orders-court-only", "Orders no police extract records", ORDER_COLUMNS)
+_exported(
+    breaches, "breaches", "Possible breaches of orders",
+    ["order_id", "order_type", "event_id", "occurred_on", "offence", "force", "force_code", "respondent_id",
+     "respondent_name", "respondent_record", "protected_id", "protected_name", "protected_record"],
+    notes={"event_id": "an event involving both parties while the order was in force: possible, not proven"},
+)
