@@ -185,6 +185,11 @@ def _clean(text: Any) -> str:
     return "".join(ch for ch in str(text) if ch in "\t\n\r" or (ord(ch) >= 0x20 and ch not in "\ufffe\uffff"))
 
 
+def _name(text: Any, default: str) -> str:
+    """A name ANB can key on: cleaned, trimmed, not empty, at most 250 characters."""
+    return _clean(text).strip()[:250] or default
+
+
 def to_anx(chart: Chart) -> bytes:
     """The chart as i2 Analyst's Notebook Exchange XML (see the module's docstring)."""
     chart.check()
@@ -203,39 +208,43 @@ def to_anx(chart: Chart) -> bytes:
     for obj in [*chart.nodes, *chart.edges]:
         for name, value in _attributes(obj).items():
             t = _att_type(value)
-            classes[name] = t if classes.get(name, t) == t else "AttText"
+            key = _name(name, "attribute")
+            classes[key] = t if classes.get(key, t) == t else "AttText"
     class_ids = {name: f"AC{i}" for i, name in enumerate(sorted(classes), start=1)}
-    acc = ET.SubElement(root, "AttributeClassCollection")
-    for name in sorted(classes):
-        ET.SubElement(
-            acc,
-            "AttributeClass",
-            {
-                "Id": class_ids[name],
-                "Name": _clean(name),
-                "Type": classes[name],
-                "IsUser": "true",
-                "UserCanAdd": "true",
-                "UserCanRemove": "true",
-                "ShowValue": "true",
-                "ShowClassName": "true",
-                "Visible": "false",
-            },
-        )
+    if classes:
+        acc = ET.SubElement(root, "AttributeClassCollection")
+        for name in sorted(classes):
+            ET.SubElement(
+                acc,
+                "AttributeClass",
+                {
+                    "Id": class_ids[name],
+                    "Name": name,
+                    "Type": classes[name],
+                    "IsUser": "true",
+                    "UserCanAdd": "true",
+                    "UserCanRemove": "true",
+                    "ShowValue": "true",
+                    "ShowClassName": "true",
+                    "Visible": "false",
+                },
+            )
     kinds = [k for k in KINDS if any(n.kind == k for n in chart.nodes)]
     type_ids = {k: f"ET{i}" for i, k in enumerate(kinds, start=1)}
-    etc = ET.SubElement(root, "EntityTypeCollection")
-    for k in kinds:
-        ET.SubElement(
-            etc,
-            "EntityType",
-            {"Id": type_ids[k], "Name": k, "IconFile": ICONS[k], "PreferredRepresentation": "RepresentAsIcon"},
-        )
-    roles = sorted({e.label for e in chart.edges})
+    if kinds:
+        etc = ET.SubElement(root, "EntityTypeCollection")
+        for k in kinds:
+            ET.SubElement(
+                etc,
+                "EntityType",
+                {"Id": type_ids[k], "Name": k, "IconFile": ICONS[k], "PreferredRepresentation": "RepresentAsIcon"},
+            )
+    roles = sorted({_name(e.label, "link") for e in chart.edges})
     link_ids = {r: f"LT{i}" for i, r in enumerate(roles, start=1)}
-    ltc = ET.SubElement(root, "LinkTypeCollection")
-    for r in roles:
-        ET.SubElement(ltc, "LinkType", {"Id": link_ids[r], "Name": _clean(r), "Colour": str(COLOURS.get(r, 0))})
+    if roles:
+        ltc = ET.SubElement(root, "LinkTypeCollection")
+        for r in roles:
+            ET.SubElement(ltc, "LinkType", {"Id": link_ids[r], "Name": r, "Colour": str(COLOURS.get(r, 0))})
 
     summary = ET.SubElement(root, "Summary")
     fields = ET.SubElement(summary, "FieldCollection")
@@ -256,7 +265,9 @@ def to_anx(chart: Chart) -> bytes:
     item = 0
 
     def add_attributes(ci: ET.Element, obj: Node | Edge) -> None:
-        found = _attributes(obj)
+        found: dict[str, Any] = {}
+        for name, value in _attributes(obj).items():
+            found.setdefault(_name(name, "attribute"), value)  # two names alike once cleaned: the first
         if found:
             coll = ET.SubElement(ci, "AttributeCollection")
             for name, value in found.items():
@@ -264,8 +275,17 @@ def to_anx(chart: Chart) -> bytes:
                 ET.SubElement(
                     coll,
                     "Attribute",
-                    {"AttributeClass": _clean(name), "AttributeClassReference": class_ids[name], "Value": _clean(text)},
+                    {"AttributeClass": name, "AttributeClassReference": class_ids[name], "Value": _clean(text)},
                 )
+
+    identities: dict[str, str] = {}  # node id -> its Identity, unique once cleaned
+    for n in chart.nodes:
+        base = _name(n.id, "entity")
+        identity, k = base, 1
+        while identity in identities.values():
+            k += 1
+            identity = f"{base}~{k}"
+        identities[n.id] = identity
 
     for n in chart.nodes:
         item += 1
@@ -280,13 +300,14 @@ def to_anx(chart: Chart) -> bytes:
         ci = ET.SubElement(items, "ChartItem", attrs)
         end = ET.SubElement(ci, "End", {"X": str(x), "Y": str(y), "Z": "0"})
         entity = ET.SubElement(
-            end, "Entity", {"EntityId": str(entity_ids[n.id]), "Identity": _clean(n.id), "LabelIsIdentity": "false"}
+            end, "Entity", {"EntityId": str(entity_ids[n.id]), "Identity": identities[n.id], "LabelIsIdentity": "false"}
         )
         icon = ET.SubElement(entity, "Icon")
         ET.SubElement(icon, "IconStyle", {"Type": n.kind, "EntityTypeReference": type_ids[n.kind]})
         add_attributes(ci, n)
     for e in chart.edges:
         item += 1
+        role = _name(e.label, "link")
         attrs = {"Id": f"CI{item}", "Label": _clean(e.label), **_when(e.date)}
         if e.until is not None:
             attrs["Description"] = f"{e.date.isoformat() if e.date else '?'} to {e.until.isoformat()}"
@@ -297,10 +318,10 @@ def to_anx(chart: Chart) -> bytes:
             "LinkStyle",
             {
                 "Strength": "Confirmed" if e.confirmed else "Unconfirmed",
-                "Type": _clean(e.label),
-                "LinkTypeReference": link_ids[e.label],
+                "Type": role,
+                "LinkTypeReference": link_ids[role],
                 "ArrowStyle": "ArrowOnHead",
-                "LineColour": str(COLOURS.get(e.label, 0)),
+                "LineColour": str(COLOURS.get(role, 0)),
             },
         )
         add_attributes(ci, e)
@@ -316,18 +337,33 @@ def to_networkx(chart: Chart) -> Any:
     import networkx as nx
 
     chart.check()
-    g = nx.MultiDiGraph(title=chart.title, subject=chart.subject_id, marking=chart.marking)
+    g = nx.MultiDiGraph(title=_clean(chart.title), subject=_clean(chart.subject_id), marking=chart.marking)
     if chart.notes:
-        g.graph["notes"] = " ".join(chart.notes)
-    for n in chart.nodes:
-        data = {"kind": n.kind, "label": n.label, "date": _flat(n.date), "source": n.source,
-                "source_type": n.source_type, **_attributes(n)}
-        g.add_node(n.id, **{k: v for k, v in data.items() if v is not None})
-    for e in chart.edges:
-        data = {"label": e.label, "date": _flat(e.date), "until": _flat(e.until), "confirmed": e.confirmed,
-                **_attributes(e)}
-        g.add_edge(e.src, e.dst, **{k: v for k, v in data.items() if v is not None})
+        g.graph["notes"] = _clean(" ".join(chart.notes))
+    nodes = [({"kind": n.kind, "label": n.label, "date": _flat(n.date), "source": n.source,
+               "source_type": n.source_type, **_attributes(n)}) for n in chart.nodes]
+    edges = [({"label": e.label, "date": _flat(e.date), "until": _flat(e.until), "confirmed": e.confirmed,
+               **_attributes(e)}) for e in chart.edges]
+    ids = {n.id: _name(n.id, "node") for n in chart.nodes}
+    if len(set(ids.values())) != len(ids):  # ids alike once cleaned: numbered
+        ids = {n.id: f"{_name(n.id, 'node')}~{i}" for i, n in enumerate(chart.nodes, start=1)}
+    for n, data in zip(chart.nodes, _graphml_values(nodes), strict=True):
+        g.add_node(ids[n.id], **data)
+    for e, data in zip(chart.edges, _graphml_values(edges), strict=True):
+        g.add_edge(ids[e.src], ids[e.dst], **data)
     return g
+
+
+def _graphml_values(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Attributes GraphML can declare: clean keys and text, and one type per key (text when a
+    key's values differ in type, as one GraphML key has one type)."""
+    cleaned = [{_name(k, "attribute"): v for k, v in r.items() if v is not None} for r in rows]
+    types: dict[str, type] = {}
+    for r in cleaned:
+        for k, v in r.items():
+            t = bool if isinstance(v, bool) else int if isinstance(v, int) else float if isinstance(v, float) else str
+            types[k] = t if types.get(k, t) is t else str
+    return [{k: (_clean(v) if types[k] is str else v) for k, v in r.items()} for r in cleaned]
 
 
 def to_graphml(chart: Chart) -> bytes:

@@ -61,6 +61,7 @@ DUMMY = {
     "job_id": "none",
     "user_id": "999999",
     "address_id": "A-none",
+    "fmt": "xlsx",
 }
 
 
@@ -346,6 +347,127 @@ def test_network_groups_and_bridges_are_scoped_like_the_network(client, people):
     want = network_groups(g, people["hall"], edges=network(g, people["hall"], 2)).set_index("person_id")
     for x in n["nodes"]:  # the national answer: every node by id, scores as the graph layer gives them
         assert x["betweenness"] == want.loc[x["id"], "betweenness"]
+
+
+# -- exports ------------------------------------------------------------------------------------------
+
+
+def _sheet_text(body: bytes) -> str:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(body))
+    return json.dumps([[c.value for c in row] for ws in wb for row in ws.iter_rows()], default=str)
+
+
+def test_network_exports_open_in_their_readers_scoped_like_the_network(client, people):
+    """An analyst from a person to an i2 chart, GraphML and Excel: each opens in its reader, holds
+    what the network answer holds (people held elsewhere only as their force), and is audited."""
+    import networkx as nx
+    from lxml import etree
+    from openpyxl import load_workbook
+
+    from exports.network import SCHEMA
+
+    xsd = etree.XMLSchema(etree.parse(str(SCHEMA)))
+    base = f"/analyst/persons/{people['hall']}/network"
+    for who in ("analyst", "analyst_national"):
+        net = get(client, who, base, depth=2).json()
+        named = {x["id"] for x in net["nodes"] if not x.get("restricted")}
+        anx = get(client, who, f"{base}/export.anx", depth=2)
+        assert anx.status_code == 200 and 'filename="network-' in anx.headers["content-disposition"]
+        doc = etree.fromstring(anx.content)
+        assert xsd.validate(doc), xsd.error_log
+        kinds = {e.find("Icon/IconStyle").get("Type") for e in doc.iter("Entity")}
+        assert kinds == {"Person", "Event", "Order", "Location"}
+        people_on_chart = {
+            a.get("Value")
+            for a in doc.iter("Attribute")
+            if a.get("AttributeClass") == "dots person id"
+        }
+        assert people_on_chart == named  # the same people as the network answer, no more
+        roles = {ci.get("Label") for ci in doc.iter("ChartItem") if ci.find("Link") is not None}
+        assert {"suspect", "respondent", "protected", "lived at", "intimate"} <= roles
+        dated = [ci for ci in doc.iter("ChartItem") if ci.find("Link") is not None and ci.get("DateTime")]
+        assert dated
+        g = nx.read_graphml(io.BytesIO(get(client, who, f"{base}/export.graphml", depth=2).content))
+        assert {n for n, d in g.nodes(data=True) if d.get("dots person id")} == named
+        wb = load_workbook(io.BytesIO(get(client, who, f"{base}/export.xlsx", depth=2).content))
+        assert wb.sheetnames == ["nodes", "links", "about"] and wb["nodes"].freeze_panes == "A2"
+        if who == "analyst":  # Durham's victim: never named, held by Durham only
+            for body in (anx.content, get(client, who, f"{base}/export.graphml", depth=2).content):
+                assert people["grey"].encode() not in body and b"GREY" not in body
+            assert b"held by Durham Constabulary" in anx.content
+    assert get(client, "analyst", f"{base}/export.pdf").status_code == 400
+    assert get(client, "analyst", "/analyst/persons/P-none/network/export.anx").status_code == 404
+    assert get(client, "da_team", f"{base}/export.anx", "tasking").status_code == 403
+
+
+def test_a_confidential_address_is_in_no_export(client, people):
+    """Karen BLACK's address is confidential (a court withheld it): her own force's analyst sees
+    it on her page, with a warning; no file carries it, in any format."""
+    prof = get(client, "analyst", f"/analyst/persons/{people['black']}").json()
+    secret = [a for a in prof["addresses"] if a["confidential"] and a["address"]]
+    assert secret  # the page shows it to Northumbria's analyst, so the files could leak it
+    words = [s for a in secret for s in (a["address"], a["postcode"], a["address_id"])]
+    for who in ("analyst", "analyst_national"):
+        for person in ("black", "hall"):
+            for fmt in ("anx", "graphml", "xlsx"):
+                r = get(client, who, f"/analyst/persons/{people[person]}/network/export.{fmt}", depth=3)
+                assert r.status_code == 200
+                text = _sheet_text(r.content) if fmt == "xlsx" else r.text
+                assert not [w for w in words if w in text], (who, person, fmt)
+        note = get(client, who, f"/analyst/persons/{people['black']}/network/export.xlsx").content
+        assert "confidential address" in _sheet_text(note)
+
+
+LISTS = [
+    "/analyst/serial-perpetrators",
+    "/analyst/cross-force-victims",
+    "/analyst/orders/active",
+    "/analyst/orders/expiring",
+    "/analyst/orders/court-only",
+    "/analyst/breaches",
+]
+
+
+def test_every_list_exports_what_its_page_shows(client, people):
+    """Each list as CSV (UTF-8 with a BOM) and XLSX (marked, frozen, filtered): the same rows as
+    the list's own answer, scoped alike (a Northumbria analyst's files name no Durham victim)."""
+    from openpyxl import load_workbook
+
+    for path in LISTS:
+        for who in ("analyst", "analyst_national"):
+            page = get(client, who, path, **DAY, limit=500).json()
+            csv_r = get(client, who, f"{path}/export.csv", **DAY)
+            assert csv_r.status_code == 200 and csv_r.content.startswith(b"\xef\xbb\xbf"), path
+            rows = list(csv.DictReader(io.StringIO(csv_r.content.decode("utf-8-sig"))))
+            xlsx = get(client, who, f"{path}/export.xlsx", **DAY)
+            wb = load_workbook(io.BytesIO(xlsx.content))
+            ws = wb.worksheets[0]
+            assert ws.freeze_panes == "A2" and ws.auto_filter.ref and ws.oddHeader.center.text == "OFFICIAL-SENSITIVE"
+            assert ws.max_row == len(rows) + 1
+            if path.endswith("cross-force-victims"):
+                assert len(rows) == sum(len(p["victims"]) for p in page["items"])
+            else:
+                assert len(rows) == page["total"], path
+            if who == "analyst":
+                text = csv_r.text + _sheet_text(xlsx.content)
+                assert people["grey"] not in text and "GREY" not in text, path
+    national = get(client, "analyst_national", "/analyst/cross-force-victims/export.csv").content.decode("utf-8-sig")
+    assert "Susan GREY" in national  # the check above can fail: the national file names her
+    assert get(client, "da_team", "/analyst/serial-perpetrators/export.csv", "tasking").status_code == 403
+    assert get(client, "analyst", "/analyst/serial-perpetrators/export.csv", min_victims=1).status_code == 400
+
+
+def test_exports_are_audited_as_exports(client, people):
+    get(client, "analyst", f"/analyst/persons/{people['hall']}/network/export.anx", reference="I2-EXPORT-1")
+    get(client, "analyst", "/analyst/serial-perpetrators/export.xlsx", reference="SERIAL-XLSX-1")
+    items = get(client, "auditor", "/audit/records", "audit", limit=500).json()["items"]
+    by_ref = {i["reference"]: i for i in items if i["reference"] in ("I2-EXPORT-1", "SERIAL-XLSX-1")}
+    assert by_ref["I2-EXPORT-1"]["detail"] == "export anx" and people["hall"] in by_ref["I2-EXPORT-1"]["person_ids"]
+    serial = by_ref["SERIAL-XLSX-1"]
+    assert serial["detail"] == "export xlsx" and people["hall"] in serial["person_ids"]
+    assert people["grey"] not in by_ref["I2-EXPORT-1"]["person_ids"]
 
 
 def test_orders_for_a_person_and_an_address(client, people, ids):

@@ -139,6 +139,76 @@ def test_analyst_finds_a_person_by_name_and_opens_them(world, page):
         "i2 chart (ANX)", "GraphML", "Excel (nodes and links)"]
 
 
+def test_analyst_goes_from_a_name_to_an_i2_chart(world, page):
+    """A name typed in the search, the person opened, the network exported: the i2 chart (ANX) is
+    valid, the GraphML opens in networkx and the workbook in openpyxl, each naming the person."""
+    import io
+
+    import networkx as nx
+    from lxml import etree
+    from openpyxl import load_workbook
+
+    from exports.network import SCHEMA
+
+    base, data_dir, _ = world
+    hall = person_of(data_dir, "Northumbria/NOR1")
+    sign_in(page, base, "analyst", PASSWORD, "intelligence", "NO-I2", f"/pages/person?as_of={AS_OF}")
+    page.fill("#q-name", "Dave Hall")
+    page.fill("#q-place", "Newcastle")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#candidates tr[data-person]")
+    page.locator("#candidates tr").first.locator("a.person-link").click()
+    page.wait_for_url(re.compile(rf"/pages/person/{hall}"))
+    page.wait_for_selector("body[data-ready='1']")
+    files = {}
+    for label in ("i2 chart (ANX)", "GraphML", "Excel (nodes and links)"):
+        with page.expect_download() as dl:
+            page.click(f"#exports button[data-export='{label}']")
+        files[label] = (dl.value.suggested_filename, open(dl.value.path(), "rb").read())  # noqa: SIM115
+    name, anx = files["i2 chart (ANX)"]
+    assert name == f"network-{hall}-depth1.anx"
+    xsd = etree.XMLSchema(etree.parse(str(SCHEMA)))
+    doc = etree.fromstring(anx)
+    assert xsd.validate(doc), xsd.error_log
+    assert "David John HALL" in {ci.get("Label") for ci in doc.iter("ChartItem")}
+    assert "GREY" not in anx.decode() and "held by Durham Constabulary" in anx.decode()  # Durham's victim
+    g = nx.read_graphml(io.BytesIO(files["GraphML"][1]))
+    assert g.nodes[hall]["label"] == "David John HALL"
+    wb = load_workbook(io.BytesIO(files["Excel (nodes and links)"][1]))
+    assert wb.sheetnames == ["nodes", "links", "about"] and wb["nodes"]["C2"].value == "David John HALL"
+
+
+def test_list_pages_download_what_they_show(world, page):
+    """The serial perpetrators' CSV (UTF-8 with a BOM) and Excel buttons, and the orders register's
+    Excel for the tab and day chosen: the rows the table shows."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    base, _, _ = world
+    sign_in(page, base, "analyst", PASSWORD, "intelligence", "NO-XL", "/pages/serial")
+    shown = page.locator("#rows tr").count()
+    with page.expect_download() as dl:
+        page.click("#exports button[data-export='CSV']")
+    body = open(dl.value.path(), "rb").read()  # noqa: SIM115
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert len(rows) == shown and rows[0]["name"] == "David John HALL"
+    with page.expect_download() as dl:
+        page.click("#exports button[data-export='Excel']")
+    ws = load_workbook(io.BytesIO(open(dl.value.path(), "rb").read())).worksheets[0]  # noqa: SIM115
+    assert ws.max_row == shown + 1 and ws.oddHeader.center.text == "OFFICIAL-SENSITIVE"
+    page.goto(f"{base}/pages/orders?as_of={AS_OF}")
+    page.wait_for_selector("body[data-ready='1']")
+    with page.expect_download() as dl:
+        page.click("#exports button[data-export='Excel']")
+    assert dl.value.suggested_filename == f"orders-active-{AS_OF}.xlsx"
+    ws = load_workbook(io.BytesIO(open(dl.value.path(), "rb").read())).worksheets[0]  # noqa: SIM115
+    assert ws.max_row == page.locator("#rows tr").count() + 1
+    assert "go to her address" not in str([c.value for r in ws.iter_rows() for c in r])
+
+
 def test_serial_perpetrators_table_filters_and_names_forces(world, page):
     base, data_dir, _ = world
     hall = person_of(data_dir, "Northumbria/NOR1")
