@@ -115,6 +115,34 @@ def test_a_role_is_refused_where_its_role_may_not_go(world, page, account, purpo
     assert not forbidden_text(page.inner_text("main"))
 
 
+@pytest.mark.parametrize("account", list(NAV))
+def test_every_page_outside_a_roles_navigation_shows_it_nothing(world, page, account):
+    """Every role on every page it has no link to: the shell loads, the API refuses every read it
+    asks for (403) and the page says so; nothing of anyone is shown."""
+    from api.pages.app import PAGES
+
+    base, _, _ = world
+    purpose, links, landing = NAV[account]
+    sign_in(page, base, account, PASSWORD, purpose, "REF-ALL", landing)
+    statuses: list[tuple[str, int]] = []
+    api_calls = lambda r: "/pages/" not in r.url and "/auth/" not in r.url  # noqa: E731
+    page.on("response", lambda r: statuses.append((r.url, r.status)) if api_calls(r) else None)
+    quiet = []
+    for other in [p for p in PAGES if p.nav and p.nav not in links]:
+        statuses.clear()
+        page.goto(f"{base}/pages/{other.name}?as_of={AS_OF}")
+        page.wait_for_selector("body[data-ready='1']")
+        assert all(status in (400, 403) for _, status in statuses), (other.name, statuses)
+        if statuses:
+            assert "Not allowed" in page.inner_text("#message"), other.name
+        else:
+            quiet.append(other.name)
+        assert not forbidden_text(page.inner_text("main")), other.name
+        assert not page.locator("#rows tr td a.person-link, #candidates tr[data-person]").count()
+    # asked nothing: the person search before a name is given; the weekly list of an account holding no force
+    assert set(quiet) <= {"person", "targets"} and ("targets" not in quiet or account == "auditor"), quiet
+
+
 # -- analyst ---------------------------------------------------------------------------------------
 
 

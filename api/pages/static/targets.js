@@ -27,6 +27,12 @@
 
   async function load(me) {
     const force = $("force").value.trim();
+    if (!force) {
+      // an account holding no force has no list to ask for (and /targets/ alone is no route)
+      Dots.say("Your account holds no force: there is no weekly list to show.", "info");
+      document.body.dataset.ready = "1";
+      return;
+    }
     const asOf = $("as-of").value;
     const previous = $("previous").value;
     const params = { as_of: asOf, limit: 500 };
