@@ -109,8 +109,9 @@ class Chart:
             raise ValueError(f"links to nodes not on the chart: {sorted(missing)[:3]}")
 
 
-def _day(value: Any) -> dt.date | None:
-    if value is None or value == "":
+def as_day(value: Any) -> dt.date | None:
+    """A day from what the graph answers (a date, a datetime, ISO text; None, NaN or junk: None)."""
+    if value is None or value == "" or value != value:
         return None
     if isinstance(value, dt.datetime):
         return value.date()

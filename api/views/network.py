@@ -10,7 +10,6 @@ categories (no contact, exclusion zone ...) because their text can name the prot
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from api.performance.graphcache import GraphCache
@@ -18,7 +17,7 @@ from api.policy.frames import rows, split, visible_person
 from api.policy.scope import Scope, held_by
 from api.store import graphq
 from api.views.person import person_view
-from exports.network import Chart, Edge, Node
+from exports.network import Chart, Edge, Node, as_day
 from reference.forces import force_name
 
 MAX_NETWORK_NODES = 500
@@ -122,19 +121,6 @@ def _words(kind: Any) -> str:
     return ROLE_LABELS.get(text, text.replace("_", " ").lower())
 
 
-def _day(value: Any) -> dt.date | None:
-    if value is None or value == "" or value != value:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
 def _held(refs: list[dict[str, Any]]) -> str:
     return ", ".join(r.get("force") or r.get("force_code") or "" for r in refs) or "another force"
 
@@ -167,13 +153,13 @@ def network_chart(
         person_id,
         "Person",
         golden.get("preferred_name") or person_id,
-        date=_day(golden.get("dob")),
+        date=as_day(golden.get("dob")),
         source=records[0]["record_key"] if records else None,
         source_type=records[0].get("force") if records else None,
         description="Subject of this chart",
         attributes={
             "dots person id": person_id,
-            "date of birth": _day(golden.get("dob")),
+            "date of birth": as_day(golden.get("dob")),
             "sex": golden.get("sex"),
             "name variants": view.get("name_variants"),
             "record keys": [r["record_key"] for r in records],
@@ -204,7 +190,7 @@ def network_chart(
                               attributes={"dots person id": n["id"], "hop": n.get("depth"),
                                           "connected group": n.get("group"), "betweenness": n.get("betweenness")})
     dates = {(r.get("other_id"), r.get("kind")): r for r in view["relationships"] if not r.get("restricted")}
-    shown_events = {ev["event_id"]: _day(ev.get("occurred_on")) for ev in view["timeline"]}
+    shown_events = {ev["event_id"]: as_day(ev.get("occurred_on")) for ev in view["timeline"]}
     for e in net["edges"]:
         src = e["src"] if not e["src"].startswith("restricted-") else f"{person_id}:{e['src']}"
         dst = e["dst"] if not e["dst"].startswith("restricted-") else f"{person_id}:{e['dst']}"
@@ -215,8 +201,8 @@ def network_chart(
             edges += [Edge(other, x, "involved", date=shown_events[x], attributes={"event id": x}) for x in shared]
             continue
         rel = dates.get((other, e["kind"]), {})
-        edges.append(Edge(src, dst, _words(e["kind"]), date=_day(rel.get("first_seen")),
-                          until=_day(rel.get("last_seen")), confirmed=e["kind"] != "co_involved",
+        edges.append(Edge(src, dst, _words(e["kind"]), date=as_day(rel.get("first_seen")),
+                          until=as_day(rel.get("last_seen")), confirmed=e["kind"] != "co_involved",
                           attributes={"event ids": e.get("event_ids"), "hop": e.get("depth"),
                                       "events": rel.get("n_events")}))
 
@@ -226,13 +212,13 @@ def network_chart(
         if eid not in nodes:
             offence = ev.get("offence") or "event"
             nodes[eid] = Node(
-                eid, "Event", f"{offence} ({_day(ev.get('occurred_on')) or 'undated'})",
-                date=_day(ev.get("occurred_on")), source=ev.get("record_key"), source_type=ev.get("force"),
+                eid, "Event", f"{offence} ({as_day(ev.get('occurred_on')) or 'undated'})",
+                date=as_day(ev.get("occurred_on")), source=ev.get("record_key"), source_type=ev.get("force"),
                 attributes={"event id": eid, "offence": ev.get("offence"), "home office code": ev.get("ho_code"),
                             "offence group": ev.get("offence_group"), "domestic abuse": ev.get("da"),
                             "force": ev.get("force"), "record keys": [ev.get("record_key")]},
             )
-        edges.append(Edge(person_id, eid, _words(ev.get("role")), date=_day(ev.get("occurred_on")),
+        edges.append(Edge(person_id, eid, _words(ev.get("role")), date=as_day(ev.get("occurred_on")),
                           attributes={"relationship": ev.get("relationship"), "record key": ev.get("record_key")}))
 
     # orders: parties named only when visible; conditions as categories
@@ -242,10 +228,10 @@ def network_chart(
             continue
         if oid not in nodes:
             nodes[oid] = Node(
-                oid, "Order", _words(o.get("order_type") or "order"), date=_day(o.get("made_on")),
+                oid, "Order", _words(o.get("order_type") or "order"), date=as_day(o.get("made_on")),
                 source=(split(o.get("record_keys")) or [None])[0], source_type=o.get("court"),
                 attributes={"order id": oid, "order type": o.get("order_type"), "court": o.get("court"),
-                            "made on": _day(o.get("made_on")), "expires on": _day(o.get("expires_on")),
+                            "made on": as_day(o.get("made_on")), "expires on": as_day(o.get("expires_on")),
                             "until further order": o.get("until_further_order"),
                             "conditions": condition_categories(o.get("conditions")),
                             "record keys": split(o.get("record_keys"))},
@@ -253,12 +239,12 @@ def network_chart(
         for role in ("respondent", "protected"):
             pid = o.get(f"{role}_id")
             if pid and pid in nodes:
-                edges.append(Edge(pid, oid, role, date=_day(o.get("made_on")), until=_day(o.get("expires_on"))))
+                edges.append(Edge(pid, oid, role, date=as_day(o.get("made_on")), until=as_day(o.get("expires_on"))))
             elif pid:  # a party not otherwise on the chart, visible to this account
                 named.append(pid)
                 nodes[pid] = Node(pid, "Person", (graphq.people(g, [pid]).get(pid) or {}).get("name") or pid,
                                   attributes={"dots person id": pid})
-                edges.append(Edge(pid, oid, role, date=_day(o.get("made_on")), until=_day(o.get("expires_on"))))
+                edges.append(Edge(pid, oid, role, date=as_day(o.get("made_on")), until=as_day(o.get("expires_on"))))
             elif o.get(f"{role}_held_by"):
                 notes.append(f"The {role} of order {oid} is held by {_held(o[f'{role}_held_by'])}: not named.")
 
@@ -274,8 +260,8 @@ def network_chart(
                               source=a.get("record_key"),
                               attributes={"address id": aid, "postcode": a.get("postcode"),
                                           "record keys": [a.get("record_key")]})
-        edges.append(Edge(person_id, aid, "lived at", date=_day(a.get("first_seen")), until=_day(a.get("last_seen")),
-                          attributes={"record key": a.get("record_key")}))
+        edges.append(Edge(person_id, aid, "lived at", date=as_day(a.get("first_seen")),
+                          until=as_day(a.get("last_seen")), attributes={"record key": a.get("record_key")}))
     if withheld:
         notes.append(f"{withheld} confidential address record(s) withheld: never exported.")
     if net.get("truncated"):
