@@ -63,7 +63,8 @@ def fake_neo4j(monkeypatch):
 
     drivers = []
 
-    def make(uri, auth=None):
+    def make(uri, auth=None, **config):
+        assert config.get("notifications_min_severity") == "OFF"  # no multi-line notices on stderr
         drivers.append(_FakeDriver(uri, auth))
         return drivers[-1]
 
