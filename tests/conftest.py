@@ -227,3 +227,24 @@ def graph_scratch(graph_engine, graph_worlds) -> Iterator[Callable[[], Any]]:
     yield make
     for g in made:
         g.close()
+
+
+# -- what ran on Neo4j, in the summary CI prints -----------------------------------------------------
+_ENGINE_OUTCOMES: dict[str, dict[str, int]] = {engine: {} for engine in ENGINES}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count each graph case's outcome by engine (its parameter id names the engine)."""
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        for engine in ENGINES:
+            if f"[{engine}" in report.nodeid or f"-{engine}]" in report.nodeid or f"-{engine}-" in report.nodeid:
+                counts = _ENGINE_OUTCOMES[engine]
+                counts[report.outcome] = counts.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line per engine, so a CI log shows that the graph suite ran on the real Neo4j."""
+    for engine, counts in _ENGINE_OUTCOMES.items():
+        if counts:
+            said = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+            terminalreporter.write_line(f"graph cases on {engine}: {said}")
