@@ -397,6 +397,12 @@ def test_network_exports_open_in_their_readers_scoped_like_the_network(client, p
             for body in (anx.content, get(client, who, f"{base}/export.graphml", depth=2).content):
                 assert people["grey"].encode() not in body and b"GREY" not in body
             assert b"held by Durham Constabulary" in anx.content
+    # a person held only by another force: a chart of one node saying who holds them, and nothing else
+    held = get(client, "analyst_durham", f"/analyst/persons/{people['black']}/network/export.anx")
+    doc = etree.fromstring(held.content)
+    assert xsd.validate(doc), xsd.error_log
+    assert [ci.get("Label") for ci in doc.iter("ChartItem")] == ["a person held by Northumbria Police"]
+    assert b"BLACK" not in held.content and b"Karen" not in held.content
     assert get(client, "analyst", f"{base}/export.pdf").status_code == 400
     assert get(client, "analyst", "/analyst/persons/P-none/network/export.anx").status_code == 404
     assert get(client, "da_team", f"{base}/export.anx", "tasking").status_code == 403
