@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from graph.duties import duty_tables
 from graph.schema import BOOL, DATE, FLOAT, INT, NODES, RELS, ROLE_TYPES, STRING, STRINGS
 from linkage.confidential import confidential_people, follows
 from linkage.store import ADDRESSES, CONFIDENTIAL, ENTITIES, EVENTS, ORDERS, LinkageStore
@@ -25,6 +26,7 @@ from staging.store import StagingStore
 ARROW = {STRING: pa.string(), DATE: pa.date32(), INT: pa.int64(), FLOAT: pa.float64(), BOOL: pa.bool_(),
          STRINGS: pa.list_(pa.string())}
 RELATIONSHIP_KINDS = ("intimate", "family")
+DUTY_TABLES = ("custody_records", "bail_periods", "rui_periods", "custody_decisions", "notices", "referrals")
 
 
 @dataclass
@@ -45,12 +47,15 @@ class GraphInput:
     # None: derived from ``addresses`` and ``entities`` by linkage's same rule (entities given by a test)
     confidential: pd.DataFrame | None = None
     skipped: dict[str, int] = field(default_factory=dict)
+    # the duties' staged states (custody, bail, RUI, decisions, notices, referrals); None: none staged
+    duties: dict[str, pd.DataFrame] | None = None
 
 
 def read_input(data_dir: Path, entities: pd.DataFrame | None = None) -> GraphInput:
     """Staging tables plus linkage output (``entities`` overrides the linkage store, e.g. in tests)."""
     store = StagingStore(data_dir)
     tables = {t: store.read(t) for t in ("person_records", "events", "involvements", "orders", "addresses")}
+    duties = {t: store.read(t) for t in DUTY_TABLES}
     linkage = LinkageStore(data_dir)
     resolved = linkage.exists(ENTITIES)
     stored = entities is None and resolved
@@ -64,6 +69,7 @@ def read_input(data_dir: Path, entities: pd.DataFrame | None = None) -> GraphInp
         order_ids=linkage.orders() if linkage.exists(ORDERS) else None,
         address_ids=linkage.addresses() if linkage.exists(ADDRESSES) else None,
         confidential=linkage.confidential() if stored and linkage.exists(CONFIDENTIAL) else None,
+        duties=duties,
     )
 
 
@@ -289,6 +295,16 @@ def build_tables(inp: GraphInput, harm_table: pd.DataFrame | None = None) -> dic
     lived = lived.assign(src=lived["person_id"], dst=lived["address_id"],
                          rid=lived["person_id"] + "|" + lived["address_id"] + "|" + lived["record_key"])
     out["LIVED_AT"] = _table("LIVED_AT", lived)
+
+    # The duties that run on clocks: custody, bail, RUI, decisions, notices, referrals ---------------
+    staged = inp.duties or {}
+    duty = duty_tables(*(staged.get(t) for t in DUTY_TABLES), person_of=person_of, event_of=event_of)
+    for name, frame in duty.items():
+        out[name] = _table(name, frame)
+    for name in [*NODES, *RELS]:
+        if name not in out:  # nothing of this kind staged: an empty table, so a load removes what was there
+            spec = NODES.get(name)
+            out[name] = _table(name, pd.DataFrame(columns=[spec.key] if spec else ["src", "dst", "rid"]))
 
     inp.skipped = skipped
     return out

@@ -27,6 +27,8 @@ runs every probe on both engines, so a new engine version that changes an answer
 | | inside subqueries filter with `WHERE x.k = $p`, never an inline map (probe `exists_inline_map`) |
 | `UNION ALL` whose branches return one node property under two names: Ladybug 0.22 gives every | |
 | | row the first branch's value | two statements (`graph/queries/profile.py`, whole-graph orders) |
+| a property added to the schema | Ladybug: `ALTER TABLE ... ADD IF NOT EXISTS` on every schema check; |
+| | Neo4j: nothing (a property exists once written) |
 | uniqueness | Ladybug: PRIMARY KEY in table DDL; Neo4j: `CREATE CONSTRAINT ... IF NOT EXISTS` |
 | concurrent writers | Ladybug: one writer (the backend's lock; a second process is refused); Neo4j: |
 | | concurrent transactions, MERGE kept unique by the key constraints' locks (tested) |
@@ -274,6 +276,11 @@ def ladybug_ddl() -> list[str]:
         cols = ", ".join(["rid STRING", *(f"{k} {t}" for k, t in r.props.items()), "h INT64"])
         ends = f"FROM {quoted(r.src)} TO {quoted(r.dst)}"
         stmts.append(f"CREATE REL TABLE IF NOT EXISTS {r.type}({ends}, {cols})")
+    # A graph made by an older schema gains the properties added since (Neo4j needs nothing: a
+    # property exists once written); the next load's hashes then write their values.
+    for spec in [*NODES.values(), *RELS.values()]:
+        name = quoted(spec.label) if isinstance(spec, NodeType) else spec.type
+        stmts.extend(f"ALTER TABLE {name} ADD IF NOT EXISTS {k} {t}" for k, t in spec.props.items())
     return stmts
 
 

@@ -44,6 +44,8 @@ class RelType:
         return ["src", "dst", "rid", *self.props, "h"]
 
 
+_PROVENANCE = {"source_file": STRING, "source_line": INT, "extract_id": STRING}
+
 NODES: dict[str, NodeType] = {
     n.label: n
     for n in [
@@ -71,11 +73,41 @@ NODES: dict[str, NodeType] = {
         }),
         NodeType("Force", "force_code", {"name": STRING}),
         NodeType("Court", "court_id", {"name": STRING, "court_type": STRING}),
+        # The duties that run on clocks (graph/duties.py): each a dated event of a life cycle with
+        # its authoriser, and the extract line it came from.
+        NodeType("Custody", "custody_key", {
+            "force_code": STRING, "custody_ref": STRING, "arrested_on": DATE, "arrested_at": STRING,
+            "offence": STRING, "ho_code": STRING, "disposal": STRING, "regime": STRING, "decision": STRING,
+            "decision_on": DATE, "states": INT, **_PROVENANCE,
+        }),
+        NodeType("BailPeriod", "period_id", {
+            "custody_key": STRING, "force_code": STRING, "period_no": INT, "arrested_on": DATE,
+            "starts_on": DATE, "ends_on": DATE, "set_by": STRING, "set_on": DATE, "authorised_by_rank": STRING,
+            "conditions": STRING, "has_conditions": BOOL, "decision": STRING, "decided_on": DATE, **_PROVENANCE,
+        }),
+        NodeType("RuiPeriod", "rui_id", {
+            "custody_key": STRING, "force_code": STRING, "starts_on": DATE, "start_known": BOOL,
+            "from_bail": BOOL, "authorised_by_rank": STRING, "rationale": STRING, "last_review_on": DATE,
+            "open": BOOL, "ended_by": STRING, **_PROVENANCE,
+        }),
+        NodeType("Decision", "decision_id", {
+            "custody_key": STRING, "decision": STRING, "decision_on": DATE, "authorised_by_rank": STRING,
+            "rationale": STRING, "bail_until": DATE, **_PROVENANCE,
+        }),
+        NodeType("Notice", "notice_key", {
+            "force_code": STRING, "notice_ref": STRING, "notice_type": STRING, "served_at": STRING,
+            "served_on": DATE, "authorised_by_rank": STRING, "premises_confidential": BOOL,
+            "application_made_at": STRING, "hearing_at": STRING, "hearing_outcome": STRING, **_PROVENANCE,
+        }),
+        NodeType("Referral", "referral_key", {
+            "force_code": STRING, "referral_ref": STRING, "service": STRING, "sent_at": STRING, "sent_on": DATE,
+            "outcome": STRING, "school": STRING, **_PROVENANCE,
+        }),
     ]
 }
 
 ROLE_TYPES = {"suspect": "SUSPECT_IN", "victim": "VICTIM_IN", "witness": "WITNESS_IN", "other": "OTHER_IN"}
-_ROLE_PROPS = {"record_key": STRING, "relationship": STRING, "dash_risk": STRING}
+_ROLE_PROPS = {"record_key": STRING, "relationship": STRING, "relationship_raw": STRING, "dash_risk": STRING}
 
 RELS: dict[str, RelType] = {
     r.type: r
@@ -92,12 +124,26 @@ RELS: dict[str, RelType] = {
                 {"record_key": STRING, "first_seen": DATE, "last_seen": DATE}),
         RelType("RECORDED_BY", "Event", "Force"),
         RelType("MADE_BY", "Order", "Court"),
+        # duties: who was arrested, bailed, served, referred; whom bail conditions and notices protect
+        RelType("ARRESTED", "Person", "Custody", {"record_key": STRING}),
+        RelType("ARRESTED_FOR", "Custody", "Event"),
+        RelType("HAS_BAIL", "Custody", "BailPeriod"),
+        RelType("BAIL_PROTECTS", "BailPeriod", "Person", {"record_key": STRING}),
+        RelType("HAS_RUI", "Custody", "RuiPeriod"),
+        RelType("HAS_DECISION", "Custody", "Decision"),
+        RelType("SERVED", "Notice", "Person", {"record_key": STRING}),
+        RelType("NOTICE_PROTECTS", "Notice", "Person", {"record_key": STRING}),
+        RelType("REFERRED", "Referral", "Person", {"record_key": STRING}),
+        RelType("ABOUT_CHILD", "Referral", "Person", {"record_key": STRING}),
+        RelType("PROMPTED_BY", "Referral", "Event"),
+        RelType("FOR_NOTICE", "Referral", "Notice"),
     ]
 }
 
 # Properties indexed for lookups beyond the keys (Neo4j range indexes; Ladybug scans columns).
 INDEXES: list[tuple[str, str]] = [
     ("Event", "occurred_on"), ("Event", "force_code"), ("Order", "expires_on"), ("Address", "postcode"),
+    ("Custody", "force_code"), ("Notice", "force_code"), ("Referral", "service"),
 ]
 
 

@@ -15,6 +15,14 @@ from graph.queries.perpetrators import (
     victims_in_multiple_forces,
 )
 from graph.queries.profile import network, person_profile
+from graph.queries.safeguarding import (
+    active_bail_conditions,
+    bail_list,
+    encompass_list,
+    gaps_list,
+    notices_list,
+    safeguarding_list,
+)
 from graph.queries.targets import target_movement, targets
 from graph.queries.victims import repeat_victims
 
@@ -22,5 +30,6 @@ __all__ = [
     "REGISTRY", "resolve_force", "disclosure_view", "right_to_know_candidates", "court_only_orders",
     "orders_active", "orders_expiring", "possible_breaches", "cross_force_victims", "serial_perpetrators",
     "victim_links", "victims_in_multiple_forces", "network", "network_groups", "person_profile",
-    "target_movement", "targets", "repeat_victims",
+    "target_movement", "targets", "repeat_victims", "active_bail_conditions", "bail_list", "encompass_list",
+    "gaps_list", "notices_list", "safeguarding_list",
 ]
