@@ -356,6 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password-stdin", action="store_true")
     p.set_defaults(func=cmd_user_add)
 
+    from dots import safeguarding
+
+    safeguarding.register(sub, common)
+
     audit = sub.add_parser("audit", parents=[common], help="the s.62 audit log").add_subparsers(
         dest="audit_command", required=True
     )
