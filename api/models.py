@@ -216,3 +216,61 @@ class Profile(BaseModel):
     orders: list[dict[str, Any]] = Field(default_factory=list)
     addresses: list[dict[str, Any]] = Field(default_factory=list)
     elsewhere: list[ForceCount] = Field(default_factory=list)
+
+
+SafeguardingName = Literal["bail", "notices", "gaps", "encompass"]
+SAFEGUARDING = {  # each list's route summary
+    "bail": "Safeguarding: pre-charge bail lapsed or due with no decision, beyond its authoriser's limit, "
+    "into RUI without authority, RUI reviews overdue",
+    "notices": "Safeguarding: DVPN/DAPN hearings due, late or missing; DVPO caseworker referrals late or missing",
+    "gaps": "Safeguarding: orders and bail conditions ending with nothing following while the perpetrator is active",
+    "encompass": "Safeguarding: children at DA incidents whose school was not told before the next school day",
+}
+
+
+class SafeguardingRow(BaseModel):
+    """One duty whose clock has run out, is about to, or ran without authority, explained."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "bail",
+                    "state": "lapsed_no_decision",
+                    "due": "2025-06-26",
+                    "days_over": 4,
+                    "record_key": "Durham/custody/DUR/C/25/00142",
+                    "subject_id": "P000123",
+                    "subject_name": "David Hall",
+                    "protected_id": None,
+                    "force_code": "E23000008",
+                    "force": "Durham Constabulary",
+                    "rule": "PCB lapse: decision and rationale on lapse (NPCC rec. 3)",
+                    "explanation": "bail period 1 ended 2025-06-26 with no recorded decision",
+                    "source": "custody-2025-06-30.csv:143",
+                    "fields": {"custody_ref": "DUR/C/25/00142", "regime": "2022"},
+                }
+            ]
+        }
+    )
+
+    name: SafeguardingName = Field(description="the list: bail, notices, gaps or encompass")
+    state: str = Field(description="which clock failed or runs: e.g. lapsed_no_decision, hearing_missing")
+    due: str | None = Field(description="the date (or instant) it was or is due by")
+    days_over: int | None = Field(None, description="days past due (negative: days left); bail only")
+    record_key: str | None = Field(description="the custody, notice, order or event record it is about")
+    subject_id: str | None = Field(description="the suspect, notice subject, respondent or child")
+    subject_name: str | None = None
+    protected_id: str | None = Field(None, description="the person a notice, order or bail condition protects")
+    force_code: str | None = None
+    force: str | None = None
+    rule: str = Field(description="the rule that lists it")
+    explanation: str = Field(description="which dates, which authority was missing")
+    source: str | None = Field(None, description="extract file and line of the fact")
+    fields: dict[str, str] = Field(description="every column of the list, as text")
+
+
+class SafeguardingPage(Page[SafeguardingRow]):
+    name: SafeguardingName
+    as_of: dt.date
+    force_code: str | None

@@ -31,7 +31,7 @@ from api.deps import (
     require_roles,
 )
 from api.downloads import LIST_FILE, about, attachment, filename, table_response
-from api.models import ForceCount, ForceRef, Profile
+from api.models import SAFEGUARDING, ForceCount, ForceRef, Profile, SafeguardingPage
 from api.performance.graphcache import GraphCache
 from api.policy.frames import elsewhere, rows, split, visible_person
 from api.policy.roles import Role
@@ -41,6 +41,7 @@ from api.routing import AuditedRoute
 from api.store import graphq
 from api.views.network import named_people, network_chart, network_view, scope_events
 from api.views.person import person_view, scope_orders
+from api.views.safeguarding import people_in, safeguarding_rows
 from api.views.search import ranked
 from exports.network import FORMATS, render
 from exports.tables import Table
@@ -497,7 +498,7 @@ def person_orders(
         audit.returned([person_id], 0)
         return {**paginate([], paging, request), "elsewhere": elsewhere([pf.get(person_id, set())])}
     found = (
-        rows(orders_active(g, on or dt.date.today(), person_id=person_id))
+        rows(orders_active(g, on or dt.date.today(), person_id=person_id, include_bail=True))
         if active_only
         else rows(person_profile(g, person_id)["orders"])
     )
@@ -568,7 +569,8 @@ def orders_active(
     from graph.queries import orders_active as q
 
     g = graph(request)
-    return _orders_page(audit, _register(g, _scope(audit), rows(q(g, as_of or dt.date.today()))), paging, request)
+    found = rows(q(g, as_of or dt.date.today(), include_bail=True))  # bail conditions protecting a person too
+    return _orders_page(audit, _register(g, _scope(audit), found), paging, request)
 
 
 @router.get("/orders/expiring", response_model=ScopedPage, summary="Orders ending within the next days")
@@ -617,7 +619,8 @@ def breaches(
 
     g = graph(request)
     scope = _scope(audit)
-    found = rows(possible_breaches(g, since=since, until=until, order_id=order_id, respondent_id=respondent_id))
+    found = rows(possible_breaches(g, since=since, until=until, order_id=order_id, respondent_id=respondent_id,
+                                   include_bail=True))
     shown = [r for r in found if scope.sees(r.get("force"))]
     hidden = [[r.get("force")] for r in found if not scope.sees(r.get("force"))]
     out = paginate(shown, paging, request)
@@ -736,3 +739,34 @@ _exported(
      "respondent_name", "respondent_record", "protected_id", "protected_name", "protected_record"],
     notes={"event_id": "an event involving both parties while the order was in force: possible, not proven"},
 )
+
+
+def _safeguarding_route(name: str) -> None:
+    """``GET /analyst/safeguarding/{name}``: one list within the account's forces, audited."""
+
+    def route(
+        request: Request,
+        audit: Consult,
+        paging: Paging,
+        as_of: Annotated[Day | None, Query(description="judge the clocks as of this day (default today)")] = None,
+        force: Annotated[str | None, Query(max_length=60, description="only this force's duties")] = None,
+    ) -> dict:
+        from graph.queries import resolve_force
+
+        g = graph(request)
+        day = as_of or dt.date.today()
+        try:
+            code = resolve_force(g, force) if force else None
+        except ValueError as exc:
+            raise ProblemError(400, "unknown force", "bad-parameter") from exc
+        found = safeguarding_rows(g, _scope(audit), name, day, force_code=code)
+        out = paginate(found, paging, request)
+        audit.returned(people_in(out["items"]), len(out["items"]))
+        return {**out, "name": name, "as_of": day, "force_code": code}
+
+    router.add_api_route(f"/safeguarding/{name}", route, methods=["GET"], name=f"safeguarding_{name}",
+                         response_model=SafeguardingPage, summary=SAFEGUARDING[name] + " (within the account's forces)")
+
+
+for _name in SAFEGUARDING:
+    _safeguarding_route(_name)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from api.deps import AuditContext, Consult, Day, Disclose, Paging, app_state, graph, paginate, require_roles
 from api.downloads import LIST_FILE, table_response
-from api.models import Page, Profile
+from api.models import SAFEGUARDING, Page, Profile, SafeguardingPage
 from api.policy.frames import rows, split
 from api.policy.roles import Role
 from api.problems import ProblemError, problem_responses
@@ -24,6 +24,7 @@ from api.routing import AuditedRoute
 from api.store import graphq
 from api.store.db import TargetList, utcnow
 from api.views.person import person_view, target_view
+from api.views.safeguarding import people_in, safeguarding_rows
 from exports.tables import Table
 from reference.forces import force_name, lookup_force
 
@@ -65,6 +66,9 @@ EXPORT_COLUMNS = [
     "serial",
     "active_orders",
     "recent_breaches",
+    "active_bail",
+    "open_rui",
+    "notices",
     "last_event_on",
     "event_ids",
 ]
@@ -123,6 +127,9 @@ class Target(BaseModel):
     serial: bool
     active_orders: int
     recent_breaches: int
+    active_bail: int = Field(0, description="bail periods with conditions running on the day")
+    open_rui: int = Field(0, description="investigations with the suspect released under investigation")
+    notices: int = Field(0, description="DVPNs/DAPNs served on the person in the window")
     last_event_on: dt.date | None = None
     event_ids: list[str]
     record_keys: list[str]
@@ -272,6 +279,26 @@ def person(
         audit.outcome = "restricted"
     audit.returned([person_id], 1)
     return target_view(view)
+
+
+def _safeguarding_route(name: str) -> None:
+    """``GET /targets/{force}/safeguarding/{name}``: one list, scoped to the force, audited."""
+
+    def route(request: Request, force: ForceParam, audit: Consult, paging: Paging, as_of: AsOf = None) -> dict:
+        code = _force(audit, force)
+        day = as_of or dt.date.today()
+        assert audit.principal is not None
+        found = safeguarding_rows(graph(request), audit.principal.scope, name, day, force_code=code)
+        out = paginate(found, paging, request)
+        audit.returned(people_in(out["items"]), len(out["items"]))
+        return {**out, "name": name, "as_of": day, "force_code": code}
+
+    router.add_api_route(f"/{{force}}/safeguarding/{name}", route, methods=["GET"], name=f"safeguarding_{name}",
+                         response_model=SafeguardingPage, summary=SAFEGUARDING[name])
+
+
+for _name in SAFEGUARDING:
+    _safeguarding_route(_name)
 
 
 # -- export -----------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pandas as pd
 from graph.backend import GraphBackend
 from graph.dialect import EPOCH, FAR_FUTURE
 from graph.queries._common import as_date, cypher
+from graph.queries.safeguarding import bail_as_orders, bail_breaches
 
 ORDER_FIELDS = """o.order_id AS order_id, o.order_type AS order_type, o.court_name AS court,
        o.issued_by AS issued_by, o.made_on AS made_on, o.expires_on AS expires_on,
@@ -60,9 +61,17 @@ ORDER_COLUMNS = ["order_id", "order_type", "court", "issued_by", "made_on", "exp
 
 
 def orders_active(g: GraphBackend, on: dt.date, person_id: str | None = None,
-                  address_id: str | None = None) -> pd.DataFrame:
+                  address_id: str | None = None, include_bail: bool = False) -> pd.DataFrame:
     """Orders active on ``on`` against or protecting a person, or involving anyone who lived at an
-    address (respondent or protected). With neither, every active order."""
+    address (respondent or protected). With neither, every active order. ``include_bail`` adds
+    bail conditions protecting a person that run on the day (``order_type`` BAIL_CONDITIONS; not
+    with ``address_id``)."""
+    if include_bail:
+        out = orders_active(g, on, person_id=person_id, address_id=address_id)
+        if address_id:
+            return out
+        bail = _finish(bail_as_orders(g, as_date(on), person_id))
+        return pd.concat([x for x in (out, bail) if len(x)] or [out], ignore_index=True)
     params: dict = {"day": as_date(on)}
     if person_id and address_id:
         out = orders_active(g, on, person_id=person_id)
@@ -179,11 +188,23 @@ BREACH_COLUMNS = ["order_id", "order_type", "event_id", "occurred_on", "force", 
 
 
 def possible_breaches(g: GraphBackend, since: dt.date | None = None, until: dt.date | None = None,
-                      order_id: str | None = None, respondent_id: str | None = None) -> pd.DataFrame:
+                      order_id: str | None = None, respondent_id: str | None = None,
+                      include_bail: bool = False) -> pd.DataFrame:
     """Events involving an order's respondent and protected person (any roles) while it was active.
+    ``include_bail`` adds incidents by a bailed suspect against the person the conditions protect
+    while they ran (``order_type`` BAIL_CONDITIONS, ``order_id`` the bail period).
 
     Possible, not proven: an officer decides whether contact breached the conditions."""
     params = {"since": as_date(since) or EPOCH, "until": as_date(until) or FAR_FUTURE}
+    if include_bail:
+        out = possible_breaches(g, since, until, order_id=order_id, respondent_id=respondent_id)
+        bail = bail_breaches(g, params["since"], params["until"])[BREACH_COLUMNS]
+        if order_id:
+            bail = bail[bail["order_id"] == order_id]
+        if respondent_id:
+            bail = bail[bail["respondent_id"] == respondent_id]
+        out = pd.concat([x for x in (out, bail) if len(x)] or [out], ignore_index=True)
+        return out.sort_values(["occurred_on", "order_id", "event_id"], kind="stable").reset_index(drop=True)
     if order_id:
         out = g.frame(Q_BREACHES_ORDER, {**params, "order_ref": order_id}, columns=BREACH_COLUMNS)
         if respondent_id:

@@ -22,6 +22,7 @@ from graph.backend import GraphBackend
 from graph.dialect import window_start
 from graph.queries._common import as_date, cypher, group_join, resolve_force
 from graph.queries.orders import orders_active, possible_breaches
+from graph.queries.safeguarding import duty_counts
 from reference.harm import harm_days
 
 DEFAULT_WEIGHTS = {"recency": 1.0, "frequency": 1.0, "gravity": 1.0, "victims": 1.0}
@@ -45,7 +46,8 @@ RETURN DISTINCT e.event_id AS event_id, q.person_id AS victim_id
 
 COLUMNS = ["rank", "person_id", "score", "recency", "frequency", "gravity", "victims", "recency_days",
            "events", "recency_part", "frequency_part", "gravity_part", "victims_part", "serial",
-           "active_orders", "recent_breaches", "last_event_on", "event_ids", "record_keys"]
+           "active_orders", "recent_breaches", "active_bail", "open_rui", "notices", "last_event_on", "event_ids",
+           "record_keys"]
 
 
 def recency_band(days: int, bands: list[tuple[int, int]] = RECENCY_BANDS) -> int:
@@ -98,6 +100,9 @@ def targets(g: GraphBackend, force: str, as_of: dt.date, weights: dict[str, floa
     breaches = possible_breaches(g, since=window_start(day, breach_days), until=day)
     per["recent_breaches"] = per["person_id"].map(
         breaches.groupby("respondent_id")["event_id"].nunique()).fillna(0).astype(int)
+    duties = duty_counts(g, day, window_start(day, window_days))  # bail, RUI and notices beside the score
+    for col in ("active_bail", "open_rui", "notices"):
+        per[col] = per["person_id"].map(duties[col]).fillna(0).astype(int)
     per = per.sort_values(["score", "gravity", "person_id"], ascending=[False, False, True])
     per = per.reset_index(drop=True)
     per["rank"] = range(1, len(per) + 1)
