@@ -27,7 +27,7 @@ NAV = {
     "analyst": (
         "intelligence", ["People", "Serial perpetrators", "Cross-force victims", "Orders register"], "/pages/person"
     ),
-    "da_team": ("tasking", ["Target list"], "/pages/targets"),
+    "da_team": ("tasking", ["Target list", "Safeguarding"], "/pages/targets"),
     "disclosure": ("dvds", ["Cases"], "/pages/disclosure"),
     "steward_national": ("data_quality", ["Review desk", "Entity matches"], "/pages/review"),
     "admin": ("administration", ["Uploads and jobs", "Users"], "/pages/admin"),

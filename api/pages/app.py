@@ -58,6 +58,7 @@ PAGES = [
     Page("cross-force", "crossforce.html", "Cross-force victims", ("analyst",), "Cross-force victims"),
     Page("orders", "orders.html", "Orders register", ("analyst",), "Orders register"),
     Page("targets", "targets.html", "Weekly target list", ("da_team",), "Target list"),
+    Page("safeguarding", "safeguarding.html", "Safeguarding", ("da_team",), "Safeguarding"),
     Page("disclosure", "disclosure.html", "Clare's Law cases", ("disclosure_officer",), "Cases"),
     Page("review", "review.html", "Review desk", ("data_steward",), "Review desk"),
     Page("entities", "entities.html", "Address, order and incident matches", ("data_steward",), "Entity matches"),

@@ -1,0 +1,79 @@
+"""The DA team's safeguarding page in a real browser (Debian's Chromium under Playwright), over the
+synthetic extracts taken through the whole pipeline: the four lists for the account's force, due
+today first, each row explained, the API's refusal shown to a role that may not see them."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")
+
+from api.app import create_app  # noqa: E402
+from worlds.browser import chromium, serving, sign_in  # noqa: E402
+from worlds.testing import PASSWORD, add_accounts, settings  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+AS_OF = "2025-06-30"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    import pipeline
+    from synth.generate import generate
+
+    root = tmp_path_factory.mktemp("pages_safeguarding")
+    extracts, data_dir = root / "extracts", root / "data"
+    generate(extracts, people=1500, seed=17)
+    pipeline.run(data_dir, [p for p in sorted(extracts.iterdir()) if p.name != "truth"])
+    s = settings(data_dir)
+    add_accounts(data_dir)
+    with serving(create_app(data_dir, settings=s)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(base):
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    p = context.new_page()
+    errors: list[str] = []
+    p.on("pageerror", lambda e: errors.append(str(e)))
+    yield p
+    context.close()
+    assert not errors, errors
+
+
+def test_da_team_sees_four_lists_due_today_first(base, page):
+    sign_in(page, base, "da_team", PASSWORD, "tasking", "MATAC-1", f"/pages/safeguarding?as_of={AS_OF}")
+    assert page.inner_text("#title").startswith("Safeguarding: Northumbria")
+    rows = 0
+    for name in ("bail", "notices", "gaps", "encompass"):
+        table = page.locator(f"#list-{name} tbody tr:not(.none)")
+        n = table.count()
+        rows += n
+        classes = [table.nth(i).get_attribute("class") for i in range(n)]
+        # due today first, then overdue, then what falls due later
+        order = {"due-today": 0, "overdue": 1, "upcoming": 2}
+        assert [order[c] for c in classes] == sorted(order[c] for c in classes), (name, classes)
+        for i in range(n):
+            cells = table.nth(i).locator("td")
+            assert cells.nth(4).locator(".rule").inner_text() and cells.nth(4).locator(".why").inner_text()
+    assert rows > 0
+    assert f"As of {AS_OF}" in page.inner_text("#summary")
+    assert "CONFIDENTIAL" not in page.inner_text("main")
+
+
+def test_the_page_is_refused_to_an_analyst(base, page):
+    statuses: list[int] = []
+    page.on("response", lambda r: statuses.append(r.status) if "/safeguarding/" in r.url
+            and "/pages/" not in r.url else None)
+    sign_in(page, base, "analyst", PASSWORD, "intelligence", "INT-1", f"/pages/safeguarding?as_of={AS_OF}")
+    assert statuses and all(s == 403 for s in statuses)
+    assert "Not allowed" in page.inner_text("#message")
