@@ -206,3 +206,43 @@ def test_school_due_is_the_next_school_morning(incident):
     due = school_due(incident)
     assert due > incident and due.time() == dt.time(9, 0) and due.weekday() < 5
     assert due - incident <= dt.timedelta(days=6)  # no run of closed days is longer (Christmas + weekend)
+
+
+def test_bail_conditions_join_the_orders_register_and_the_breach_matcher(synth_graph):
+    g, truth = synth_graph
+    periods = pd.read_csv(truth / "bail_periods.csv", dtype=str, keep_default_na=False)
+    protecting = periods[(periods["conditions"] == "Y") & (periods["protected_id"] != "")]
+    # a day on which some bail conditions run: the register lists each running period once
+    day = dt.date.fromisoformat(protecting["starts_on"].max()) + dt.timedelta(days=1)
+    register = Q.orders_active(g, day, include_bail=True)
+    bail = register[register["order_type"] == "BAIL_CONDITIONS"]
+    running = Q.active_bail_conditions(g, day)
+    assert len(bail) == running["period_id"].nunique() > 0
+    assert len(Q.orders_active(g, day)) == len(register) - len(bail)
+    assert (pd.to_datetime(bail["made_on"]) <= pd.Timestamp(day)).all()
+    assert (pd.to_datetime(bail["expires_on"]) >= pd.Timestamp(day)).all()
+    # breaches: the bailed suspect as suspect, the protected person as victim, while the period ran
+    found = Q.possible_breaches(g, include_bail=True)
+    mine = found[found["order_type"] == "BAIL_CONDITIONS"]
+    assert len(mine) > 0
+    assert len(Q.possible_breaches(g)) == len(found) - len(mine)
+    by_key = {(r.custody_record_key, r.ends_on): r for r in periods.itertuples(index=False)}
+    for b in mine.itertuples(index=False):
+        key, ends = b.order_id.rsplit("|", 1)
+        p = by_key[(key, ends)]
+        assert b.respondent_id == p.true_person_id and b.protected_id == p.protected_id
+        assert dt.date.fromisoformat(p.arrested_on) < b.occurred_on <= dt.date.fromisoformat(ends)
+        assert dt.date.fromisoformat(p.starts_on) <= b.occurred_on
+    one = mine.iloc[0]
+    assert len(Q.possible_breaches(g, include_bail=True, respondent_id=one["respondent_id"])
+               .query("order_type == 'BAIL_CONDITIONS'")) >= 1
+
+
+def test_target_list_shows_bail_rui_and_notices(synth_graph):
+    g, _ = synth_graph
+    shown = 0
+    for force in ("Metropolitan", "Durham", "Northumbria", "Cleveland", "Cumbria"):
+        t = Q.targets(g, force, AS_OF)
+        assert {"active_bail", "open_rui", "notices"} <= set(t.columns)
+        shown += int(t[["active_bail", "open_rui", "notices"]].to_numpy().sum())
+    assert shown > 0
