@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import shutil
 import sys
 from collections.abc import Callable
@@ -165,6 +166,8 @@ def graph_answers(data: Path, truth: Path, g: Any) -> None:
     print("  since the list four weeks earlier (the MATAC cycle): "
           + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("new", "up", "down", "same", "left")))
 
+    safeguarding(g, truth, force, as_of)
+
     heading("8. Disclosure officer: who is this partner, and what may be disclosed")
     golden = LinkageStore(data).golden().set_index("person_id")
     subject = serial.iloc[0]["person_id"] if len(serial) else golden.index[0]
@@ -187,6 +190,30 @@ def graph_answers(data: Path, truth: Path, g: Any) -> None:
     )
 
 
+def safeguarding(g: Any, truth: Path, force: str, as_of: dt.date) -> None:
+    """The DA team's four safeguarding lists for the force, due today first, each row explained; and
+    how the whole country's lists compare with the generator's truth (by record and state: person
+    ids here are linkage's)."""
+    from graph import queries as Q
+
+    print(f"\n  safeguarding lists for {force_name(force)} as of {as_of} (due today first; each row says why):")
+    keys = {"bail": ["custody_ref", "state", "due_on"], "notices": ["notice_ref", "state"],
+            "gaps": ["kind", "ends_on", "last_event_on"], "encompass": ["event_key", "state", "due_at"]}
+    extract_day = dt.date.fromisoformat(json.loads((truth / "summary.json").read_text())["truth"]["duties"]["as_of"])
+    for name, key in keys.items():
+        mine = Q.safeguarding_list(g, name, as_of, force=force)
+        print(f"    {name}: {len(mine)} row(s)")
+        for r in mine.head(2).itertuples(index=False):
+            print(f"      {r.state:<24} {_brief(r.explanation, 110)}")
+        everyone = Q.safeguarding_list(g, name, extract_day)
+        want = pd.read_csv(truth / f"safeguarding_{name}.csv", dtype=str, keep_default_na=False)
+        got = set(map(tuple, everyone[key].astype(str).to_numpy()))
+        true = set(map(tuple, want[key].to_numpy()))
+        hit = len(got & true)
+        print(f"      all forces as of {extract_day} against truth: precision {hit / max(len(got), 1):.3f}, "
+              f"recall {hit / max(len(true), 1):.3f} ({len(true)} true)")
+
+
 def api_exchanges(data: Path) -> None:
     from worlds.demo_api import show_exchanges
 
@@ -204,6 +231,8 @@ def pages(data: Path) -> None:
         ("data_steward", "/pages/review", "the review desk: pairs side by side, keys S N U K Z"),
         ("analyst", f"/pages/person?as_of={day}", "people: record, timeline, orders, a network that grows on click"),
         ("da_team", f"/pages/targets?as_of={day}", "the weekly list, each score's parts, movement; prints"),
+        ("da_team", f"/pages/safeguarding?as_of={day}", "bail, notices, protection gaps, Operation Encompass: "
+         "due today first, each row explained"),
     ):
         print(f"    http://127.0.0.1:8000{path}\n      as demo.{role}: {what}")
 
