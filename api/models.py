@@ -215,6 +215,9 @@ class Profile(BaseModel):
     relationships: list[dict[str, Any]] = Field(default_factory=list)
     orders: list[dict[str, Any]] = Field(default_factory=list)
     addresses: list[dict[str, Any]] = Field(default_factory=list)
+    duties: list[dict[str, Any]] = Field(
+        default_factory=list, description="bail periods, RUIs and notices as subject or protected person, with state"
+    )
     elsewhere: list[ForceCount] = Field(default_factory=list)
 
 

@@ -68,3 +68,21 @@ def test_each_read_is_audited_with_the_people_it_named(app):
     last = next(a for a in audit if a["route"].endswith("/safeguarding/notices"))
     assert last["purpose"] == "tasking" and last["reference"] == "MATAC-2025-26"
     assert named <= set(last["person_ids"])
+
+
+def test_person_views_show_bail_rui_and_notices_naming_no_one_else(app):
+    c, _ = app
+    headers = bearer(c, "da_team")
+    rows = c.get("/targets/Northumbria/safeguarding/bail", headers=headers, params=TASKING).json()["items"]
+    person = next(r["subject_id"] for r in rows if r["subject_id"])
+    view = c.get(f"/targets/Northumbria/persons/{person}", headers=headers, params=TASKING).json()
+    assert view["duties"] and {d["kind"] for d in view["duties"]} & {"bail", "rui"}
+    for d in view["duties"]:
+        assert d["force_code"] == "E23000007" and d["state"]
+        assert not {"person_id", "protected_id", "subject_id"} & set(d)
+    analyst = bearer(c, "analyst_national")
+    first = c.get(f"/analyst/persons/{person}", headers=analyst, params=INTEL).json()["duties"]
+    again = c.get(f"/analyst/persons/{person}", headers=analyst, params=INTEL).json()["duties"]  # cached path
+    assert first == again and len(first) >= len(view["duties"])
+    durham = c.get(f"/analyst/persons/{person}", headers=bearer(c, "analyst_durham"), params=INTEL).json()
+    assert all(d["force_code"] == "E23000008" for d in durham.get("duties", []))

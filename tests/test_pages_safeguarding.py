@@ -77,3 +77,14 @@ def test_the_page_is_refused_to_an_analyst(base, page):
     sign_in(page, base, "analyst", PASSWORD, "intelligence", "INT-1", f"/pages/safeguarding?as_of={AS_OF}")
     assert statuses and all(s == 403 for s in statuses)
     assert "Not allowed" in page.inner_text("#message")
+
+
+def test_from_the_list_to_the_person_with_their_bail_and_rui(base, page):
+    sign_in(page, base, "da_team", PASSWORD, "tasking", "MATAC-2", f"/pages/safeguarding?as_of={AS_OF}")
+    link = page.locator("#list-bail a.person-link").first
+    person = link.get_attribute("href").split("/pages/person/")[1].split("?")[0]
+    link.click()
+    page.wait_for_url(lambda url: f"/pages/person/{person}" in url)
+    page.wait_for_selector("body[data-ready='1']")
+    kinds = [t.strip() for t in page.locator("#duties tr td:first-child").all_inner_texts()]
+    assert kinds and set(kinds) & {"bail", "RUI"}

@@ -40,7 +40,7 @@ from api.problems import ProblemError, problem_responses
 from api.routing import AuditedRoute
 from api.store import graphq
 from api.views.network import named_people, network_chart, network_view, scope_events
-from api.views.person import person_view, scope_orders
+from api.views.person import duties_of, person_view, scope_orders
 from api.views.safeguarding import people_in, safeguarding_rows
 from api.views.search import ranked
 from exports.network import FORMATS, render
@@ -359,6 +359,11 @@ async def profile(request: Request, person_id: PersonId, audit: Consult) -> dict
         raise no_such_person(request, person_id)
     if view["restricted"]:
         audit.outcome = "restricted"
+    elif facts is not None and (scope.national or holders is not None):  # the fast path read no graph
+        today = dt.date.today()
+        cached = cache.peek(("duties", person_id, today))
+        view["duties"] = (duties_of(None, scope, person_id, today, found=cached) if cached is not None
+                          else await run_in_threadpool(duties_of, graph(request), scope, person_id, today, cache))
     audit.returned([person_id], 1)
     return view
 

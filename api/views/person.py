@@ -9,10 +9,11 @@ line builds the same views.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from api.performance.graphcache import GraphCache
-from api.policy.frames import elsewhere, split, visible_person
+from api.policy.frames import elsewhere, rows, split, visible_person
 from api.policy.scope import Scope, held_by
 from api.store import graphq
 from reference.forces import force_name
@@ -55,6 +56,7 @@ def person_view(
     cache: GraphCache | None = None,
     facts: dict[str, Any] | None = None,
     holders: dict[str, Any] | None = None,
+    as_of: dt.date | None = None,
 ) -> dict[str, Any] | None:
     """The force-scoped profile of one person (None when no such person). The graph facts come
     from ``facts`` and ``holders`` when given, else from ``cache`` or the graph; the scoping and
@@ -169,8 +171,28 @@ def person_view(
         "relationships": relationships,
         "orders": orders,
         "addresses": addresses,
+        "duties": duties_of(g, scope, person_id, as_of or dt.date.today(), cache) if g is not None else [],
         "elsewhere": elsewhere(hidden),
     }
+
+
+def duties_of(g: Any, scope: Scope, person_id: str, as_of: dt.date, cache: GraphCache | None = None,
+              found: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The person's bail periods, RUIs and notices (as subject or protected) held by forces the
+    account sees: state on ``as_of``, dates, the authoriser's rank. They name no one else. Kept per
+    graph load and day in ``cache`` when given, or ``found`` already read (scoping runs on every call)."""
+    from graph.queries import person_duties
+
+    def read() -> list[dict[str, Any]]:
+        return rows(person_duties(g, person_id, as_of))
+
+    if found is None:
+        found = read() if cache is None else cache.get(("duties", person_id, as_of), read)
+    out = []
+    for r in found:
+        if scope.sees(r.get("force_code")):
+            out.append({**r, "force": force_name(r.get("force_code"))})
+    return out
 
 
 def scope_orders(

@@ -21,6 +21,7 @@ from graph.queries.safeguarding import (
     encompass_list,
     gaps_list,
     notices_list,
+    person_duties,
     safeguarding_list,
 )
 from graph.queries.targets import target_movement, targets
@@ -31,5 +32,5 @@ __all__ = [
     "orders_active", "orders_expiring", "possible_breaches", "cross_force_victims", "serial_perpetrators",
     "victim_links", "victims_in_multiple_forces", "network", "network_groups", "person_profile",
     "target_movement", "targets", "repeat_victims", "active_bail_conditions", "bail_list", "encompass_list",
-    "gaps_list", "notices_list", "safeguarding_list",
+    "gaps_list", "notices_list", "person_duties", "safeguarding_list",
 ]

@@ -98,9 +98,11 @@ RETURN o.order_id AS order_id, o.made_on AS made_on, o.expires_on AS expires_on,
        r.person_id AS person_id, v.person_id AS protected_id
 """)
 
+# Force and date are filtered in Python: on Ladybug 0.22 a predicate on ``e`` beside the one on ``x``
+# dropped about 1% of the rows on a 20,000-person world (graph.dialect, "filters on a link and its node").
 Q_CHILDREN = cypher("safeguarding_children", """
 MATCH (c:Person)-[x:OTHER_IN]->(e:Event)
-WHERE lower(x.relationship_raw) = $child AND ($force = '' OR e.force_code = $force) AND e.occurred_on <= $as_of
+WHERE lower(x.relationship_raw) = $child
 MATCH (c)-[:HAS_RECORD]->(r:PersonRecord)
 WHERE r.record_key = x.record_key
 RETURN e.event_id AS event_id, e.record_keys AS record_keys, e.force_code AS force_code,
@@ -335,6 +337,83 @@ def duty_counts(g: GraphBackend, as_of: dt.date, since: dt.date) -> pd.DataFrame
     return out
 
 
+Q_PERSON_BAIL = cypher("safeguarding_person_bail", """
+MATCH (p:Person {person_id: $person})-[:ARRESTED]->(c:Custody)-[:HAS_BAIL]->(b:BailPeriod)
+RETURN c.custody_ref AS ref, c.force_code AS force_code, b.starts_on AS starts_on, b.ends_on AS ends_on,
+       b.decision AS decision, b.decided_on AS decided_on, b.has_conditions AS has_conditions,
+       b.authorised_by_rank AS authorised_by_rank
+""")
+Q_PERSON_PROTECTED_BAIL = cypher("safeguarding_person_protected_bail", """
+MATCH (c:Custody)-[:HAS_BAIL]->(b:BailPeriod)-[:BAIL_PROTECTS]->(p:Person {person_id: $person})
+RETURN c.custody_ref AS ref, c.force_code AS force_code, b.starts_on AS starts_on, b.ends_on AS ends_on,
+       b.decision AS decision, b.decided_on AS decided_on, b.has_conditions AS has_conditions,
+       b.authorised_by_rank AS authorised_by_rank
+""")
+Q_PERSON_RUI = cypher("safeguarding_person_rui", """
+MATCH (p:Person {person_id: $person})-[:ARRESTED]->(c:Custody)-[:HAS_RUI]->(r:RuiPeriod)
+RETURN c.custody_ref AS ref, c.force_code AS force_code, r.starts_on AS starts_on, r.open AS open_now,
+       r.last_review_on AS last_review_on, r.authorised_by_rank AS authorised_by_rank
+""")
+Q_PERSON_NOTICES = cypher("safeguarding_person_notices", """
+MATCH (n:Notice)-[:SERVED]->(p:Person {person_id: $person})
+RETURN n.notice_ref AS ref, n.notice_type AS notice_type, n.force_code AS force_code, n.served_at AS served_at,
+       n.hearing_at AS hearing_at, n.hearing_outcome AS hearing_outcome, n.authorised_by_rank AS authorised_by_rank
+""")
+Q_PERSON_PROTECTED_NOTICES = cypher("safeguarding_person_protected_notices", """
+MATCH (n:Notice)-[:NOTICE_PROTECTS]->(p:Person {person_id: $person})
+RETURN n.notice_ref AS ref, n.notice_type AS notice_type, n.force_code AS force_code, n.served_at AS served_at,
+       n.hearing_at AS hearing_at, n.hearing_outcome AS hearing_outcome, n.authorised_by_rank AS authorised_by_rank
+""")
+PERSON_DUTY_COLUMNS = ["kind", "role", "ref", "force_code", "starts_on", "ends_on", "state", "authorised_by_rank",
+                       "detail"]
+
+
+def person_duties(g: GraphBackend, person_id: str, as_of: dt.date, rules: Rules | None = None) -> pd.DataFrame:
+    """One person's bail periods, RUIs and notices, as subject or as the person protected, with
+    their state on ``as_of`` (bail running or ended, RUI open or closed and its review, a notice's
+    hearing): what the person page shows. No other person is named in these rows."""
+    rules = rules or load_rules()
+    day = as_date(as_of)
+    rows: list[dict] = []
+    for role, text in (("subject", Q_PERSON_BAIL), ("protected", Q_PERSON_PROTECTED_BAIL)):
+        for b in g.run(text, {"person": person_id}):
+            start, end = _d(b["starts_on"]), _bail_end(b["ends_on"], b["decision"], b["decided_on"])
+            if start is None or start > day:
+                continue
+            if role == "protected" and not b["has_conditions"]:
+                continue
+            state = "running" if day <= end else f"ended {end}" + (f" ({b['decision']})" if _s(b["decision"])
+                                                                  and b["decision"] != "EXTENDED" else "")
+            rows.append({"kind": "bail", "role": role, "ref": b["ref"], "force_code": b["force_code"],
+                         "starts_on": _iso(start), "ends_on": _iso(end), "state": state,
+                         "authorised_by_rank": _s(b["authorised_by_rank"]),
+                         "detail": "with conditions" if b["has_conditions"] else "no conditions"})
+    for r in g.run(Q_PERSON_RUI, {"person": person_id}):
+        start = _d(r["starts_on"])
+        if start is None or start > day:
+            continue
+        last = _d(r["last_review_on"])
+        due = add_months(last or start, rules.rui_review_months)
+        rows.append({"kind": "rui", "role": "subject", "ref": r["ref"], "force_code": r["force_code"],
+                     "starts_on": _iso(start), "ends_on": "", "state": "open" if r["open_now"] else "closed",
+                     "authorised_by_rank": _s(r["authorised_by_rank"]),
+                     "detail": (f"last review {last}; " if last else "no review recorded; ") + f"review due {due}"})
+    for role, text in (("subject", Q_PERSON_NOTICES), ("protected", Q_PERSON_PROTECTED_NOTICES)):
+        for n in g.run(text, {"person": person_id}):
+            served = _t(n["served_at"])
+            if served is None or served.date() > day:
+                continue
+            due = hearing_due(served, rules.hearing_hours)
+            heard = _t(n["hearing_at"])
+            state = (f"heard {_iso(heard)}" + (f" ({n['hearing_outcome']})" if _s(n["hearing_outcome"]) else "")
+                     if heard else f"no hearing recorded (due by {_iso(due)})")
+            rows.append({"kind": n["notice_type"], "role": role, "ref": n["ref"], "force_code": n["force_code"],
+                         "starts_on": _iso(served), "ends_on": "", "state": state,
+                         "authorised_by_rank": _s(n["authorised_by_rank"]), "detail": f"hearing due by {_iso(due)}"})
+    out = pd.DataFrame(rows, columns=PERSON_DUTY_COLUMNS)
+    return out.sort_values("starts_on", ascending=False, kind="stable").reset_index(drop=True)
+
+
 BAIL_ORDER_TYPE = "BAIL_CONDITIONS"  # how bail conditions show in the orders register and breach matcher
 
 
@@ -468,7 +547,9 @@ def encompass_list(g: GraphBackend, as_of: dt.date, force: str | None = None,
     day = as_date(as_of)
     end_of_day = dt.datetime.combine(day, dt.time(23, 59, 59))
     params = {"force": _scope(g, force)}
-    kids = g.frame(Q_CHILDREN, {**params, "child": "child", "as_of": day}, columns=CHILD_FACTS)
+    kids = g.frame(Q_CHILDREN, {"child": "child"}, columns=CHILD_FACTS)
+    if params["force"] != ANY:
+        kids = kids[kids["force_code"] == params["force"]]
     told = g.frame(Q_SCHOOL, {**params, "service": "SCHOOL"}, columns=["event_id", "child_id", "referral_key",
                                                                          "sent_at"])
     told = told.assign(at=[_t(s) for s in told["sent_at"]])

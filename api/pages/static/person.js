@@ -235,6 +235,20 @@
     );
   }
 
+  // bail periods, RUIs and notices, as subject or protected person (the API names no one else here)
+  function dutiesTable(duties) {
+    fill(
+      "duties",
+      duties.length
+        ? duties.map((d) => el("tr", { class: d.state === "running" || d.state === "open" ? "active" : "" },
+            el("td", { text: d.kind === "rui" ? "RUI" : d.kind === "bail" ? "bail" : d.kind }), el("td", { text: d.role }),
+            el("td", { text: d.ref }), el("td", { text: (d.starts_on || "").replace("T", " ") }), el("td", { text: d.ends_on || "" }),
+            el("td", { text: d.state }), el("td", { text: (d.authorised_by_rank || "").toLowerCase().replace(/_/g, " ") }),
+            el("td", { text: d.detail || "" })))
+        : [el("tr", {}, el("td", { colspan: 8, text: "no bail, RUI or notices" }))],
+    );
+  }
+
   function timelineTable(events) {
     fill(
       "timeline",
@@ -295,6 +309,7 @@
     fill("variants", prof.name_variants.map((n) => el("li", { text: n })));
     elsewhereList(prof.elsewhere);
     ordersTable(prof.orders, prof.person_id);
+    dutiesTable(prof.duties || []);
     timelineTable(prof.timeline);
     timelineStrip(prof.timeline);
     const seen = new Set();
