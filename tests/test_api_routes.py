@@ -1056,6 +1056,17 @@ def test_admin_manages_users(client):
     assert set(ACCOUNTS) | {"new.analyst"} <= names
 
 
+def test_safeguarding_lists_answer_each_audience(client):
+    """The four lists (tests/test_api_safeguarding.py scores them on the synthetic extracts): a DA
+    team's for its force, an analyst's within the account; the sample world holds no custody."""
+    for name in ("bail", "notices", "gaps", "encompass"):
+        r = get(client, "da_team", f"/targets/Northumbria/safeguarding/{name}", "tasking", **DAY)
+        assert r.status_code == 200 and r.json()["name"] == name, r.text
+        r = get(client, "analyst", f"/analyst/safeguarding/{name}", **DAY)
+        assert r.status_code == 200 and r.json()["force_code"] is None, r.text
+    assert get(client, "da_team", "/targets/Durham/safeguarding/bail", "tasking").status_code == 403
+
+
 # -- the log ----------------------------------------------------------------------------------------
 
 

@@ -168,6 +168,11 @@ def _d(value: object) -> dt.date | None:
     return value if isinstance(value, dt.date) else pd.Timestamp(value).date()
 
 
+def _keep(frame: pd.DataFrame, mask: list[bool]) -> pd.DataFrame:
+    """The rows where ``mask`` holds (an empty mask keeps the columns: ``frame[[]]`` would drop them)."""
+    return frame.loc[np.asarray(mask, dtype=bool)]
+
+
 def _s(value: object) -> str:
     """A text cell, "" for null (None or NaN, as each engine's frames give them)."""
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
@@ -304,7 +309,7 @@ def active_bail_conditions(g: GraphBackend, as_of: dt.date, force: str | None = 
     bail = bail.assign(ends_effective=ends)
     running = [(_d(s) or _d(a)) <= day <= e for s, a, e in zip(bail["starts_on"], bail["arrested_on"], ends,
                                                                   strict=True)]
-    return bail[running].reset_index(drop=True)
+    return _keep(bail, running).reset_index(drop=True)
 
 
 Q_OPEN_RUI = cypher("safeguarding_open_rui", """
@@ -453,7 +458,7 @@ def bail_breaches(g: GraphBackend, since: dt.date, until: dt.date) -> pd.DataFra
     found = g.frame(Q_BAIL_BREACHES, {"since": since, "until": until}, columns=cols)
     running = [_d(day) <= _bail_end(e, d, o) for day, e, d, o in
                zip(found["occurred_on"], found["ends_on"], found["decision"], found["decided_on"], strict=True)]
-    found = found[running] if len(found) else found
+    found = _keep(found, running)
     return found.drop(columns=["decision", "decided_on", "ends_on"]).assign(order_type=BAIL_ORDER_TYPE)
 
 
@@ -481,7 +486,7 @@ def notices_list(g: GraphBackend, as_of: dt.date, force: str | None = None,
     sent = g.frame(Q_NOTICE_REFERRALS, {**params, "service": "DVPO_CASEWORKER"},
                    columns=["notice_key", "referral_key", "sent_at"])
     sent = sent.assign(at=[_t(s) for s in sent["sent_at"]])
-    sent = sent[[a is not None and a <= end_of_day for a in sent["at"]]]
+    sent = _keep(sent, [a is not None and a <= end_of_day for a in sent["at"]])
     first_sent = sent.sort_values("at").drop_duplicates("notice_key").set_index("notice_key")
     dvpos = g.frame(Q_DVPOS, {"order_type": "DVPO"}, columns=["order_id", "made_on", "expires_on", "person_id",
                                                              "protected_id"])
@@ -553,7 +558,7 @@ def encompass_list(g: GraphBackend, as_of: dt.date, force: str | None = None,
     told = g.frame(Q_SCHOOL, {**params, "service": "SCHOOL"}, columns=["event_id", "child_id", "referral_key",
                                                                          "sent_at"])
     told = told.assign(at=[_t(s) for s in told["sent_at"]])
-    told = told[[a is not None and a <= end_of_day for a in told["at"]]]
+    told = _keep(told, [a is not None and a <= end_of_day for a in told["at"]])
     first = told.sort_values("at").drop_duplicates(["event_id", "child_id"]).set_index(["event_id", "child_id"])
     rows: list[dict] = []
     for c in kids.drop_duplicates(["event_id", "child_record_key"]).itertuples(index=False):
@@ -629,7 +634,7 @@ def gaps_list(g: GraphBackend, as_of: dt.date, force: str | None = None, rules: 
     items = protection(g, last)
     if items.empty:
         return pd.DataFrame(columns=GAP_COLUMNS)
-    ending = items[[e is not None and first <= e <= last for e in items["ends_on"]]]
+    ending = _keep(items, [e is not None and first <= e <= last for e in items["ends_on"]])
     rows: list[dict] = []
     people = sorted(set(ending["person_id"]))
     last_da: dict = {}
