@@ -10,6 +10,7 @@ that runs out. Times are naive UK local times, as the extracts record them.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -97,9 +98,11 @@ def _date(value: object, where: str) -> dt.date:
 
 
 def load_rules(path: Path | str | None = None) -> Rules:
-    """The rules from a YAML file (default ``data/safeguarding.yaml``). A bad file is a
+    """The rules from a YAML file: ``path``, else ``DOTS_SAFEGUARDING_RULES`` (a force's own file for
+    the API and every command), else the shipped ``data/safeguarding.yaml``. A bad file is a
     configuration error: ValueError naming the file and the key."""
-    source = Path(path) if path is not None else DATA / "safeguarding.yaml"
+    chosen = path if path is not None else os.environ.get("DOTS_SAFEGUARDING_RULES") or None
+    source = Path(chosen) if chosen is not None else DATA / "safeguarding.yaml"
     return _load(str(source))
 
 

@@ -173,11 +173,15 @@ def test_bail_limits_are_keyed_on_the_arrest_date():
     assert not rules.rui_authorised("SUPERINTENDENT", "  ")
 
 
-def test_rules_come_from_a_file(tmp_path: Path):
+def test_rules_come_from_a_file(tmp_path: Path, monkeypatch):
     text = (Path(__file__).resolve().parents[1] / "reference" / "data" / "safeguarding.yaml").read_text()
     mine = tmp_path / "rules.yaml"
     mine.write_text(text.replace("review_months: 3", "review_months: 1"))
     assert load_rules(mine).rui_review_months == 1
+    monkeypatch.setenv("DOTS_SAFEGUARDING_RULES", str(mine))
+    assert load_rules().rui_review_months == 1  # a force's own file for the API and every command
+    monkeypatch.delenv("DOTS_SAFEGUARDING_RULES")
+    assert load_rules().rui_review_months == 3
     bad = tmp_path / "bad.yaml"
     bad.write_text(text.replace("rank: SERGEANT", "rank: ARCHBISHOP"))
     with pytest.raises(ValueError, match="unknown rank"):
