@@ -291,7 +291,7 @@ def test_target_list_names_link_to_a_person_view_without_victims(world, page):
     page.wait_for_url(re.compile(rf"/pages/person/{hall}\?"))
     page.wait_for_selector("body[data-ready='1']")
     assert "HALL" in page.inner_text("#name") and page.locator("#timeline tr").count() >= 3
-    assert visible_nav(page) == ["Target list"]
+    assert visible_nav(page) == ["Target list", "Safeguarding"]
     assert not forbidden_text(page.content())
     kinds = page.evaluate("window.dotsCy.nodes().map(n => n.data('kind'))")
     assert kinds.count("person") == 1  # the person alone: no victims drawn
