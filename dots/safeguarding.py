@@ -86,8 +86,14 @@ def cmd_safeguarding(args: argparse.Namespace) -> int:
         print(f"dots safeguarding {name}: the audit log could not be written, nothing released: {exc}",
               file=sys.stderr)
         return 1
-    if args.out:
-        frame.to_csv(args.out, index=False)
+    if args.out:  # CSV (UTF-8 with a BOM, formula-like cells defused) or XLSX by the file's suffix
+        from exports.tables import Table, write
+
+        table = Table(f"safeguarding-{name}", list(frame.columns), frame.fillna("").to_dict("records"))
+        about = [("list", f"safeguarding {name}"), ("as of", str(args.as_of or "today")),
+                 ("force", args.force or "every force"), ("purpose", purpose), ("reference", reference),
+                 ("note", "Decision support: each row names its rule; the officer decides.")]
+        write(args.out, [table], about, title=f"Safeguarding: {name}")
         print(f"wrote {len(frame)} rows to {args.out}", file=sys.stderr)
     else:
         print(frame.to_string(index=False) if len(frame) else "(no rows)")
@@ -105,5 +111,5 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         p.add_argument("--rules", type=Path, help="a safeguarding rules YAML (default: the shipped rules)")
         p.add_argument("--purpose", help="why the list is read (s.62 log); or DOTS_PURPOSE")
         p.add_argument("--reference", help="case or tasking reference (s.62 log); or DOTS_REFERENCE")
-        p.add_argument("--out", type=Path, help="write CSV here")
+        p.add_argument("--out", type=Path, help="write the list here: CSV, or Excel when FILE ends .xlsx")
         p.set_defaults(func=cmd_safeguarding)

@@ -37,7 +37,7 @@ def test_each_list_has_its_contract_columns_and_matches_truth(world, tmp_path, n
     home, extracts = world
     out = tmp_path / f"{name}.csv"
     dots("safeguarding", name, "--as-of", "2025-06-30", "--out", str(out), *WHY, home=home)
-    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert set(CONTRACT[name]) <= set(frame.columns)
     truth = pd.read_csv(extracts / "truth" / f"safeguarding_{name}.csv", dtype=str, keep_default_na=False)
     assert len(truth) > 0 and len(frame) > 0
@@ -60,9 +60,14 @@ def test_a_read_is_logged_with_purpose_and_reference(world, tmp_path):
         row = db.execute("SELECT route, purpose, reference, person_ids, count, method FROM audit_log "
                          "ORDER BY seq DESC LIMIT 1").fetchone()
     assert row[0] == "dots safeguarding notices" and row[1:3] == WHY[1::2] and row[5] == "CLI"
-    frame = pd.read_csv(tmp_path / "n.csv", dtype=str)
+    frame = pd.read_csv(tmp_path / "n.csv", dtype=str, encoding="utf-8-sig")
     assert row[4] == len(frame) and set(frame["person_id"]) <= set(json.loads(row[3]))
     assert dots("audit", "verify", home=home).returncode == 0
+    dots("safeguarding", "bail", "--as-of", "2025-06-30", "--out", str(tmp_path / "b.xlsx"), *WHY, home=home)
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "b.xlsx").worksheets[0]
+    assert [c.value for c in next(sheet.iter_rows(max_row=1))][:2] == ["custody_ref", "force"]
 
 
 def test_refusals_are_one_line(world, tmp_path):
