@@ -139,8 +139,10 @@ def test_every_page_outside_a_roles_navigation_shows_it_nothing(world, page, acc
             quiet.append(other.name)
         assert not forbidden_text(page.inner_text("main")), other.name
         assert not page.locator("#rows tr td a.person-link, #candidates tr[data-person]").count()
-    # asked nothing: the person search before a name is given; the weekly list of an account holding no force
-    assert set(quiet) <= {"person", "targets"} and ("targets" not in quiet or account == "auditor"), quiet
+    # asked nothing: the person search before a name is given; the weekly list and the safeguarding lists
+    # of an account holding no force
+    by_force = {"targets", "safeguarding"}
+    assert set(quiet) <= {"person", *by_force} and (not by_force & set(quiet) or account == "auditor"), quiet
 
 
 # -- analyst ---------------------------------------------------------------------------------------

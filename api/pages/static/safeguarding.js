@@ -34,6 +34,12 @@
 
   async function load() {
     const force = $("force").value.trim();
+    if (!force) {
+      // an account holding no force has no lists to ask for (and /targets/ alone is no route)
+      Dots.say("Your account holds no force: there are no safeguarding lists to show.", "info");
+      document.body.dataset.ready = "1";
+      return;
+    }
     const asOf = $("as-of").value;
     const params = { as_of: asOf, limit: 500 };
     const answers = await Promise.all(LISTS.map((name) =>
