@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def dots(*args: str, home: Path, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "NEO4J_URI"}
     env["DOTS_HOME"] = str(home)
+    env.setdefault("DOTS_PURPOSE", "intelligence")  # personal-data commands are logged with why (s.62)
+    env.setdefault("DOTS_REFERENCE", "TEST-1")
     proc = subprocess.run(
         [sys.executable, "-m", "dots.cli", *args],
         cwd=ROOT,

@@ -9,7 +9,6 @@ and no national flag sees no force's records (fine for admins and auditors).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -147,9 +146,7 @@ def add_user(
     for a service account (``service=True``): print them once, they are not recoverable.
     Raises :class:`UserError` for an unknown role or force or a duplicate name. The creation is an
     ``alteration`` record in the audit log, by the operating-system user who ran the command."""
-    import pwd
-
-    from api.policy.audit import Entry, append_record
+    from api.policy.audit import Entry, append_record, operating_system_user
 
     sessions = session_factory(database_url(Path(data_dir)))
     with sessions.begin() as session:
@@ -160,10 +157,6 @@ def add_user(
         f"account {created['name']} (id {created['id']}) created: role {created['role']}, "
         f"scope {scope_label(created['forces'], created['national'])}" + (", service" if service else "")
     )
-    try:
-        who = pwd.getpwuid(os.getuid()).pw_name  # the uid's own name: $USER and $LOGNAME can be set to anything
-    except KeyError:  # no name for this uid (a container)
-        who = f"uid {os.getuid()}"
     append_record(
         Path(data_dir),
         Entry(
@@ -173,7 +166,7 @@ def add_user(
             path=f"dots user add {created['name']}",
             outcome="ok",
             status=0,
-            user_name=f"os:{who}",
+            user_name=operating_system_user(),
             role="cli",  # the operating-system user running the command line, not an account
             detail=detail,
         ),

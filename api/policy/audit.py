@@ -422,6 +422,18 @@ def _sqlite_statement(table: Table, names: tuple[str, ...]) -> tuple[str, list[A
     return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", converters
 
 
+def operating_system_user() -> str:
+    """Who runs a command line, as its records name them: ``os:<name>`` of the process's uid (from
+    the password database, never ``$USER`` or ``$LOGNAME``, which anyone can set), ``os:uid N`` when
+    the uid has no name (a container)."""
+    import pwd
+
+    try:
+        return f"os:{pwd.getpwuid(os.getuid()).pw_name}"
+    except KeyError:
+        return f"os:uid {os.getuid()}"
+
+
 def append_record(data_dir: Path, entry: Entry) -> int:
     """Append one record to a data directory's log from outside the API (the CLI, ``dots user
     add``): the same chain, key, checkpoint and fields as the server's records. Returns its

@@ -1,0 +1,117 @@
+"""The s.62 record of a command that reads personal data (DPA 2018 Part 3).
+
+A personal-data command (a list, an export, a disclosure search, the quarantine) must be given
+why (``--purpose`` or ``DOTS_PURPOSE``, one of the API's purpose codes) and for which case,
+occurrence or task (``--reference`` or ``DOTS_REFERENCE``); without them it refuses in one line
+and the refusal is logged. Its answer is released only after its record is committed to the same
+hash chain the API writes (:func:`api.policy.audit.append_record`: same key, same checkpoint,
+same fields), naming every person id the answer names. A failed command is logged with its
+one-line reason.
+
+Who: the operating-system user running the command, by uid (``os:<name>``), role ``cli``.
+Scope: the command line runs with national scope. It is the operator's tool: whoever can run it
+can read the data directory's files (staging, linkage outputs, the embedded graph) directly, so a
+force scope on the command would be theatre; ``--force`` narrows an answer, it does not grant or
+limit access. Accounts and their force scopes are enforced where users reach data they cannot
+read as files: the API and its pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.policy.audit import Entry, append_record, operating_system_user
+from api.policy.roles import REFERENCE_RE, Purpose
+from dots.failures import CommandError
+from dots.settings import data_dir
+
+
+class AccessRefused(CommandError):
+    """A personal-data command without a valid purpose and reference."""
+
+
+@dataclass
+class Access:
+    """What one personal-data command is for and what it returned."""
+
+    data_dir: str | None  # --data-dir as given (else DOTS_HOME, else ./.dots)
+    operation: str  # an api.policy.roles.Operation value
+    command: str  # "dots serial-perpetrators"
+    argv: list[str]
+    purpose: str | None
+    reference: str | None
+    justified: bool = True  # purpose and reference required (else recorded when given)
+    person_ids: set[str] = field(default_factory=set)
+    count: int | None = None
+    recorded: bool = False
+
+    @classmethod
+    def of(cls, args: argparse.Namespace, argv: list[str]) -> Access:
+        purpose = getattr(args, "purpose", None) or os.environ.get("DOTS_PURPOSE") or None
+        reference = getattr(args, "reference", None) or os.environ.get("DOTS_REFERENCE") or None
+        justified = getattr(args, "justified", True)
+        return cls(args.data_dir, args.access, _command(args), argv, purpose, reference, justified)
+
+    def check(self) -> None:
+        """Refuse (:class:`AccessRefused`) a command without a purpose code and a reference."""
+        if self.purpose is not None and self.purpose not in {p.value for p in Purpose}:
+            raise AccessRefused(f"unknown purpose {self.purpose!r}: one of {', '.join(p.value for p in Purpose)}")
+        if self.reference is not None and not REFERENCE_RE.match(self.reference):
+            self.reference = None  # not logged either: a reference must not carry a name into the log
+            raise AccessRefused("the reference may hold letters, digits and / . _ : - only (2 to 64 characters)")
+        if self.justified and (not self.purpose or not self.reference):
+            raise AccessRefused(
+                "a purpose and a case or occurrence reference are required to read personal data: "
+                "give --purpose and --reference (or DOTS_PURPOSE and DOTS_REFERENCE)"
+            )
+
+    def returned(self, person_ids: Iterable[Any] = (), count: int | None = None) -> None:
+        """Note the people the answer names (ids; ``;``-joined lists are split) and its size."""
+        for value in person_ids:
+            if value is None or value != value:  # None or NaN
+                continue
+            self.person_ids.update(p for p in str(value).split(";") if p)
+        if count is not None:
+            self.count = (self.count or 0) + count
+
+    def release(self, person_ids: Iterable[Any] = (), count: int | None = None) -> int:
+        """Log the answer (its people and size) before it is printed or written: raises if the
+        record cannot be committed, so nothing is released unlogged."""
+        self.returned(person_ids, count)
+        return self.record("ok", 0)
+
+    def record(self, outcome: str, status: int, detail: str | None = None) -> int:
+        self.recorded = True
+        return append_record(
+            data_dir(self.data_dir, create=False),
+            Entry(
+                operation=self.operation,
+                method="CLI",
+                route=self.command,
+                path=" ".join(["dots", *self.argv])[:2000],
+                outcome=outcome,
+                status=status,
+                user_name=operating_system_user(),
+                role="cli",  # the operating-system user running the command line, not an account
+                forces="national",
+                purpose=self.purpose,
+                reference=self.reference,
+                person_ids=sorted(self.person_ids),
+                count=self.count,
+                detail=detail,
+            ),
+        )
+
+
+def _command(args: argparse.Namespace) -> str:
+    """``dots disclose search``: the command and its subcommand names, as the route of a record."""
+    names = [args.command]
+    for attr in sorted(k for k in vars(args) if k.endswith("_command") and k != "command"):
+        names.append(getattr(args, attr))
+    if getattr(args, "table", None):  # dots export orders
+        names.append(args.table)
+    return " ".join(["dots", *(n for n in names if n)])

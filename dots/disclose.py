@@ -1,0 +1,46 @@
+"""Clare's Law support on the command line: candidate identities for a named partner.
+
+A disclosure search is a personal-data read: its record names every candidate returned.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from dots.options import add_json, bounded, date
+from dots.output import print_json
+from dots.settings import data_dir
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from linkage.search import search
+
+    home = data_dir(args.data_dir, create=False)
+    hits = search(home, args.name, dob=args.dob, age=args.age, place=args.place, limit=args.limit)
+    args.access.release([h.get("person_id") for h in hits], len(hits))
+    if args.json:
+        print_json({"candidates": hits})
+        return 0
+    for h in hits:
+        print(
+            f"{h.get('person_id')}  p={h.get('probability', 0):.3f}  {h.get('match_key', '')}  "
+            f"{h.get('name', h.get('preferred_name', ''))}"
+        )
+    if not hits:
+        print("no candidates")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    disclose = sub.add_parser("disclose", parents=[common], help="Clare's Law support")
+    p = disclose.add_subparsers(dest="disclose_command", required=True, metavar="{search}").add_parser(
+        "search", parents=[common], help="candidate identities for a named partner"
+    )
+    p.add_argument("--name", required=True, metavar="TEXT", help="the partner's name as the applicant gave it")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--dob", type=date, metavar="DATE", help="date of birth (YYYY-MM-DD)")
+    when.add_argument("--age", type=bounded(0, 130), metavar="N", help="age in years, when the date is not known")
+    p.add_argument("--place", metavar="TEXT", help="a town or postcode the partner is linked to")
+    p.add_argument("--limit", type=bounded(1, 100), default=10, metavar="N", help="at most this many (default 10)")
+    add_json(p)
+    p.set_defaults(func=cmd_search, access="consultation")

@@ -1,0 +1,166 @@
+"""Commands that bring data in and link it: synth, ingest, quarantine, warnings, resolve,
+graph load, and the linkage exports (resolution, orders, events, breaches, addresses).
+
+Each is a thin shell over one package function (the stages through :mod:`pipeline`): parse,
+call, print.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from dots.failures import CommandError
+from dots.options import add_json, add_out, bounded, progress
+from dots.output import emit, one_line, print_json
+from dots.settings import data_dir
+
+EXPORTS = {
+    "resolution": "one row per person record: record_key, person_id, then confidence and more",
+    "orders": "one row per order record (court extract row): record_key, order_id, then more",
+    "events": "one row per event record: record_key, event_id, then more",
+    "breaches": "one row per event judged a breach of an order: event_record_key, order_record_key",
+    "addresses": "one row per address record: record_key, address_id (a confidential address as its id only)",
+}
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from synth.generate import generate
+
+    summary = generate(Path(args.out), people=args.people, seed=args.seed, progress=progress(args))
+    print_json(summary) if args.json else print(f"wrote synthetic extracts to {args.out}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    import pipeline
+
+    missing = [str(p) for p in args.paths if not Path(p).exists()]
+    if missing:  # before anything is created: a typo must not leave an empty data directory
+        raise CommandError(f"no such file or folder: {', '.join(missing)}")
+    results = pipeline.ingest(
+        data_dir(args.data_dir), args.paths, profile=args.profile, mapping=args.mapping, progress=progress(args)
+    )
+    if args.json:
+        print_json({"files": [r.to_dict() for r in results]})
+    else:
+        print(f"{'file':60} {'profile':15} {'read':>8} {'loaded':>8} {'quarantined':>11} {'warnings':>8}  status")
+        for r in results:
+            print(
+                f"{r.path[-60:]:60} {r.profile or '-':15} {r.rows_read:>8} {r.loaded:>8} "
+                f"{r.quarantined:>11} {r.warnings:>8}  {r.status}"
+            )
+    refused = [r for r in results if r.status == "refused"]
+    for r in refused:
+        print(f"refused: {' '.join(str(r.error).split())}", file=sys.stderr)
+    return 1 if refused else 0
+
+
+def cmd_staged_rows(args: argparse.Namespace) -> int:
+    """The quarantine or the warnings table: file, line, field, reason and the raw text."""
+    from staging.store import StagingStore
+
+    rows = StagingStore(data_dir(args.data_dir, create=False)).read(args.staged)
+    rows = rows.sort_values(["source_file", "source_line"], kind="stable")
+    args.access.release(count=len(rows))
+    if args.json:
+        print_json({"rows": rows[["source_file", "source_line", "field", "reason", "raw"]].to_dict("records")})
+    else:
+        for r in rows.itertuples():
+            print(f"{r.source_file}:{r.source_line}: {r.field or '-'}: {r.reason}")
+        print(f"{len(rows)} {args.what}")
+    return 0
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    import pipeline
+
+    summary = pipeline.resolve(data_dir(args.data_dir, create=False), progress=progress(args))
+    if args.json:
+        print_json(summary)
+    else:
+        for stage, result in summary.items():
+            print(f"{stage}: {one_line(result)}")
+    return 0
+
+
+def cmd_graph_load(args: argparse.Namespace) -> int:
+    import pipeline
+    from dots.graphs import graph_uri
+    from linkage.store import LinkageStore
+
+    home = data_dir(args.data_dir, create=False)
+    if LinkageStore(home).entities().empty:
+        raise CommandError(f"nothing to load in {home}: no resolved records (run dots ingest, then dots resolve)")
+    summary = pipeline.load_graph(home, uri=graph_uri(args, home, must_exist=False), progress=progress(args))
+    print_json(summary) if args.json else print(one_line(summary))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    home = data_dir(args.data_dir, create=False)
+    if args.table == "resolution":
+        from linkage.store import LinkageStore
+
+        frame = LinkageStore(home).entities()
+        if frame.empty:
+            raise CommandError("no resolution yet: run 'dots resolve' first")
+        first = ["record_key", "person_id"]
+        frame = frame[first + [c for c in frame.columns if c not in first]]
+    else:
+        from linkage.entities.export import export_table
+
+        frame = export_table(home, args.table)
+    people = [c for c in frame.columns if c == "person_id" or c.endswith("_person_id")]
+    args.access.release([v for c in people for v in frame[c]], len(frame))
+    return emit(frame, args)
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("synth", parents=[common], help="write seeded synthetic extracts with ground truth")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the extracts and truth into")
+    p.add_argument("--people", type=bounded(1), default=5000, help="people in the synthetic world (default 5000)")
+    p.add_argument("--seed", type=int, default=7, help="random seed: the same seed writes the same files")
+    add_json(p)
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("ingest", parents=[common], help="load extract files or folders into staging")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="extract files, or folders of them")
+    p.add_argument(
+        "--profile",
+        help="a built-in profile: rms-flat, rms-relational, court-orders, custody, police-notices, referrals"
+        " (default: detected from the header)",
+    )
+    p.add_argument("--mapping", type=Path, metavar="FILE", help="a YAML/TOML mapping file for another source")
+    add_json(p)
+    p.set_defaults(func=cmd_ingest, access="collection", justified=False)
+
+    for name, what, text in (
+        ("quarantine", "quarantined row(s)", "list quarantined rows with file, line, field and reason"),
+        ("warnings", "value(s) set aside on loaded rows", "list values set aside on loaded rows with file, line, "
+         "field and reason"),
+    ):
+        p = sub.add_parser(name, parents=[common], help=text)
+        add_json(p)
+        p.set_defaults(func=cmd_staged_rows, staged=name, what=what, access="consultation")
+
+    p = sub.add_parser("resolve", parents=[common], help="link person records into entities (incremental)")
+    add_json(p)
+    p.set_defaults(func=cmd_resolve, access="combination", justified=False)
+
+    graph = sub.add_parser("graph", parents=[common], help="the POLE graph")
+    p = graph.add_subparsers(dest="graph_command", required=True, metavar="{load}").add_parser(
+        "load", parents=[common], help="write staged records and entities into the graph (idempotent)"
+    )
+    add_json(p)
+    p.set_defaults(func=cmd_graph_load)
+
+
+def register_export(exports: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """``dots export resolution|orders|events|breaches|addresses --out FILE.csv``."""
+    for name, text in EXPORTS.items():
+        p = exports.add_parser(name, parents=[common], help=text)
+        add_out(p, required=True)
+        add_json(p)
+        p.set_defaults(func=cmd_export, access="consultation")
