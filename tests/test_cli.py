@@ -14,15 +14,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def dots(*args: str, home: Path, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "NEO4J_URI"}
-    env["DOTS_HOME"] = str(home)
-    env.setdefault("DOTS_PURPOSE", "intelligence")  # personal-data commands are logged with why (s.62)
-    env.setdefault("DOTS_REFERENCE", "TEST-1")
+def dots(*args: str, home: Path, check: bool = True, stdin: str | None = None,
+         env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k != "NEO4J_URI"}
+    environ["DOTS_HOME"] = str(home)
+    environ.setdefault("DOTS_PURPOSE", "intelligence")  # personal-data commands are logged with why (s.62)
+    environ.setdefault("DOTS_REFERENCE", "TEST-1")
+    environ.update(env or {})
     proc = subprocess.run(
         [sys.executable, "-m", "dots.cli", *args],
         cwd=ROOT,
-        env=env,
+        env=environ,
         capture_output=True,
         text=True,
         input=stdin,
@@ -213,3 +215,86 @@ def test_graph_commands_on_neo4j_answer_as_the_embedded_graph(world, tmp_path, g
         dots(*args, "--out", str(embedded), home=home)
         dots(*args, "--out", str(neo4j), *uri, home=home)
         assert embedded.read_bytes() == neo4j.read_bytes() and len(embedded.read_bytes()) > 100, args
+
+
+# -- s.62: the command line's reads are logged in the API's chain ---------------------------------
+def last_record(home: Path) -> dict:
+    import sqlite3
+
+    db = sqlite3.connect(home / "state" / "dots.sqlite")
+    db.row_factory = sqlite3.Row
+    try:
+        row = db.execute("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    finally:
+        db.close()
+    return {**dict(row), "person_ids": set(json.loads(row["person_ids"]))}
+
+
+def checkpoint_seq(home: Path) -> int:
+    slots = [json.loads(chunk) for chunk in (home / "state" / "audit.checkpoint").read_text().split("\n")
+             if chunk.strip()]
+    return max(s["seq"] for s in slots)
+
+
+def test_personal_data_commands_are_logged_with_the_people_they_name(world, tmp_path) -> None:
+    import pwd
+
+    home, _ = world
+    me = f"os:{pwd.getpwuid(os.getuid()).pw_name}"
+    env_user = {"USER": "mallory", "LOGNAME": "mallory"}  # anyone can set these: the uid decides
+    serial, targets = tmp_path / "s.csv", tmp_path / "t.csv"
+    golden = pd.read_parquet(home / "linkage" / "golden.parquet")
+    person = golden[golden["dob"].notna()].iloc[3]
+    name = f"{str(person['forenames']).split()[0]} {person['surname']}"
+
+    def ids(frame: pd.DataFrame, *cols: str) -> set[str]:
+        return {p for c in cols for v in frame[c].dropna() for p in str(v).split(";") if p}
+
+    cases = [
+        (["serial-perpetrators", "--out", str(serial)], lambda _: ids(pd.read_csv(serial, dtype=str),
+                                                                       "person_id", "victim_ids")),
+        (["cross-force-victims", "--json"], lambda out: {p for r in json.loads(out)["rows"]
+                                                          for p in (r["perpetrator_id"], r["victim_id"])}),
+        (["targets", "--force", "Northumbria", "--as-of", "2025-06-30", "--out", str(targets)],
+         lambda _: ids(pd.read_csv(targets, dtype=str), "person_id")),
+        (["disclose", "search", "--name", name, "--json"],
+         lambda out: {c["person_id"] for c in json.loads(out)["candidates"]}),
+        (["export", "resolution", "--out", str(tmp_path / "r.csv")],
+         lambda _: ids(pd.read_csv(tmp_path / "r.csv", dtype=str), "person_id")),
+        (["quarantine", "--json"], lambda _: set()),
+    ]
+    for argv, named in cases:
+        before = checkpoint_seq(home)
+        env = {**env_user, "DOTS_PURPOSE": "investigation", "DOTS_REFERENCE": "NO/0003714/19"}
+        proc = subprocess.run([sys.executable, "-m", "dots.cli", *argv], cwd=ROOT, capture_output=True, text=True,
+                              env={**os.environ, **env, "DOTS_HOME": str(home)}, timeout=600)
+        assert proc.returncode == 0, (argv, proc.stderr)
+        rec = last_record(home)
+        assert rec["user_name"] == me and rec["role"] == "cli" and rec["method"] == "CLI", argv
+        assert (rec["operation"], rec["purpose"], rec["reference"]) == ("consultation", "investigation",
+                                                                        "NO/0003714/19")
+        assert rec["outcome"] == "ok" and rec["route"] == "dots " + " ".join(argv[:2 if argv[0] in
+                                                                             ("disclose", "export") else 1])
+        assert rec["person_ids"] == named(proc.stdout), argv
+        assert checkpoint_seq(home) == rec["seq"] > before, argv  # the signed checkpoint moved with the log
+    assert len(last_record(home)["person_ids"]) == 0
+    assert dots("audit", "verify", home=home).stdout.strip() == "audit log intact"
+
+
+def test_a_refused_read_is_logged_and_releases_nothing(world, tmp_path) -> None:
+    home, _ = world
+    out = tmp_path / "t.csv"
+    proc = dots("targets", "--force", "Northumbria", "--out", str(out), home=home, check=False,
+                env={"DOTS_PURPOSE": "", "DOTS_REFERENCE": ""})
+    assert proc.returncode == 1 and not out.exists() and len(proc.stderr.splitlines()) == 1
+    rec = last_record(home)
+    assert (rec["route"], rec["outcome"], rec["person_ids"]) == ("dots targets", "refused", set())
+    assert dots("audit", "verify", home=home).returncode == 0
+
+
+def test_output_cut_short_by_a_closed_pipe_is_quiet(world) -> None:
+    home, _ = world
+    env = {**os.environ, "DOTS_HOME": str(home), "DOTS_PURPOSE": "intelligence", "DOTS_REFERENCE": "T-1"}
+    proc = subprocess.run(f"{sys.executable} -m dots.cli export resolution --out /dev/stdout | head -c 10",
+                          shell=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert len(proc.stdout) == 10 and "Traceback" not in proc.stderr and "Error" not in proc.stderr
