@@ -49,10 +49,8 @@ def narrowed(frame: pd.DataFrame, force: str) -> pd.DataFrame:
     victims are what makes them cross-force)."""
     from reference.forces import lookup_force
 
-    found = lookup_force(force)
-    if found is None:
-        raise CommandError(f"unknown force: {force}")
-    keep = frame.loc[frame["force"] == found.code, "perpetrator_id"]
+    code = lookup_force(force).code  # known: checked when the option was parsed
+    keep = frame.loc[frame["force"] == code, "perpetrator_id"]
     return frame[frame["perpetrator_id"].isin(set(keep))].reset_index(drop=True)
 
 

@@ -75,6 +75,7 @@ def add_out(parser: argparse.ArgumentParser, required: bool = False) -> None:
 def add_force(parser: argparse.ArgumentParser, required: bool = False, help: str | None = None) -> None:
     parser.add_argument(
         "--force",
+        type=force_name,
         required=required,
         metavar="NAME",
         help=help or "narrow to one force (its name in any common spelling, or its ONS code)",
@@ -109,6 +110,15 @@ def bounded(low: int, high: int | None = None):  # noqa: ANN201 - an argparse ty
 
     parse.__name__ = "number"
     return parse
+
+
+def force_name(text: str) -> str:
+    """A force as typed, refused at once when no spelling of any force's name or code matches it."""
+    from reference.forces import lookup_force
+
+    if lookup_force(text) is None:
+        raise argparse.ArgumentTypeError(f"unknown force: {text!r}")
+    return text
 
 
 def progress(args: argparse.Namespace) -> bool:
