@@ -14,13 +14,11 @@ from dots.settings import data_dir
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    try:
-        from api.app import serve
-    except ModuleNotFoundError as exc:  # fastapi, uvicorn...: the api extra
-        raise CommandError(
-            f"dots serve needs the api extra ({exc.name} is not installed): pip install 'dots[api]'"
-        ) from exc
+    """Without the api extra the import fails with ModuleNotFoundError, which dots.failures turns
+    into the one line saying what to install."""
     import os
+
+    from api.app import serve
 
     serve(data_dir(args.data_dir), host=args.host, port=args.port,
           graph_uri=args.graph or os.environ.get("NEO4J_URI") or None)
