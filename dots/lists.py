@@ -68,6 +68,15 @@ def cmd_targets(args: argparse.Namespace) -> int:
     return emit(frame, args)
 
 
+def cmd_court_only(args: argparse.Namespace) -> int:
+    from graph.commands import court_only_orders_table
+
+    home = data_dir(args.data_dir, create=False)
+    frame = court_only_orders_table(home, graph_uri(args, home), known_people_only=args.known_people_only)
+    args.access.release([*frame["respondent_id"], *frame["protected_id"]], len(frame))
+    return emit(frame, args)
+
+
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("serial-perpetrators", parents=[common], help="people with several unconnected victims")
     p.add_argument("--min-victims", type=bounded(1), default=2, metavar="N",
@@ -86,6 +95,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add_out(p)
     add_json(p)
     p.set_defaults(func=cmd_cross_force, access="consultation")
+
+    p = sub.add_parser("court-only-orders", parents=[common],
+                       help="court orders the police may not hold (no police extract records the order or a "
+                       "breach of it), each once, with whether police records know either party")
+    p.add_argument("--known-people-only", action="store_true",
+                   help="only orders whose respondent or protected person police records know (the actionable list)")
+    add_out(p)
+    add_json(p)
+    p.set_defaults(func=cmd_court_only, access="consultation")
 
     p = sub.add_parser("targets", parents=[common], help="a force's weekly target list")
     add_force(p, required=True, help="the force whose list it is (name in any common spelling, or ONS code)")

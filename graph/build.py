@@ -215,10 +215,12 @@ def build_tables(inp: GraphInput, harm_table: pd.DataFrame | None = None) -> dic
     event_date = events.set_index("event_id")["occurred_on"]
 
     # Forces -----------------------------------------------------------------------------------------
-    codes = sorted(set(events["force_code"].dropna()) | set(recs["force_code"].dropna()))
+    codes = sorted(set(ev["force_code"].dropna()) | set(recs["force_code"].dropna()))
     names = [force_name(c) for c in codes]
     out["Force"] = _table("Force", pd.DataFrame({"force_code": codes, "name": names}))
-    rb = events.dropna(subset=["force_code"])
+    # every force that recorded the event: an incident on a boundary recorded by two forces is one
+    # event recorded by both (the node's force_code is its latest record's, for display)
+    rb = ev.dropna(subset=["force_code"]).drop_duplicates(["event_id", "force_code"])
     out["RECORDED_BY"] = _table("RECORDED_BY", pd.DataFrame({
         "src": rb["event_id"], "dst": rb["force_code"], "rid": rb["event_id"] + "|" + rb["force_code"]}))
 
@@ -249,6 +251,14 @@ def build_tables(inp: GraphInput, harm_table: pd.DataFrame | None = None) -> dic
     orders = _latest(od, "order_id").set_index("order_id")
     orders["record_keys"] = keys
     orders[["court_record", "police_record"]] = flags
+    # court orders the police may not hold: linkage's one definition (no police record of the order,
+    # no police event recording a breach of it); without linkage output, no police record of it
+    held = inp.order_ids
+    if held is not None and "court_only" in held.columns and not held.empty:
+        orders["court_only"] = held.groupby("order_id")["court_only"].all().reindex(orders.index).fillna(
+            ~flags["police_record"]).astype(bool)
+    else:
+        orders["court_only"] = ~flags["police_record"]
     orders = orders.reset_index()
     out["Order"] = _table("Order", orders)
     for rtype, col in (("AGAINST", "respondent_key"), ("PROTECTS", "protected_key")):

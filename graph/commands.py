@@ -31,6 +31,12 @@ def cross_force_victims_table(data_dir: Path, uri: str | None = None) -> pd.Data
         return Q.cross_force_victims(g)
 
 
+def court_only_orders_table(data_dir: Path, uri: str | None = None, known_people_only: bool = False) -> pd.DataFrame:
+    """`dots court-only-orders`: the API's court-only list, each order once."""
+    with open_graph(data_dir, uri) as g:
+        return Q.court_only_orders(g, known_people_only=known_people_only)
+
+
 def targets_table(data_dir: Path, force: str, as_of: dt.date | None = None, uri: str | None = None,
                   weights: dict[str, float] | None = None, harm_table: Path | None = None,
                   limit: int | None = None) -> pd.DataFrame:

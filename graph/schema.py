@@ -66,6 +66,8 @@ NODES: dict[str, NodeType] = {
             "order_type": STRING, "court_name": STRING, "court_type": STRING, "issued_by": STRING,
             "made_on": DATE, "expires_on": DATE, "until_further_order": BOOL, "conditions": STRING,
             "power_of_arrest": BOOL, "court_record": BOOL, "police_record": BOOL, "record_keys": STRINGS,
+            # held only in court extracts (linkage.entities.run.held_only_by_courts)
+            "court_only": BOOL,
         }),
         NodeType("Address", "address_id", {
             "address": STRING, "postcode": STRING, "postcode_area": STRING, "postcode_district": STRING,

@@ -298,3 +298,59 @@ def test_output_cut_short_by_a_closed_pipe_is_quiet(world) -> None:
     proc = subprocess.run(f"{sys.executable} -m dots.cli export resolution --out /dev/stdout | head -c 10",
                           shell=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert len(proc.stdout) == 10 and "Traceback" not in proc.stderr and "Error" not in proc.stderr
+
+
+# -- one definition in API, CLI and export (issue 15.3 and 15.4) -----------------------------------
+def api_items(home: Path, path: str, **filters: str) -> list[dict]:
+    """Every item of a paged API list, asked by a national analyst with a purpose and reference."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    dots("user", "add", "analyst.national", "--role", "analyst", "--national", "--password-stdin", home=home,
+         stdin="a long enough passphrase\n", check=False)  # created once per world
+    items: list[dict] = []
+    with TestClient(create_app(home)) as client:
+        token = client.post("/auth/token", data={"username": "analyst.national",
+                                                 "password": "a long enough passphrase"}).json()["access_token"]
+        params = {"purpose": "intelligence", "reference": "TEST-1", "limit": 500, "offset": 0, **filters}
+        while True:
+            page = client.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
+            assert page.status_code == 200, page.text
+            items += page.json()["items"]
+            if not page.json()["next"]:
+                return items
+            params["offset"] += 500
+
+
+def test_court_only_orders_agree_in_api_cli_and_export(world, tmp_path) -> None:
+    home, _ = world
+    export, listed, known = tmp_path / "orders.csv", tmp_path / "court.csv", tmp_path / "known.csv"
+    dots("export", "orders", "--out", str(export), home=home)
+    dots("court-only-orders", "--out", str(listed), home=home)
+    dots("court-only-orders", "--known-people-only", "--out", str(known), home=home)
+    orders = pd.read_csv(export, dtype=str)
+    flagged = set(orders.loc[orders["court_only"] == "True", "order_id"])
+    cli = pd.read_csv(listed, dtype=str)
+    assert cli["order_id"].is_unique and 0 < len(cli) < orders["order_id"].nunique()  # each order once
+    assert set(cli["order_id"]) == flagged
+    api = api_items(home, "/analyst/orders/court-only")
+    assert sorted(i["order_id"] for i in api) == sorted(cli["order_id"])
+    # the actionable split: police records know the respondent or the protected person
+    by_order = orders.drop_duplicates("order_id").set_index("order_id")
+    told = {o for o in flagged if by_order.loc[o, "respondent_in_police_data"] == "True"
+            or by_order.loc[o, "protected_in_police_data"] == "True"}
+    assert set(pd.read_csv(known, dtype=str)["order_id"]) == told
+    api_known = api_items(home, "/analyst/orders/court-only", known_people_only="true")
+    assert {i["order_id"] for i in api_known} == told
+
+
+def test_cross_force_victims_agree_in_api_and_cli(world, tmp_path) -> None:
+    home, _ = world
+    out = tmp_path / "cross.csv"
+    dots("cross-force-victims", "--out", str(out), home=home)
+    cli = pd.read_csv(out, dtype=str)
+    assert (cli.groupby("perpetrator_id")["victim_id"].nunique() >= 2).all()
+    api = api_items(home, "/analyst/cross-force-victims")
+    rows = {(i["perpetrator_id"], v["victim_id"], v["force_code"]) for i in api for v in i["victims"]}
+    assert rows == set(zip(cli["perpetrator_id"], cli["victim_id"], cli["force"], strict=True)) and rows

@@ -85,8 +85,8 @@ class Oracle:
 
     def cross_force(self) -> set:
         p = self.links(KINDS, any_da=True)
-        multi = p.groupby("person_s")["force"].nunique()
-        p = p[p["person_s"].isin(multi[multi > 1].index)]
+        forces, victims = p.groupby("person_s")["force"].nunique(), p.groupby("person_s")["person_v"].nunique()
+        p = p[p["person_s"].isin(forces[(forces > 1) & (victims > 1)].index)]
         return set(zip(p["person_s"], p["person_v"], p["force"], strict=True))
 
     def victims_multi_force(self) -> dict:

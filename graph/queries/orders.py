@@ -108,8 +108,8 @@ def orders_expiring(g: GraphBackend, as_of: dt.date, days: int = 28) -> pd.DataF
 Q_COURT_ONLY = cypher("court_only_orders", f"""
 MATCH (o:`Order`)-[:AGAINST]->(r:Person)
 MATCH (o)-[:PROTECTS]->(v:Person)
-WHERE o.court_record AND NOT o.police_record
-RETURN {ORDER_FIELDS}, r.person_id AS respondent_id, v.person_id AS protected_id,
+WHERE o.court_only
+RETURN DISTINCT {ORDER_FIELDS}, r.person_id AS respondent_id, v.person_id AS protected_id,
        EXISTS {{ MATCH (r)-[:HAS_RECORD]->(x:PersonRecord) WHERE x.source_system <> 'court' }}
          AS respondent_known_to_police,
        EXISTS {{ MATCH (v)-[:HAS_RECORD]->(x:PersonRecord) WHERE x.source_system <> 'court' }}
@@ -119,15 +119,30 @@ ORDER BY made_on, order_id
 
 
 def court_only_orders(g: GraphBackend, known_people_only: bool = False) -> pd.DataFrame:
-    """Orders made by a court that no police extract records.
+    """Court orders the police may not hold, each order once: the API's, the pages' and
+    ``dots court-only-orders``' list, and the orders ``dots export orders`` flags ``court_only``.
 
-    ``respondent_known_to_police`` / ``protected_known_to_police`` say whether the people are in
-    any force's records (where an unknown order matters most); ``known_people_only`` keeps those
-    whose respondent is."""
+    The definition is linkage's (:func:`linkage.entities.run.held_only_by_courts`, carried on the
+    order as ``court_only``): no police extract records the order or a breach of it.
+    ``respondent_known_to_police`` / ``protected_known_to_police`` say whether police records know
+    either party (the actionable list: a force that knows the people but not the order);
+    ``known_people_only`` keeps the orders whose respondent or protected person police records
+    know. An order whose court files name its parties as two people each (not yet resolved into
+    one) lists both, ``;``-joined."""
     out = g.frame(Q_COURT_ONLY, {}, columns=[*ORDER_COLUMNS, "respondent_known_to_police",
                                              "protected_known_to_police"])
+    if not out.empty:
+        people = ["respondent_id", "protected_id"]
+        known = ["respondent_known_to_police", "protected_known_to_police"]
+        first = out.drop_duplicates("order_id").set_index("order_id")
+        grouped = out.groupby("order_id", sort=False)
+        for col in people:
+            first[col] = grouped[col].agg(lambda s: ";".join(sorted(set(s.dropna()))))
+        for col in known:
+            first[col] = grouped[col].agg(lambda s: bool(s.astype(bool).any()))
+        out = first.reset_index()[out.columns]
     if known_people_only:
-        out = out[out["respondent_known_to_police"].astype(bool)]
+        out = out[out["respondent_known_to_police"].astype(bool) | out["protected_known_to_police"].astype(bool)]
     return _finish(out.reset_index(drop=True))
 
 

@@ -16,14 +16,16 @@ from graph.backend import GraphBackend
 from graph.dialect import ANY, EPOCH, FAR_FUTURE
 from graph.queries._common import as_date, cypher, group_join, joined, kinds, resolve_force
 
+# One row per recording force: an event on a force boundary recorded by two forces counts for both.
 Q_VICTIM_LINKS = cypher("victim_links", """
 MATCH (p:Person)-[s:SUSPECT_IN]->(e:Event)<-[v:VICTIM_IN]-(q:Person)
 WHERE p.person_id <> q.person_id
   AND (v.relationship IN $kinds OR ($any_da AND e.da))
   AND e.occurred_on >= $since AND e.occurred_on <= $until
-  AND ($force = '' OR e.force_code = $force)
-RETURN p.person_id AS person_id, q.person_id AS victim_id, e.event_id AS event_id,
-       e.force_code AS force, e.occurred_on AS occurred_on, s.record_key AS record_key,
+MATCH (e)-[:RECORDED_BY]->(f:Force)
+WHERE $force = '' OR f.force_code = $force
+RETURN DISTINCT p.person_id AS person_id, q.person_id AS victim_id, e.event_id AS event_id,
+       f.force_code AS force, e.occurred_on AS occurred_on, s.record_key AS record_key,
        v.relationship AS relationship
 """)
 
@@ -129,15 +131,19 @@ def _find(parent: dict[str, str], x: str) -> str:
 
 def cross_force_victims(g: GraphBackend, relationships: str | list[str] = "any",
                         since: dt.date | None = None) -> pd.DataFrame:
-    """Victims of one perpetrator recorded in different forces.
+    """Victims of one perpetrator recorded in different forces: the one definition the API, the
+    pages and ``dots cross-force-victims`` share.
 
-    One row per (perpetrator, victim, force) for every perpetrator whose victim links were
-    recorded by two or more forces, with that force's events and the suspect's records there:
+    A perpetrator with two or more distinct victims (``relationships``: any DA event or named
+    relationship by default, ``intimate`` or ``family`` to narrow) whose events were recorded by
+    two or more forces; an event recorded by two forces counts for both. One row per
+    (perpetrator, victim, force) with that force's events and the suspect's records:
     perpetrator_id, victim_id, force, event_ids, record_keys."""
     links = victim_links(g, relationships, since)
     cols = ["perpetrator_id", "victim_id", "force", "event_ids", "record_keys"]
-    multi = links.groupby("person_id")["force"].nunique()
-    links = links[links["person_id"].isin(multi[multi > 1].index)]
+    by = links.groupby("person_id")
+    forces, victims = by["force"].nunique(), by["victim_id"].nunique()
+    links = links[links["person_id"].isin(forces[(forces > 1) & (victims > 1)].index)]
     if links.empty:
         return pd.DataFrame(columns=cols)
     keys = ["person_id", "victim_id", "force"]
@@ -151,7 +157,8 @@ def cross_force_victims(g: GraphBackend, relationships: str | list[str] = "any",
 Q_VICTIM_FORCES = cypher("victim_forces", """
 MATCH (q:Person)-[v:VICTIM_IN]->(e:Event)<-[:SUSPECT_IN]-(p:Person)
 WHERE p.person_id <> q.person_id AND (v.relationship IN $kinds OR ($any_da AND e.da))
-WITH q, collect(DISTINCT e.force_code) AS forces, collect(DISTINCT e.event_id) AS event_ids,
+MATCH (e)-[:RECORDED_BY]->(f:Force)
+WITH q, collect(DISTINCT f.force_code) AS forces, collect(DISTINCT e.event_id) AS event_ids,
      collect(DISTINCT p.person_id) AS perpetrator_ids, collect(DISTINCT v.record_key) AS record_keys
 WHERE size(forces) > 1
 RETURN q.person_id AS victim_id, forces, event_ids, perpetrator_ids, record_keys

@@ -263,7 +263,6 @@ def _per_order(
     out = terms[["order_id"]].copy()
     out["linked_events"] = out["order_id"].map(linked).fillna(0).astype(int)
     out["explicit_breaches"] = out["order_id"].map(explicit).fillna(0).astype(int)
-    out["court_only"] = out["explicit_breaches"] == 0
     out["police_events_between_parties"] = (
         _between(orders, party).reindex(out["order_id"]).fillna(0).astype(int).to_numpy()
     )

@@ -202,6 +202,22 @@ def resolve_entities(data_dir: Path, progress: bool = False) -> dict:
     return summary
 
 
+def held_only_by_courts(orders: pd.DataFrame) -> pd.Series:
+    """Court orders the police may not hold, per order record: the one definition that the
+    export, the graph (``Order.court_only``), the API and the command line all read.
+
+    An order is held only in court extracts when no police extract holds it: none of its records
+    comes from a police source (a record without a court type), and no police event records a
+    breach of it (``explicit_breaches``). Such an order is what the forces may not know about;
+    ``respondent_in_police_data`` / ``protected_in_police_data`` say whether police records know
+    either party, where it matters most. Absent from police data is not proof the police were
+    never told."""
+    by_order = orders.groupby("order_id")
+    police_record = by_order["court_type"].transform(lambda s: s.isna().any()).astype(bool)
+    cited = by_order["explicit_breaches"].transform("max").fillna(0).astype(int) > 0
+    return ~(police_record | cited)
+
+
 def _orders_output(rec: pd.DataFrame, per_order: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFrame:
     out = rec.merge(per_order, on="order_id", how="left")
     court = entities["record_key"].astype(str).str.endswith(("/respondent", "/protected"))
@@ -211,7 +227,7 @@ def _orders_output(rec: pd.DataFrame, per_order: pd.DataFrame, entities: pd.Data
     out["n_records"] = out.groupby("order_id")["record_key"].transform("size")
     for col in ("linked_events", "explicit_breaches", "police_events_between_parties"):
         out[col] = out[col].fillna(0).astype(int)
-    out["court_only"] = out["court_only"].fillna(True).astype(bool)
+    out["court_only"] = held_only_by_courts(out)
     first = [
         "record_key",
         "order_id",
