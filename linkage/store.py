@@ -118,6 +118,8 @@ COLUMNS: dict[str, list[str]] = {
         "linked_events",
         "explicit_breaches",
         "police_events_between_parties",
+        "respondent_in_police_data",  # court_only's actionable split: police records know this party
+        "protected_in_police_data",
         "source_file",
     ],
     EVENTS: ["record_key", "event_id", "force_code", "occurred_at", "n_records", "forces", "source_file"],
