@@ -67,7 +67,8 @@ def add_out(parser: argparse.ArgumentParser, required: bool = False) -> None:
         "--out",
         required=required,
         metavar="FILE.csv",
-        help="write the rows as CSV (UTF-8; cells that a spreadsheet would run as a formula are defused)"
+        help="write the rows as CSV (UTF-8 with a BOM), or as a workbook if FILE ends in .xlsx; cells a "
+        "spreadsheet would run as a formula are defused"
         + ("" if required else "; without it the rows are printed"),
     )
 

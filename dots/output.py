@@ -1,9 +1,10 @@
 """What the commands print and write: JSON, a plain table, or a CSV file.
 
-Every file the command line writes passes its cells through the product's one defuser
-(:func:`api.policy.cells.defuse`): a name or address from an extract that begins with ``=``, ``+``,
-``-`` or ``@`` must not run as a formula on the analyst's machine. Machine-readable output carries
-no progress bars or colour; the "wrote N rows" note goes to stderr so stdout stays the data.
+Every file the command line writes is written by :func:`exports.tables.write`, through the
+product's one defuser: a name or address from an extract that begins with ``=``, ``+``, ``-`` or
+``@`` must not run as a formula on the analyst's machine. ``--out FILE.csv`` is UTF-8 with a BOM;
+``--out FILE.xlsx`` a styled workbook. Machine-readable output carries no progress bars or colour;
+the "wrote N rows" note goes to stderr so stdout stays the data.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from api.policy.cells import defuse
+from exports.tables import Table, write
 
 
 def print_json(obj: object) -> None:
@@ -29,16 +30,18 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return plain.where(frame.notna(), None).to_dict("records")
 
 
-def write_csv(frame: pd.DataFrame, out: Path | str) -> None:
-    """A table as CSV, every cell defused."""
-    frame.map(defuse).to_csv(out, index=False)
-    print(f"wrote {len(frame)} rows to {out}", file=sys.stderr)
+def write_table(frame: pd.DataFrame, out: Path | str, name: str) -> None:
+    """A table as CSV (or XLSX for a ``.xlsx`` name), every cell defused."""
+    plain = frame.astype(object).where(frame.notna(), None)
+    rows = write(Path(out), [Table(name, [str(c) for c in frame.columns], plain.itertuples(index=False, name=None))],
+                 title=name)
+    print(f"wrote {rows} rows to {out}", file=sys.stderr)
 
 
 def emit(frame: pd.DataFrame, args: argparse.Namespace, key: str = "rows") -> int:
-    """A list command's answer: CSV to ``--out``, else JSON with ``--json``, else a plain table."""
+    """A list command's answer: a file for ``--out``, else JSON with ``--json``, else a plain table."""
     if getattr(args, "out", None):
-        write_csv(frame, args.out)
+        write_table(frame, args.out, args.command if args.command != "export" else args.table)
         if getattr(args, "json", False):
             print_json({"out": str(args.out), "rows": len(frame)})
     elif getattr(args, "json", False):

@@ -271,3 +271,31 @@ def test_audit_verify_reports_a_broken_chain_in_one_line(staged, tmp_path) -> No
     db.close()
     line = one_line_failure(run("audit", "verify", home=home))
     assert "chain broken" in line
+
+
+def test_every_file_the_cli_writes_is_defused(tmp_path) -> None:
+    """Cells a spreadsheet would run (= + - @, tab, CR, also after spaces) are written as text, in
+    CSV and XLSX; and nothing in dots/ writes a file any other way."""
+    import csv
+    import io
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from dots.output import write_table
+
+    evil = ["=cmd|' /C calc'!A0", "+44 7700", "-1+1", "@SUM(A1)", "\tx", "\rx", "  =1+1"]
+    frame = pd.DataFrame({"name": [*evil, "Zoë Ann"], "n": range(len(evil) + 1)})
+    write_table(frame, tmp_path / "t.csv", "t")
+    write_table(frame, tmp_path / "t.xlsx", "t")
+    raw = (tmp_path / "t.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: Excel reads Zoë as written
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))[1:]
+    sheet = load_workbook(tmp_path / "t.xlsx").worksheets[0]
+    cells = [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    for text, got_csv, got_xlsx in zip(evil, [r[0] for r in rows], cells, strict=False):
+        assert got_csv == "'" + text and got_xlsx == "'" + text, text
+    assert rows[-1] == ["Zoë Ann", str(len(evil))] and cells[-1] == "Zoë Ann"
+    writers = [p.name for p in (ROOT / "dots").glob("*.py")
+               if any(w in p.read_text() for w in (".to_csv(", ".to_excel(", "csv.writer(", "Workbook("))]
+    assert writers == []

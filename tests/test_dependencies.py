@@ -87,7 +87,7 @@ def test_every_command_but_serve_runs_on_the_core_dependencies(tmp_path: Path) -
     blocked = _unavailable()
     assert {"fastapi", "uvicorn", "faker", "pytest"} <= set(blocked)  # the extras really are left out
     home, extracts = tmp_path / "home", tmp_path / "extracts"
-    d = ["--data-dir", str(home)]
+    d = ["--data-dir", str(home), "--purpose", "administration", "--reference", "DEP-1"]  # reads are logged (s.62)
     commands: list[tuple[list[str], str | None]] = [
         (["synth", "--out", str(extracts), "--people", "300", "--seed", "5", *d], None),
         (["ingest", *(str(extracts / f) for f in ("northumbria-rms.csv", "durham", "court-orders.csv")), *d], None),
