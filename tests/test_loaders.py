@@ -473,7 +473,7 @@ def test_killed_load_resumes_to_the_uninterrupted_state(tmp_path: Path) -> None:
 
 def test_cli_ingest_quarantine_and_warnings_json(tmp_path: Path) -> None:
     f = write_flat(tmp_path / "f.csv", [flat_row(dob="12/13/1984"), victim_row(role="")])
-    env = {**os.environ, "DOTS_HOME": str(tmp_path / "home")}
+    env = {**os.environ, "DOTS_HOME": str(tmp_path / "home"), "DOTS_PURPOSE": "data_quality", "DOTS_REFERENCE": "T-1"}
 
     def dots(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
