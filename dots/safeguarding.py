@@ -109,7 +109,5 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         p.add_argument("--force", help="force name or ONS code (default: every force)")
         p.add_argument("--as-of", type=_date, help="judge the clocks as of this day (default: today)")
         p.add_argument("--rules", type=Path, help="a safeguarding rules YAML (default: the shipped rules)")
-        p.add_argument("--purpose", help="why the list is read (s.62 log); or DOTS_PURPOSE")
-        p.add_argument("--reference", help="case or tasking reference (s.62 log); or DOTS_REFERENCE")
         p.add_argument("--out", type=Path, help="write the list here: CSV, or Excel when FILE ends .xlsx")
         p.set_defaults(func=cmd_safeguarding)
