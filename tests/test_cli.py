@@ -297,7 +297,7 @@ def test_output_cut_short_by_a_closed_pipe_is_quiet(world) -> None:
     env = {**os.environ, "DOTS_HOME": str(home), "DOTS_PURPOSE": "intelligence", "DOTS_REFERENCE": "T-1"}
     proc = subprocess.run(f"{sys.executable} -m dots.cli export resolution --out /dev/stdout | head -c 10",
                           shell=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert len(proc.stdout) == 10 and "Traceback" not in proc.stderr and "Error" not in proc.stderr
+    assert len(proc.stdout.encode()) == 10 and "Traceback" not in proc.stderr and "Error" not in proc.stderr
 
 
 # -- one definition in API, CLI and export (issue 15.3 and 15.4) -----------------------------------
