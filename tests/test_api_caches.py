@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
 import threading
 from pathlib import Path
 
@@ -322,11 +323,18 @@ def test_rankers_answer_in_turn_and_one_that_dies_is_replaced(world):
         # closed at once, as a server's loop dies: asyncio.run would first cancel the search and
         # keep the loop (and its reader of the worker's answer) running, so the answer could be
         # read before the close under load and the case below would not be reached
-        loop = asyncio.new_event_loop()
+        # The worker is paused while the loop lives, so its answer cannot be read before the close
+        # (on an idle machine it answered within the loop's last turn and the case was not reached).
+        worker = ranker._all[0].process
+        os.kill(worker.pid, signal.SIGSTOP)
         try:
-            left = loop.run_until_complete(leave())
+            loop = asyncio.new_event_loop()
+            try:
+                left = loop.run_until_complete(leave())
+            finally:
+                loop.close()
         finally:
-            loop.close()
+            os.kill(worker.pid, signal.SIGCONT)
         assert ranker._all[0].pending and not left.done()
         left._log_destroy_pending = False  # its loop is gone, as intended: no warning when it is collected
         assert asyncio.run(asyncio.wait_for(ranker.search("David Hall", None, None, None, 5), 60)) == first
