@@ -9,11 +9,12 @@ user who ran it, before anything is released. The lists themselves are
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
-import sys
 from pathlib import Path
 
+from dots.failures import CommandError
+from dots.graphs import graph_uri
+from dots.options import add_json, add_out, date
+from dots.output import emit
 from dots.settings import data_dir
 
 LISTS = {
@@ -25,79 +26,18 @@ LISTS = {
 }
 
 
-class SafeguardingError(Exception):
-    """A failure to report as one line on stderr."""
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
-
-
-def _who() -> str:
-    import pwd
-
-    try:
-        return f"os:{pwd.getpwuid(os.getuid()).pw_name}"  # the uid's own name: $USER can be set to anything
-    except KeyError:
-        return f"os:uid {os.getuid()}"
-
-
 def cmd_safeguarding(args: argparse.Namespace) -> int:
-    from api.policy.audit import Entry, append_record
-    from api.policy.roles import REFERENCE_RE, Purpose
     from graph.commands import safeguarding_table
 
-    purpose = args.purpose or os.environ.get("DOTS_PURPOSE")
-    reference = args.reference or os.environ.get("DOTS_REFERENCE")
-    if not purpose or not reference:
-        print("dots safeguarding: --purpose and --reference (or DOTS_PURPOSE, DOTS_REFERENCE) are required: "
-              "the list reads personal data", file=sys.stderr)
-        return 2
-    if purpose not in {p.value for p in Purpose}:
-        print(f"dots safeguarding: unknown purpose {purpose!r}: one of {', '.join(p.value for p in Purpose)}",
-              file=sys.stderr)
-        return 2
-    if not REFERENCE_RE.match(reference):
-        print("dots safeguarding: the reference may hold letters, digits and / . _ : - only", file=sys.stderr)
-        return 2
     name = args.safeguarding_command
-    home = data_dir(args.data_dir)
+    home = data_dir(args.data_dir, create=False)
     try:
-        frame = safeguarding_table(home, name, args.as_of, args.force, args.graph or os.environ.get("NEO4J_URI"),
-                                   rules=args.rules)
+        frame = safeguarding_table(home, name, args.as_of, args.force, graph_uri(args, home), rules=args.rules)
     except (ValueError, OSError) as exc:
-        print(f"dots safeguarding {name}: {exc}", file=sys.stderr)
-        return 1
-    people = sorted({str(p) for c in ("person_id", "protected_id", "child_id") if c in frame
-                     for p in frame[c].dropna() if str(p)})
-    filters = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in (("force", args.force), ("as_of", args.as_of))
-                       if v)
-    try:
-        append_record(home, Entry(
-            operation="consultation", method="CLI", route=f"dots safeguarding {name}",
-            path=f"dots safeguarding {name} {filters}".strip(), outcome="ok", status=0, user_name=_who(),
-            role="cli", purpose=purpose, reference=reference, person_ids=people, count=len(frame),
-            detail=f"safeguarding {name} list" + (f" to {args.out}" if args.out else ""),
-        ))
-    except Exception as exc:  # noqa: BLE001 - nothing is released unless the read was logged
-        print(f"dots safeguarding {name}: the audit log could not be written, nothing released: {exc}",
-              file=sys.stderr)
-        return 1
-    if args.out:  # CSV (UTF-8 with a BOM, formula-like cells defused) or XLSX by the file's suffix
-        from exports.tables import Table, write
-
-        table = Table(f"safeguarding-{name}", list(frame.columns), frame.fillna("").to_dict("records"))
-        about = [("list", f"safeguarding {name}"), ("as of", str(args.as_of or "today")),
-                 ("force", args.force or "every force"), ("purpose", purpose), ("reference", reference),
-                 ("note", "Decision support: each row names its rule; the officer decides.")]
-        write(args.out, [table], about, title=f"Safeguarding: {name}")
-        print(f"wrote {len(frame)} rows to {args.out}", file=sys.stderr)
-    else:
-        print(frame.to_string(index=False) if len(frame) else "(no rows)")
-    return 0
+        raise CommandError(str(exc)) from exc
+    people = [frame[c] for c in ("person_id", "protected_id", "child_id") if c in frame]
+    args.access.release([p for column in people for p in column], len(frame))  # logged before released
+    return emit(frame, args)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -107,7 +47,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     for name, text in LISTS.items():
         p = lists.add_parser(name, parents=[common], help=text)
         p.add_argument("--force", help="force name or ONS code (default: every force)")
-        p.add_argument("--as-of", type=_date, help="judge the clocks as of this day (default: today)")
+        p.add_argument("--as-of", type=date, help="judge the clocks as of this day (default: today)")
         p.add_argument("--rules", type=Path, help="a safeguarding rules YAML (default: the shipped rules)")
-        p.add_argument("--out", type=Path, help="write the list here: CSV, or Excel when FILE ends .xlsx")
-        p.set_defaults(func=cmd_safeguarding)
+        add_out(p)
+        add_json(p)
+        p.set_defaults(func=cmd_safeguarding, access="consultation")
