@@ -6,7 +6,6 @@ is recorded on the case as a check (system DOTS), in the same transaction as its
 from __future__ import annotations
 
 import datetime as dt
-import pickle
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -33,7 +32,7 @@ from api.routers.disclosure.common import CaseId, case_guard, router, scope_of
 from api.routers.disclosure.models import CandidatePage
 from api.store import graphq
 from api.store.db import Case, CaseCheck, utcnow
-from linkage.search import current_stamp
+from api.views.search import ranked
 from reference.forces import force_name
 
 
@@ -80,7 +79,7 @@ async def candidates(
     if not query["name"]:
         raise ProblemError(400, "give the subject's name", "bad-parameter")
     try:
-        found = await _search(state, query, paging.offset + paging.limit)
+        found = await ranked(state, query, paging.offset + paging.limit)  # scoping and the guard run below, every time
     except FileNotFoundError as exc:
         raise ProblemError(503, "no resolution output yet: run resolution first", "not-resolved") from exc
     ids = [c["person_id"] for c in found]
@@ -192,26 +191,6 @@ def _answer(
     )
     audit.returned([c["person_id"] for c in out["items"] if c.get("person_id")], len(out["items"]))
     return {**out, "searched_for": searched}
-
-
-async def _search(state: Any, query: dict[str, Any], limit: int) -> list[dict]:
-    """Linkage's ranked candidates for a query (``api.ranker``), kept while the resolution output
-    (the search index) and the day (ages count from today) stay the same: the same search asked
-    again, by this officer or another, is answered without ranking again. Scoping, withholding and
-    the leak guard still run on every request."""
-    stamp = current_stamp(state.settings.data_dir)
-    key = ("search", stamp, dt.date.today(), query["name"], query["dob"], query["age"], query["place"], limit)
-    kept = state.searches.peek(key)
-    if kept is not None:
-        return pickle.loads(kept)  # noqa: S301 - made below, in this process
-    state.searches.missed()
-    generation = state.searches.generation
-    used, found = await state.ranker.search(query["name"], query["dob"], query["age"], query["place"], limit, stamp)
-    if used == stamp:  # never kept under a newer stamp than the outputs ranked
-        # kept as one flat object: thousands of kept searches as dicts and lists would be millions
-        # of objects for every full garbage collection to walk (about 120 per answer; see benchmarks/api.md)
-        state.searches.fill(generation, {key: pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)})
-    return found
 
 
 def person_forces(cache: GraphCache, g: Any, ids: list[str]) -> dict[str, frozenset[str | None]]:
