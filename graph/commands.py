@@ -61,11 +61,6 @@ def parse_weights(text: str | None) -> dict[str, float] | None:
     return out
 
 
-def write_csv(frame: pd.DataFrame, out: Path) -> None:
-    """Write a result table as CSV (lists already joined with ';')."""
-    frame.to_csv(out, index=False)
-
-
 def safeguarding_table(data_dir: Path, name: str, as_of: dt.date | None = None, force: str | None = None,
                        uri: str | None = None, rules: Path | None = None) -> pd.DataFrame:
     """`dots safeguarding bail|notices|gaps|encompass`: the contract columns first, each row explained."""
