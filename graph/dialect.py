@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from graph.schema import DATE, INDEXES, NODES, RELS, NodeType, RelType, quoted
+from graph.schema import DATE, INDEXES, NODES, RELS, STAMP, NodeType, RelType, quoted
 
 ANY = ""  # sentinel for "no filter" on string parameters
 EPOCH = dt.date(1900, 1, 1)  # sentinel lower bound for "no window"
@@ -210,7 +210,7 @@ def rel_count(r: RelType) -> str:
 
 def write_statements() -> dict[str, str]:
     """Every load statement by name (linted against Neo4j's parser in CI)."""
-    out: dict[str, str] = {"clear:neo4j": NEO4J_CLEAR}
+    out: dict[str, str] = {"clear:neo4j": NEO4J_CLEAR, "stamp:write": STAMP_WRITE, "stamp:read": STAMP_READ}
     for n in NODES.values():
         out[f"upsert_node:{n.label}"] = upsert_node(n)
         out[f"create_nodes:{n.label}"] = create_nodes(n)
@@ -226,6 +226,12 @@ def write_statements() -> dict[str, str]:
     return out
 
 
+# The load stamp (graph/stamp.py): one node, written as a load starts and ends, read by key.
+STAMP_WRITE = (f"MERGE (s:{quoted(STAMP.label)} {{{STAMP.key}: $key}}) "
+               "SET s.stamp = $stamp, s.loading = $loading, s.at = $at RETURN s.stamp AS stamp")
+STAMP_READ = f"MATCH (s:{quoted(STAMP.label)} {{{STAMP.key}: $key}}) RETURN s.stamp AS stamp, s.loading AS loading"
+
+
 # Emptying the graph (tests' and benchmarks' worlds share Community's one user database): in
 # batches of their own transactions, which Neo4j runs only outside an explicit transaction. A
 # deleted node's links count against the transaction's memory too: 10,000 people a batch went
@@ -236,7 +242,7 @@ NEO4J_CLEAR = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 2000 RO
 def ladybug_clear() -> list[str]:
     """Links first, then nodes (Ladybug refuses to delete a node that still has links)."""
     return ([f"MATCH (:{quoted(r.src)})-[x:{r.type}]->(:{quoted(r.dst)}) DELETE x" for r in RELS.values()]
-            + [f"MATCH (n:{quoted(n.label)}) DELETE n" for n in NODES.values()])
+            + [f"MATCH (n:{quoted(n.label)}) DELETE n" for n in [*NODES.values(), STAMP]])
 
 
 # -- graph algorithms: Graph Data Science on Neo4j, networkx elsewhere (graph/analytics.py) ---------
@@ -272,7 +278,7 @@ GDS_INSTALLED = "SHOW PROCEDURES YIELD name WHERE name = $probe RETURN count(*) 
 def ladybug_ddl() -> list[str]:
     """Node and relationship tables; keys are primary keys (Ladybug has no CREATE CONSTRAINT)."""
     stmts = []
-    for n in NODES.values():
+    for n in [*NODES.values(), STAMP]:
         cols = ", ".join([f"{n.key} STRING", *(f"{k} {t}" for k, t in n.props.items()), "h INT64"])
         stmts.append(f"CREATE NODE TABLE IF NOT EXISTS {quoted(n.label)}({cols}, PRIMARY KEY({n.key}))")
     for r in RELS.values():
@@ -281,7 +287,7 @@ def ladybug_ddl() -> list[str]:
         stmts.append(f"CREATE REL TABLE IF NOT EXISTS {r.type}({ends}, {cols})")
     # A graph made by an older schema gains the properties added since (Neo4j needs nothing: a
     # property exists once written); the next load's hashes then write their values.
-    for spec in [*NODES.values(), *RELS.values()]:
+    for spec in [*NODES.values(), STAMP, *RELS.values()]:
         name = quoted(spec.label) if isinstance(spec, NodeType) else spec.type
         stmts.extend(f"ALTER TABLE {name} ADD IF NOT EXISTS {k} {t}" for k, t in spec.props.items())
     return stmts
@@ -290,7 +296,7 @@ def ladybug_ddl() -> list[str]:
 def neo4j_ddl() -> list[str]:
     """Uniqueness constraints on node keys and range indexes on link ids, created before loading."""
     stmts = []
-    for n in NODES.values():
+    for n in [*NODES.values(), STAMP]:
         stmts.append(f"CREATE CONSTRAINT {n.label.lower()}_{n.key} IF NOT EXISTS "
                      f"FOR (n:{quoted(n.label)}) REQUIRE n.{n.key} IS UNIQUE")
     for r in RELS.values():

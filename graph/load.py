@@ -8,7 +8,8 @@ rebuild, and a killed load simply leaves less done: the next run finishes it.
 
 Every load verifies what it wrote: each batch's reported row count must equal the rows sent
 (the notes record a MATCH/MERGE form that silently dropped rows), and at the end every label
-and type must hold exactly as many nodes/links as it was given.
+and type must hold exactly as many nodes/links as it was given. It stamps the graph as it starts
+and once verified (graph/stamp.py): readers in any process then know what they cached is stale.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tqdm import tqdm
 from graph.backend import GraphBackend, GraphError, rows_for_merge
 from graph.build import GraphInput, build_tables, read_input
 from graph.schema import NODES, RELS
+from graph.stamp import write_stamp
 
 
 def load_graph(data_dir: Path, backend: GraphBackend, progress: bool = False,
@@ -46,6 +48,7 @@ def write_tables(backend: GraphBackend, tables: dict[str, pa.Table], progress: b
     """Diff-and-write every table, then verify counts. Nodes are written before links (links
     need their endpoints) and removed after them."""
     backend.ensure_schema()
+    write_stamp(backend, loading=True)  # readers in any process stop trusting what they cached
     summary: dict = {"backend": backend.name, "nodes": {}, "relationships": {}, "skipped": skipped or {}}
     names = [*NODES, *RELS]
     pending_deletes: list[tuple[str, list[str]]] = []
@@ -89,6 +92,7 @@ def write_tables(backend: GraphBackend, tables: dict[str, pa.Table], progress: b
         part[name]["in_graph"] = in_graph = backend.count(name)
         _check(name, "in graph", in_graph, part[name]["given"])
     summary["verified"] = True
+    write_stamp(backend, loading=False)
     return summary
 
 

@@ -108,6 +108,12 @@ NODES: dict[str, NodeType] = {
     ]
 }
 
+# The graph's load stamp: one node (key ``k`` = "graph") that every load rewrites as it starts
+# (``loading`` true) and when its counts are verified (a new ``stamp``, ``loading`` false), so a
+# reader in any process can tell with one key look-up whether the graph changed since it last read
+# it (graph/stamp.py). Not a POLE node: loads do not diff it and no question reads it.
+STAMP = NodeType("GraphStamp", "k", {"stamp": STRING, "loading": BOOL, "at": STRING})
+
 ROLE_TYPES = {"suspect": "SUSPECT_IN", "victim": "VICTIM_IN", "witness": "WITNESS_IN", "other": "OTHER_IN"}
 _ROLE_PROPS = {"record_key": STRING, "relationship": STRING, "relationship_raw": STRING, "dash_risk": STRING}
 
