@@ -91,7 +91,7 @@ def test_no_answer_or_decision_leaks_a_previous_victim(probe_world):
         # the order's conditions arrive as categories: the place it names never does
         assert {"no_contact", "not_to_attend_address"} <= set(history["orders"][0]["condition_categories"])
         # typed facts need no withholding: the guard is a second line, not what keeps the answer clean
-        assert "[withheld]" not in answers[0].text, answers[0].text
+        assert "[withheld" not in answers[0].text, answers[0].text
         for answer in answers:
             assert answer.status_code == 200, answer.text
             for v in r.victims:

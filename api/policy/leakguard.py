@@ -19,48 +19,65 @@ from typing import Any
 
 from api.policy.mentions import Mentions, Person
 from api.store import graphq
+from graph.stamp import read_stamp
 
-WITHHELD = "[withheld]"
-CONFIDENTIAL_TTL = 300.0  # seconds between re-reads of the confidential addresses on file
-_CONFIDENTIAL: dict[tuple[int, int], tuple[float, Mentions]] = {}
+WITHHELD = "[withheld]"  # what replaces a string, followed by why: "[withheld: an address]"
+CONFIDENTIAL_TTL = 300.0  # seconds a matcher of the confidential addresses is kept within one graph stamp
+SUBJECT_TTL = 30.0  # seconds a subject's matcher is kept within one graph stamp: a case list reads it once
 _PLACEHOLDERS = {"CONFIDENTIAL", "WITHHELD", "REFUGE"}
-
-
-def _confidential(g: Any, read: bool = True, generation: int = 0) -> Mentions | None:
-    """Every confidential address on file (text and postcode), as one matcher, re-read every few
-    minutes and after every graph load of this server (``generation``): one scan of all
-    addresses is too dear for every disclosure answer. None when ``read`` is False and they are due."""
-    now = time.monotonic()
-    hit = _CONFIDENTIAL.get((id(g), generation))
-    if hit is None or now - hit[0] > CONFIDENTIAL_TTL:
-        if not read:
-            return None
-        found = graphq.confidential_addresses(g)
-        places = [a["address"] for a in found if a.get("address") and a["address"].upper() not in _PLACEHOLDERS]
-        if len(_CONFIDENTIAL) > 8:
-            _CONFIDENTIAL.clear()
-        matcher = Mentions(places=places, postcodes=[a.get("postcode") for a in found])
-        hit = _CONFIDENTIAL[(id(g), generation)] = (now, matcher)
-    return hit[1]
-
-
-SUBJECT_TTL = 30.0  # seconds a subject's matcher is kept: a case list or a run of searches reads it once
+# (graph, this server's load count) -> (the graph's load stamp when read, read at, matcher)
+_CONFIDENTIAL: dict[tuple[int, int], tuple[str, float, Mentions]] = {}
+# (graph, load count, stamp, subject, person kept, names on the case) -> (read at, matcher)
 _SUBJECTS: dict[tuple, tuple[float, Mentions]] = {}
 
 
-def subject_mentions(
-    g: Any, subject_id: str, allowed_names: Iterable[str] = (), keep: str | None = None, generation: int = 0
-) -> Mentions:
-    """:func:`read_subject_mentions`, kept for a few seconds per graph load, subject and case names."""
-    key = (id(g), generation, subject_id, keep, tuple(allowed_names))
+def marker(reason: str) -> str:
+    """What replaces a withheld string: says why, never what."""
+    return f"{WITHHELD[:-1]}: {reason}]"
+
+
+def _confidential(g: Any, stamp: str | None, generation: int = 0, read: bool = True) -> Mentions | None:
+    """Every confidential address on file (text and postcode), as one matcher, kept while the
+    graph's load stamp is ``stamp`` (never while a load runs: ``stamp`` None) and this server has
+    not loaded (``generation``). ``read`` False trusts the server's own load count alone and
+    returns None when the matcher is due: right only when this process holds the graph exclusively."""
     now = time.monotonic()
-    hit = _SUBJECTS.get(key)
+    key = (id(g), generation)
+    hit = _CONFIDENTIAL.get(key)
+    if hit is not None and now - hit[1] <= CONFIDENTIAL_TTL and (not read or hit[0] == stamp):
+        return hit[2]
+    if not read:
+        return None
+    found = graphq.confidential_addresses(g)
+    places = [a["address"] for a in found if a.get("address") and a["address"].upper() not in _PLACEHOLDERS]
+    matcher = Mentions(places=places, postcodes=[a.get("postcode") for a in found])
+    if stamp is not None:
+        if len(_CONFIDENTIAL) > 8:
+            _CONFIDENTIAL.clear()
+        _CONFIDENTIAL[key] = (stamp, now, matcher)
+    return matcher
+
+
+def subject_mentions(
+    g: Any,
+    subject_id: str,
+    allowed_names: Iterable[str] = (),
+    keep: str | None = None,
+    generation: int = 0,
+    stamp: str | None = None,
+) -> Mentions:
+    """:func:`read_subject_mentions`, kept for a few seconds per graph load stamp (never while a
+    load runs: ``stamp`` None), subject and case names."""
+    key = (id(g), generation, stamp, subject_id, keep, tuple(allowed_names))
+    now = time.monotonic()
+    hit = _SUBJECTS.get(key) if stamp is not None else None
     if hit is not None and now - hit[0] <= SUBJECT_TTL:
         return hit[1]
-    found = read_subject_mentions(g, subject_id, key[4], keep)
-    if len(_SUBJECTS) > 1024:
-        _SUBJECTS.clear()
-    _SUBJECTS[key] = (now, found)
+    found = read_subject_mentions(g, subject_id, key[5], keep)
+    if stamp is not None:
+        if len(_SUBJECTS) > 1024:
+            _SUBJECTS.clear()
+        _SUBJECTS[key] = (now, found)
     return found
 
 
@@ -68,8 +85,8 @@ def read_subject_mentions(
     g: Any, subject_id: str, allowed_names: Iterable[str] = (), keep: str | None = None
 ) -> Mentions:
     """What identifies the subject's victims, protected people and partners (but ``keep``, the
-    case's own person at risk): names (every spelling on their records), ids, record keys,
-    addresses and postcodes."""
+    case's own person at risk): names (every spelling on their records, with the sex they record,
+    which tells "Mrs Hall" from Mr Hall), ids, record keys, addresses and postcodes."""
     people, places, postcodes, opaque = [], [], [], []
     others = [p for p in graphq.victims_of(g, subject_id) if p not in (subject_id, keep)]
     for person in graphq.identities(g, others):
@@ -78,6 +95,7 @@ def read_subject_mentions(
                 person.get("surnames") or [],
                 person.get("forenames") or [],
                 [person.get("preferred_name"), *(person.get("names") or [])],
+                [person.get("sex"), *(person.get("sexes") or [])],
             )
         )
         opaque += [person["person_id"], *(person.get("record_keys") or [])]
@@ -98,8 +116,10 @@ class LeakGuard:
 
     @classmethod
     def confidential_only(cls, g: Any, generation: int = 0) -> LeakGuard | None:
-        """``for_subject(g, None)`` when it needs no graph read, else None."""
-        found = _confidential(g, read=False, generation=generation)
+        """``for_subject(g, None)`` when it needs no graph read, else None. Only for a process that
+        holds the graph exclusively (the embedded graph in the server): no other process can load
+        it, so the server's own load count says whether what it read is current."""
+        found = _confidential(g, None, generation, read=False)
         return None if found is None else cls(found, Mentions(any_address=True))
 
     @classmethod
@@ -113,12 +133,14 @@ class LeakGuard:
     ) -> LeakGuard:
         """The guard of a case: its subject's victims, protected people and partners (none before
         a subject is chosen), every confidential address, and any address at all. ``allowed_names``
-        (the case's subject, applicant and person at risk, as typed) may be named. ``generation``
-        is the server's graph-load count: what was read before a load is not used after it."""
-        confidential = _confidential(g, generation=generation)
+        (the case's subject, applicant and person at risk, as typed) may be named. What was read of
+        the graph is used again only under the same load stamp (graph.stamp: a load by any process
+        changes it; one read per guard) and the same ``generation`` (this server's load count)."""
+        stamp = read_stamp(g).settled
+        confidential = _confidential(g, stamp, generation)
         assert confidential is not None  # read=True reads them when due
         own = (
-            subject_mentions(g, subject_id, allowed_names, keep, generation)
+            subject_mentions(g, subject_id, allowed_names, keep, generation, stamp)
             if subject_id
             else Mentions(any_address=True)
         )
@@ -126,16 +148,25 @@ class LeakGuard:
 
     def mentions(self, text: str | None) -> bool:
         """Whether ``text`` mentions anything this guard protects."""
-        return bool(text) and any(m.found(text) for m in self._mentions)
+        return bool(self.reason(text))
+
+    def reason(self, text: str | None) -> str:
+        """Why ``text`` may not be shown ("" when it may)."""
+        if not text:
+            return ""
+        return next((r for r in (m.reason(text) for m in self._mentions) if r), "")
 
     def scrub(self, value: Any) -> Any:
-        """A copy of ``value`` with every string that mentions something protected withheld."""
+        """A copy of ``value`` with every string that mentions something protected replaced by a
+        marker saying why. The whole string goes: what is left of a sentence about a victim can
+        still point at her."""
         if not self._mentions:
             return value
         if isinstance(value, str):
-            if self.mentions(value):
+            why = self.reason(value)
+            if why:
                 self.hits += 1
-                return WITHHELD
+                return marker(why)
             return value
         if isinstance(value, dict):
             return {k: self.scrub(v) for k, v in value.items()}

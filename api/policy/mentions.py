@@ -7,11 +7,10 @@ it is written "Suzanne Oakcroft", "suzanne  oakcroft", "S. Oakcroft", "OAKCROFT,
 text matching misses most of these, so the text is first reduced to canonical tokens (ASCII,
 upper case, punctuation gone, street types spelt out as linkage's address parser does), then:
 
-* a **person** is mentioned when one of their surnames appears (exactly or one edit away, the edit
-  allowed from five letters) next to, within two words, one of their forenames, a nickname of
-  one (linkage's name equivalences), a one-edit misspelling of one, or its initial. A surname
-  alone is a mention too, unless it is also a name of someone who may be named (the subject, the
-  applicant): then the forename or initial must be there as well;
+* a **person** is mentioned by any partial form of their name: a surname (exactly or one edit
+  away from five letters), a forename, nickname or initial with it, a title, a forename alone,
+  initials; a surname shared with someone who may be named (the subject) must be qualified as
+  theirs (:mod:`api.policy.people`, which reads names without street types: "Dr" is a title there);
 * a **place** is mentioned when its street name (each word exactly or one edit away from five
   letters) appears followed by a street type, or after its house number; or its building name;
 * a **postcode** when the same letters and digits appear, spaced or not;
@@ -27,17 +26,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from anyascii import anyascii
-from rapidfuzz.distance import OSA
 
+from api.policy.people import FUZZY_FROM, Guarded, Nameable, Person, same, tokens
 from linkage.entities.address_parse import STREET_TYPES, parse_address
-from linkage.names import forename_keys, surname_keys
 
-FUZZY_FROM = 5  # letters from which one edit (insertion, deletion, substitution, transposition) still matches
-WINDOW = 2  # words between a surname and the forename or initial that goes with it
 _WORD = re.compile(r"[A-Z0-9]+")
 _APOSTROPHES = re.compile(r"['\u2019`]")
 _POSTCODE = re.compile(r"(?<![A-Z0-9])([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})(?![A-Z0-9])")
@@ -71,82 +67,8 @@ def _squash_postcode(value: str) -> str:
     return "".join(_WORD.findall(anyascii(value).upper()))
 
 
-def _same(token: str, wanted: str) -> bool:
-    """Equal, or one edit apart when both are long enough to tell a typo from another word."""
-    if token == wanted:
-        return True
-    return min(len(token), len(wanted)) >= FUZZY_FROM and OSA.distance(token, wanted, score_cutoff=1) <= 1
-
-
 def _run_at(seq: tuple[str, ...], i: int, run: tuple[str, ...]) -> bool:
-    return i + len(run) <= len(seq) and all(_same(seq[i + k], w) for k, w in enumerate(run))
-
-
-@dataclass
-class Person:
-    """The names of one person who must not be mentioned."""
-
-    surnames: set[tuple[str, ...]] = field(default_factory=set)  # each surname as its words
-    forenames: set[str] = field(default_factory=set)
-
-    @classmethod
-    def of(
-        cls, surnames: Iterable[str | None], forenames: Iterable[str | None], full: Iterable[str | None] = ()
-    ) -> Person:
-        """From record name fields, and full names as written ("SURNAME, Forename" or "Forename
-        SURNAME") when the fields are not split."""
-        p = cls()
-        for s in surnames:
-            if s and words(s):
-                p.surnames.add(tuple(words(s)))
-        for f in forenames:
-            p.forenames.update(w for w in words(f or "") if len(w) > 1)
-        for name in full:
-            if not name:
-                continue
-            if "," in name:
-                sur, _, fore = name.partition(",")
-            else:
-                *fore_words, sur = name.split() or [""]
-                fore = " ".join(fore_words)
-            if words(sur):
-                p.surnames.add(tuple(words(sur)))
-            p.forenames.update(w for w in words(fore) if len(w) > 1)
-        return p
-
-    def _forename_at(self, token: str) -> bool:
-        if len(token) == 1:
-            return any(f[0] == token for f in self.forenames)
-        if any(_same(token, f) for f in self.forenames):
-            return True
-        keys = forename_keys(token)
-        return any(keys & forename_keys(f) for f in self.forenames)
-
-    def alone(self, allowed_surnames: set[tuple[str, ...]]) -> dict[tuple[str, ...], bool]:
-        """For each surname, whether it names this person by itself: not when it is (a spelling
-        of) a name that may be written, such as the subject's."""
-        allowed = _allowed_keys(allowed_surnames)
-        return {
-            sur: sur not in allowed_surnames and not (surname_keys(" ".join(sur)) & allowed)
-            for sur in self.surnames
-            if len("".join(sur)) >= 2
-        }
-
-    def mentioned(self, seq: tuple[str, ...], alone: dict[tuple[str, ...], bool]) -> bool:
-        for sur, by_itself in alone.items():
-            for i in range(len(seq)):
-                if not _run_at(seq, i, sur):
-                    continue
-                if by_itself:
-                    return True
-                near = seq[max(0, i - WINDOW - 1) : i] + seq[i + len(sur) : i + len(sur) + WINDOW + 1]
-                if any(self._forename_at(t) for t in near):
-                    return True
-        return False
-
-
-def _allowed_keys(allowed: set[tuple[str, ...]]) -> set[str]:
-    return {k for s in allowed for k in surname_keys(" ".join(s))}
+    return i + len(run) <= len(seq) and all(same(seq[i + k], w) for k, w in enumerate(run))
 
 
 @dataclass(frozen=True)
@@ -213,6 +135,13 @@ def _keys(word: str) -> set[str]:
     return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}
 
 
+# Why a text was withheld, for the marker that replaces it
+PERSON = "may identify a previous victim or protected person"
+ADDRESS = "an address"
+IDENTIFIER = "an identifier of a previous victim or protected person"
+REASONS = (PERSON, ADDRESS, IDENTIFIER)
+
+
 class Mentions:
     """Everything one answer or text must not mention, and the test for it."""
 
@@ -225,8 +154,8 @@ class Mentions:
         allowed_names: Iterable[str] = (),
         any_address: bool = False,
     ):
-        self.allowed = {(w,) for name in allowed_names if name for w in words(name) if len(w) > 1}
-        self.people = [(p, p.alone(self.allowed)) for p in people if p.surnames]
+        nameable = Nameable.of(allowed_names)
+        self.people = [g for g in (Guarded(p, nameable) for p in people) if g]
         self._places: dict[str, list[Place]] = {}  # each place under the keys of its first words
         for place in {p for p in (Place.of(t) for t in places if t) if p is not None}:
             for first in {w[0] for w in (place.street, place.building) if w}:
@@ -236,33 +165,41 @@ class Mentions:
         kept = sorted({t.strip() for t in opaque if t and len(t.strip()) >= 4}, key=len, reverse=True)
         self._opaque = re.compile("|".join(re.escape(t) for t in kept), re.IGNORECASE) if kept else None
         self.any_address = any_address
-        self._seen: dict[str, bool] = {}  # answers repeat their strings: each is looked at once
+        self._seen: dict[str, str] = {}  # answers repeat their strings: each is looked at once
 
     def __bool__(self) -> bool:
         return bool(self.people or self._places or self.postcodes or self._opaque or self.any_address)
 
     def found(self, text: str | None) -> bool:
         """Whether ``text`` mentions anything forbidden."""
+        return bool(self.reason(text))
+
+    def reason(self, text: str | None) -> str:
+        """What ``text`` mentions (one of :data:`REASONS`), or "" when nothing forbidden."""
         if not text:
-            return False
+            return ""
         hit = self._seen.get(text)
         if hit is None:
             if len(self._seen) > 50_000:
                 self._seen.clear()
-            hit = self._seen[text] = self._found(text)
+            hit = self._seen[text] = self._reason(text)
         return hit
 
-    def _found(self, text: str) -> bool:
+    def _reason(self, text: str) -> str:
         if self._opaque is not None and self._opaque.search(text):
-            return True
+            return IDENTIFIER
         codes = _postcodes(text)
         if codes and (self.any_address or codes & self.postcodes):
-            return True
+            return ADDRESS
         seq = words(text)
         if self.any_address and address_shaped(seq):
-            return True
+            return ADDRESS
         if self._places:
             near = {id(p): p for w in seq for k in _keys(w) for p in self._places.get(k, ())}
             if any(p.mentioned(seq) for p in near.values()):
-                return True
-        return any(p.mentioned(seq, alone) for p, alone in self.people)
+                return ADDRESS
+        if self.people:
+            t = tokens(text)
+            if any(g.mentioned(t) for g in self.people):
+                return PERSON
+        return ""

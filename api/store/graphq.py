@@ -88,7 +88,8 @@ OPTIONAL MATCH (q)-[:HAS_RECORD]->(r:PersonRecord)
 OPTIONAL MATCH (q)-[:LIVED_AT]->(a:Address)
 RETURN q.person_id AS person_id, q.preferred_name AS preferred_name, collect(DISTINCT r.name_raw) AS names,
        collect(DISTINCT r.surname) AS surnames, collect(DISTINCT r.forenames) AS forenames,
-       collect(DISTINCT r.record_key) AS record_keys, collect(DISTINCT a.address) AS addresses,
+       q.sex AS sex, collect(DISTINCT r.sex) AS sexes, collect(DISTINCT r.record_key) AS record_keys,
+       collect(DISTINCT a.address) AS addresses,
        collect(DISTINCT a.postcode) AS postcodes
 """,
 )

@@ -115,10 +115,12 @@ def _facts_from_graph(state: Any, case: Any, ids: list[str]) -> Facts:
 
 def _facts_in_memory(state: Any, case: Any, ids: list[str]) -> Facts | None:
     """The same facts when no graph read is needed: no subject chosen yet (whose victims would be
-    read), the confidential addresses recently read, every candidate's forces cached."""
+    read), the confidential addresses recently read, every candidate's forces cached. Only while
+    the graph cache is on: this process then holds the graph alone (embedded), so its own load
+    count tells whether the graph changed; over a shared graph the load stamp must be read."""
     g = state.graph_if_open()
     guard = None
-    if g is not None and not case.subject_person_id:
+    if g is not None and not case.subject_person_id and state.cache.enabled:
         guard = LeakGuard.confidential_only(g, state.cache.generation)
     if guard is None:
         return None
