@@ -101,6 +101,8 @@ def world(seed: int, respondents: int = 12) -> list[Respondent]:
                     flat=rng.choice([None, None, rng.randint(1, 12)]),
                 )
             )
+        if i == 0:  # his first partner took his name: "Mrs Dunmore" is her, "Gavin Dunmore" him
+            r.victims[0].surname = sur
         out.append(r)
     return out
 
@@ -179,6 +181,11 @@ def decision_texts(rng: random.Random, v: Victim) -> list[str]:
         f"His ex {nick} {s} reported him.",
         f"His ex {f} {_typo(rng, s)} reported him.",
         f"Ms {s} is protected by a court order.",
+        f"Mrs {s} reported him twice.",
+        f"Miss {f[0]} {s.upper()} was assaulted.",
+        f"{f} said he hit her.",
+        f"{f[0]}.{s[0]}. was assaulted in 2023.",
+        f"He kept Mrs {s}’s car keys.",
         f"He must not go to {v.number} {v.street} {kind_short}.",
         f"He must not go to {v.number} {_typo(rng, v.street)} {kind_full}.",
         f"Order protects flat {v.flat or 2}, {v.number} {v.street.lower()} {kind_short.lower()}.",
@@ -188,16 +195,20 @@ def decision_texts(rng: random.Random, v: Victim) -> list[str]:
     ]
 
 
-def leaks(text: str, v: Victim) -> list[str]:
-    """An independent check (not the product's matcher): a victim's surname, street name or
-    postcode anywhere in ``text``, whole words, any case, spaces in the postcode ignored; a
-    misspelt street caught by its first six letters."""
+def leaks(text: str, v: Victim, subject_surname: str = "") -> list[str]:
+    """An independent check (not the product's matcher): a victim's surname (a title with it when
+    she shares the subject's, whose name may be written), her forename, street name or postcode
+    anywhere in ``text``, whole words, any case, spaces in the postcode ignored; a misspelt street
+    caught by its first six letters."""
     import re
 
     upper = re.sub(r"[^A-Z0-9]+", " ", text.upper())
     found = []
-    for word in (v.surname.upper(), v.street.upper()):
-        if re.search(rf"\b{re.escape(word)}\b", upper):
+    surname = v.surname.upper()
+    if surname == subject_surname.upper():
+        surname = rf"(?:MRS|MS|MISS) {surname}"
+    for word in (surname, v.forename.upper(), v.street.upper()):
+        if re.search(rf"\b{word if word.startswith('(?:') else re.escape(word)}\b", upper):
             found.append(word)
     if v.street.upper()[:6] in upper.replace(" ", ""):
         found.append(v.street.upper()[:6] + "…")
