@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
-from api.policy.people import FUZZY_FROM, Guarded, Nameable, Person, same, tokens
+from api.policy.people import Guarded, Nameable, Person, fuzzy_keys, same, tokens
 from linkage.entities.address_parse import STREET_TYPES, parse_address
 
 _WORD = re.compile(r"[A-Z0-9]+")
@@ -127,14 +127,6 @@ def address_shaped(seq: tuple[str, ...]) -> bool:
     return False
 
 
-def _keys(word: str) -> set[str]:
-    """The word and, from five letters, each one-letter deletion of it: two words one edit apart
-    share a key (symmetric deletion), so a look-up finds misspellings without comparing all."""
-    if len(word) < FUZZY_FROM:
-        return {word}
-    return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}
-
-
 # Why a text was withheld, for the marker that replaces it
 PERSON = "may identify a previous victim or protected person"
 ADDRESS = "an address"
@@ -159,7 +151,7 @@ class Mentions:
         self._places: dict[str, list[Place]] = {}  # each place under the keys of its first words
         for place in {p for p in (Place.of(t) for t in places if t) if p is not None}:
             for first in {w[0] for w in (place.street, place.building) if w}:
-                for key in _keys(first):
+                for key in fuzzy_keys(first):
                     self._places.setdefault(key, []).append(place)
         self.postcodes = {c for c in (_squash_postcode(p) for p in postcodes if p) if len(c) >= 5}
         kept = sorted({t.strip() for t in opaque if t and len(t.strip()) >= 4}, key=len, reverse=True)
@@ -195,7 +187,7 @@ class Mentions:
         if self.any_address and address_shaped(seq):
             return ADDRESS
         if self._places:
-            near = {id(p): p for w in seq for k in _keys(w) for p in self._places.get(k, ())}
+            near = {id(p): p for w in seq for k in fuzzy_keys(w) for p in self._places.get(k, ())}
             if any(p.mentioned(seq) for p in near.values()):
                 return ADDRESS
         if self.people:

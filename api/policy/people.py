@@ -96,6 +96,15 @@ def same(token: str, wanted: str) -> bool:
     return min(len(token), len(wanted)) >= FUZZY_FROM and OSA.distance(token, wanted, score_cutoff=1) <= 1
 
 
+@lru_cache(maxsize=1 << 16)
+def fuzzy_keys(word: str) -> frozenset[str]:
+    """The word and, from five letters, each one-letter deletion of it: two words one edit apart
+    share a key (symmetric deletion), so a look-up finds misspellings without comparing all."""
+    if len(word) < FUZZY_FROM:
+        return frozenset((word,))
+    return frozenset((word, *(word[:i] + word[i + 1 :] for i in range(len(word)))))
+
+
 def run_at(seq: tuple[str, ...], i: int, run: tuple[str, ...]) -> int:
     """How many words of ``seq`` from ``i`` spell ``run`` (0: none): word by word (the last may
     carry a possessive s without its apostrophe: "Mrs Halls car"), or a one-word run written in two
@@ -199,16 +208,31 @@ class Guarded:
         self.keys = frozenset(k for f in person.forenames for k in _fkeys(f))
         self.initials = frozenset(f[0] for f in person.forenames)
         self.sur_initials = frozenset(s[0][0] for s in person.surnames if s and s[0])
+        # look-ups that tell at once whether a word may start one of her surnames or be a forename:
+        # most words of most texts are neither
+        self._starts = {k for sur in self.alone for k in fuzzy_keys(sur[0])}
+        self._fores = {k for f in person.forenames for k in fuzzy_keys(f)}
 
     def __bool__(self) -> bool:
         return bool(self.alone or self.person.forenames)
 
     def mentioned(self, t: Tokens) -> bool:
         seq = t.words
-        for i in range(len(seq)):
-            if self._surname_at(t, i) or self._forename_alone(t, i) or self._initials_at(t, i):
+        for i, w in enumerate(seq):
+            joined = w + seq[i + 1] if len(w) <= 3 and i + 1 < len(seq) else ""  # "O Brien"
+            if (self._starts_surname(w) or (joined and self._starts_surname(joined))) and self._surname_at(t, i):
+                return True
+            if len(w) <= 3 and self._initials_at(t, i):
+                return True
+            if (fuzzy_keys(w) & self._fores or _fkeys(w) & self.keys) and self._forename_alone(t, i):
                 return True
         return False
+
+    def _starts_surname(self, word: str) -> bool:
+        """Whether ``word`` may begin one of her surnames (a superset: :func:`run_at` decides)."""
+        if not fuzzy_keys(word).isdisjoint(self._starts):
+            return True
+        return word.endswith("S") and word[:-1] in self._starts  # a possessive without its apostrophe
 
     # -- the forms ----------------------------------------------------------------------------
 
