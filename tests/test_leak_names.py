@@ -119,7 +119,10 @@ def her_forms(draw):
         forms += [f"{title} {part}" for part in s.split("-")]
     form = draw(st.sampled_from(forms))
     case = draw(st.integers(0, 3))
-    if form not in (fore, nick) and not form.startswith(title):
+    if form == f"{s.upper()} {_first(fore)}":
+        # an initial after the surname keeps its capital: "gave Hall a warning" is English
+        form = f"{_case(case, s)} {_first(fore)}"
+    elif form not in (fore, nick) and not form.startswith(title):
         form = _case(case, form)  # her forename alone is caught written with a capital
     return (fore, sur, maiden, his_fore, his_sur), form
 

@@ -253,17 +253,18 @@ class Guarded:
         if titles:  # only titles she cannot bear: "Mr J Hall" is not Joanne
             return False
         near = [*before, *range(j, min(len(t.words), j + WINDOW + 1))]
-        return any(self._forename(t, k, alone=False) for k in near)
+        return any(self._forename(t, k, alone=False, touching=k == i - 1) for k in near)
 
     def _may_bear(self, sex: str) -> bool:
         return not sex or not self.person.sexes or sex in self.person.sexes
 
-    def _forename(self, t: Tokens, k: int, alone: bool) -> bool:
+    def _forename(self, t: Tokens, k: int, alone: bool, touching: bool = False) -> bool:
         """Word k is one of her forenames (a one-edit misspelling, a nickname) or, beside a
-        surname, its initial. Alone it must be written with a capital."""
+        surname, its initial ("a" and "i" in small letters only right before it: "gave Hall a
+        warning" is not A. Hall). Alone it must be written with a capital."""
         token = t.words[k]
         if len(token) == 1:
-            return not alone and token in self.initials and (t.capital(k) or token not in "AI")
+            return not alone and token in self.initials and (t.capital(k) or touching or token not in "AI")
         if token.isdigit() or (alone and not t.capital(k)):
             return False
         if any(same(token, f) for f in self.person.forenames):
