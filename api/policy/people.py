@@ -196,6 +196,7 @@ class Guarded:
 
     def __init__(self, person: Person, nameable: Nameable):
         self.person = person
+        self.nameable = nameable.words
         allowed = {k for w in nameable.words for k in surname_keys(w)}
         # whether each surname names her by itself: not when it is (a spelling of) a nameable word
         self.alone = {
@@ -302,6 +303,7 @@ class Guarded:
             and token.isalpha()
             and token not in _WORDS_NOT_INITIALS
             and token not in TITLES
+            and token not in self.nameable  # "NG, Gavin" is Mr Ng, not N. G.
             and token[0] in self.initials
             and token[-1] in self.sur_initials
         )
