@@ -122,6 +122,16 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         stop(server.home)
 
 
+def _embedded(data_dir: Path) -> Any:
+    """An embedded graph in ``data_dir``, whatever NEO4J_URI says: ``open_graph`` would make it a
+    Neo4j one when NEO4J_URI is set, and every "ladybug" case would compare Neo4j with itself."""
+    from graph.backend import LadybugBackend
+
+    g = LadybugBackend(data_dir / "graph" / "pole.lbdb")
+    g.ensure_schema()
+    return g
+
+
 class GraphWorlds:
     """Named test worlds loaded into each engine on demand.
 
@@ -151,9 +161,7 @@ class GraphWorlds:
         """The graph of world ``name`` on ``engine``; ``load(graph)`` fills an empty graph."""
         if engine == "ladybug":
             if name not in self._embedded:
-                from graph.backend import open_graph
-
-                g = open_graph(self._tmp.mktemp(f"graph_{name}"))
+                g = _embedded(self._tmp.mktemp(f"graph_{name}"))
                 load(g)
                 self._embedded[name] = g
             return self._embedded[name]
@@ -169,9 +177,7 @@ class GraphWorlds:
         """An empty graph a test may write as it likes (Neo4j: the emptied database; the caller
         must not close it)."""
         if engine == "ladybug":
-            from graph.backend import open_graph
-
-            return open_graph(self._tmp.mktemp("graph_scratch"))
+            return _embedded(self._tmp.mktemp("graph_scratch"))
         g = self.neo4j()
         self.neo4j_holds = None
         g.clear()
