@@ -27,9 +27,14 @@ runs every probe on both engines, so a new engine version that changes an answer
 | | inside subqueries filter with `WHERE x.k = $p`, never an inline map (probe `exists_inline_map`) |
 | `UNION ALL` whose branches return one node property under two names: Ladybug 0.22 gives every | |
 | | row the first branch's value | two statements (`graph/queries/profile.py`, whole-graph orders) |
-| a predicate on a link's property and one on its end node in one `WHERE` (`lower(x.p) = $a AND` | |
-| | `e.q <= $b`): Ladybug 0.22 dropped ~1% of matching rows on a 20,000-person world | the node's filter |
-| | in Python (`graph/queries/safeguarding.py`, children at incidents) |
+| a filter on a link's property and one on a node's property in one query part (a `MATCH`'s | |
+| | `WHERE`s up to the next `WITH`), e.g. `lower(x.p) = $a AND e.q <= $b` with a further pattern: | |
+| | Ladybug 0.22 filters the link on stale positions after the node's filter, so rows that match | |
+| | are lost and rows that do not are returned (tools/ladybug_link_filter_repro.py: ~4% each way; | |
+| | children at incidents lost 14 of 1,023 on a 20,000-person world) | the two kinds in different |
+| | parts: one kind in the `MATCH`'s `WHERE`, the other (and any predicate naming both, such as a |
+| | join on a link's property) in a `WITH ... WHERE`; a node looked up by its key is no filter; |
+| | :func:`mixed_filters` finds a text that breaks the rule (tested on every query) |
 | a property added to the schema | Ladybug: `ALTER TABLE ... ADD IF NOT EXISTS` on every schema check; |
 | | Neo4j: nothing (a property exists once written) |
 | uniqueness | Ladybug: PRIMARY KEY in table DDL; Neo4j: `CREATE CONSTRAINT ... IF NOT EXISTS` |
@@ -46,6 +51,7 @@ runs every probe on both engines, so a new engine version that changes an answer
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -76,6 +82,65 @@ def native(value: Any) -> Any:
     if isinstance(value, list):
         return [native(v) for v in value]
     return value
+
+
+# -- link and node filters kept apart -------------------------------------------------------------
+
+_CLAUSE = re.compile(r"\b(OPTIONAL MATCH|MATCH|WHERE|WITH|RETURN|UNWIND|MERGE|CREATE|SET|DELETE|ORDER BY|UNION|CALL)\b")
+_REL_VAR = re.compile(r"\[\s*(\w+)\s*[:\]{]")
+_NODE_VAR = re.compile(r"\(\s*(\w+)\s*[:){]")
+_PROPERTY = re.compile(r"(?<![$\w.])(\w+)\.\w+")
+_INLINE_REL = re.compile(r"\[\s*\w*\s*(?::\s*[\w|`]+)?\s*\{")
+_INLINE_NODE = re.compile(r"\(\s*\w*\s*(?::\s*`?(\w+)`?)?\s*\{\s*(\w+)\s*:")
+
+
+def _clauses(text: str) -> list[tuple[str, str]]:
+    """(keyword, body) of each top-level clause; subquery bodies (``EXISTS { ... }``) stay inside
+    the clause that holds them."""
+    depth, cuts, skip = 0, [], 0
+    for i, ch in enumerate(text):
+        depth += ch == "{"
+        depth -= ch == "}"
+        if i >= skip and depth == 0 and (m := _CLAUSE.match(text, i)) and (i == 0 or not text[i - 1].isalnum()):
+            cuts.append((i, m.group(1)))
+            skip = m.end()
+    ends = [c[0] for c in cuts[1:]] + [len(text)]
+    return [(kw, text[start + len(kw):end]) for (start, kw), end in zip(cuts, ends, strict=True)]
+
+
+def mixed_filters(text: str) -> list[str]:
+    """The query parts of ``text`` whose ``MATCH`` filters name both a link's property and a node's
+    property (a ``WHERE`` after a ``MATCH``, or a property map in a ``MATCH`` pattern other than a
+    node's key, which is looked up, not filtered): the shape Ladybug 0.22 answers wrongly (see the
+    table above). A ``WITH ... WHERE`` starts a part of its own, so one kind of filter goes there.
+    Returns each offending part's text (empty: the rule holds)."""
+    rels = set(_REL_VAR.findall(text))
+    nodes = set(_NODE_VAR.findall(text)) - rels
+    parts: list[list[tuple[str, str]]] = [[]]
+    for kw, body in _clauses(text):
+        if kw in ("WITH", "RETURN", "UNION", "UNWIND"):
+            parts.append([])
+        parts[-1].append((kw, body))
+    bad = []
+    for part in parts:
+        on_link = on_node = False
+        after_match = False
+        for kw, body in part:
+            if kw in ("MATCH", "OPTIONAL MATCH"):
+                after_match = True
+                on_link |= bool(_INLINE_REL.search(body))
+                # a node found by its key (the anchor a query starts from) is a lookup, not a filter
+                on_node |= any(label not in NODES or NODES[label].key != key
+                               for label, key in _INLINE_NODE.findall(body))
+            elif kw == "WHERE" and after_match:
+                named = set(_PROPERTY.findall(body))
+                on_link |= bool(named & rels)
+                on_node |= bool(named & nodes)
+            elif kw != "WHERE":
+                after_match = False
+        if on_link and on_node:
+            bad.append(" ".join(kw + body for kw, body in part).strip())
+    return bad
 
 
 # -- differences, as data ---------------------------------------------------------------------------

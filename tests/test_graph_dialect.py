@@ -116,3 +116,48 @@ def test_one_transaction_of_many_rows_needs_batches_on_neo4j(graph_scratch, grap
     assert BATCH < len(rows)
     assert g.upsert("Force", rows) == len(rows)
     assert g.count("Force") == len(rows)
+
+
+def test_link_and_node_filters_in_one_part_answer_wrongly_on_ladybug():
+    """The difference graph/dialect.py keeps the queries clear of, shown by the standalone
+    reproduction (tools/ladybug_link_filter_repro.py) against its own recount: the forbidden shape
+    loses Child links and returns others; the shapes the rule allows are exact. A Ladybug release
+    that answers the first shape right fails this: then the rule (and mixed_filters) can go."""
+    from tools.ladybug_link_filter_repro import SHAPES, reproduce
+
+    got = reproduce(people=3000, events=4000, seed=1)
+    bad, *allowed = SHAPES
+    assert got[bad][1] > 0 and got[bad][2] > 0, f"Ladybug answered {bad!r} right: {got}"
+    rows = {got[name][0] for name in allowed}
+    assert len(rows) == 1 and all(got[name][1:] == (0, 0) for name in allowed), got
+    assert dialect.mixed_filters(SHAPES[bad])
+    assert not [n for n in allowed if "WITH" in SHAPES[n] and dialect.mixed_filters(SHAPES[n])]
+
+
+@pytest.mark.parametrize("text", [
+    "MATCH (c:Person)-[x:OTHER_IN]->(e:Event) WHERE lower(x.relationship_raw) = $child AND e.occurred_on <= $d "
+    "MATCH (c)-[:HAS_RECORD]->(r:PersonRecord) RETURN r",
+    "MATCH (c:Person)-[x:OTHER_IN]->(e:Event) WHERE lower(x.relationship_raw) = $child "
+    "MATCH (c)-[:HAS_RECORD]->(r:PersonRecord) WHERE r.record_key = x.record_key RETURN r",
+    "MATCH (p:Person {sex: $s})-[r:RELATED_TO]-(q:Person) WHERE r.kind = $k RETURN q",
+    "MATCH (a:Person)-[m:LIVED_AT {rid: $r}]->(ad:Address) WHERE NOT ad.confidential RETURN a",
+    "MATCH (q:Person)-[v:VICTIM_IN]->(e:Event) WHERE e.da OR v.relationship IN $kinds "
+    "OPTIONAL MATCH (e)<-[:SUSPECT_IN]-(p:Person) RETURN p",
+])
+def test_mixed_filters_finds_the_shape(text):
+    assert dialect.mixed_filters(text)
+
+
+def test_no_query_filters_a_link_beside_a_node():
+    """Every registered query and load statement keeps a link's filters out of the query part that
+    filters nodes (graph/dialect.py: Ladybug 0.22 answers that shape with wrong rows)."""
+    from tests.test_graph_lint import neo4j_texts
+
+    texts = neo4j_texts()
+    assert {"victim_links", "safeguarding_children", "rtk_shared_address"} <= {k.split(":", 1)[1] for k in texts}
+    assert not {name: bad for name, text in texts.items() if (bad := dialect.mixed_filters(text))}
+    allowed = ("MATCH (q:Person)-[v:VICTIM_IN]->(e:Event) WHERE e.occurred_on <= $d WITH q, v, e "
+               "WHERE e.da OR v.relationship IN $kinds MATCH (e)<-[:SUSPECT_IN]-(p:Person) RETURN p")
+    assert not dialect.mixed_filters(allowed)
+    assert not dialect.mixed_filters("MATCH (p:Person {person_id: $p})-[r:RELATED_TO]-(q:Person) WHERE r.kind = $k "
+                                     "RETURN q"), "a node looked up by its key is no filter"
