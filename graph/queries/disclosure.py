@@ -48,7 +48,9 @@ RETURN count(DISTINCT q.person_id) AS n
 
 Q_VICTIMS = cypher("disclosure_victims", """
 MATCH (p:Person {person_id: $person})-[:SUSPECT_IN]->(e:Event)<-[v:VICTIM_IN]-(q:Person)
-WHERE e.occurred_on <= $as_of AND q.person_id <> p.person_id AND (e.da OR v.relationship IN $kinds)
+WHERE e.occurred_on <= $as_of AND q.person_id <> p.person_id
+WITH q, v, e
+WHERE e.da OR v.relationship IN $kinds
 RETURN count(DISTINCT q.person_id) AS n
 """)
 
@@ -125,7 +127,9 @@ def offence_label(ho_code: str | None, group: str | None) -> str:
 
 Q_RISKY = cypher("rtk_risky", """
 MATCH (p:Person)-[s:SUSPECT_IN]->(e:Event)<-[v:VICTIM_IN]-(q:Person)
-WHERE p.person_id <> q.person_id AND (e.da OR v.relationship IN $kinds) AND e.occurred_on <= $as_of
+WHERE p.person_id <> q.person_id AND e.occurred_on <= $as_of
+WITH p, e, v, q
+WHERE e.da OR v.relationship IN $kinds
 WITH p, count(DISTINCT CASE WHEN v.relationship = 'intimate' THEN q.person_id END) AS partners_harmed,
      collect(DISTINCT e.event_id) AS event_ids
 RETURN p.person_id AS person_id, partners_harmed, event_ids
@@ -141,8 +145,9 @@ RETURN p.person_id AS person_id, sum(e.gravity) AS harm
 Q_RTK_EVENTS = cypher("rtk_recent_partner", """
 UNWIND $ids AS pid
 MATCH (p:Person {person_id: pid})-[:SUSPECT_IN]->(e:Event)<-[v:VICTIM_IN]-(a:Person)
-WHERE v.relationship = 'intimate' AND e.occurred_on >= $since AND e.occurred_on <= $as_of
-  AND a.person_id <> p.person_id
+WHERE e.occurred_on >= $since AND e.occurred_on <= $as_of AND a.person_id <> p.person_id
+WITH p, e, v, a
+WHERE v.relationship = 'intimate'
 RETURN p.person_id AS perpetrator_id, a.person_id AS candidate_id, 'recent_event_as_partner' AS basis,
        collect(DISTINCT e.event_id) AS evidence
 """)
@@ -160,8 +165,9 @@ Q_RTK_ADDRESS = cypher("rtk_shared_address", """
 UNWIND $ids AS pid
 MATCH (p:Person {person_id: pid})-[l:LIVED_AT]->(ad:Address)
 MATCH (a:Person)-[m:LIVED_AT]->(ad)
+WHERE l.last_seen >= $since AND m.last_seen >= $since AND l.first_seen <= $as_of AND m.first_seen <= $as_of
+WITH p, a, ad
 WHERE NOT ad.confidential AND a.person_id <> p.person_id
-  AND l.last_seen >= $since AND m.last_seen >= $since AND l.first_seen <= $as_of AND m.first_seen <= $as_of
 RETURN p.person_id AS perpetrator_id, a.person_id AS candidate_id, 'shared_address' AS basis,
        collect(DISTINCT ad.address_id) AS evidence
 """)

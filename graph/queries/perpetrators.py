@@ -17,11 +17,12 @@ from graph.dialect import ANY, EPOCH, FAR_FUTURE
 from graph.queries._common import as_date, cypher, group_join, joined, kinds, resolve_force
 
 # One row per recording force: an event on a force boundary recorded by two forces counts for both.
+# The link's filter after WITH, apart from the nodes' (graph.dialect.mixed_filters).
 Q_VICTIM_LINKS = cypher("victim_links", """
 MATCH (p:Person)-[s:SUSPECT_IN]->(e:Event)<-[v:VICTIM_IN]-(q:Person)
-WHERE p.person_id <> q.person_id
-  AND (v.relationship IN $kinds OR ($any_da AND e.da))
-  AND e.occurred_on >= $since AND e.occurred_on <= $until
+WHERE p.person_id <> q.person_id AND e.occurred_on >= $since AND e.occurred_on <= $until
+WITH p, s, e, v, q
+WHERE v.relationship IN $kinds OR ($any_da AND e.da)
 MATCH (e)-[:RECORDED_BY]->(f:Force)
 WHERE $force = '' OR f.force_code = $force
 RETURN DISTINCT p.person_id AS person_id, q.person_id AS victim_id, e.event_id AS event_id,
@@ -156,7 +157,9 @@ def cross_force_victims(g: GraphBackend, relationships: str | list[str] = "any",
 
 Q_VICTIM_FORCES = cypher("victim_forces", """
 MATCH (q:Person)-[v:VICTIM_IN]->(e:Event)<-[:SUSPECT_IN]-(p:Person)
-WHERE p.person_id <> q.person_id AND (v.relationship IN $kinds OR ($any_da AND e.da))
+WHERE p.person_id <> q.person_id
+WITH q, v, e, p
+WHERE v.relationship IN $kinds OR ($any_da AND e.da)
 MATCH (e)-[:RECORDED_BY]->(f:Force)
 WITH q, collect(DISTINCT f.force_code) AS forces, collect(DISTINCT e.event_id) AS event_ids,
      collect(DISTINCT p.person_id) AS perpetrator_ids, collect(DISTINCT v.record_key) AS record_keys

@@ -17,8 +17,9 @@ from graph.queries._common import as_date, cypher, joined, kinds
 
 Q_VICTIM_EVENTS = cypher("victim_events", """
 MATCH (q:Person)-[v:VICTIM_IN]->(e:Event)
-WHERE (e.da OR v.relationship IN $kinds) AND e.occurred_on >= $since AND e.occurred_on <= $until
-  AND (e.is_crime OR NOT $crimes_only)
+WHERE e.occurred_on >= $since AND e.occurred_on <= $until AND (e.is_crime OR NOT $crimes_only)
+WITH q, v, e
+WHERE e.da OR v.relationship IN $kinds
 OPTIONAL MATCH (e)<-[:SUSPECT_IN]-(p:Person)
 RETURN q.person_id AS person_id, e.event_id AS event_id, e.occurred_on AS occurred_on,
        e.force_code AS force, collect(DISTINCT p.person_id) AS suspects,
