@@ -359,6 +359,7 @@ def test_a_local_admin_sees_the_apis_refusal_in_the_users_page(world, page):
     page.click("#create")
     page.wait_for_selector("#secret:not(.refused)")
     assert "shown once" in page.inner_text("#secret")
+    page.wait_for_selector("#users tr[data-user='new.analyst']")  # the list reloads after the secret shows
     assert page.locator("#users tr[data-user='new.analyst']").count() == 1
 
 
