@@ -92,6 +92,29 @@ def _near(sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
     return out
 
 
+ABBREVIATION_MAX = 3  # letters: a forename this short beside a longer one may be its first letters
+
+
+def _abbreviation(sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
+    """The shorter name (three letters or fewer) is the start of the longer written with one slip:
+    a letter changed, dropped, added or two swapped (Osh/Joshua, Nth/Nathan, Tla/Talia)."""
+    la = np.fromiter((len(x) for x in sa), dtype=np.int32, count=len(sa))
+    lb = np.fromiter((len(x) for x in sb), dtype=np.int32, count=len(sb))
+    short_len = np.minimum(la, lb)
+    ok = np.flatnonzero((short_len >= 2) & (short_len <= ABBREVIATION_MAX) & (np.maximum(la, lb) > short_len))
+    out = np.zeros(len(sa), dtype=bool)
+    if not len(ok):
+        return out
+    a, b = sa[ok], sb[ok]
+    short = np.where(la[ok] <= lb[ok], a, b)
+    long = np.where(la[ok] <= lb[ok], b, a)
+    for extra in (0, 1):
+        start = [lng[: len(sh) + extra] for sh, lng in zip(short, long, strict=True)]
+        dist = process.cpdist(list(short), start, scorer=OSA.distance, workers=WORKERS, dtype=np.int32, score_cutoff=1)
+        out[ok] |= dist <= 1
+    return out
+
+
 def near_forenames(ft: FeatureTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Forenames too far apart for a typo level yet written by slips (Blgke/Jlake, Sau/Samuel).
 
@@ -130,12 +153,16 @@ def refresh_near(
     if not comp.has("near"):
         return level
     out = level.copy()
-    idx = np.flatnonzero(np.isin(level, [comp.code("near"), comp.code("else")]))
+    redo = [comp.code(name) for name in ("near", "abbreviated", "else") if comp.has(name)]
+    idx = np.flatnonzero(np.isin(level, redo))
     if len(idx):
-        swapped = swapped_names(ft, left[idx], r[idx])
-        fr = np.where(swapped, ft.sn[r[idx]], ft.fn[r[idx]])
-        near = near_forenames(ft, ft.fn[left[idx]], fr)
-        out[idx] = np.where(near, comp.code("near"), comp.code("else"))
+        fl, fr = forename_pair(ft, left[idx], r[idx], name_orientation(ft, left[idx], r[idx]))
+        near = near_forenames(ft, fl, fr)
+        new = np.where(near, comp.code("near"), comp.code("else"))
+        if comp.has("abbreviated"):
+            abbreviated = _unique_pairs(ft.vocab, fl, fr, _abbreviation) & ~near
+            new[abbreviated] = comp.code("abbreviated")
+        out[idx] = new
     return out
 
 
@@ -192,6 +219,11 @@ def forename_levels(
         near = np.zeros(n, dtype=bool)
         near[rest] = near_forenames(ft, fl[rest], fr[rest])
         choices.append((near, comp.code("near")))
+    if comp.has("abbreviated"):
+        rest = np.flatnonzero(~null & ~exact & ~nick & ~fuzzy & ~phon & ~middle & ~initial)
+        abbreviated = np.zeros(n, dtype=bool)
+        abbreviated[rest] = _unique_pairs(ft.vocab, fl[rest], fr[rest], _abbreviation)
+        choices.append((abbreviated, comp.code("abbreviated")))
     return _select(n, choices, comp.code("else"), null)
 
 
@@ -246,13 +278,20 @@ def _alike_codes(ft: FeatureTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def swapped_names(ft: FeatureTable, left: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """Forename and surname transposed on one side ('SMITH David' entered as forename SMITH).
+STRAIGHT, SWAPPED, CROSSED_LEFT, CROSSED_RIGHT = 0, 1, 2, 3
 
-    Each crossed pair (the surname of one and the forename of the other, and the other way round)
-    must be one name written badly (see _alike_codes), while the names in their own fields differ.
-    Only pairs sharing a first letter, a last two letters, a sound or a name across the fields are
-    looked at.
+
+def name_orientation(ft: FeatureTable, left: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """How the two records' name fields line up: straight, swapped, or crossed (per pair, int8).
+
+    Swapped: forename and surname transposed on one side ('SMITH David' entered as forename SMITH):
+    each crossed pair (the surname of one and the forename of the other, and the other way round)
+    is one name written badly (see _alike_codes), while the names in their own fields differ.
+    Crossed: only one crossed pair agrees and neither name agrees in its own field: the fields were
+    transposed and the other name changed as well (married, an alias, shortened: 'Novak Braithwaite'
+    and 'Tegan Novak'). CROSSED_LEFT: the left surname is the right forename; CROSSED_RIGHT: the
+    left forename is the right surname. Only pairs sharing a first letter, a last two letters, a
+    sound or a name across the fields are looked at.
     """
     sl, fr, fl, sr = ft.sn[left], ft.fn[r], ft.fn[left], ft.sn[r]
     snd, first, tail = ft.vocab_sound, ft.vocab_first, ft.vocab_last2
@@ -262,26 +301,43 @@ def swapped_names(ft: FeatureTable, left: np.ndarray, r: np.ndarray) -> np.ndarr
         return (x == y) | (snd[x] == snd[y]) | (first[x] == first[y]) | (tail[x] == tail[y])
 
     present = (sl >= 0) & (fr >= 0) & (fl >= 0) & (sr >= 0) & (sl != sr) & (fl != sl) & (fl != fr)
-    cand = np.flatnonzero(present & hint(sl, fr) & hint(fl, sr))
-    out = np.zeros(len(left), dtype=bool)
+    out = np.zeros(len(left), dtype=np.int8)
+    cand = np.flatnonzero(present & (hint(sl, fr) | hint(fl, sr)))
     if len(cand) == 0:
         return out
     one = _alike_codes(ft, sl[cand], fr[cand])
-    two = np.zeros(len(cand), dtype=bool)
-    two[one] = _alike_codes(ft, fl[cand][one], sr[cand][one])
-    out[cand] = one & two
+    two = _alike_codes(ft, fl[cand], sr[cand])
+    out[cand[one & two]] = SWAPPED
+    single = np.flatnonzero(one ^ two)
+    if len(single):
+        at = cand[single]
+        straight = _alike_codes(ft, fl[at], fr[at]) | _alike_codes(ft, sl[at], sr[at])
+        crossed = np.where(one[single], CROSSED_LEFT, CROSSED_RIGHT).astype(np.int8)
+        out[at[~straight]] = crossed[~straight]
     return out
 
 
+def forename_pair(
+    ft: FeatureTable, left: np.ndarray, r: np.ndarray, orient: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The forename codes to compare, once the name fields are lined up: where the fields were
+    transposed on one side, its surname field holds its forename."""
+    fl = np.where(orient == CROSSED_RIGHT, ft.sn[left], ft.fn[left])
+    fr = np.where(np.isin(orient, [SWAPPED, CROSSED_LEFT]), ft.sn[r], ft.fn[r])
+    return fl, fr
+
+
 def surname_levels(
-    ft: FeatureTable, settings: Settings, left: np.ndarray, r: np.ndarray, swapped: np.ndarray
+    ft: FeatureTable, settings: Settings, left: np.ndarray, r: np.ndarray, orient: np.ndarray
 ) -> np.ndarray:
     comp = settings.comparison("surname")
+    swapped = orient == SWAPPED
+    crossed = np.isin(orient, [CROSSED_LEFT, CROSSED_RIGHT]) if comp.has("crossed") else np.zeros(len(left), bool)
     sl = ft.sn[left]
     sr = np.where(swapped, ft.fn[r], ft.sn[r])
     n = len(left)
     null = (sl < 0) | (sr < 0)
-    exact = (sl == sr) & ~null & ~swapped
+    exact = (sl == sr) & ~null & ~swapped & ~crossed
     size = PAIR_BASE
     al, ar = ft.sn_alts[left], ft.sn_alts[r]
     alias = np.zeros(n, dtype=bool)
@@ -302,6 +358,7 @@ def surname_levels(
         [
             (exact, comp.code("exact")),
             (swapped & ~null, comp.code("swapped")),
+            *([(crossed & ~null, comp.code("crossed"))] if comp.has("crossed") else []),
             (alias, comp.code("alias")),
             (fuzzy, comp.code("fuzzy")),
             (phon, comp.code("phonetic")),
@@ -552,13 +609,12 @@ def compare(
     query without a date of birth, say): their level is null without comparing."""
     left = np.asarray(left, dtype=np.int64)
     r = np.asarray(r, dtype=np.int64)
-    swapped = swapped_names(ft, left, r)
+    orient = name_orientation(ft, left, r)
+    fl, fr = forename_pair(ft, left, r, orient)
     levels = {
-        "forename": lambda: forename_levels(
-            ft, settings, ft.fn[left], np.where(swapped, ft.sn[r], ft.fn[r]), ft.mn[left], ft.mn[r]
-        ),
+        "forename": lambda: forename_levels(ft, settings, fl, fr, ft.mn[left], ft.mn[r]),
         "middle": lambda: middle_levels(ft, settings, ft.mn[left], ft.mn[r], ft.fn[left], ft.fn[r]),
-        "surname": lambda: surname_levels(ft, settings, left, r, swapped),
+        "surname": lambda: surname_levels(ft, settings, left, r, orient),
         "dob": lambda: dob_levels(settings, ft.dob[left], ft.dob[r]),
         "sex": lambda: sex_levels(settings, ft.sex[left], ft.sex[r]),
         "postcode": lambda: postcode_levels(ft, settings, left, r),

@@ -142,6 +142,45 @@ def test_two_common_names_at_one_home_are_twins(a: str, b: str) -> None:
     assert REASONS[dec.reason[0]] == "twins" and dec.cannot_link[0]
 
 
+@pytest.mark.parametrize(("full", "short"), [("Joshua", "Osh"), ("Nathan", "Nth"), ("Talia", "Tla"), ("Emily", "Eim")])
+def test_a_shortened_forename_with_a_slip_is_not_another_person(full: str, short: str) -> None:
+    """A forename cut to three letters and mistyped is weak evidence, never 'two names' (so never
+    twins), however common both spellings are."""
+    rows = household(full, short, common(full, 25) + common(short, 25))
+    assert level("forename", rows) not in ("else", "null")
+    records = build_records(pd.DataFrame(rows))
+    lv = compare(build_features(records), SETTINGS, np.array([0]), np.array([1]))
+    dec = decide(SETTINGS, np.array([12.0]), lv, np.array([False]))
+    assert REASONS[dec.reason[0]] != "twins"
+
+
+@pytest.mark.parametrize(("a", "b"), [("Eve", "Steven"), ("Amy", "Susan"), ("Joshua", "Nathan"), ("Max", "Oliver")])
+def test_names_that_are_no_abbreviation_of_each_other_stay_different(a: str, b: str) -> None:
+    assert level("forename", household(a, b, common(a, 25) + common(b, 25))) == "else"
+
+
+NAMES = ["Tegan", "Novak", "Braithwaite", "Oscar", "Harrington", "Kiandra", "Hyland", "Polmear", "Grainger"]
+
+
+@given(st.permutations(NAMES))
+@settings(max_examples=40, deadline=None)
+def test_one_name_across_the_fields_is_crossed_not_different(names: list[str]) -> None:
+    """'Tegan Novak' and 'Novak Braithwaite': the fields were transposed and the other name changed.
+    Whichever side holds the transposed fields, the surname level is 'crossed' and the pair is never
+    held as twins at one home; both names crossed is 'swapped'; names in their own fields win."""
+    first, shared, other = names[:3]
+    home = {"postcode": "NE4 9UD", "address": "7 Chipperfield Circuit, Newcastle", "dob": "1964-12-12"}
+    straight, crossed = mention("F/1", first, shared, **home), mention("F/2", shared, other, **home)
+    for rows in ([straight, crossed], [crossed, straight]):
+        assert level("surname", rows) == "crossed"
+        records = build_records(pd.DataFrame(rows))
+        lv = compare(build_features(records), SETTINGS, np.array([0]), np.array([1]))
+        dec = decide(SETTINGS, np.array([12.0]), lv, np.array([False]))
+        assert REASONS[dec.reason[0]] != "twins"
+    assert level("surname", [straight, mention("F/3", shared, first, **home)]) == "swapped"
+    assert level("surname", [straight, mention("F/4", first, shared, **home)]) == "exact"
+
+
 def test_forenames_in_the_other_order_agree_on_the_middle_name() -> None:
     rows = [mention("F/1", "Elizabeth Siobhan", "Hall"), mention("F/2", "Siobhan Elizabeth", "Hall")]
     assert level("forename", rows) == "middle"
