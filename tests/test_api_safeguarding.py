@@ -86,3 +86,47 @@ def test_person_views_show_bail_rui_and_notices_naming_no_one_else(app):
     assert first == again and len(first) >= len(view["duties"])
     durham = c.get(f"/analyst/persons/{person}", headers=bearer(c, "analyst_durham"), params=INTEL).json()
     assert all(d["force_code"] == "E23000008" for d in durham.get("duties", []))
+
+
+def _csv_rows(body: bytes) -> list[dict]:
+    import csv
+    import io
+
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM, so Excel reads the names right
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_each_list_as_a_file_holds_what_the_list_shows(app, name):
+    """The DA team's and the analyst's files: the same rows as the JSON list, scoped the same, each
+    logged as an export naming the people it holds; another force's file is refused."""
+    import io
+
+    from openpyxl import load_workbook
+
+    c, _ = app
+    team = bearer(c, "da_team")
+    shown = c.get(f"/targets/Northumbria/safeguarding/{name}", headers=team, params=TASKING).json()["items"]
+    r = c.get(f"/targets/Northumbria/safeguarding/{name}/export.csv", headers=team, params=TASKING)
+    assert r.status_code == 200, r.text
+    assert f"safeguarding-{name}-E23000007-{AS_OF}.csv" in r.headers["content-disposition"]
+    rows = _csv_rows(r.content)
+    assert [x["record_key"] for x in rows] == [x["record_key"] or "" for x in shown]
+    assert {x["force_code"] for x in rows} <= {"E23000007", ""}
+    assert all(x["rule"] and x["explanation"] for x in rows)
+    xlsx = c.get(f"/targets/Northumbria/safeguarding/{name}/export.xlsx", headers=team, params=TASKING)
+    ws = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
+    assert ws.max_row == len(shown) + 1 and ws.oddHeader.center.text == "OFFICIAL-SENSITIVE"
+    assert c.get(f"/targets/Durham/safeguarding/{name}/export.csv", headers=team, params=TASKING).status_code == 403
+    assert c.get(f"/targets/Northumbria/safeguarding/{name}/export.pdf", headers=team,
+                 params=TASKING).status_code == 400
+    durham = c.get(f"/analyst/safeguarding/{name}/export.csv", headers=bearer(c, "analyst_durham"), params=INTEL)
+    assert durham.status_code == 200
+    assert {x["force_code"] for x in _csv_rows(durham.content)} <= {"E23000008", ""}
+    audit = c.get("/audit/records", headers=bearer(c, "auditor"),
+                  params={"purpose": "audit", "reference": "AUD-2", "limit": 5}).json()["items"]
+    exports = [a for a in audit if f"/safeguarding/{name}/export" in a["route"]]
+    assert {a["reference"] for a in exports} >= {"INT-17", "MATAC-2025-26"}
+    team_file = next(a for a in exports if a["reference"] == "MATAC-2025-26" and a["outcome"] == "ok")
+    named = {p for row in shown for p in (row["subject_id"], row["protected_id"]) if p}
+    assert named <= set(team_file["person_ids"])

@@ -88,3 +88,25 @@ def test_from_the_list_to_the_person_with_their_bail_and_rui(base, page):
     page.wait_for_selector("body[data-ready='1']")
     kinds = [t.strip() for t in page.locator("#duties tr td:first-child").all_inner_texts()]
     assert kinds and set(kinds) & {"bail", "RUI"}
+
+
+def test_each_list_saves_as_csv_and_excel(base, page):
+    """The buttons beside each list save exactly the rows it shows, through the scoped, logged route."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    sign_in(page, base, "da_team", PASSWORD, "tasking", "MATAC-2", f"/pages/safeguarding?as_of={AS_OF}")
+    for name in ("bail", "encompass"):
+        shown = page.locator(f"#list-{name} tbody tr:not(.none)").count()
+        with page.expect_download() as dl:
+            page.click(f"#exports-{name} button[data-export='CSV']")
+        assert dl.value.suggested_filename == f"safeguarding-{name}-E23000007-{AS_OF}.csv"
+        body = open(dl.value.path(), "rb").read()  # noqa: SIM115
+        assert body.startswith(b"\xef\xbb\xbf")
+        assert len(list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))) == shown
+        with page.expect_download() as dl:
+            page.click(f"#exports-{name} button[data-export='Excel']")
+        ws = load_workbook(io.BytesIO(open(dl.value.path(), "rb").read())).worksheets[0]  # noqa: SIM115
+        assert ws.max_row == shown + 1

@@ -41,7 +41,7 @@ from api.routing import AuditedRoute
 from api.store import graphq
 from api.views.network import named_people, network_chart, network_view, scope_events
 from api.views.person import duties_of, person_view, scope_orders
-from api.views.safeguarding import people_in, safeguarding_rows
+from api.views.safeguarding import people_in, safeguarding_rows, safeguarding_table
 from api.views.search import ranked
 from exports.network import FORMATS, render
 from exports.tables import Table
@@ -747,15 +747,10 @@ _exported(
 
 
 def _safeguarding_route(name: str) -> None:
-    """``GET /analyst/safeguarding/{name}``: one list within the account's forces, audited."""
+    """``GET /analyst/safeguarding/{name}`` (one list within the account's forces, audited) and
+    ``.../export.{csv,xlsx}`` (the whole list as a file, audited as an export)."""
 
-    def route(
-        request: Request,
-        audit: Consult,
-        paging: Paging,
-        as_of: Annotated[Day | None, Query(description="judge the clocks as of this day (default today)")] = None,
-        force: Annotated[str | None, Query(max_length=60, description="only this force's duties")] = None,
-    ) -> dict:
+    def found(request: Request, audit: AuditContext, as_of: dt.date | None, force: str | None) -> tuple:
         from graph.queries import resolve_force
 
         g = graph(request)
@@ -764,13 +759,37 @@ def _safeguarding_route(name: str) -> None:
             code = resolve_force(g, force) if force else None
         except ValueError as exc:
             raise ProblemError(400, "unknown force", "bad-parameter") from exc
-        found = safeguarding_rows(g, _scope(audit), name, day, force_code=code)
-        out = paginate(found, paging, request)
+        return code, day, safeguarding_rows(g, _scope(audit), name, day, force_code=code)
+
+    def route(
+        request: Request,
+        audit: Consult,
+        paging: Paging,
+        as_of: Annotated[Day | None, Query(description="judge the clocks as of this day (default today)")] = None,
+        force: Annotated[str | None, Query(max_length=60, description="only this force's duties")] = None,
+    ) -> dict:
+        code, day, items = found(request, audit, as_of, force)
+        out = paginate(items, paging, request)
         audit.returned(people_in(out["items"]), len(out["items"]))
         return {**out, "name": name, "as_of": day, "force_code": code}
 
+    def export(
+        request: Request,
+        fmt: Annotated[Literal["csv", "xlsx"], Path(description="csv (UTF-8 with a BOM) or xlsx")],
+        audit: Consult,
+        as_of: Annotated[Day | None, Query(description="judge the clocks as of this day (default today)")] = None,
+        force: Annotated[str | None, Query(max_length=60, description="only this force's duties")] = None,
+    ) -> Response:
+        code, day, items = found(request, audit, as_of, force)
+        where = force_name(code) if code else "the account's forces"
+        return table_response(audit, fmt, safeguarding_table(name, items), f"safeguarding-{name}-{day}",
+                              f"{SAFEGUARDING[name]}, {where}", people_in(items), as_of=day, force=code)
+
     router.add_api_route(f"/safeguarding/{name}", route, methods=["GET"], name=f"safeguarding_{name}",
                          response_model=SafeguardingPage, summary=SAFEGUARDING[name] + " (within the account's forces)")
+    router.add_api_route(f"/safeguarding/{name}/export.{{fmt}}", export, methods=["GET"],
+                         name=f"safeguarding_{name}_export", response_class=Response, responses=LIST_FILE,
+                         summary=f"{SAFEGUARDING[name]} (within the account's forces): the whole list as CSV or XLSX")
 
 
 for _name in SAFEGUARDING:

@@ -24,7 +24,7 @@ from api.routing import AuditedRoute
 from api.store import graphq
 from api.store.db import TargetList, utcnow
 from api.views.person import person_view, target_view
-from api.views.safeguarding import people_in, safeguarding_rows
+from api.views.safeguarding import people_in, safeguarding_rows, safeguarding_table
 from exports.tables import Table
 from reference.forces import force_name, lookup_force
 
@@ -282,19 +282,32 @@ def person(
 
 
 def _safeguarding_route(name: str) -> None:
-    """``GET /targets/{force}/safeguarding/{name}``: one list, scoped to the force, audited."""
+    """``GET /targets/{force}/safeguarding/{name}`` (one list, scoped to the force, audited) and
+    ``.../export.{csv,xlsx}`` (the whole list as a file, audited as an export)."""
 
-    def route(request: Request, force: ForceParam, audit: Consult, paging: Paging, as_of: AsOf = None) -> dict:
+    def found(request: Request, force: ForceParam, audit: AuditContext, as_of: dt.date | None) -> tuple:
         code = _force(audit, force)
         day = as_of or dt.date.today()
         assert audit.principal is not None
-        found = safeguarding_rows(graph(request), audit.principal.scope, name, day, force_code=code)
-        out = paginate(found, paging, request)
+        return code, day, safeguarding_rows(graph(request), audit.principal.scope, name, day, force_code=code)
+
+    def route(request: Request, force: ForceParam, audit: Consult, paging: Paging, as_of: AsOf = None) -> dict:
+        code, day, items = found(request, force, audit, as_of)
+        out = paginate(items, paging, request)
         audit.returned(people_in(out["items"]), len(out["items"]))
         return {**out, "name": name, "as_of": day, "force_code": code}
 
+    def export(request: Request, force: ForceParam, fmt: Fmt, audit: Consult, as_of: AsOf = None) -> Response:
+        code, day, items = found(request, force, audit, as_of)
+        what = f"{SAFEGUARDING[name]}, {force_name(code)}"
+        return table_response(audit, fmt, safeguarding_table(name, items), f"safeguarding-{name}-{code}-{day}",
+                              what, people_in(items), as_of=day)
+
     router.add_api_route(f"/{{force}}/safeguarding/{name}", route, methods=["GET"], name=f"safeguarding_{name}",
                          response_model=SafeguardingPage, summary=SAFEGUARDING[name])
+    router.add_api_route(f"/{{force}}/safeguarding/{name}/export.{{fmt}}", export, methods=["GET"],
+                         name=f"safeguarding_{name}_export", response_class=Response, responses=LIST_FILE,
+                         summary=f"{SAFEGUARDING[name]}: the whole list as CSV or XLSX")
 
 
 for _name in SAFEGUARDING:

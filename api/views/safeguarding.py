@@ -15,6 +15,7 @@ from typing import Any
 from api.policy.frames import rows
 from api.policy.scope import Scope
 from api.store import graphq
+from exports.tables import Table
 
 # the date or instant each list is due by, and the record it is about
 DUE = {"bail": "due_on", "notices": "due_at", "gaps": "ends_on", "encompass": "due_at"}
@@ -62,3 +63,17 @@ def safeguarding_rows(g: Any, scope: Scope, name: str, as_of: dt.date, force_cod
 def people_in(items: list[dict[str, Any]]) -> list[str]:
     """Every person a page of rows names (for the s.62 record)."""
     return sorted({p for r in items for p in (r.get("subject_id"), r.get("protected_id")) if p})
+
+
+# a list as a file: the columns the page shows, in its order, then where the row comes from
+EXPORT_COLUMNS = ["due", "days_over", "state", "subject_id", "subject_name", "protected_id", "record_key",
+                  "rule", "explanation", "force", "force_code", "source"]
+EXPORT_NOTES = {
+    "due": "when the duty fell or falls due (a day, or a day and time)",
+    "explanation": "what was missing against the rule: it supports the officer's decision, it does not make it",
+}
+
+
+def safeguarding_table(name: str, items: list[dict[str, Any]]) -> Table:
+    """One safeguarding list as the table its CSV and XLSX files hold."""
+    return Table(f"safeguarding-{name}", EXPORT_COLUMNS, items, EXPORT_NOTES)

@@ -71,6 +71,12 @@
         load().catch(sayProblem);
       });
       $("print").addEventListener("click", () => window.print());
+      // each list as a file: the same scoped route, logged as an export
+      const listPath = (name, fmt) => `/targets/${encodeURIComponent($("force").value)}/safeguarding/${name}/export.${fmt}`;
+      LISTS.forEach((name) => Dots.exportButtons(`exports-${name}`, [
+        ["CSV", () => listPath(name, "csv"), () => ({ as_of: $("as-of").value })],
+        ["Excel", () => listPath(name, "xlsx"), () => ({ as_of: $("as-of").value })],
+      ]));
       await load();
     })
     .catch((err) => {
