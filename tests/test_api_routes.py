@@ -1064,7 +1064,12 @@ def test_safeguarding_lists_answer_each_audience(client):
         assert r.status_code == 200 and r.json()["name"] == name, r.text
         r = get(client, "analyst", f"/analyst/safeguarding/{name}", **DAY)
         assert r.status_code == 200 and r.json()["force_code"] is None, r.text
+        for fmt in ("csv", "xlsx"):  # as files: an empty list is still a file with its header row
+            r = get(client, "da_team", f"/targets/Northumbria/safeguarding/{name}/export.{fmt}", "tasking", **DAY)
+            assert r.status_code == 200 and r.content, r.text
+            assert get(client, "analyst", f"/analyst/safeguarding/{name}/export.{fmt}", **DAY).status_code == 200
     assert get(client, "da_team", "/targets/Durham/safeguarding/bail", "tasking").status_code == 403
+    assert get(client, "da_team", "/targets/Durham/safeguarding/bail/export.csv", "tasking").status_code == 403
 
 
 # -- the log ----------------------------------------------------------------------------------------
