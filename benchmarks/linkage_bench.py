@@ -221,6 +221,7 @@ def dots_accuracy(data_dir: Path, truth: pd.DataFrame) -> tuple[dict, list[dict]
         mentions,
         store.read("involvements"),
         store.read("orders"),
+        referrals=store.read("referrals", columns=["event_key", "notice_key", "record_key", "child_key"]),
         truth_pairs=(tp.record_key_x.to_numpy(), tp.record_key_y.to_numpy()),
     )
     seconds = time.perf_counter() - started

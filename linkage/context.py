@@ -12,6 +12,13 @@ settings.yaml (intimate, family and unrecorded by default: a son's order protect
 names the son her police records show). Rounds repeat until no partner level changes, since
 evidence travels one relationship a round. Records in the same event or order are two people
 (the co-involved rule).
+
+One role of one event holds each person once: two children of the household in one incident, two
+witnesses, two school notifications (Operation Encompass referrals) about one incident. A person
+written twice in one incident is written in two roles (a witness and a child, a victim and a
+suspect), so two records in the same role and relationship are two people even when their names
+and dates agree, as twins' may (the same-role rule, decide.py). A referral's child has no role in
+the event, only in its referral: referral children of one event or notice are one role.
 """
 
 from __future__ import annotations
@@ -32,26 +39,75 @@ MAX_EVENT_SIZE = 30
 
 @dataclass
 class Relations:
-    """Counterpart adjacency (CSR over record index) and the co-involved pair codes."""
+    """Counterpart adjacency (CSR over record index), each link's kind, and the co-involved pair codes."""
 
     n: int
     indptr: np.ndarray
     partners: np.ndarray
+    kinds: np.ndarray  # per counterpart link: its kind (0 partner, then the kinds settings.yaml names)
     co_codes: np.ndarray  # sorted unique l*n+r (l<r) of records in one event or order
+    same_role_codes: np.ndarray  # the subset in one role and relationship of one event
 
     def degree(self) -> np.ndarray:
         return np.diff(self.indptr)
 
 
+def _pair_codes_in_groups(groups: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarray:
+    """Sorted unique l*n+r codes of the record pairs within each group (groups over the cap skipped)."""
+    if not groups:
+        return np.zeros(0, dtype=np.int64)
+    g = np.concatenate([x[0] for x in groups]).astype(np.int64)
+    r = np.concatenate([x[1] for x in groups]).astype(np.int64)
+    if len(g) == 0:
+        return np.zeros(0, dtype=np.int64)
+    sizes = np.bincount(g)
+    ok = sizes[g] <= MAX_EVENT_SIZE
+    left, rr, _ = pairs_in_blocks(r[ok], g[ok], MAX_EVENT_SIZE)
+    return unique(left * max(n, 1) + rr)
+
+
+def _referral_children(
+    index: pd.Series, referrals: pd.DataFrame | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per referral that names a child: the event (else notice) it was sent for as a group code, the
+    child's record and the referred person's record (-1: not among the records)."""
+    empty = np.zeros(0, dtype=np.int64)
+    if referrals is None or referrals.empty or "child_key" not in referrals:
+        return empty, empty, empty
+    child = referrals["child_key"].map(index)
+    ok = child.notna()
+    referred = referrals["record_key"].map(index) if "record_key" in referrals else pd.Series(np.nan, index=child.index)
+    about = pd.Series(None, index=referrals.index, dtype=object)
+    for c in ("event_key", "notice_key"):
+        if c in referrals:
+            about = about.fillna(referrals[c])
+    codes, _ = pd.factorize(about[ok])  # -1: sent for nothing named (the child is in no group)
+    return (
+        codes.astype(np.int64),
+        child[ok].astype(np.int64).to_numpy(),
+        referred[ok].fillna(-1).astype(np.int64).to_numpy(),
+    )
+
+
 def build_relations(
-    index: pd.Series, involvements: pd.DataFrame, orders: pd.DataFrame, settings: Settings
+    index: pd.Series,
+    involvements: pd.DataFrame,
+    orders: pd.DataFrame,
+    settings: Settings,
+    referrals: pd.DataFrame | None = None,
 ) -> Relations:
-    """Counterparts and co-involvement from staging involvements and orders.
+    """Counterparts and co-involvement from staging involvements, orders and referrals.
 
     ``index`` maps record_key -> record position.
     """
     n = len(index)
-    pa, pb, groups = [], [], []
+    pa, pb, pk, groups, roles = [], [], [], [], []
+    kinds = ["partner"]  # suspect and victim; respondent and protected
+
+    def kind(name: str) -> int:
+        if name not in kinds:
+            kinds.append(name)
+        return kinds.index(name)
     if involvements is not None and not involvements.empty:
         cols = ["event_key", "record_key", "role"] + (
             ["relationship"] if "relationship" in involvements else []
@@ -66,14 +122,20 @@ def build_relations(
             rel_ok = rel_ok | inv["relationship"].isna()
         inv = inv.dropna(subset=["idx"]).drop_duplicates(["event_key", "idx", "role"])
         inv["idx"] = inv["idx"].astype(np.int64)
-        for role_a, role_b in settings.context.get("roles", [["suspect", "victim"]]):
+        for role_a, role_b, *named in settings.context.get("roles", [["suspect", "victim"]]):
             a = inv[inv["role"] == role_a][["event_key", "idx"]]
             b = inv[(inv["role"] == role_b) & rel_ok][["event_key", "idx"]]
             j = a.merge(b, on="event_key", suffixes=("_a", "_b"))
             pa.append(j["idx_a"].values)
             pb.append(j["idx_b"].values)
+            pk.append(np.full(len(j), kind(named[0] if named else "partner"), dtype=np.int64))
         ev_codes, _ = pd.factorize(inv["event_key"])
         groups.append((ev_codes.astype(np.int64), inv["idx"].values))
+        rel_col = inv["relationship"] if "relationship" in inv else pd.Series("", index=inv.index)
+        role_codes, _ = pd.factorize(
+            pd.MultiIndex.from_arrays([inv["event_key"], inv["role"], rel_col.fillna("").astype(str)])
+        )
+        roles.append((role_codes.astype(np.int64), inv["idx"].values))
     if orders is not None and not orders.empty:
         o = orders[["order_key", "respondent_key", "protected_key"]]
         ra = o["respondent_key"].map(index)
@@ -81,38 +143,51 @@ def build_relations(
         ok = ra.notna() & pr.notna()
         pa.append(ra[ok].astype(np.int64).values)
         pb.append(pr[ok].astype(np.int64).values)
+        pk.append(np.full(int(ok.sum()), kind("partner"), dtype=np.int64))
         base = max((int(x[0].max()) + 1 for x in groups if len(x[0])), default=0)
         grp = np.arange(ok.sum(), dtype=np.int64) + base
         groups.append(
             (np.r_[grp, grp], np.r_[ra[ok].astype(np.int64).values, pr[ok].astype(np.int64).values])
         )
+    about, child, referred = _referral_children(index, referrals)
+    as_kind = settings.context.get("referral_children")
+    if as_kind and len(child):
+        # the child a referral names and the person it refers (the victim whose incident the school
+        # is told of): counterparts of the kind the settings name, as the victim and a child present
+        known = referred >= 0
+        pa.append(referred[known])
+        pb.append(child[known])
+        pk.append(np.full(int(known.sum()), kind(str(as_kind)), dtype=np.int64))
+    grouped = about >= 0
+    if grouped.any():
+        for into in (groups, roles):
+            base = max((int(x[0].max()) + 1 for x in into if len(x[0])), default=0)
+            into.append((about[grouped] + base, child[grouped]))
     if pa:
         a = np.concatenate(pa).astype(np.int64)
         b = np.concatenate(pb).astype(np.int64)
+        k = np.concatenate(pk).astype(np.int64)
     else:
-        a = b = np.zeros(0, dtype=np.int64)
+        a = b = k = np.zeros(0, dtype=np.int64)
     src = np.r_[a, b]
     dst = np.r_[b, a]
+    k = np.r_[k, k]
     keep = src != dst
-    src, dst = src[keep], dst[keep]
-    codes = unique(src * max(n, 1) + dst)
-    src, dst = codes // max(n, 1), codes % max(n, 1)
+    src, dst, k = src[keep], dst[keep], k[keep]
+    n_kinds = np.int64(len(kinds))
+    codes = unique((src * max(n, 1) + dst) * n_kinds + k)
+    k, link = codes % n_kinds, codes // n_kinds
+    src, dst = link // max(n, 1), link % max(n, 1)
     # cap the degree so a record with very many counterparts cannot blow up the cross products
     rank = np.arange(len(src)) - np.searchsorted(src, src, "left")
     keep = rank < MAX_DEGREE
-    src, dst = src[keep], dst[keep]
+    src, dst, k = src[keep], dst[keep], k[keep]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(indptr, src + 1, 1)
     indptr = np.cumsum(indptr)
-    co = np.zeros(0, dtype=np.int64)
-    if groups:
-        g = np.concatenate([x[0] for x in groups])
-        r = np.concatenate([x[1] for x in groups])
-        sizes = np.bincount(g)
-        ok = sizes[g] <= MAX_EVENT_SIZE
-        left, rr, _ = pairs_in_blocks(r[ok], g[ok], MAX_EVENT_SIZE)
-        co = unique(left * max(n, 1) + rr)
-    return Relations(n, indptr, dst.astype(np.int64), co)
+    co = _pair_codes_in_groups(groups, n)
+    same_role = _pair_codes_in_groups(roles, n)
+    return Relations(n, indptr, dst.astype(np.int64), k.astype(np.int8), co, same_role)
 
 
 def co_involved(rel: Relations, left: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -121,8 +196,15 @@ def co_involved(rel: Relations, left: np.ndarray, r: np.ndarray) -> np.ndarray:
     return in_sorted(lo * max(rel.n, 1) + hi, rel.co_codes)
 
 
+def same_role(rel: Relations, left: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """True where the two records hold the same role and relationship in one event (two children,
+    two witnesses, two school notifications of one incident): one role holds each person once."""
+    lo, hi = np.minimum(left, r).astype(np.int64), np.maximum(left, r).astype(np.int64)
+    return in_sorted(lo * max(rel.n, 1) + hi, rel.same_role_codes)
+
+
 def _cross(rel: Relations, left: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every (pair, counterpart of l, counterpart of r) row for the given pairs."""
+    """Every (pair, counterpart of l, counterpart of r) row for the given pairs, counterparts of one kind."""
     deg = rel.degree()
     dl, dr = deg[left], deg[r]
     per = dl * dr
@@ -131,9 +213,12 @@ def _cross(rel: Relations, left: np.ndarray, r: np.ndarray) -> tuple[np.ndarray,
     off = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
     dr_rep = np.repeat(dr, per)
     i, j = off // np.maximum(dr_rep, 1), off % np.maximum(dr_rep, 1)
-    cl = rel.partners[rel.indptr[np.repeat(left, per)] + i]
-    cr = rel.partners[rel.indptr[np.repeat(r, per)] + j]
-    return q, cl, cr
+    el = rel.indptr[np.repeat(left, per)] + i
+    er = rel.indptr[np.repeat(r, per)] + j
+    # a son and his father are counterparts of one woman, one as her child and one as her partner:
+    # that she is the same person says nothing of whether they are
+    alike = rel.kinds[el] == rel.kinds[er]
+    return q[alike], rel.partners[el[alike]], rel.partners[er[alike]]
 
 
 def partner_levels(
@@ -185,9 +270,9 @@ def partner_levels(
 
 
 def partner_pairs(rel: Relations, labels: np.ndarray, max_block: int) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate pairs among the counterparts of one resolved person (collective blocking)."""
+    """Candidate pairs among the counterparts of one kind of one resolved person (collective blocking)."""
     deg = rel.degree()
     src = np.repeat(np.arange(rel.n), deg)
-    ent = labels[src].astype(np.int64)
+    ent = labels[src].astype(np.int64) * np.int64(int(rel.kinds.max(initial=0)) + 1) + rel.kinds
     left, r, _ = pairs_in_blocks(rel.partners.astype(np.int64), ent, max_block)
     return left, r

@@ -1,7 +1,8 @@
 """Decisions: thresholds on the match weight, then hard rules the model cannot override.
 
 Order of precedence: a steward's decision, then the hard rules (two valid PNC IDs or CRO numbers
-that differ, two records in one event or order, likely twins), then the thresholds.
+that differ, two records in one event or order, two in one role of one event, likely twins), then
+the thresholds.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ REASONS = [
     "steward_unsure",
     "ambiguous",
     "co_involved_undated",
+    "same_role",
 ]
 
 
@@ -100,10 +102,12 @@ def decide(
     levels: dict[str, np.ndarray],
     co_involved: np.ndarray,
     steward: np.ndarray | None = None,
+    same_role: np.ndarray | None = None,
 ) -> Decisions:
     """Apply thresholds, hard rules and steward decisions.
 
-    ``steward`` holds per pair 0 (none), 1 (same), 2 (not same), 3 (unsure).
+    ``steward`` holds per pair 0 (none), 1 (same), 2 (not same), 3 (unsure). ``same_role``: the
+    pair holds one role and relationship in one event (see linkage.context.same_role).
     """
     n = len(weight)
     decision = np.full(n, NO_LINK, dtype=np.int8)
@@ -136,6 +140,10 @@ def decide(
         two = evidently_two(settings, levels)
         apply(co_involved & two, "co_involved", NO_LINK)
         apply(co_involved & ~two & ~dated_alike, "co_involved_undated", REVIEW)
+    if same_role is not None and rules.get("same_role", True):
+        # one role of one event holds each person once: twins of one name, both children in one
+        # incident, are two people however alike their records; a steward decides, never the model
+        apply(same_role, "same_role", REVIEW)
     if rules.get("twins", True):
         apply(likely_twins(settings, levels), "twins", REVIEW)
     if rules.get("generations", True):
