@@ -13,6 +13,12 @@ names the son her police records show). Rounds repeat until no partner level cha
 evidence travels one relationship a round. Records in the same event or order are two people
 (the co-involved rule).
 
+Counterparts are of a kind (settings.yaml `context.roles`): partners (suspect and victim,
+respondent and protected) and those present at a victim's incident (children, witnesses, the child
+a school referral names). Only counterparts of one kind give evidence: a son and his father of one
+name are both counterparts of the son's mother, as one present and as her partner, and that she is
+one person says nothing of whether they are.
+
 One role of one event holds each person once: two children of the household in one incident, two
 witnesses, two school notifications (Operation Encompass referrals) about one incident. A person
 written twice in one incident is written in two roles (a witness and a child, a victim and a
@@ -44,9 +50,11 @@ class Relations:
     n: int
     indptr: np.ndarray
     partners: np.ndarray
-    kinds: np.ndarray  # per counterpart link: its kind (0 partner, then the kinds settings.yaml names)
+    kinds: np.ndarray  # per counterpart link: its kind, an index into kind_names
     co_codes: np.ndarray  # sorted unique l*n+r (l<r) of records in one event or order
     same_role_codes: np.ndarray  # the subset in one role and relationship of one event
+    related_codes: np.ndarray  # the subset of a suspect and a record whose relationship to the suspect is recorded
+    kind_names: tuple[str, ...] = ("partner",)
 
     def degree(self) -> np.ndarray:
         return np.diff(self.indptr)
@@ -102,6 +110,7 @@ def build_relations(
     """
     n = len(index)
     pa, pb, pk, groups, roles = [], [], [], [], []
+    related = np.zeros(0, dtype=np.int64)
     kinds = ["partner"]  # suspect and victim; respondent and protected
 
     def kind(name: str) -> int:
@@ -136,6 +145,14 @@ def build_relations(
             pd.MultiIndex.from_arrays([inv["event_key"], inv["role"], rel_col.fillna("").astype(str)])
         )
         roles.append((role_codes.astype(np.int64), inv["idx"].values))
+        if "relationship" in inv:
+            # the relationship is to the suspect: a victim who is the suspect's brother is not him
+            s = inv[inv["role"] == "suspect"][["event_key", "idx"]]
+            o = inv[inv["relationship"].notna() & (inv["role"] != "suspect")][["event_key", "idx"]]
+            j = s.merge(o, on="event_key", suffixes=("_s", "_o"))
+            j = j[j["idx_s"] != j["idx_o"]]
+            lo, hi = np.minimum(j["idx_s"].values, j["idx_o"].values), np.maximum(j["idx_s"].values, j["idx_o"].values)
+            related = unique(lo.astype(np.int64) * max(n, 1) + hi)
     if orders is not None and not orders.empty:
         o = orders[["order_key", "respondent_key", "protected_key"]]
         ra = o["respondent_key"].map(index)
@@ -174,12 +191,13 @@ def build_relations(
     k = np.r_[k, k]
     keep = src != dst
     src, dst, k = src[keep], dst[keep], k[keep]
-    n_kinds = np.int64(len(kinds))
-    codes = unique((src * max(n, 1) + dst) * n_kinds + k)
-    k, link = codes % n_kinds, codes // n_kinds
-    src, dst = link // max(n, 1), link % max(n, 1)
-    # cap the degree so a record with very many counterparts cannot blow up the cross products
-    rank = np.arange(len(src)) - np.searchsorted(src, src, "left")
+    n_kinds, size = np.int64(len(kinds)), np.int64(max(n, 1))
+    codes = unique((src * n_kinds + k) * size + dst)  # sorted by record, then kind
+    group, dst = codes // size, codes % size
+    src, k = group // n_kinds, group % n_kinds
+    # cap the degree of each kind so a record with very many counterparts cannot blow up the cross
+    # products, nor a victim's many children and witnesses crowd out her partners
+    rank = np.arange(len(group)) - np.searchsorted(group, group, "left")
     keep = rank < MAX_DEGREE
     src, dst, k = src[keep], dst[keep], k[keep]
     indptr = np.zeros(n + 1, dtype=np.int64)
@@ -187,7 +205,7 @@ def build_relations(
     indptr = np.cumsum(indptr)
     co = _pair_codes_in_groups(groups, n)
     same_role = _pair_codes_in_groups(roles, n)
-    return Relations(n, indptr, dst.astype(np.int64), k.astype(np.int8), co, same_role)
+    return Relations(n, indptr, dst.astype(np.int64), k.astype(np.int8), co, same_role, related, tuple(kinds))
 
 
 def co_involved(rel: Relations, left: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -196,15 +214,23 @@ def co_involved(rel: Relations, left: np.ndarray, r: np.ndarray) -> np.ndarray:
     return in_sorted(lo * max(rel.n, 1) + hi, rel.co_codes)
 
 
-def same_role(rel: Relations, left: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """True where the two records hold the same role and relationship in one event (two children,
-    two witnesses, two school notifications of one incident): one role holds each person once."""
+def apart(rel: Relations, left: np.ndarray, r: np.ndarray) -> dict[str, np.ndarray]:
+    """Pairs an incident itself says are two people, by the reason (a rule of settings.yaml) it says so:
+
+    * same_role: the same role and relationship in one event (two children, two witnesses, two
+      school notifications of one incident): one role holds each person once;
+    * related: a suspect and a record whose relationship to that suspect is recorded (a victim who
+      is his brother, a child present): no one is their own brother.
+    """
     lo, hi = np.minimum(left, r).astype(np.int64), np.maximum(left, r).astype(np.int64)
-    return in_sorted(lo * max(rel.n, 1) + hi, rel.same_role_codes)
+    codes = lo * max(rel.n, 1) + hi
+    return {"same_role": in_sorted(codes, rel.same_role_codes), "related": in_sorted(codes, rel.related_codes)}
 
 
-def _cross(rel: Relations, left: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every (pair, counterpart of l, counterpart of r) row for the given pairs, counterparts of one kind."""
+def _cross(
+    rel: Relations, left: np.ndarray, r: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every (pair, counterpart of l, counterpart of r, kind) row for the given pairs, counterparts of one kind."""
     deg = rel.degree()
     dl, dr = deg[left], deg[r]
     per = dl * dr
@@ -218,7 +244,7 @@ def _cross(rel: Relations, left: np.ndarray, r: np.ndarray) -> tuple[np.ndarray,
     # a son and his father are counterparts of one woman, one as her child and one as her partner:
     # that she is the same person says nothing of whether they are
     alike = rel.kinds[el] == rel.kinds[er]
-    return q[alike], rel.partners[el[alike]], rel.partners[er[alike]]
+    return q[alike], rel.partners[el[alike]], rel.partners[er[alike]], rel.kinds[el[alike]]
 
 
 def partner_levels(
@@ -251,20 +277,32 @@ def partner_levels(
     idx = np.flatnonzero(both)
     if len(idx) == 0:
         return out
-    q, cl, cr = _cross(rel, left[idx].astype(np.int64), r[idx].astype(np.int64))
+    q, cl, cr, kind = _cross(rel, left[idx].astype(np.int64), r[idx].astype(np.int64))
+    # siblings are counterparts of one mother: for such kinds a date of birth only near (two
+    # keystrokes off, the same year) is not agreement
+    near = [dcomp.code(x) for x in ("two_off", "same_year") if dcomp.has(x)]
+    kin = np.isin(np.asarray(rel.kind_names, dtype=object), list(settings.context.get("strict_dob", [])))
+    loose = np.isin(levels["dob"][idx], near)
+    keep = ~(kin[kind] & loose[q]) if len(near) and kin.any() else np.ones(len(q), dtype=bool)
+    q, cl, cr, kind = q[keep], cl[keep], cr[keep], kind[keep]
     same = (labels[cl] == labels[cr]) | (cl == cr)
     lo, hi = np.minimum(cl, cr), np.maximum(cl, cr)
     soft = in_sorted(lo * max(rel.n, 1) + hi, soft_codes)
-    has_same = np.zeros(len(idx), dtype=bool)
-    has_soft = np.zeros(len(idx), dtype=bool)
-    has_same[q[same]] = True
-    has_soft[q[soft]] = True
     # counterparts in common add evidence; none in common is no evidence against (a man's new
     # partner in another force is the serial case this product exists to find), unless the
-    # settings list a level for it
+    # settings list a level for it. Each kind has its levels, `shared_<kind>` (the counterparts are
+    # one resolved person) and `<kind>_candidate` (a probable match); a kind the settings give no
+    # level gives no evidence. Where several apply, the strongest (first listed) is the pair's.
     lv = np.full(len(idx), comp.code("partners_differ") if comp.has("partners_differ") else 0, dtype=np.int8)
-    lv[has_soft] = comp.code("partner_candidate")
-    lv[has_same] = comp.code("shared_partner")
+    found = []
+    for k, name in enumerate(rel.kind_names):
+        for level, hit in ((f"shared_{name}", same), (f"{name}_candidate", soft)):
+            if comp.has(level):
+                mask = np.zeros(len(idx), dtype=bool)
+                mask[q[hit & (kind == k)]] = True
+                found.append((comp.code(level), mask))
+    for code, mask in sorted(found, key=lambda x: -x[0]):
+        lv[mask] = code
     out[idx] = lv
     return out
 

@@ -30,6 +30,7 @@ REASONS = [
     "ambiguous",
     "co_involved_undated",
     "same_role",
+    "related",
 ]
 
 
@@ -102,12 +103,12 @@ def decide(
     levels: dict[str, np.ndarray],
     co_involved: np.ndarray,
     steward: np.ndarray | None = None,
-    same_role: np.ndarray | None = None,
+    apart: dict[str, np.ndarray] | None = None,
 ) -> Decisions:
     """Apply thresholds, hard rules and steward decisions.
 
-    ``steward`` holds per pair 0 (none), 1 (same), 2 (not same), 3 (unsure). ``same_role``: the
-    pair holds one role and relationship in one event (see linkage.context.same_role).
+    ``steward`` holds per pair 0 (none), 1 (same), 2 (not same), 3 (unsure). ``apart``: per reason
+    (a rule name), the pairs an incident itself says are two people (linkage.context.apart).
     """
     n = len(weight)
     decision = np.full(n, NO_LINK, dtype=np.int8)
@@ -140,10 +141,11 @@ def decide(
         two = evidently_two(settings, levels)
         apply(co_involved & two, "co_involved", NO_LINK)
         apply(co_involved & ~two & ~dated_alike, "co_involved_undated", REVIEW)
-    if same_role is not None and rules.get("same_role", True):
-        # one role of one event holds each person once: twins of one name, both children in one
-        # incident, are two people however alike their records; a steward decides, never the model
-        apply(same_role, "same_role", REVIEW)
+    for why, mask in (apart or {}).items():
+        # twins of one name, both children in one incident, or a victim who is the suspect's
+        # brother, are two people however alike their records: a steward decides, never the model
+        if rules.get(why, True):
+            apply(mask, why, REVIEW)
     if rules.get("twins", True):
         apply(likely_twins(settings, levels), "twins", REVIEW)
     if rules.get("generations", True):

@@ -26,7 +26,7 @@ from linkage.blocking import Candidates, block
 from linkage.cluster import assign_ids, cluster, retired_ids
 from linkage.compare import compare, pair_tf, refresh_near
 from linkage.confidential import confidential_people
-from linkage.context import build_relations, co_involved, partner_levels, partner_pairs, same_role
+from linkage.context import apart, build_relations, co_involved, partner_levels, partner_pairs
 from linkage.decide import BY_MODEL, BY_NAMES, BY_RULE, BY_STEWARD, LINK, NO_LINK, REVIEW, ambiguous_links, decide
 from linkage.errors import NothingToResolve
 from linkage.explain import match_keys
@@ -250,8 +250,9 @@ def resolve_frames(
 ) -> dict:
     """The whole resolution over staging frames (the benchmark calls this directly).
 
-    ``referrals`` (event_key, notice_key, child_key) place each referral's child in the event it
-    was sent for: referral children of one incident are two children (linkage.context)."""
+    ``referrals`` (event_key, notice_key, record_key, child_key): each referral's child is a
+    counterpart of the person referred, and referral children of one incident are two children
+    (linkage.context)."""
     if mentions.empty:
         raise NothingToResolve(data_dir)
     settings = settings or load_settings()
@@ -344,18 +345,18 @@ def _resolve_frames(
     attach_tf(ft, records, tf_tables, u_exact(model, settings))
     cand_codes = _pair_codes(cand.left, cand.right, n)
 
-    def pair_extras(c: Candidates, codes: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
+    def pair_extras(c: Candidates, codes: np.ndarray) -> tuple[dict, np.ndarray, dict, np.ndarray]:
         tf = pair_tf(ft, c.left.astype(np.int64))
         co = co_involved(rel, c.left, c.right)
-        one_role = same_role(rel, c.left, c.right)
+        two = apart(rel, c.left, c.right)
         stew = np.zeros(len(c), dtype=np.int8)
         if len(scode):
             pos, found = _lookup(np.sort(codes), _pair_codes(sl, sr, n))
             order = np.argsort(codes)
             stew[order[pos[found]]] = scode[found]
-        return tf, co, one_role, stew
+        return tf, co, two, stew
 
-    tf_pairs, co, one_role, stew = pair_extras(cand, cand_codes)
+    tf_pairs, co, two, stew = pair_extras(cand, cand_codes)
     if not reuse_model:
         model = estimate_prior(model, settings, levels, tf_pairs, n)
     timer("model")
@@ -380,7 +381,7 @@ def _resolve_frames(
 
     def decide_and_cluster(weight: np.ndarray):
         """Decisions over the current candidates, then the clusters they make."""
-        dec = decide(settings, weight, levels, co, stew, one_role)
+        dec = decide(settings, weight, levels, co, stew, two)
         if settings.rules.get("ambiguous", True):
             margin = float(settings.cluster.get("ambiguity_margin", 10.0))
             ambiguous_links(dec, cand.left, cand.right, weight, n, margin)
@@ -404,7 +405,7 @@ def _resolve_frames(
                 partner_new += len(pc)
                 cand, levels = _append(cand, levels, nl, nr, new_levels, "shared_partner")
                 cand_codes = _pair_codes(cand.left, cand.right, n)
-                tf_pairs, co, one_role, stew = pair_extras(cand, cand_codes)
+                tf_pairs, co, two, stew = pair_extras(cand, cand_codes)
                 new_tf = {k: v[-len(pc) :] for k, v in tf_pairs.items()}
                 base = np.r_[base, record_weight(new_levels, new_tf)]
                 weight = base + context_weight(levels)
