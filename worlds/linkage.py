@@ -324,6 +324,7 @@ class Synthetic:
     involvements: pd.DataFrame
     orders: pd.DataFrame
     truth: pd.DataFrame
+    referrals: pd.DataFrame | None = None
 
 
 def _zipf(rng: np.random.Generator, n_values: int, size: int, a: float = 1.0) -> np.ndarray:
@@ -661,6 +662,8 @@ def to_staging(data_dir, synthetic: Synthetic, part_id: str = "synthetic") -> No
         "involvements": synthetic.involvements,
         "orders": synthetic.orders,
     }
+    if synthetic.referrals is not None:
+        frames["referrals"] = synthetic.referrals
     now = pd.Timestamp.now().floor("us")
     full = {}
     for name, frame in frames.items():
@@ -724,15 +727,19 @@ def stage(
     involvements: list[dict] | None = None,
     orders: list[dict] | None = None,
     part_id: str = "fixture",
+    referrals: list[dict] | None = None,
 ) -> None:
     """Commit hand-written rows to staging as one part (what the loader would write)."""
     inv_cols = columns("involvements")
     ord_cols = columns("orders")
+    ref_cols = columns("referrals")
     inv = pd.DataFrame([{**{c: None for c in inv_cols}, **r} for r in (involvements or [])], columns=inv_cols)
     od = pd.DataFrame([{**{c: None for c in ord_cols}, **r} for r in (orders or [])], columns=ord_cols)
+    ref = pd.DataFrame([{**{c: None for c in ref_cols}, **r} for r in (referrals or [])], columns=ref_cols)
+    ref["sent_at"] = pd.to_datetime(ref["sent_at"])
     for col in ("made_on", "expires_on"):
         od[col] = pd.to_datetime(od[col])
     frame = pd.DataFrame(mentions, columns=columns("person_records"))
     for col in ("dob", "seen_on"):
         frame[col] = pd.to_datetime(frame[col])
-    to_staging(data_dir, Synthetic(frame, inv, od, pd.DataFrame()), part_id=part_id)
+    to_staging(data_dir, Synthetic(frame, inv, od, pd.DataFrame(), ref if referrals else None), part_id=part_id)
