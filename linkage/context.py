@@ -24,7 +24,8 @@ witnesses, two school notifications (Operation Encompass referrals) about one in
 written twice in one incident is written in two roles (a witness and a child, a victim and a
 suspect), so two records in the same role and relationship are two people even when their names
 and dates agree, as twins' may (the same-role rule, decide.py). A referral's child has no role in
-the event, only in its referral: referral children of one event or notice are one role.
+the event, only in its referral: referral children of one event or notice are one role. And a
+relationship to the suspect, where recorded, says the record is not the suspect (the related rule).
 """
 
 from __future__ import annotations
@@ -146,8 +147,11 @@ def build_relations(
         )
         roles.append((role_codes.astype(np.int64), inv["idx"].values))
         if "relationship" in inv:
-            # the relationship is to the suspect: a victim who is the suspect's brother is not him
+            # the relationship is to the suspect: a victim who is the suspect's brother is not him.
+            # Only where the event has one suspect (with two, a victim may be the other: a
+            # counter-allegation writes her as victim and as suspect)
             s = inv[inv["role"] == "suspect"][["event_key", "idx"]]
+            s = s[~s["event_key"].duplicated(keep=False)]
             o = inv[inv["relationship"].notna() & (inv["role"] != "suspect")][["event_key", "idx"]]
             j = s.merge(o, on="event_key", suffixes=("_s", "_o"))
             j = j[j["idx_s"] != j["idx_o"]]
@@ -219,8 +223,8 @@ def apart(rel: Relations, left: np.ndarray, r: np.ndarray) -> dict[str, np.ndarr
 
     * same_role: the same role and relationship in one event (two children, two witnesses, two
       school notifications of one incident): one role holds each person once;
-    * related: a suspect and a record whose relationship to that suspect is recorded (a victim who
-      is his brother, a child present): no one is their own brother.
+    * related: an event's one suspect and a record whose relationship to him is recorded (a victim
+      who is his brother, a child present): no one is their own brother.
     """
     lo, hi = np.minimum(left, r).astype(np.int64), np.maximum(left, r).astype(np.int64)
     codes = lo * max(rel.n, 1) + hi
@@ -311,6 +315,6 @@ def partner_pairs(rel: Relations, labels: np.ndarray, max_block: int) -> tuple[n
     """Candidate pairs among the counterparts of one kind of one resolved person (collective blocking)."""
     deg = rel.degree()
     src = np.repeat(np.arange(rel.n), deg)
-    ent = labels[src].astype(np.int64) * np.int64(int(rel.kinds.max(initial=0)) + 1) + rel.kinds
+    ent = labels[src].astype(np.int64) * np.int64(len(rel.kind_names)) + rel.kinds
     left, r, _ = pairs_in_blocks(rel.partners.astype(np.int64), ent, max_block)
     return left, r

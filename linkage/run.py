@@ -264,10 +264,8 @@ def resolve_frames(
         fork = fork and len(mentions) >= FORK_MIN_MENTIONS
         golden = Background(partial(_golden_job, Path(data_dir), mentions), fork=fork)
     try:
-        return _resolve_frames(
-            data_dir, mentions, involvements, orders, referrals, settings, timer, golden, full, retrain,
-            truth_pairs, write,
-        )
+        frames = (mentions, involvements, orders, referrals)
+        return _resolve_frames(data_dir, *frames, settings, timer, golden, full, retrain, truth_pairs, write)
     finally:
         if golden is not None:
             golden.close()

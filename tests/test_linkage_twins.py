@@ -89,7 +89,7 @@ def test_an_incident_says_two_people_exactly_where_a_role_or_a_relationship_does
     pairs = np.array(list(itertools.combinations(range(N_RECORDS), 2)))
     got = apart(rel, pairs[:, 0], pairs[:, 1])
     # brute force: the same (event, role, relationship) twice; the referral children of one event
-    # (else notice); a suspect and another record of his event with a relationship recorded
+    # (else notice); an event's one suspect and another record of it with a relationship recorded
     slots: dict[tuple, set[int]] = {}
     for e, i, role, relationship in inv_rows:
         slots.setdefault((e, role, relationship), set()).add(i)
@@ -97,7 +97,9 @@ def test_an_incident_says_two_people_exactly_where_a_role_or_a_relationship_does
         about = ("event", e) if e is not None else ("notice", notice) if notice is not None else None
         if about is not None:
             slots.setdefault((about, "referral child"), set()).add(child)
+    # the relationship is to the suspect: only an event with one suspect says to whom
     suspects = {(e, i) for e, i, role, _ in inv_rows if role == "suspect"}
+    suspects = {(e, i) for e, i in suspects if sum(1 for x, _ in suspects if x == e) == 1}
     related = {(e, i) for e, i, role, relationship in inv_rows if relationship is not None and role != "suspect"}
     for k, (a, b) in enumerate(pairs):
         one_role = any(a in members and b in members for members in slots.values())
