@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from linkage.arrays import unique
+from linkage.arrays import unique, unique_inverse
 from linkage.blocking import pairs_in_blocks
 from linkage.names import in_sorted
 from linkage.settings import Settings
@@ -141,11 +141,13 @@ def build_relations(
             pk.append(np.full(len(j), kind(named[0] if named else "partner"), dtype=np.int64))
         ev_codes, _ = pd.factorize(inv["event_key"])
         groups.append((ev_codes.astype(np.int64), inv["idx"].values))
-        rel_col = inv["relationship"] if "relationship" in inv else pd.Series("", index=inv.index)
-        role_codes, _ = pd.factorize(
-            pd.MultiIndex.from_arrays([inv["event_key"], inv["role"], rel_col.fillna("").astype(str)])
-        )
-        roles.append((role_codes.astype(np.int64), inv["idx"].values))
+        # one slot per (event, role, relationship): integer codes combined, then made compact
+        role_code, role_names = pd.factorize(inv["role"])
+        rel_code = np.zeros(len(inv), dtype=np.int64)
+        if "relationship" in inv:
+            rel_code = pd.factorize(inv["relationship"])[0] + 1  # 0: none recorded
+        slot = (ev_codes.astype(np.int64) * max(len(role_names), 1) + role_code) * (int(rel_code.max(initial=0)) + 1)
+        roles.append((unique_inverse(slot + rel_code)[1], inv["idx"].values))
         if "relationship" in inv:
             # the relationship is to the suspect: a victim who is the suspect's brother is not him.
             # Only where the event has one suspect (with two, a victim may be the other: a
