@@ -18,7 +18,7 @@ os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")
 
 from api.app import create_app  # noqa: E402
 from worlds.api import AS_OF, person_of  # noqa: E402
-from worlds.browser import chromium, serving, sign_in  # noqa: E402
+from worlds.browser import checked_page, chromium, serving, sign_in  # noqa: E402
 from worlds.pages import build  # noqa: E402
 from worlds.screenshots import click_node  # noqa: E402
 from worlds.testing import PASSWORD, add_accounts, settings  # noqa: E402
@@ -45,13 +45,8 @@ def browser(world):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1360, "height": 900})
-    p = context.new_page()
-    errors: list[str] = []
-    p.on("pageerror", lambda e: errors.append(str(e)))
-    yield p
-    context.close()
-    assert not errors, errors  # no script on any page threw
+    with checked_page(browser) as p:  # asserts no script on the page threw
+        yield p
 
 
 def _audit(app, **params) -> list[dict]:

@@ -11,7 +11,7 @@ import pytest
 os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")
 
 from api.app import create_app  # noqa: E402
-from worlds.browser import chromium, serving, sign_in  # noqa: E402
+from worlds.browser import checked_page, chromium, serving, sign_in  # noqa: E402
 from worlds.testing import PASSWORD, add_accounts, settings  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -41,13 +41,8 @@ def browser(base):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1360, "height": 900})
-    p = context.new_page()
-    errors: list[str] = []
-    p.on("pageerror", lambda e: errors.append(str(e)))
-    yield p
-    context.close()
-    assert not errors, errors
+    with checked_page(browser) as p:  # asserts no script on the page threw
+        yield p
 
 
 def test_da_team_sees_four_lists_due_today_first(base, page):

@@ -74,6 +74,19 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
+@contextmanager
+def checked_page(browser: Any, **context: Any) -> Iterator[Any]:
+    """A page in a fresh browser context (1360x900, downloads accepted); on leaving, asserts that no
+    script on it threw, so every page test also checks the pages' JavaScript."""
+    ctx = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True, **context)
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    ctx.close()
+    assert not errors, errors
+
+
 def sign_in(page: Any, base: str, name: str, password: str, purpose: str, reference: str, next_path: str = "") -> None:
     """Through the login page, then the purpose form the first personal-data page asks for."""
     url = f"{base}/pages/login" + (f"?next={quote(next_path, safe='/')}" if next_path else "")
