@@ -29,7 +29,7 @@ from linkage.entities.address_parse import FIELDS, STREET_TYPES, parse_many
 from linkage.entities.engine import (
     Rules,
     block_pairs,
-    group_join,
+    join_per_group,
     load_kind_settings,
     resolve_kind,
     steward_codes,
@@ -348,10 +348,10 @@ def resolve_addresses(
     out.loc[conf, "address_raw"] = None  # a withheld address is never stored nor shown
     g = out.groupby(["record_key", "address_raw", "address_id"], dropna=False, sort=False)
     agg = g.agg(first_seen=("seen", "min"), last_seen=("seen", "max")).reset_index()
-    row_key = (
-        out["record_key"].astype(str) + "\x1f" + out["address_raw"].fillna("") + "\x1f" + out["address_id"].fillna("")
-    )
-    sources = row_key.map(group_join(row_key, out["source"]))  # every extract that wrote it
+    # every extract that wrote it (a missing text or id counts as empty, as in the row's key)
+    written = out[["record_key", "address_raw", "address_id"]].fillna({"address_raw": "", "address_id": ""})
+    row = written.groupby(list(written.columns), sort=False, dropna=False).ngroup().to_numpy()
+    sources = join_per_group(row, out["source"], int(row.max()) + 1 if len(row) else 0)[row]
     out = out.assign(source=sources).drop(columns=["seen"])
     out = out.drop_duplicates(["record_key", "address_raw", "address_id"])
     out = out.merge(agg, on=["record_key", "address_raw", "address_id"], how="left")

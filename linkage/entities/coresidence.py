@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkage.entities.engine import group_join
+from linkage.entities.engine import join_per_group, sorted_codes
 
 MAX_RESIDENTS = 60  # an address with more resolved residents (a hostel, a bad parse) yields no pairs
 
@@ -28,13 +28,18 @@ def residence(addresses: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFrame:
     cols = ["person_id", "address_id", "first_seen", "last_seen", "record_keys", "confidential"]
     if a.empty:
         return pd.DataFrame(columns=cols)
-    g = a.groupby(["person_id", "address_id"], sort=True)
-    out = g.agg(
-        first_seen=("first_seen", "min"), last_seen=("last_seen", "max"), confidential=("confidential", "any")
-    ).reset_index()
-    pair = out["person_id"].astype(str) + "\x1f" + out["address_id"].astype(str)
-    joined = group_join(a["person_id"].astype(str) + "\x1f" + a["address_id"].astype(str), a["record_key"])
-    out["record_keys"] = pair.map(joined).to_numpy()
+    # grouped by (person, address) in that sorted order, on integer codes: a groupby on two
+    # columns of strings sorts the strings of every row, seconds at a million rows
+    pc, people = sorted_codes(a["person_id"])
+    ac, places = sorted_codes(a["address_id"])
+    width = np.int64(len(places))
+    pairs, group = np.unique(pc.astype(np.int64) * width + ac, return_inverse=True)
+    g = a[["first_seen", "last_seen", "confidential"]].groupby(group.reshape(-1), sort=True)
+    out = g.agg(first_seen=("first_seen", "min"), last_seen=("last_seen", "max"), confidential=("confidential", "any"))
+    out = out.reset_index(drop=True)
+    out.insert(0, "person_id", people[pairs // width])
+    out.insert(1, "address_id", places[pairs % width])
+    out["record_keys"] = join_per_group(group.reshape(-1), a["record_key"], len(out))
     return out[cols]
 
 

@@ -346,6 +346,36 @@ def group_join(groups: pd.Series | np.ndarray, values: pd.Series | np.ndarray, s
     return pd.Series([j[: -len(sep)] for j in joined], index=g[starts], dtype=object)
 
 
+def sorted_codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=True)`` for strings (codes in the strings' sorted order, -1 for
+    null), sorting the distinct strings as fixed-width text in C rather than as Python objects:
+    the same order (code points) for text without NUL characters (every key and id here), a
+    tenth of the time."""
+    codes, uniq = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    uniq = np.asarray(uniq, dtype=object)
+    order = np.argsort(uniq.astype(str), kind="stable")
+    rank = np.full(len(uniq) + 1, -1, dtype=np.int64)  # the last slot: null stays -1
+    rank[order] = np.arange(len(uniq))
+    return rank[codes], uniq[order]
+
+
+def join_per_group(codes: np.ndarray, values: pd.Series | np.ndarray, n_groups: int, sep: str = ";") -> np.ndarray:
+    """What :func:`group_join` gives, for groups already numbered ``0 .. n_groups - 1`` (a
+    groupby's ``ngroup``): per group its distinct non-null values, sorted and joined (None for a
+    group without one). Integer codes and one sort instead of a string key per row and a map."""
+    out = np.full(n_groups, None, dtype=object)
+    vcodes, uniq = sorted_codes(values)
+    if not len(uniq):
+        return out
+    width = np.int64(len(uniq))
+    have = vcodes >= 0
+    key = np.unique(np.asarray(codes, dtype=np.int64)[have] * width + vcodes[have])
+    g, v = key // width, np.asarray([str(x) + sep for x in uniq], dtype=object)[key % width]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    out[g[starts]] = [j[: -len(sep)] for j in np.add.reduceat(v, starts)]
+    return out
+
+
 __all__ = [
     "BY_MODEL",
     "BY_RULE",
@@ -359,9 +389,11 @@ __all__ = [
     "block_pairs",
     "decide",
     "group_join",
+    "join_per_group",
     "load_kind_settings",
     "pairs_frame",
     "resolve_kind",
+    "sorted_codes",
     "steward_codes",
     "train",
 ]
