@@ -4,7 +4,18 @@ Components come from scipy's sparse connected components (fast over a million no
 suspicious ones go to networkx: a component holding a pair that must not link (a hard rule or a
 steward's "not same"), or a pair the model scores strongly against (a "conflict") is cut at its
 minimum cut between the two records; for a model conflict only when the cut is weak (the
-cluster hangs together by a weak bridge). A component above the size guard is rebuilt from its
+cluster hangs together by a weak bridge). A pair whose records themselves say two people (dates of
+birth far apart, another sex or identifier: ``evident``, decide.plainly_two) is a conflict of the
+same kind as a model conflict, whatever its weight: a girl and a boy of near names are not one
+person because a third record (a school referral's child with a near name and date) resembles each.
+
+A chain joins records that were never compared with each other (blocking compared only some
+pairs), so the guard can only see a conflict between two members if their pair was scored:
+``closure_pairs`` lists the pairs of each multi-record cluster that were not, for run.py to compare
+and score before the final clustering. Such a pair (``closure``) is a conflict only where it is
+evidently two or a hard rule holds it apart, never for its weight alone: a woman's undated record
+under her birth surname scores low against her records under her married one, and the chain through
+her dated records is what says they are one. A component above the size guard is rebuilt from its
 strongest links up to the size limit.
 """
 
@@ -28,6 +39,7 @@ class Clustering:
     labels: np.ndarray  # component label per record
     cut: np.ndarray  # bool per pair: a link removed by the guard
     report: dict = field(default_factory=dict)
+    splitters: np.ndarray | None = None  # bool per pair: a conflict the guard cut a chain for (its why)
 
 
 def components(n: int, left: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -48,8 +60,16 @@ def cluster(
     cannot_link: np.ndarray,
     must_link: np.ndarray,
     settings_cluster: dict,
+    evident: np.ndarray | None = None,
+    closure: np.ndarray | None = None,
 ) -> Clustering:
-    """Cluster records given scored pairs, their decisions and the pair constraints."""
+    """Cluster records given scored pairs, their decisions and the pair constraints.
+
+    ``evident``: per pair, the records themselves say two people (decide.plainly_two); inside one
+    cluster such a pair that is not a link is a conflict, cut where the cluster's bridge is weak.
+    ``closure``: per pair, scored only because a chain joined its records (closure_pairs): its
+    weight alone makes no conflict.
+    """
     max_size = int(settings_cluster["max_size"])
     conflict_weight = float(settings_cluster["conflict_weight"])
     weak = float(settings_cluster["weak_link_weight"])
@@ -57,10 +77,16 @@ def cluster(
     li = np.flatnonzero(link)
     labels = components(n, left[li], r[li])
     same = labels[left] == labels[r]
-    conflict = same & ~link & (cannot_link | (weight < conflict_weight))
+    against = weight < conflict_weight
+    if closure is not None:
+        against = against & ~closure
+    if evident is not None:
+        against = against | evident
+    conflict = same & ~link & (cannot_link | against)
     sizes = np.bincount(labels, minlength=1)
     flagged = np.union1d(unique(labels[left[conflict]]), np.flatnonzero(sizes > max_size))
     cut = np.zeros(len(left), dtype=bool)
+    splitters = np.zeros(len(left), dtype=bool)
     report = {
         "components_checked": int(len(flagged)),
         "split_hard": 0,
@@ -69,7 +95,7 @@ def cluster(
         "links_cut": 0,
     }
     if len(flagged) == 0:
-        return Clustering(labels, cut, report)
+        return Clustering(labels, cut, report, splitters)
     in_flag = np.isin(labels, flagged)
     link_rows = li[in_flag[left[li]]]
     conf_rows = np.flatnonzero(conflict & in_flag[left])
@@ -96,6 +122,7 @@ def cluster(
             for a, b in crossing:
                 cut[graph.edges[a, b]["row"]] = True
             graph.remove_edges_from(crossing)
+            splitters[i] = True
             report["split_hard" if cannot_link[i] else "split_weak"] += 1
         for comp in list(nx.connected_components(graph)):
             if len(comp) > max_size:
@@ -106,7 +133,29 @@ def cluster(
     report["links_cut"] = int(cut.sum())
     keep = link & ~cut
     ki = np.flatnonzero(keep)
-    return Clustering(components(n, left[ki], r[ki]), cut, report)
+    return Clustering(components(n, left[ki], r[ki]), cut, report, splitters)
+
+
+def closure_pairs(labels: np.ndarray, compared: np.ndarray, max_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The record pairs inside each cluster of 3 to ``max_size`` records that were not compared.
+
+    ``compared``: sorted l*n+r codes (l < r) of the pairs already scored. A cluster is a chain of
+    links; its members were each compared with some others, and the guard can only cut a chain
+    whose ends say two people once that pair is scored. Returns (left, right) with left < right.
+    """
+    from linkage.blocking import pairs_in_blocks
+
+    n = len(labels)
+    sizes = np.bincount(labels, minlength=1) if n else np.zeros(1, dtype=np.int64)
+    rows = np.flatnonzero((sizes[labels] >= 3) & (sizes[labels] <= max_size))
+    if len(rows) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    a, b, _ = pairs_in_blocks(rows.astype(np.int64), labels[rows].astype(np.int64), max_size)
+    lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
+    codes = unique(lo * max(n, 1) + hi)
+    pos = np.clip(np.searchsorted(compared, codes), 0, max(len(compared) - 1, 0))
+    new = codes[compared[pos] != codes] if len(compared) else codes
+    return new // max(n, 1), new % max(n, 1)
 
 
 def _size_cut(graph: nx.Graph, max_size: int) -> list[tuple[int, int]]:

@@ -50,12 +50,14 @@ class Decisions:
         return np.where(rule, "rule:" + reasons, base)
 
 
-def _household(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarray:
-    """Same home and (nearly) the same surname: the setting of the commonest false merges."""
+def _household(settings: Settings, levels: dict[str, np.ndarray], street: bool = False) -> np.ndarray:
+    """Same home and (nearly) the same surname: the setting of the commonest false merges.
+
+    ``street``: one postcode with another house number counts too (a family on one street; a
+    house number mistyped in one home)."""
     sn, pc = settings.comparison("surname"), settings.comparison("postcode")
-    same_home = np.isin(
-        levels["postcode"], [pc.code("same_address"), pc.code("full"), pc.code("address_only")]
-    )
+    homes = ["same_address", "full", "address_only"] + (["neighbour"] if street and pc.has("neighbour") else [])
+    same_home = np.isin(levels["postcode"], [pc.code(x) for x in homes])
     surname = np.isin(
         levels["surname"], [sn.code("exact"), sn.code("alias"), sn.code("fuzzy"), sn.code("phonetic")]
     )
@@ -63,11 +65,13 @@ def _household(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def likely_twins(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarray:
-    """Same surname and address, the same or a near date of birth, different forename (no shared PNC ID)."""
+    """Same surname and address (or postcode: twins grown up may live apart on one street), the same or a
+    near date of birth, different forename (no shared PNC ID). One person written under another
+    forename at the same date and postcode is rarer than two siblings born together."""
     fn, dob, pnc = settings.comparison("forename"), settings.comparison("dob"), settings.comparison("pnc")
     near = np.isin(levels["dob"], [dob.code("exact"), dob.code("one_off"), dob.code("day_month_swapped")])
     return (
-        _household(settings, levels)
+        _household(settings, levels, street=True)
         & near
         & (levels["forename"] == fn.code("else"))
         & (levels["pnc"] != pnc.code("exact"))
@@ -85,6 +89,21 @@ def evidently_two(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarr
     return (
         (levels["forename"] == fn.code("else"))
         | np.isin(levels["dob"], [dob.code("else"), dob.code("generation")])
+        | (levels["sex"] == sex.code("different"))
+        | (levels["pnc"] == pnc.code("different"))
+        | (levels["cro"] == cro.code("different"))
+    )
+
+
+def plainly_two(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarray:
+    """What says two people whatever chain of links joins the records: dates of birth both recorded
+    and far apart (not a slip of a keystroke or a swap), another sex, another PNC ID or CRO number.
+    Not the forename: links drift along a chain (Dan, Daniel, Deniel), so the chain's ends may
+    compare as two names and still be one person; a date of birth does not drift so."""
+    dob, sex = settings.comparison("dob"), settings.comparison("sex")
+    pnc, cro = settings.comparison("pnc"), settings.comparison("cro")
+    return (
+        np.isin(levels["dob"], [dob.code("else"), dob.code("generation")])
         | (levels["sex"] == sex.code("different"))
         | (levels["pnc"] == pnc.code("different"))
         | (levels["cro"] == cro.code("different"))

@@ -23,11 +23,22 @@ from linkage import store
 from linkage.arrays import unique, unique_inverse
 from linkage.background import Background
 from linkage.blocking import Candidates, block
-from linkage.cluster import assign_ids, cluster, retired_ids
+from linkage.cluster import assign_ids, closure_pairs, cluster, retired_ids
 from linkage.compare import compare, pair_tf, refresh_near
 from linkage.confidential import confidential_people
 from linkage.context import apart, build_relations, co_involved, partner_levels, partner_pairs
-from linkage.decide import BY_MODEL, BY_NAMES, BY_RULE, BY_STEWARD, LINK, NO_LINK, REVIEW, ambiguous_links, decide
+from linkage.decide import (
+    BY_MODEL,
+    BY_NAMES,
+    BY_RULE,
+    BY_STEWARD,
+    LINK,
+    NO_LINK,
+    REVIEW,
+    ambiguous_links,
+    decide,
+    plainly_two,
+)
 from linkage.errors import NothingToResolve
 from linkage.explain import match_keys
 from linkage.features import attach_tf, build_features, term_frequencies
@@ -384,8 +395,14 @@ def _resolve_frames(
             margin = float(settings.cluster.get("ambiguity_margin", 10.0))
             ambiguous_links(dec, cand.left, cand.right, weight, n, margin)
         links = dec.decision == LINK
-        return dec, cluster(n, cand.left, cand.right, weight, links, dec.cannot_link, dec.must_link, settings.cluster)
+        evident = plainly_two(settings, levels) if settings.cluster.get("evident_conflicts", True) else None
+        closure = (cand.rules & closure_bit) == cand.rules if closure_bit else None  # found by closure alone
+        clus = cluster(
+            n, cand.left, cand.right, weight, links, dec.cannot_link, dec.must_link, settings.cluster, evident, closure
+        )
+        return dec, clus
 
+    closure_bit = np.uint32(0)  # the blocking bit of pairs scored because a cluster joined them
     previous_partner = None
     context_rounds = 1
     for _ in range(max(rounds - 1, 0)):
@@ -423,6 +440,23 @@ def _resolve_frames(
     timer("scoring and context")
 
     dec, clus = decide_and_cluster(weight)
+    if settings.cluster.get("closure", True):
+        # the guard sees a conflict only between scored records: score each cluster's pairs that
+        # blocking never compared (their partner level from these clusters), then cluster again
+        cl, cr = closure_pairs(clus.labels, np.sort(cand_codes), int(settings.cluster["max_size"]))
+        if len(cl):
+            new_levels, fresh = _levels(ft, settings, cl, cr, cache)
+            n_compared += fresh
+            soft = np.sort(cand_codes[weight >= settings.review_weight])
+            new_levels["partner"] = partner_levels(rel, settings, cl, cr, new_levels, clus.labels, soft)
+            cand, levels = _append(cand, levels, cl, cr, new_levels, "cluster")
+            closure_bit = np.uint32(1) << np.uint32(cand.rule_names.index("cluster"))
+            cand_codes = _pair_codes(cand.left, cand.right, n)
+            tf_pairs, co, two, stew = pair_extras(cand, cand_codes)
+            new_tf = {k: v[-len(cl) :] for k, v in tf_pairs.items()}
+            base = np.r_[base, record_weight(new_levels, new_tf)]
+            weight = base + context_weight(levels)
+            dec, clus = decide_and_cluster(weight)
     person_id = assign_ids(keys, clus.labels, prev_entities)
     successors = retired_ids(
         keys, person_id, prev_entities, outputs.frame(store.SUCCESSORS), datetime.now(UTC).isoformat(timespec="seconds")
@@ -467,7 +501,9 @@ def _resolve_frames(
     pids, pid_values = pd.factorize(entities["person_id"])
     golden.send((pids.astype(np.int32), np.asarray(pid_values, dtype=object)))
     timer("golden records" if not golden.stats["forked"] else "golden records (person ids sent)")
-    pairs = _pairs_output(settings, model, keys, cand, levels, tf_pairs, weight, dec, clus.cut, queue.deferred)
+    pairs = _pairs_output(
+        settings, model, keys, cand, levels, tf_pairs, weight, dec, clus.cut, queue.deferred, clus.splitters
+    )
     review = queue.frame.merge(
         pairs[["record_key_l", "record_key_r", "match_weight", "match_key", "decision", "decided_by"]],
         on=["record_key_l", "record_key_r"],
@@ -534,12 +570,17 @@ def _pairs_output(
     dec,
     cut: np.ndarray,
     deferred: np.ndarray,
+    splitters: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Scored pairs at or above review, plus every steward, rule or guard decision worth showing.
 
-    A pair in review beyond the queue's budget (see linkage.review) is labelled 'deferred'.
+    A pair in review beyond the queue's budget (see linkage.review) is labelled 'deferred'. A
+    ``splitters`` pair (a conflict the cluster guard cut a chain for) is shown whatever its weight:
+    it is why the cut links were cut.
     """
     keep = (weight >= settings.review_weight) | (dec.decided_by == BY_STEWARD) | cut | deferred
+    if splitters is not None:
+        keep |= splitters
     idx = np.flatnonzero(keep)
     lv = {k: v[idx] for k, v in levels.items()}
     tf = {k: v[idx] for k, v in tf_pairs.items()}
