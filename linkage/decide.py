@@ -84,15 +84,7 @@ def evidently_two(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarr
     different sex or identifier. Rules about where two records sit (one event, one home) act
     only on these: the same name, date of birth and address twice in one incident is one person
     written twice (a victim recorded again as suspect, a duplicate nominal)."""
-    fn, dob = settings.comparison("forename"), settings.comparison("dob")
-    sex, pnc, cro = settings.comparison("sex"), settings.comparison("pnc"), settings.comparison("cro")
-    return (
-        (levels["forename"] == fn.code("else"))
-        | np.isin(levels["dob"], [dob.code("else"), dob.code("generation")])
-        | (levels["sex"] == sex.code("different"))
-        | (levels["pnc"] == pnc.code("different"))
-        | (levels["cro"] == cro.code("different"))
-    )
+    return (levels["forename"] == settings.comparison("forename").code("else")) | plainly_two(settings, levels)
 
 
 def plainly_two(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarray:
