@@ -115,13 +115,53 @@ def _abbreviation(sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
     return out
 
 
+HEAD_CHUNK = 4096  # spellings compared with the common ones at a time (bounds the distance matrix)
+
+
+def common_spelling(ft: FeatureTable, codes: np.ndarray) -> np.ndarray:
+    """The spelling each name code is a slip of: the commonest spelling one keystroke away (a letter
+    changed, dropped, added, or two swapped) held by SLIP_RATIO times as many records; else itself.
+
+    Why: in a large file a slip repeats (Sopihe five times, Ssophie four), so neither of two slips
+    is rare next to the other, yet each is rare next to the name both were meant to be (Sophie).
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    out = codes.copy()
+    uniq, inv = unique_inverse(codes)
+    count = ft.vocab_count
+    heads = np.flatnonzero(count >= SLIP_RATIO * max(1, int(count[uniq].min(initial=1))))
+    if not len(uniq) or not len(heads):
+        return out
+    head_text = list(ft.vocab[heads])
+    best = uniq.copy()
+    for start in range(0, len(uniq), HEAD_CHUNK):
+        part = uniq[start : start + HEAD_CHUNK]
+        dist = process.cdist(
+            list(ft.vocab[part]), head_text, scorer=OSA.distance, score_cutoff=1, dtype=np.int32, workers=WORKERS
+        )
+        ok = (dist == 1) & (count[heads][None, :] >= SLIP_RATIO * count[part][:, None])
+        weight = np.where(ok, count[heads][None, :], -1)
+        pick = weight.argmax(axis=1)
+        found = weight[np.arange(len(part)), pick] > 0
+        best[start : start + len(part)] = np.where(found, heads[pick], part)
+    return best[inv]
+
+
+def slips_of_one_spelling(ft: FeatureTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Two different spellings that are each a slip of one common spelling (Sopihe and Ssophie of
+    Sophie): one name written badly twice, not two names, so never evidence of twins."""
+    ha, hb = common_spelling(ft, a), common_spelling(ft, b)
+    return (ha == hb) & ((ha != a) | (hb != b))
+
+
 def near_forenames(ft: FeatureTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Forenames too far apart for a typo level yet written by slips (Blgke/Jlake, Sau/Samuel).
 
     Two real names a keystroke or two apart (Tom and Tim, twins) are both common; a slip is rare
     next to the name it was meant to be, or rare everywhere. So the pair must be near in spelling
     (see _near) and one spelling must be held by at most SLIP_COUNT records or SLIP_RATIO times
-    fewer than the other. Counts are the forenames and surnames of the records resolved together.
+    fewer than the other, or both must be slips of one common spelling (slips_of_one_spelling).
+    Counts are the forenames and surnames of the records resolved together.
     """
     out = np.zeros(len(a), dtype=bool)
     ok = (a >= 0) & (b >= 0)
@@ -137,6 +177,9 @@ def near_forenames(ft: FeatureTable, a: np.ndarray, b: np.ndarray) -> np.ndarray
     idx = np.flatnonzero(slip)
     if len(idx):
         hit[idx] = _near(ft.vocab[ca[idx]], ft.vocab[cb[idx]])
+    other = np.flatnonzero(~slip)
+    if len(other):  # each a keystroke from one common spelling: within two of each other by construction
+        hit[other] = slips_of_one_spelling(ft, ca[other], cb[other])
     out[ok] = hit[inv]
     return out
 

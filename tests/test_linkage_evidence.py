@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from linkage.compare import compare
@@ -130,6 +130,46 @@ def test_a_slipped_forename_is_near_not_another_person(slip: str) -> None:
     lv = compare(ft, SETTINGS, np.array([0]), np.array([1]))
     dec = decide(SETTINGS, np.array([12.0]), lv, np.array([False]))
     assert REASONS[dec.reason[0]] != "twins"
+
+
+def slip_of(name: str, op: int, at: int, letter: str) -> str:
+    """One keystroke wrong: a letter changed, dropped, added, or two neighbours swapped."""
+    i = at % len(name)
+    if op == 0:
+        return name[:i] + letter + name[i + 1 :]
+    if op == 1:
+        return name[:i] + name[i + 1 :]
+    if op == 2:
+        return name[:i] + letter + name[i:]
+    j = min(i + 1, len(name) - 1)
+    chars = list(name)
+    chars[i], chars[j] = chars[j], chars[i]
+    return "".join(chars)
+
+
+slips = st.tuples(st.integers(0, 3), st.integers(0, 9), st.sampled_from("abcdefghijklmnopqrstuvwxyz"))
+
+
+@given(st.sampled_from(["Sophie", "Charlotte", "Oliver", "Jessica", "Thomas"]), slips, slips, st.integers(3, 6))
+@settings(max_examples=40, deadline=None)
+def test_two_slips_of_one_name_are_not_twins(name: str, first: tuple, second: tuple, repeats: int) -> None:
+    """In a large file a slip repeats, so two slips of Sophie (Sopihe, Ssophie) are each common
+    next to the other, yet both are rare next to Sophie: one name written badly, never twins."""
+    a, b = slip_of(name, *first), slip_of(name, *second)
+    assume(a.lower() != b.lower() and name.lower() not in (a.lower(), b.lower()) and min(len(a), len(b)) >= 3)
+    rows = household(a, b, common(a, repeats) + common(b, repeats) + common(name, 25 * (repeats + 1)))
+    assert level("forename", rows) != "else"
+    records = build_records(pd.DataFrame(rows))
+    lv = compare(build_features(records), SETTINGS, np.array([0]), np.array([1]))
+    dec = decide(SETTINGS, np.array([12.0]), lv, np.array([False]))
+    assert REASONS[dec.reason[0]] != "twins"
+
+
+@pytest.mark.parametrize(("a", "b", "between"), [("Ella", "Emma", "Elma"), ("Ruby", "Rory", "Roby")])
+def test_two_common_names_stay_twins_beside_a_rarer_third(a: str, b: str, between: str) -> None:
+    """A spelling a keystroke from both names makes neither a slip unless it is far commoner than both."""
+    rows = household(a, b, common(a, 25) + common(b, 25) + common(between, 30))
+    assert level("forename", rows) == "else"
 
 
 @pytest.mark.parametrize(("a", "b"), [("Ella", "Emma"), ("Blake", "Jake"), ("Jack", "Harry")])
