@@ -15,9 +15,9 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Query, Request, Security
+from fastapi import Depends, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import Table, select
@@ -307,6 +307,9 @@ async def page_params(
 
 
 Paging = Annotated[PageParams, Depends(page_params)]
+
+# a table a user takes away, in the two forms their own tools read
+ExportFormat = Annotated[Literal["csv", "xlsx"], Path(description="csv (UTF-8 with a BOM) or xlsx")]
 
 
 async def search_page_params(

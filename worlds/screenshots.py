@@ -45,13 +45,13 @@ def shoot(out: Path, data_dir: Path) -> list[Path]:
     shot: set[str] = set()
 
     def page_as(browser, who: str, purpose: str, reference: str, path: str):  # noqa: ANN001, ANN202
-        page = browser.new_page(viewport=size)
+        page = browser.new_page(viewport=size, locale="en-GB")  # dates read dd/mm/yyyy, as our users write them
         sign_in(page, base, who, PASSWORD, purpose, reference, path)
         shot.add(path.split("?")[0].split("/")[2])
         return page
 
     with serving(create_app(data_dir, settings=s)) as base, chromium() as browser:
-        page = browser.new_page(viewport=size)
+        page = browser.new_page(viewport=size, locale="en-GB")  # dates read dd/mm/yyyy, as our users write them
         page.goto(f"{base}/pages/login")
         save(page, "login", full=False)
 

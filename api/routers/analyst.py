@@ -20,6 +20,7 @@ from api.deps import (
     AuditContext,
     Consult,
     Day,
+    ExportFormat,
     PageParams,
     Paging,
     RateLimited,
@@ -692,7 +693,7 @@ def _exported(
     fmt = inspect.Parameter(
         "fmt",
         inspect.Parameter.POSITIONAL_OR_KEYWORD,
-        annotation=Annotated[Literal["csv", "xlsx"], Path(description="csv (UTF-8 with a BOM) or xlsx")],
+        annotation=ExportFormat,
     )
     params = [p for p in signature.parameters.values() if p.name != "paging"]
     params.insert(1, fmt)
@@ -775,7 +776,7 @@ def _safeguarding_route(name: str) -> None:
 
     def export(
         request: Request,
-        fmt: Annotated[Literal["csv", "xlsx"], Path(description="csv (UTF-8 with a BOM) or xlsx")],
+        fmt: ExportFormat,
         audit: Consult,
         as_of: Annotated[Day | None, Query(description="judge the clocks as of this day (default today)")] = None,
         force: Annotated[str | None, Query(max_length=60, description="only this force's duties")] = None,

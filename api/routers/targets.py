@@ -8,13 +8,24 @@ is decision support; the tasking meeting decides, and the list it was shown is k
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from api.deps import AuditContext, Consult, Day, Disclose, Paging, app_state, graph, paginate, require_roles
+from api.deps import (
+    AuditContext,
+    Consult,
+    Day,
+    Disclose,
+    ExportFormat,
+    Paging,
+    app_state,
+    graph,
+    paginate,
+    require_roles,
+)
 from api.downloads import LIST_FILE, table_response
 from api.models import SAFEGUARDING, Page, Profile, SafeguardingPage
 from api.policy.frames import rows, split
@@ -46,7 +57,6 @@ ForceParam = Annotated[
     ),
 ]
 AsOf = Annotated[Day | None, Query(description="list as of this day (default today)")]
-Fmt = Annotated[Literal["csv", "xlsx"], Path(description="csv (UTF-8 with a BOM) or xlsx")]
 EXPORT_COLUMNS = [
     "rank",
     "person_id",
@@ -297,7 +307,7 @@ def _safeguarding_route(name: str) -> None:
         audit.returned(people_in(out["items"]), len(out["items"]))
         return {**out, "name": name, "as_of": day, "force_code": code}
 
-    def export(request: Request, force: ForceParam, fmt: Fmt, audit: Consult, as_of: AsOf = None) -> Response:
+    def export(request: Request, force: ForceParam, fmt: ExportFormat, audit: Consult, as_of: AsOf = None) -> Response:
         code, day, items = found(request, force, audit, as_of)
         what = f"{SAFEGUARDING[name]}, {force_name(code)}"
         return table_response(audit, fmt, safeguarding_table(name, items), f"safeguarding-{name}-{code}-{day}",
@@ -323,7 +333,7 @@ for _name in SAFEGUARDING:
     responses=LIST_FILE,
     summary="Export the list as CSV or XLSX",
 )
-def export(request: Request, force: ForceParam, fmt: Fmt, audit: Consult, as_of: AsOf = None) -> Response:
+def export(request: Request, force: ForceParam, fmt: ExportFormat, audit: Consult, as_of: AsOf = None) -> Response:
     code = _force(audit, force)
     day = as_of or dt.date.today()
     found = _targets(request, code, day)
