@@ -123,6 +123,28 @@ def test_a_checkpoint_only_moves_forward(tmp_path):
     assert state == "ok" and (mark["seq"], mark["hash"]) == (6, "c" * 64)
 
 
+def test_a_commit_is_on_disk_before_the_checkpoint_moves_past_it(tmp_path, monkeypatch):
+    """A power cut must not leave the log shorter than its checkpoint (a false alarm of tampering):
+    the writer commits with synchronous=FULL (2), and advances the checkpoint only after."""
+    data_dir = tmp_path / "d"
+    _append(data_dir, 1)
+    log = AuditLog.of(data_dir)
+    seen: list[tuple[int, int]] = []
+    writer = log._writer()
+    real = writer.checkpoint.advance
+
+    def advance(seq: int, hash_: str) -> None:
+        synchronous = writer._conn.execute("PRAGMA synchronous").fetchone()[0]
+        committed = writer._conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
+        seen.append((synchronous, committed - seq))
+        real(seq, hash_)
+
+    monkeypatch.setattr(writer.checkpoint, "advance", advance)
+    log.append(read_entry("/x/after", user_name="u", person_ids=["P9"], count=1))
+    log.close()
+    assert seen == [(2, 0)]
+
+
 def test_production_refuses_the_key_beside_the_data(tmp_path, monkeypatch):
     from api.app import create_app
 
