@@ -171,13 +171,13 @@ def every_candidate(data_dir: Path, csv: Path, precision: float) -> None:
     ranked = rest[np.argsort(-learnt[rest], kind="stable")]
     print(f"every candidate pair ({len(cand):,}), oracle on levels and frequencies, added to dots' links:")
     best = (0, *clustered_score(n, link_l, link_r, true_codes))
-    for k in (0, 1000, 2000, 4000, 8000, 12000, 16000, 24000, 32000):
+    for k in (0, 1000, 2000, 4000, 8000, *range(10000, 16001, 500), 24000, 32000):
         add = ranked[:k]
         p, r = clustered_score(n, np.r_[link_l, left[add]], np.r_[link_r, right[add]], true_codes)
-        print(f"    +{k:>7,} pairs: precision {p:.4f} recall {r:.4f}")
+        print(f"    +{k:>7,} pairs: precision {p:.5f} recall {r:.4f}")
         if p >= precision and r > best[2]:
             best = (k, p, r)
-    print(f"best recall at precision >= {precision}: {best[2]:.4f} ({best[0]:,} pairs added, precision {best[1]:.4f})")
+    print(f"best recall at precision >= {precision}: {best[2]:.4f} ({best[0]:,} pairs added, precision {best[1]:.5f})")
     p, r = clustered_score(n, left[same], right[same], true_codes)
     print(f"blocking ceiling (every true candidate pair linked): precision {p:.4f} recall {r:.4f}")
 
