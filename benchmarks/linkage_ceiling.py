@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from linkage_outside import pair_codes, truth_of  # noqa: E402
 
+from linkage.settings import load_settings  # noqa: E402
 from linkage.store import LinkageStore  # noqa: E402
 
 BAND = ("review", "deferred")
@@ -124,8 +125,12 @@ def missed_by_class(csv: Path, true_codes: np.ndarray, linked: np.ndarray, offer
     return out.sort_values("missed", ascending=False)
 
 
-def every_candidate(data_dir: Path, csv: Path, precision: float) -> None:
-    """The oracle over every candidate pair blocking offered (see the module's docstring)."""
+def every_candidate(data_dir: Path, csv: Path, precision: float, frequencies: str = "all") -> None:
+    """The oracle over every candidate pair blocking offered (see the module's docstring).
+
+    ``frequencies``: how common each side's forename, surname and date of birth are, given to the
+    classifier on every level ("all"), on exact agreement only ("exact", as the model's term
+    frequencies), or not at all ("none"): which evidence the gap between dots and the ceiling is."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import cross_val_predict
 
@@ -152,11 +157,17 @@ def every_candidate(data_dir: Path, csv: Path, precision: float) -> None:
     print("where the missed true pairs are (fields as written):")
     print(missed_by_class(csv, true_codes, linked_true, offered).head(20).to_string(float_format="{:.3f}".format))
 
-    counts = [records[c].map(records[c].value_counts()).fillna(0).to_numpy() for c in ("fn", "sn", "dob_code")]
+    settings = load_settings()
     levels = [c for c in cand.columns if c not in ("l", "r") and cand[c].nunique() > 1]
-    features = np.column_stack(
-        [cand[c].to_numpy() for c in levels] + [f(c[li], c[ri]) for c in counts for f in (np.minimum, np.maximum)]
-    ).astype(np.float32)
+    columns = [cand[c].to_numpy() for c in levels]
+    for field, comparison in (("fn", "forename"), ("sn", "surname"), ("dob_code", "dob")):
+        if frequencies == "none":
+            break
+        count = records[field].map(records[field].value_counts()).fillna(0).to_numpy()
+        exact = settings.comparison(comparison).code("exact")  # what the model's term frequencies see
+        shown = cand[comparison].to_numpy() == exact if frequencies == "exact" else np.ones(len(cand), dtype=bool)
+        columns += [np.where(shown, f(count[li], count[ri]), -1) for f in (np.minimum, np.maximum)]
+    features = np.column_stack(columns).astype(np.float32)
     oracle = HistGradientBoostingClassifier(
         categorical_features=list(range(len(levels))), max_leaf_nodes=63, random_state=0
     )
@@ -169,7 +180,7 @@ def every_candidate(data_dir: Path, csv: Path, precision: float) -> None:
     cand_codes = np.minimum(left, right).astype(np.int64) * n + np.maximum(left, right)
     rest = np.flatnonzero(~np.isin(cand_codes, link_codes))
     ranked = rest[np.argsort(-learnt[rest], kind="stable")]
-    print(f"every candidate pair ({len(cand):,}), oracle on levels and frequencies, added to dots' links:")
+    print(f"every candidate pair ({len(cand):,}), oracle on levels and frequencies ({frequencies}), added to links:")
     best = (0, *clustered_score(n, link_l, link_r, true_codes))
     for k in (0, 1000, 2000, 4000, 8000, *range(10000, 16001, 500), 24000, 32000):
         add = ranked[:k]
@@ -188,9 +199,15 @@ def main() -> None:
     ap.add_argument("--csv", required=True, help="the outside set's file (for the truth)")
     ap.add_argument("--precision", type=float, default=0.999)
     ap.add_argument("--all-candidates", action="store_true", help="also rank every candidate pair (slow)")
+    ap.add_argument(
+        "--frequencies",
+        choices=["all", "exact", "none"],
+        default="all",
+        help="with --all-candidates: name and date frequencies on every level, on exact levels only, or none",
+    )
     args = ap.parse_args()
     if args.all_candidates:
-        every_candidate(Path(args.data), Path(args.csv), args.precision)
+        every_candidate(Path(args.data), Path(args.csv), args.precision, args.frequencies)
     r = ceiling(Path(args.data), Path(args.csv), args.precision)
     p, rec = r["links"]
     print(f"dots as run: precision {p:.4f}, recall {rec:.4f}; band {r['band_pairs']:,} pairs, {r['band_true']:,} true")
