@@ -64,9 +64,10 @@ def resolve_people(data_dir: Path, *, progress: bool = False, fork: bool = True)
     return people_run.resolve(Path(data_dir), progress=progress, fork=fork)
 
 
-def resolve_entities(data_dir: Path, *, progress: bool = False) -> dict[str, Any]:
-    """Stage 3: addresses, orders, incidents and breaches, on the person ids of stage 2."""
-    return entities_run.resolve_entities(Path(data_dir), progress=progress)
+def resolve_entities(data_dir: Path, *, progress: bool = False, fork: bool = True) -> dict[str, Any]:
+    """Stage 3: addresses, orders, incidents and breaches, on the person ids of stage 2
+    (``fork=False`` in a threaded server: no second process)."""
+    return entities_run.resolve_entities(Path(data_dir), progress=progress, fork=fork)
 
 
 def resolve(data_dir: Path, *, progress: bool = False, fork: bool = True) -> dict[str, dict[str, Any]]:
@@ -74,7 +75,7 @@ def resolve(data_dir: Path, *, progress: bool = False, fork: bool = True) -> dic
     "entities": …}``."""
     return {
         "people": resolve_people(data_dir, progress=progress, fork=fork),
-        "entities": resolve_entities(data_dir, progress=progress),
+        "entities": resolve_entities(data_dir, progress=progress, fork=fork),
     }
 
 
@@ -105,7 +106,7 @@ def steps(
     if paths:
         yield "ingest", ingest(data_dir, paths, profile=profile, progress=progress)
     yield "resolve_people", resolve_people(data_dir, progress=progress, fork=fork)
-    yield "resolve_entities", resolve_entities(data_dir, progress=progress)
+    yield "resolve_entities", resolve_entities(data_dir, progress=progress, fork=fork)
     yield "load_graph", load_graph(data_dir, graph, uri=uri, progress=progress)
 
 

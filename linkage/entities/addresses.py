@@ -86,8 +86,9 @@ def uprns_from_records(person_records: pd.DataFrame) -> pd.DataFrame:
     return sub.dropna(subset=["uprn"]).drop_duplicates(["record_key", "address_raw"])[cols]
 
 
-def build_forms(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    """Distinct address forms of the non-confidential rows, parsed; and each row's form key."""
+def build_forms(rows: pd.DataFrame, other_process: bool = False) -> tuple[pd.DataFrame, pd.Series]:
+    """Distinct address forms of the non-confidential rows, parsed; and each row's form key.
+    ``other_process``: the parse may use a second process (see ``address_parse.parse_rows``)."""
     text = rows["address_raw"].fillna("").astype(str)
     pc = rows["postcode"].fillna("").astype(str)
     uprn = rows["uprn"].fillna("").astype(str) if "uprn" in rows else pd.Series("", index=rows.index)
@@ -105,6 +106,7 @@ def build_forms(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     parsed = parse_many(
         forms["address_raw"].where(forms["address_raw"] != "", None),
         forms["postcode_field"].where(forms["postcode_field"] != "", None),
+        other_process=other_process,
     )
     forms = pd.concat([forms, parsed[FIELDS]], axis=1)
     forms["street_name"] = forms["street"].map(_street_name)
@@ -297,8 +299,10 @@ def resolve_addresses(
     decisions: pd.DataFrame | None,
     previous: pd.DataFrame | None,
     settings: Settings | None = None,
+    other_process: bool = False,
 ) -> dict:
     """Resolve staged address rows (with ``uprn`` where known) into address entities.
+    ``other_process``: the parse may use a second process (not in a threaded server).
 
     Returns rows (one per record_key and address as written), forms, pairs and the model.
     """
@@ -309,7 +313,7 @@ def resolve_addresses(
     conf = rows["confidential"].fillna(False).astype(bool).to_numpy()
     # the parser also catches a withheld address written into the text ('REFUGE', 'WITHHELD')
     open_rows = rows[~conf]
-    forms, form_of = build_forms(open_rows)
+    forms, form_of = build_forms(open_rows, other_process)
     text_conf = forms.set_index("form_key")["confidential"]
     conf_by_text = form_of.map(text_conf).fillna(False).astype(bool)
     conf = conf.copy()

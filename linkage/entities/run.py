@@ -68,8 +68,11 @@ def _address_rows(
     return rows
 
 
-def resolve_entities(data_dir: Path, progress: bool = False) -> dict:
+def resolve_entities(data_dir: Path, progress: bool = False, fork: bool = True) -> dict:
     """Resolve addresses, orders and events, link breaches, derive co-residence; write under data_dir/linkage.
+
+    ``fork=False`` keeps all the work in this process (a threaded server); otherwise the address
+    texts may be parsed half in a second interpreter, on the other core.
 
     Returns a summary: per kind records, candidate pairs, links, review, entities; breaches,
     court-only orders, residence and co-residence rows; timings. Raises ``NothingToResolve``
@@ -94,7 +97,9 @@ def resolve_entities(data_dir: Path, progress: bool = False) -> dict:
     timer("read")
 
     rows = _address_rows(tables["addresses"], pr, tables["involvements"], tables["events"])
-    addr = resolve_addresses(rows, decisions[decisions["kind"] == "address"], outputs.addresses())
+    addr = resolve_addresses(
+        rows, decisions[decisions["kind"] == "address"], outputs.addresses(), other_process=fork
+    )
     timer("addresses")
     ords = resolve_orders(
         tables["orders"], people, decisions[decisions["kind"] == "order"], outputs.orders()
