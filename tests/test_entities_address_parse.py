@@ -87,3 +87,46 @@ def test_parse_many_once_per_distinct_value() -> None:
     frame = parse_many(pd.Series(["1 A Road, X", None, "1 A Road, X"]), pd.Series([None, "NE1 1AA", None]))
     assert list(frame["street"]) == ["A ROAD", "", "A ROAD"]
     assert list(frame["postcode"]) == ["", "NE1 1AA", ""]
+
+
+def test_parse_in_a_second_process_gives_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Half the texts go to a fresh interpreter (``python -m``): same rows, same order, and the
+    second process really ran (the threshold is lowered so a small list takes that path)."""
+    import linkage.entities.address_parse as ap
+
+    streets = (("Park Ave", "Leeds"), ("Flat 2 High St", ""))
+    texts = [f"{i} {street}, {town}" for i in range(60) for street, town in streets]
+    texts += ["", "REFUGE", "No fixed abode", "Ünïcödé Strasse 5", "1\tA  ROAD\n"]
+    monkeypatch.setattr(ap, "OTHER_PROCESS_MIN", 10)
+    started: list = []
+    real = ap._OtherHalf.__init__
+
+    def spy(self: ap._OtherHalf, half: list[str]) -> None:
+        started.append(len(half))
+        real(self, half)
+
+    monkeypatch.setattr(ap._OtherHalf, "__init__", spy)
+    alone = ap.parse_rows(texts)
+    assert started == []
+    assert ap.parse_rows(texts, other_process=True) == alone
+    assert started == [len(texts) - len(texts) // 2]
+    frame = ap.parse_many(pd.Series(texts), other_process=True)
+    assert frame.equals(ap.parse_many(pd.Series(texts)))
+
+
+def test_a_second_process_that_fails_costs_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the second interpreter dies or answers nonsense, its half is parsed here."""
+    import subprocess
+    import sys
+
+    import linkage.entities.address_parse as ap
+
+    texts = [f"{i} Park Ave, Leeds" for i in range(40)]
+    monkeypatch.setattr(ap, "OTHER_PROCESS_MIN", 10)
+    real_popen = subprocess.Popen
+
+    def broken(cmd: list[str], **kw: object) -> subprocess.Popen:
+        return real_popen([sys.executable, "-c", "import sys; sys.stdin.buffer.read(); sys.exit(3)"], **kw)
+
+    monkeypatch.setattr(ap.subprocess, "Popen", broken)
+    assert ap.parse_rows(texts, other_process=True) == ap.parse_rows(texts)
