@@ -32,10 +32,13 @@ import subprocess
 import sys
 import threading
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 from anyascii import anyascii
+
+if TYPE_CHECKING:  # imported where used: the second process of parse_rows needs neither
+    import numpy as np
+    import pandas as pd
 
 STREET_TYPES = {
     "ROAD": "ROAD",
@@ -298,9 +301,10 @@ def parse_address(text: object, postcode: object = None) -> ParsedAddress:
     )
 
 
-# Distinct texts below which a second interpreter's start (a second or so) costs more than
-# parsing half of them saves (about 35 µs a text).
+# Distinct texts below which a second interpreter's start (half a second) costs more than
+# parsing half of them saves (about 20-35 µs a text).
 OTHER_PROCESS_MIN = 40_000
+_CHUNK = 20_000  # rows the second process sends at a time: its memory stays the texts and one chunk
 _ROW = operator.attrgetter(*FIELDS)
 
 
@@ -309,19 +313,21 @@ def _parse_rows(texts: list[str]) -> list[tuple]:
 
 
 class _OtherHalf:
-    """Half of the texts parsed by a fresh interpreter (``python -m`` this module), started
-    beside this one's own half: a subprocess, never a fork of a large or threaded parent. If it
-    fails in any way its half is parsed here, so its answer never depends on it."""
+    """Texts parsed by a fresh interpreter (``python -m`` this module), beside this one's own
+    work: a subprocess, never a fork of a large or threaded parent. Threads here send the texts
+    and take the rows as they come. If it fails in any way its texts are parsed here, so the
+    answer never depends on it."""
 
     def __init__(self, texts: list[str]):
         self.texts = texts
+        self.received: list[tuple] = []
+        self.complete = False
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "linkage.entities.address_parse"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
+            [sys.executable, "-m", "linkage.entities.address_parse"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
-        self.sender = threading.Thread(target=self._send, daemon=True)
-        self.sender.start()
+        self.threads = [threading.Thread(target=f, daemon=True) for f in (self._send, self._receive)]
+        for thread in self.threads:
+            thread.start()
 
     def _send(self) -> None:
         assert self.proc.stdin is not None
@@ -329,18 +335,23 @@ class _OtherHalf:
             self.proc.stdin.write(pickle.dumps(self.texts, protocol=pickle.HIGHEST_PROTOCOL))
             self.proc.stdin.close()
         except OSError:
-            pass  # it died: rows() parses its half here
+            pass  # it died: rows() parses its texts here
 
-    def rows(self) -> list[tuple]:
+    def _receive(self) -> None:
         assert self.proc.stdout is not None
         try:
-            rows = pickle.load(self.proc.stdout)
-        except (EOFError, pickle.UnpicklingError, OSError):
-            rows = None
-        self.sender.join()
-        if self.proc.wait() != 0 or not isinstance(rows, list) or len(rows) != len(self.texts):
+            while (chunk := pickle.load(self.proc.stdout)) is not None:
+                self.received.extend(chunk)
+            self.complete = True
+        except Exception:  # noqa: BLE001 - anything it sent that is not rows: parse here instead
+            pass
+
+    def rows(self) -> list[tuple]:
+        for thread in self.threads:
+            thread.join()
+        if self.proc.wait() != 0 or not self.complete or len(self.received) != len(self.texts):
             return _parse_rows(self.texts)
-        return rows
+        return self.received
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -371,6 +382,9 @@ def parse_many(
     """Parse a column of addresses: the text once per distinct upper-cased spelling, the postcode
     field once per distinct value (a valid field wins over a postcode in the text). With
     ``other_process``, see :func:`parse_rows`."""
+    import numpy as np
+    import pandas as pd
+
     texts = pd.Series(np.asarray(texts, dtype=object))
     upper = texts.where(texts.isna(), texts.astype(str).str.upper())
     codes, uniques = pd.factorize(upper, use_na_sentinel=True)
@@ -388,9 +402,12 @@ def parse_many(
 
 
 def _serve() -> None:
-    """The second process of :func:`parse_rows`: texts in on stdin, parsed rows out on stdout."""
+    """The second process of :func:`parse_rows`: texts in on stdin, rows out on stdout a chunk at
+    a time, then None."""
     texts = pickle.load(sys.stdin.buffer)
-    pickle.dump(_parse_rows(texts), sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    for start in range(0, len(texts), _CHUNK):
+        pickle.dump(_parse_rows(texts[start : start + _CHUNK]), sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickle.dump(None, sys.stdout.buffer)
     sys.stdout.buffer.flush()
 
 
