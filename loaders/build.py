@@ -576,19 +576,25 @@ def key_conflicts(people: pd.DataFrame) -> pd.DataFrame:
     if people.empty:
         return pd.DataFrame(columns=columns)
     ordered = people.sort_values("source_line", kind="stable")
-    first = ordered.drop_duplicates("record_key").set_index("record_key")
-    ref = first.loc[ordered["record_key"]]
-    other_name = (ordered["surname_norm"].fillna("").to_numpy() != ref["surname_norm"].fillna("").to_numpy()) | (
-        ordered["forename_norm"].fillna("").to_numpy() != ref["forename_norm"].fillna("").to_numpy()
-    )
+    # each mention's first mention under its key, by position (keys numbered in order of first
+    # mention, so the first position of each number is that mention)
+    codes, _ = pd.factorize(ordered["record_key"], use_na_sentinel=False)
+    ref = np.unique(codes, return_index=True)[1][codes]
+
+    def differs(col: str) -> np.ndarray:
+        values = ordered[col].fillna("").to_numpy()
+        return values != values[ref]
+
+    other_name = differs("surname_norm") | differs("forename_norm")
     other_dob = np.zeros(len(ordered), dtype=bool)
     if "dob" in ordered:
-        dob, ref_dob = ordered["dob"].to_numpy(), ref["dob"].to_numpy()
-        other_dob = pd.notna(dob) & pd.notna(ref_dob) & (dob != ref_dob)
-    clash = ordered[other_name | other_dob]
+        dob = ordered["dob"].to_numpy()
+        other_dob = pd.notna(dob) & pd.notna(dob[ref]) & (dob != dob[ref])
+    clashing = other_name | other_dob
+    clash = ordered[clashing]
     if clash.empty:
         return pd.DataFrame(columns=columns)
-    lines = first.loc[clash["record_key"], "source_line"].to_numpy()
+    lines = ordered["source_line"].to_numpy()[ref[clashing]]
     said = clash["name_raw"].fillna("")
     if "dob_raw" in clash:
         said = said + np.where(clash["dob_raw"].notna(), " " + clash["dob_raw"].fillna(""), "")

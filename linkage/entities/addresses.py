@@ -109,8 +109,9 @@ def build_forms(rows: pd.DataFrame, other_process: bool = False) -> tuple[pd.Dat
         other_process=other_process,
     )
     forms = pd.concat([forms, parsed[FIELDS]], axis=1)
-    forms["street_name"] = forms["street"].map(_street_name)
-    forms["street_type"] = forms["street"].map(_street_type)
+    streets, street_names = pd.factorize(forms["street"])  # each distinct street split once
+    forms["street_name"] = np.asarray([_street_name(x) for x in street_names], dtype=object)[streets]
+    forms["street_type"] = np.asarray([_street_type(x) for x in street_names], dtype=object)[streets]
     forms["street1"] = forms["street"].str[:1]
     forms["town1"] = forms["town"].fillna("").str.split().str[0].fillna("")
     return forms, pd.Series(forms["form_key"].to_numpy()[codes], index=rows.index)
