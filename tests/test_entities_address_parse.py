@@ -90,7 +90,7 @@ def test_parse_many_once_per_distinct_value() -> None:
 
 
 def test_parse_in_a_second_process_gives_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Half the texts go to a fresh interpreter (``python -m``): same rows, same order, and the
+    """Half the texts go to a fresh interpreter: same rows, same order, and the
     second process really ran (the threshold is lowered so a small list takes that path)."""
     import linkage.entities.address_parse as ap
 

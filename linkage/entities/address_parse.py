@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from anyascii import anyascii
@@ -306,6 +307,9 @@ def parse_address(text: object, postcode: object = None) -> ParsedAddress:
 OTHER_PROCESS_MIN = 40_000
 _CHUNK = 20_000  # rows the second process sends at a time: its memory stays the texts and one chunk
 _ROW = operator.attrgetter(*FIELDS)
+# The second process runs this parser from the same source tree as this one, whatever its
+# working directory holds.
+_SERVE = "import sys; sys.path.insert(0, sys.argv[1]); from linkage.entities.address_parse import _serve; _serve()"
 
 
 def _parse_rows(texts: list[str]) -> list[tuple]:
@@ -313,7 +317,7 @@ def _parse_rows(texts: list[str]) -> list[tuple]:
 
 
 class _OtherHalf:
-    """Texts parsed by a fresh interpreter (``python -m`` this module), beside this one's own
+    """Texts parsed by a fresh interpreter (this module's ``_serve``), beside this one's own
     work: a subprocess, never a fork of a large or threaded parent. Threads here send the texts
     and take the rows as they come. If it fails in any way its texts are parsed here, so the
     answer never depends on it."""
@@ -323,7 +327,9 @@ class _OtherHalf:
         self.received: list[tuple] = []
         self.complete = False
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "linkage.entities.address_parse"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [sys.executable, "-c", _SERVE, str(Path(__file__).resolve().parents[2])],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
         )
         self.threads = [threading.Thread(target=f, daemon=True) for f in (self._send, self._receive)]
         for thread in self.threads:
@@ -409,7 +415,3 @@ def _serve() -> None:
         pickle.dump(_parse_rows(texts[start : start + _CHUNK]), sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickle.dump(None, sys.stdout.buffer)
     sys.stdout.buffer.flush()
-
-
-if __name__ == "__main__":
-    _serve()
