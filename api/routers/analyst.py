@@ -48,6 +48,10 @@ from exports.network import FORMATS, render
 from exports.tables import Table
 from reference.forces import force_name
 
+# the safeguarding lists' filters, one definition for the list and its export
+ClockDay = Annotated[Day | None, Query(description="judge the clocks as of this day (default today)")]
+DutyForce = Annotated[str | None, Query(max_length=60, description="only this force's duties")]
+
 router = APIRouter(
     prefix="/analyst",
     tags=["analyst"],
@@ -766,8 +770,8 @@ def _safeguarding_route(name: str) -> None:
         request: Request,
         audit: Consult,
         paging: Paging,
-        as_of: Annotated[Day | None, Query(description="judge the clocks as of this day (default today)")] = None,
-        force: Annotated[str | None, Query(max_length=60, description="only this force's duties")] = None,
+        as_of: ClockDay = None,
+        force: DutyForce = None,
     ) -> dict:
         code, day, items = found(request, audit, as_of, force)
         out = paginate(items, paging, request)
@@ -778,8 +782,8 @@ def _safeguarding_route(name: str) -> None:
         request: Request,
         fmt: ExportFormat,
         audit: Consult,
-        as_of: Annotated[Day | None, Query(description="judge the clocks as of this day (default today)")] = None,
-        force: Annotated[str | None, Query(max_length=60, description="only this force's duties")] = None,
+        as_of: ClockDay = None,
+        force: DutyForce = None,
     ) -> Response:
         code, day, items = found(request, audit, as_of, force)
         where = force_name(code) if code else "the account's forces"
