@@ -2,7 +2,8 @@
 product exports, with one cell defuser for both.
 
 **Formulas.** A cell whose text begins with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage
-return, or any of these after leading spaces) is a formula to Excel and LibreOffice:
+return, or any of these after leading spaces, other white space or control characters, which a
+reader may drop: a workbook cannot hold them) is a formula to Excel and LibreOffice:
 ``=cmd|' /C calc'!A0`` in a name or an address from an extract would run on the analyst's machine
 (CSV injection, OWASP). :func:`defuse` writes such text with a leading apostrophe, which
 spreadsheets show as text and do not evaluate. Lists are joined with ``;``. Numbers, dates and
@@ -43,6 +44,8 @@ WIDTH_SAMPLE = 2000  # rows measured for column widths
 # Characters XML 1.0 (and so a workbook) cannot hold; openpyxl raises on them.
 _ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]|[\ud800-\udfff]|[\ufffe\uffff]")
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+# what may come before a formula's first character and be skipped, trimmed or dropped on the way
+_LEADING = re.compile(r"^[\s\x00-\x1f\x7f]+")
 
 
 def defuse(value: Any) -> Any:
@@ -50,7 +53,7 @@ def defuse(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
         value = ";".join("" if v is None else str(v) for v in items)
-    if isinstance(value, str) and (value[:1] in TRIGGERS or value.lstrip(" ")[:1] in TRIGGERS):
+    if isinstance(value, str) and (value[:1] in TRIGGERS or _LEADING.sub("", value)[:1] in TRIGGERS):
         return "'" + value
     return value
 
@@ -108,14 +111,14 @@ def _xlsx_cell(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, str):
-        return _ILLEGAL.sub("", value)
+        return defuse(_ILLEGAL.sub("", value))  # "\x08=..." is "=..." once the control character goes
     if isinstance(value, bool | int | dt.date | dt.time):
         if isinstance(value, dt.datetime) and value.tzinfo is not None:  # workbooks hold no zones
             return value.astimezone(dt.UTC).replace(tzinfo=None)
         return value
     if isinstance(value, float):
         return None if value != value else value
-    return _ILLEGAL.sub("", str(value))
+    return defuse(_ILLEGAL.sub("", str(value)))
 
 
 def sheet_name(name: str, taken: set[str] | None = None) -> str:

@@ -25,7 +25,8 @@ cells = st.one_of(
 
 
 def _starts_formula(text: str) -> bool:
-    return text[:1] in TRIGGERS or text.lstrip(" ")[:1] in TRIGGERS
+    """A formula to a spreadsheet, after anything a reader may skip or drop before it."""
+    return text[:1] in TRIGGERS or text.lstrip("".join(map(chr, range(33))) + "\x7f\xa0\u2028\u3000")[:1] in TRIGGERS
 
 
 @given(st.one_of(st.text(max_size=40), st.lists(st.text(max_size=10), max_size=3), st.integers(), st.none()))
@@ -54,6 +55,7 @@ def test_csv_has_a_bom_and_reads_back_as_text(rows):
 
 @given(st.lists(st.lists(cells, min_size=3, max_size=3), max_size=6), st.text(max_size=40))
 @example([["a\x00b\x1fc", "=1+1", None]], "serial [perps]: a/b")
+@example([["\x08=", "\x00 @SUM(A1)", ["\x1f=a", "b"]], ["\u3000-1", "\n+1", "\x7f=1"]], "")
 def test_any_rows_make_a_workbook_with_a_marked_frozen_filtered_header(rows, name):
     wb = load_workbook(io.BytesIO(xlsx_bytes([Table(name, ["name", "born", "list"], rows)], [("made by", "=me")])))
     ws = wb.worksheets[0]
