@@ -30,6 +30,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from linkage.arrays import unique
+from linkage.blocking import pairs_in_blocks
 
 MUST_LINK_CAPACITY = 1e9
 
@@ -143,8 +144,6 @@ def closure_pairs(labels: np.ndarray, compared: np.ndarray, max_size: int) -> tu
     links; its members were each compared with some others, and the guard can only cut a chain
     whose ends say two people once that pair is scored. Returns (left, right) with left < right.
     """
-    from linkage.blocking import pairs_in_blocks
-
     n = len(labels)
     sizes = np.bincount(labels, minlength=1) if n else np.zeros(1, dtype=np.int64)
     rows = np.flatnonzero((sizes[labels] >= 3) & (sizes[labels] <= max_size))

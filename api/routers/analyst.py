@@ -43,7 +43,7 @@ from api.store import graphq
 from api.views.network import named_people, network_chart, network_view, scope_events
 from api.views.person import duties_of, person_view, scope_orders
 from api.views.safeguarding import people_in, safeguarding_rows, safeguarding_table
-from api.views.search import ranked
+from api.views.search import candidate_items, ranked
 from exports.network import FORMATS, render
 from exports.tables import Table
 from reference.forces import force_name
@@ -313,28 +313,7 @@ async def search(
     scope = _scope(audit)
     ids = [c["person_id"] for c in found]
     pf = {} if scope.national or not ids else await run_in_threadpool(graphq.person_forces, graph(request), ids)
-    items = []
-    for i, c in enumerate(found, start=1):
-        base = {
-            "rank": i,
-            "probability": round(float(c["probability"]), 4),
-            "match_key": c.get("match_key"),
-            "held_by": held_by(pf.get(c["person_id"], set())),
-        }
-        if scope.national or visible_person(scope, pf.get(c["person_id"])):
-            items.append(
-                {
-                    **base,
-                    "person_id": c["person_id"],
-                    "name": c.get("preferred_name"),
-                    "dob": c.get("dob"),
-                    "record_key": c.get("record_key"),
-                    "match_weight": c.get("match_weight"),
-                    "fields": c.get("fields", []),
-                }
-            )
-        else:
-            items.append({**base, "restricted": True})
+    items = candidate_items(found, scope, pf)
     out = paginate(items, paging, request)
     audit.returned([c["person_id"] for c in out["items"] if c.get("person_id")], len(out["items"]))
     searched = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in query.items() if v is not None}

@@ -2,7 +2,8 @@
 ranks them: in its ranker processes (:mod:`api.performance.ranker`), kept per search index and day.
 
 What an answer may show is decided by the route that asks (force scope, the withholding of a case
-subject's victims, the leak guard): this only ranks, and runs on the event loop.
+subject's victims, the leak guard): :func:`ranked` only ranks, and runs on the event loop;
+:func:`candidate_items` gives the ranked candidates the one shape both searches answer with.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import datetime as dt
 import pickle
 from typing import Any
 
+from api.policy.frames import visible_person
+from api.policy.scope import Scope, held_by
 from linkage.search import current_stamp
 
 
@@ -32,3 +35,37 @@ async def ranked(state: Any, query: dict[str, Any], limit: int) -> list[dict]:
         # of objects for every full garbage collection to walk (about 120 per answer; see benchmarks/api.md)
         state.searches.fill(generation, {key: pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)})
     return found
+
+
+def candidate_items(
+    found: list[dict], scope: Scope, forces: dict[str, frozenset[str | None]]
+) -> list[dict[str, Any]]:
+    """Ranked candidates as ``scope`` may see them: rank, confidence, match key and the forces
+    holding each for everyone; who it is and why only for a person in scope (else ``restricted``).
+    ``forces``: the forces holding each person id (None for a court record); a national scope
+    needs none. The analysts' and the disclosure officers' searches answer with these rows."""
+    items = []
+    for i, c in enumerate(found, start=1):
+        held = forces.get(c["person_id"])
+        base = {
+            "rank": i,
+            "probability": round(float(c["probability"]), 4),
+            "match_key": c.get("match_key"),
+            "held_by": held_by(held or set()),
+        }
+        if not visible_person(scope, held):
+            items.append({**base, "restricted": True})
+            continue
+        items.append(
+            {
+                **base,
+                "person_id": c["person_id"],
+                "name": c.get("preferred_name"),
+                "dob": c.get("dob"),
+                "record_key": c.get("record_key"),
+                "match_weight": c.get("match_weight"),
+                "fields": c.get("fields", []),
+                "restricted": False,
+            }
+        )
+    return items

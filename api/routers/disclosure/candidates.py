@@ -24,15 +24,13 @@ from api.deps import (
 )
 from api.performance.changes import version
 from api.performance.graphcache import GraphCache
-from api.policy.frames import visible_person
 from api.policy.leakguard import LeakGuard
-from api.policy.scope import held_by
 from api.problems import ProblemError, problem_responses
 from api.routers.disclosure.common import CaseId, case_guard, router, scope_of
 from api.routers.disclosure.models import CandidatePage
 from api.store import graphq
 from api.store.db import Case, CaseCheck, utcnow
-from api.views.search import ranked
+from api.views.search import candidate_items, ranked
 from reference.forces import force_name
 
 
@@ -154,29 +152,7 @@ def _answer(
     shown = [c for c in found if c["person_id"] not in withheld]
     if len(shown) < len(found):  # for the auditor only: the officer must not learn who was withheld
         audit.detail = f"{len(found) - len(shown)} candidate(s) withheld: the subject's victims or partners"
-    items = []
-    for i, c in enumerate(shown, start=1):
-        base = {
-            "rank": i,
-            "probability": round(float(c["probability"]), 4),
-            "match_key": c.get("match_key"),
-            "held_by": held_by(pf.get(c["person_id"], set())),
-        }
-        if visible_person(scope, pf.get(c["person_id"])):
-            items.append(
-                {
-                    **base,
-                    "person_id": c["person_id"],
-                    "name": c.get("preferred_name"),
-                    "dob": c.get("dob"),
-                    "record_key": c.get("record_key"),
-                    "match_weight": c.get("match_weight"),
-                    "fields": c.get("fields", []),
-                    "restricted": False,
-                }
-            )
-        else:
-            items.append({**base, "restricted": True})
+    items = candidate_items(shown, scope, pf)
     out = paginate(items, paging, request)
     out["items"] = guard.scrub(out["items"])
     searched = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in query.items() if v is not None}
