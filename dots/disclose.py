@@ -10,6 +10,7 @@ import argparse
 from dots.options import add_json, bounded, date
 from dots.output import print_json
 from dots.settings import data_dir
+from dots.terminal import shown
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -24,7 +25,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     for h in hits:
         print(
             f"{h.get('person_id')}  p={h.get('probability', 0):.3f}  {h.get('match_key', '')}  "
-            f"{h.get('name', h.get('preferred_name', ''))}"
+            f"{shown(h.get('name', h.get('preferred_name', '')))}"
         )
     if not hits:
         print("no candidates")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import traceback
 
+from dots.terminal import shown
+
 
 class CommandError(Exception):
     """A failure to report as one line on stderr."""
@@ -67,5 +69,5 @@ def _neo4j(exc: BaseException) -> str | None:
 
 def _flat(text: str, limit: int = 400) -> str:
     """One line, of a readable length."""
-    line = " ".join(str(text).split())
+    line = shown(" ".join(str(text).split()))
     return line if len(line) <= limit else line[: limit - 1] + "…"

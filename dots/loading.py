@@ -15,6 +15,7 @@ from dots.failures import CommandError
 from dots.options import add_json, add_out, bounded, progress
 from dots.output import emit, one_line, print_json
 from dots.settings import data_dir
+from dots.terminal import shown
 
 EXPORTS = {
     "resolution": "one row per person record: record_key, person_id, then confidence and more",
@@ -48,12 +49,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"{'file':60} {'profile':15} {'read':>8} {'loaded':>8} {'quarantined':>11} {'warnings':>8}  status")
         for r in results:
             print(
-                f"{r.path[-60:]:60} {r.profile or '-':15} {r.rows_read:>8} {r.loaded:>8} "
+                f"{shown(r.path)[-60:]:60} {r.profile or '-':15} {r.rows_read:>8} {r.loaded:>8} "
                 f"{r.quarantined:>11} {r.warnings:>8}  {r.status}"
             )
     refused = [r for r in results if r.status == "refused"]
     for r in refused:
-        print(f"refused: {' '.join(str(r.error).split())}", file=sys.stderr)
+        print(f"refused: {shown(' '.join(str(r.error).split()))}", file=sys.stderr)
     return 1 if refused else 0
 
 
@@ -68,7 +69,7 @@ def cmd_staged_rows(args: argparse.Namespace) -> int:
         print_json({"rows": rows[["source_file", "source_line", "field", "reason", "raw"]].to_dict("records")})
     else:
         for r in rows.itertuples():
-            print(f"{r.source_file}:{r.source_line}: {r.field or '-'}: {r.reason}")
+            print(shown(f"{r.source_file}:{r.source_line}: {r.field or '-'}: {r.reason}"))
         print(f"{len(rows)} {args.what}")
     return 0
 

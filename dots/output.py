@@ -5,6 +5,8 @@ product's one defuser: a name or address from an extract that begins with ``=``,
 ``@`` must not run as a formula on the analyst's machine. ``--out FILE.csv`` is UTF-8 with a BOM;
 ``--out FILE.xlsx`` a styled workbook. Machine-readable output carries no progress bars or colour;
 the "wrote N rows" note goes to stderr so stdout stays the data.
+Text from an extract is printed through :func:`dots.terminal.shown`: data, never a command to the
+terminal. JSON escapes control characters itself.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from dots.terminal import shown
 from exports.tables import Table, write
 
 
@@ -47,7 +50,8 @@ def emit(frame: pd.DataFrame, args: argparse.Namespace, key: str = "rows") -> in
     elif getattr(args, "json", False):
         print_json({key: records(frame)})
     else:
-        print(frame.to_string(index=False) if len(frame) else "(no rows)")
+        plain = frame.map(lambda v: shown(v) if isinstance(v, str) else v)
+        print(plain.to_string(index=False) if len(frame) else "(no rows)")
     return 0
 
 
