@@ -130,3 +130,27 @@ def test_a_second_process_that_fails_costs_nothing(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(ap.subprocess, "Popen", broken)
     assert ap.parse_rows(texts, other_process=True) == ap.parse_rows(texts)
+
+
+def test_a_second_process_that_hangs_is_stopped_and_costs_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second interpreter that takes its texts and never answers is stopped once it is late
+    (here at once), and its half is parsed here: the stage is never held by it."""
+    import subprocess
+    import sys
+
+    import linkage.entities.address_parse as ap
+
+    texts = [f"{i} Park Ave, Leeds" for i in range(40)]
+    monkeypatch.setattr(ap, "OTHER_PROCESS_MIN", 10)
+    monkeypatch.setattr(ap, "OTHER_PROCESS_GRACE", 0.0)
+    real_popen = subprocess.Popen
+    started: list[subprocess.Popen] = []
+
+    def hung(cmd: list[str], **kw: object) -> subprocess.Popen:
+        proc = real_popen([sys.executable, "-c", "import sys, time; sys.stdin.buffer.read(); time.sleep(3600)"], **kw)
+        started.append(proc)
+        return proc
+
+    monkeypatch.setattr(ap.subprocess, "Popen", hung)
+    assert ap.parse_rows(texts, other_process=True) == ap.parse_rows(texts)
+    assert started and started[0].poll() is not None  # stopped, not left running

@@ -31,6 +31,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -305,6 +306,9 @@ def parse_address(text: object, postcode: object = None) -> ParsedAddress:
 # Distinct texts below which a second interpreter's start (half a second) costs more than
 # parsing half of them saves (about 20-35 µs a text).
 OTHER_PROCESS_MIN = 40_000
+# how long the second process may take beyond this one's own half before its texts are parsed
+# here instead (it has as many texts, so it needs about as long): a hung process costs time, never the stage
+OTHER_PROCESS_GRACE = 60.0
 _CHUNK = 20_000  # rows the second process sends at a time: its memory stays the texts and one chunk
 _ROW = operator.attrgetter(*FIELDS)
 # The second process runs this parser from the same source tree as this one, whatever its
@@ -352,7 +356,11 @@ class _OtherHalf:
         except Exception:  # noqa: BLE001 - anything it sent that is not rows: parse here instead
             pass
 
-    def rows(self) -> list[tuple]:
+    def rows(self, wait: float) -> list[tuple]:
+        """Its rows, or its texts parsed here when it fails or is not done within ``wait`` seconds."""
+        self.threads[1].join(wait)
+        if self.threads[1].is_alive():  # hung: stop it (its pipes close, so both threads end)
+            self.stop()
         for thread in self.threads:
             thread.join()
         if self.proc.wait() != 0 or not self.complete or len(self.received) != len(self.texts):
@@ -374,8 +382,9 @@ def parse_rows(texts: list[str], other_process: bool = False) -> list[tuple]:
     half = len(texts) // 2
     other = _OtherHalf(texts[half:])
     try:
+        started = time.monotonic()
         mine = _parse_rows(texts[:half])
-        return mine + other.rows()
+        return mine + other.rows(wait=OTHER_PROCESS_GRACE + 2 * (time.monotonic() - started))
     finally:
         other.stop()
 
