@@ -37,6 +37,7 @@ CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BOM = "\ufeff"
 
+ABOUT = "about"  # the sheet saying what the workbook is, for whom and when
 HEADER_FILL = "1F3864"  # dark blue
 HEADER_FONT = "FFFFFF"
 MIN_WIDTH, MAX_WIDTH = 8, 60
@@ -183,8 +184,10 @@ def _mark(ws: Any, marking: str, title: str) -> None:
 
 
 def _header_text(text: str) -> str:
-    # '&' starts a header/footer code in Excel: written doubled to print as itself
-    return _ILLEGAL.sub("", text).replace("&", "&&")[:120]
+    # '&' starts a header/footer code ('&C' the centre section, '&P' the page). Doubled it prints as
+    # itself in Excel, but a reader that splits the sections first takes '&&C' for a section and
+    # moves the marking: written as 'and', a title cannot touch the marking however it reads
+    return re.sub(r"\s*&\s*", " and ", _ILLEGAL.sub("", text)).strip()[:120]
 
 
 def xlsx_bytes(
@@ -200,7 +203,7 @@ def xlsx_bytes(
 
     wb = Workbook()
     wb.remove(wb.active)
-    taken: set[str] = set()
+    taken: set[str] = {ABOUT}  # the about sheet keeps its name: a list called "About" becomes "About~2"
     for table in tables:
         ws = wb.create_sheet(sheet_name(table.name, taken))
         ws.append([_xlsx_cell(c) for c in table.columns])
@@ -212,7 +215,7 @@ def xlsx_bytes(
                 for i, v in enumerate(cells[: len(widths)]):
                     widths[i] = max(widths[i], _width(v))
         _style_sheet(ws, table.columns, widths, marking, title or table.name)
-    info = wb.create_sheet(sheet_name("about", taken))
+    info = wb.create_sheet(ABOUT)
     lines: list[tuple[str, Any]] = [("marking", marking), *about]
     for table in tables:
         lines += [(f"{table.name}: {col}", text) for col, text in table.notes.items()]

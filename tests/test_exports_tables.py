@@ -56,6 +56,9 @@ def test_csv_has_a_bom_and_reads_back_as_text(rows):
 @given(st.lists(st.lists(cells, min_size=3, max_size=3), max_size=6), st.text(max_size=40))
 @example([["a\x00b\x1fc", "=1+1", None]], "serial [perps]: a/b")
 @example([["\x08=", "\x00 @SUM(A1)", ["\x1f=a", "b"]], ["\u3000-1", "\n+1", "\x7f=1"]], "")
+@example([], "&C")  # a header code in the title must not move the marking
+@example([], "R&D &R &&L &P")
+@example([], "ABOUT")  # a list named like the about sheet
 def test_any_rows_make_a_workbook_with_a_marked_frozen_filtered_header(rows, name):
     wb = load_workbook(io.BytesIO(xlsx_bytes([Table(name, ["name", "born", "list"], rows)], [("made by", "=me")])))
     ws = wb.worksheets[0]
