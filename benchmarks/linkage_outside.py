@@ -181,10 +181,10 @@ def _children_cpu() -> float:
 
 
 def dots_engine(csv: Path, work: Path) -> dict:
-    from linkage.entities.run import resolve_entities
-    from linkage.run import resolve
+    """The product's own stages, as ``dots ingest`` and ``dots resolve`` run them (:mod:`pipeline`),
+    each timed."""
+    import pipeline
     from linkage.store import LinkageStore
-    from loaders.ingest import ingest_paths
 
     data_dir = work / f"dots-{csv.stem}"
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -192,11 +192,11 @@ def dots_engine(csv: Path, work: Path) -> dict:
     with PeakMemory() as mem:
         wall, cpu = time.perf_counter(), time.process_time()
         children = _children_cpu()
-        files = ingest_paths([csv], data_dir, mapping=MAPPING)
+        files = pipeline.ingest(data_dir, [csv], mapping=MAPPING)
         t_ingest = time.perf_counter() - wall
-        people = resolve(data_dir)
+        people = pipeline.resolve_people(data_dir)
         t_people = time.perf_counter() - wall - t_ingest
-        entities = resolve_entities(data_dir)
+        entities = pipeline.resolve_entities(data_dir)
         seconds, cpu = time.perf_counter() - wall, time.process_time() - cpu
         children = _children_cpu() - children
     ents = LinkageStore(data_dir).entities()
