@@ -54,7 +54,7 @@ class Access:
         purpose = getattr(args, "purpose", None) or os.environ.get("DOTS_PURPOSE") or None
         reference = getattr(args, "reference", None) or os.environ.get("DOTS_REFERENCE") or None
         justified = getattr(args, "justified", True)
-        return cls(args.data_dir, args.access, _command(args), argv, purpose, reference, justified)
+        return cls(args.data_dir, args.access, command_name(args), argv, purpose, reference, justified)
 
     def check(self) -> None:
         """Refuse (:class:`AccessRefused`) a command without a purpose code and a reference."""
@@ -107,7 +107,7 @@ class Access:
         )
 
 
-def _command(args: argparse.Namespace) -> str:
+def command_name(args: argparse.Namespace) -> str:
     """``dots disclose search``: the command and its subcommand names, as the route of a record."""
     names = [args.command]
     for attr in sorted(k for k in vars(args) if k.endswith("_command") and k != "command"):

@@ -56,13 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from dots.access import Access
+    from dots.access import Access, command_name
 
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     access = Access.of(args, argv) if getattr(args, "access", None) else None
     args.access = access
-    name = access.command if access else f"dots {args.command}"
+    name = command_name(args)  # "dots user add", not "dots user"
     try:
         if access is not None:
             access.check()
@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         if access is not None and not access.recorded:  # collection, combination: after the work
             access.record("ok", status)
         sys.stdout.flush()
+        if access is not None or args.command == "audit":
+            _warn_key_placement(args, name)
         return status
     except BrokenPipeError:  # the reader went away (| head): stop quietly, as a Unix tool does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -79,20 +81,37 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # noqa: BLE001 - every failure is one line on stderr
         line, expected = explain(exc)
-        print(f"{name}: {line}", file=sys.stderr)
         if access is not None and access.justified and not access.recorded:
-            _log_failure(access, line, refused=expected)
+            line += _log_failure(access, line, refused=expected)
+        print(f"{name}: {line}", file=sys.stderr)
         return 1
 
 
-def _log_failure(access, line: str, refused: bool) -> None:  # noqa: ANN001
+def _warn_key_placement(args: argparse.Namespace, name: str) -> None:
+    """The server refuses to start with the audit key or checkpoint in the data directory (whoever
+    holds the data could re-sign a cut or edited log); the command line warns in one line after a
+    command that wrote or verified the log, since refusing would break the scripted forms of
+    shared/spec/cli.md that run without production settings. ``DOTS_DEMO=1`` says it is a
+    demonstration, as for the server."""
+    from api.config import KeyPlacementError, check_key_placement
+    from dots.settings import data_dir
+
+    try:
+        check_key_placement(data_dir(args.data_dir, create=False))
+    except KeyPlacementError as exc:
+        print(f"{name}: warning: {explain(exc)[0]}", file=sys.stderr)
+
+
+def _log_failure(access, line: str, refused: bool) -> str:  # noqa: ANN001
     """A refused or failed personal-data command is logged too (when there is a data directory to
-    log in: where there is none, nothing was read)."""
+    log in: where there is none, nothing was read). What to add to the one line when it could not
+    be (a second line broke the one-line promise)."""
     try:
         access.record("refused" if refused else "error", 1, line)
     except Exception as exc:  # noqa: BLE001
         if not isinstance(exc, FileNotFoundError):
-            print(f"{access.command}: the failure could not be logged: {explain(exc)[0]}", file=sys.stderr)
+            return f" (and the failure could not be logged: {explain(exc)[0]})"
+    return ""
 
 
 __all__ = ["CommandError", "build_parser", "main"]

@@ -90,23 +90,27 @@ def cmd_graph_load(args: argparse.Namespace) -> int:
     import pipeline
     from dots.graphs import graph_uri
     from linkage.store import LinkageStore
+    from staging.store import StagingStore
 
     home = data_dir(args.data_dir, create=False)
     if LinkageStore(home).entities().empty:
         raise CommandError(f"nothing to load in {home}: no resolved records (run dots ingest, then dots resolve)")
+    if next(StagingStore(home).parts(), None) is None:  # the graph's records come from staging
+        raise CommandError(f"no staged extracts in {home}/staging, though records were resolved: ingest the "
+                           "extracts again, then dots resolve")
     summary = pipeline.load_graph(home, uri=graph_uri(args, home, must_exist=False), progress=progress(args))
     print_json(summary) if args.json else print(one_line(summary))
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    home = data_dir(args.data_dir, create=False)
-    if args.table == "resolution":
-        from linkage.store import LinkageStore
+    from linkage.store import LinkageStore
 
+    home = data_dir(args.data_dir, create=False)
+    if not LinkageStore(home).resolved():  # every table, not only resolution: an empty file said "none"
+        raise CommandError("no resolution yet: run 'dots resolve' first")
+    if args.table == "resolution":
         frame = LinkageStore(home).entities()
-        if frame.empty:
-            raise CommandError("no resolution yet: run 'dots resolve' first")
         first = ["record_key", "person_id"]
         frame = frame[first + [c for c in frame.columns if c not in first]]
     else:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from dots.failures import CommandError
+
 
 def data_dir(explicit: str | os.PathLike | None = None, create: bool = True) -> Path:
     """``--data-dir``, else ``DOTS_HOME``, else ``./.dots`` (per the CLI contract).
@@ -14,6 +16,8 @@ def data_dir(explicit: str | os.PathLike | None = None, create: bool = True) -> 
     than make an empty one and answer from it as if nothing were wrong."""
     chosen = explicit or os.environ.get("DOTS_HOME") or ".dots"
     path = Path(chosen).expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise CommandError(f"{path} is a file, not a data directory (give --data-dir or set DOTS_HOME)")
     if create:
         path.mkdir(parents=True, exist_ok=True)
     elif not path.is_dir():

@@ -193,6 +193,8 @@ def _guess(data: bytes) -> tuple[str, str]:
 
 def read_csv(path: Path, encoding: str | None = None, delimiter: str = ",") -> RawTable:
     """Decode a file and check its header; call ``parse()`` for the rows."""
+    if path.exists() and not path.is_file():  # reading a pipe would wait for a writer for ever
+        raise FileRefused(f"{path}: not a regular file (a pipe, socket or device)")
     try:
         data = path.read_bytes()
     except OSError as exc:

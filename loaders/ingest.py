@@ -87,12 +87,16 @@ def ingest_paths(
     return results
 
 
-def _units(paths: list[Path], chosen: Mapping | None, profiles: dict[str, Mapping]) -> Iterator[Unit]:
+def _units(
+    paths: list[Path], chosen: Mapping | None, profiles: dict[str, Mapping], given: bool = True
+) -> Iterator[Unit]:
+    """The extracts under ``paths``. A path the caller ``given`` that is not there is an error; one
+    found in a folder that cannot be read (a broken link) is refused alone, the rest still load."""
     folder_profiles = [m for m in ([chosen] if chosen else profiles.values()) if m.layout == "folder"]
     for path in paths:
-        if not path.exists():
+        if given and not path.exists():
             raise IngestError(f"{path}: no such file or folder")
-        if path.is_file():
+        if not path.is_dir():  # a file; or a pipe, socket or device, which read_csv refuses unread
             yield Unit(
                 path=path, mapping=chosen if chosen and chosen.layout == "file" else None, files=[path]
             )
@@ -104,7 +108,7 @@ def _units(paths: list[Path], chosen: Mapping | None, profiles: dict[str, Mappin
                 break
         else:
             children = sorted(p for p in path.iterdir() if not p.name.startswith("."))
-            yield from _units(children, chosen, profiles)
+            yield from _units(children, chosen, profiles, given=False)
 
 
 def _folder_files(folder: Path, mapping: Mapping) -> list[Path] | None:

@@ -33,7 +33,8 @@ class Part:
 
     @property
     def summary(self) -> dict:
-        return json.loads((self.path / "summary.json").read_text())
+        path = self.path / "summary.json"  # named so a damaged one is named in the one-line error
+        return json.loads(path.read_text())
 
 
 class StagingStore:
