@@ -20,6 +20,7 @@ from types import ModuleType
 
 from dots.failures import CommandError, explain
 from dots.options import Parser, add_globals, common_parent
+from dots.terminal import ShownStream
 
 CORE = ("dots.loading", "dots.lists", "dots.disclose", "dots.admin")
 OPTIONAL = ("dots.safeguarding", "dots.network")  # joined when their modules exist
@@ -56,6 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command with stdout and stderr shown (:class:`dots.terminal.ShownStream`): every
+    line it writes, from any print site, library or argparse error, escapes what a terminal would
+    act on, in one place rather than at each print."""
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = ShownStream(sys.stdout), ShownStream(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: list[str] | None) -> int:
     from dots.access import Access, command_name
 
     argv = list(sys.argv[1:] if argv is None else argv)
