@@ -56,6 +56,8 @@ def _expected(exc: BaseException) -> str | None:
         return f"not a folder: {_blocking(Path(exc.filename))} (a file stands where a folder is needed)"
     if isinstance(exc, OSError) and exc.strerror:  # a full disk, a read-only file system, ...
         return f"{exc.strerror.lower()}: {exc.filename}" if exc.filename else exc.strerror.lower()
+    if isinstance(exc, ModuleNotFoundError) and str(exc.name).startswith("psycopg"):
+        return "DOTS_DATABASE_URL names a PostgreSQL store, whose driver is not installed (pip install psycopg)"
     if isinstance(exc, ModuleNotFoundError):
         return f"{exc.name} is not installed: dots serve needs the api extra (pip install 'dots[api]')"
     if isinstance(exc, ValueError) and str(exc).startswith("unknown force"):
@@ -88,6 +90,8 @@ def _unusable(exc: BaseException) -> str | None:
         return f"a data file cannot be read: {_file(exc)}: {_first(exc)}; {restore}"
     if isinstance(exc, json.JSONDecodeError):
         return f"a data file cannot be read: {_file(exc)}: not valid JSON ({exc.msg}); {restore}"
+    if isinstance(exc, sql.ArgumentError) and os.environ.get("DOTS_DATABASE_URL"):
+        return f"DOTS_DATABASE_URL is not a database URL: {exc}"
     if isinstance(exc, sql.DatabaseError | sqlite3.DatabaseError):
         store = ("the DOTS_DATABASE_URL database" if os.environ.get("DOTS_DATABASE_URL")
                  else "state/dots.sqlite in the data directory")

@@ -26,7 +26,11 @@ def graph_uri(args: argparse.Namespace, home: Path, must_exist: bool = True) -> 
         if must_exist and not (home / "graph" / "pole.lbdb").exists():
             raise CommandError(f"no graph in {home}: run 'dots graph load' first")
         return None
-    if urlsplit(uri).scheme.split("+")[0] in NEO4J_SCHEMES:
+    try:
+        scheme = urlsplit(uri).scheme
+    except ValueError as exc:  # neo4j://[::1 (an unclosed IPv6 address)
+        raise CommandError(f"not a usable Neo4j URI {uri!r}: {exc}") from exc
+    if scheme.split("+")[0] in NEO4J_SCHEMES:
         _reachable(uri)
     return uri  # any other scheme is refused by graph.backend.open_graph in one line
 

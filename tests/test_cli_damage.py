@@ -119,6 +119,27 @@ def test_every_command_on_a_damaged_data_directory_says_what_is_wrong_in_one_lin
     assert any(says in line for line in answered), (damage, answered)
 
 
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"NEO4J_URI": "neo4j://[::1"}, "not a usable Neo4j URI"),  # urlsplit's ValueError was an internal error
+        ({"DOTS_DATABASE_URL": "nonsense"}, "DOTS_DATABASE_URL is not a database URL"),  # and ArgumentError
+        ({"DOTS_DATABASE_URL": "postgresql://x@127.0.0.1:1/db"}, "DOTS_DATABASE_URL"),  # no driver, or no server
+    ],
+)
+def test_environment_variables_pointing_at_nonsense_are_one_line(world, monkeypatch, capsys, env, says) -> None:
+    home, _ = world
+    quiet(monkeypatch, home)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for argv in (["serial-perpetrators"], ["quarantine"]):
+        if "NEO4J_URI" in env and argv == ["quarantine"]:
+            continue  # reads no graph
+        assert main(argv) == 1
+        [line] = capsys.readouterr().err.strip().splitlines()
+        assert says in line and "internal error" not in line, line
+
+
 def test_a_data_directory_that_is_a_file_is_named_so(tmp_path, monkeypatch, capsys) -> None:
     home = tmp_path / "home"
     home.write_text("a file")
