@@ -58,8 +58,10 @@ class StagingStore:
         self.parts_dir.mkdir(parents=True, exist_ok=True)
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         final = self.parts_dir / part_id
-        if final.exists():  # committed by an earlier run: loads are idempotent
+        if self.has_part(part_id):  # committed by an earlier run: loads are idempotent
             return Part(final)
+        if final.exists():  # a part folder without its summary is no part (readers skip it): replaced,
+            os.rename(final, self.tmp_dir / f"{part_id}.incomplete.{uuid.uuid4().hex}")  # not kept as "loaded"
         tmp = self.tmp_dir / f"{part_id}.{uuid.uuid4().hex}"
         tmp.mkdir()
         for table in ALL_TABLES:

@@ -172,6 +172,29 @@ def test_a_pipe_or_a_broken_link_among_the_extracts_is_refused_alone(world, tmp_
     assert "cannot read" in files["broken.csv"]["error"]
 
 
+def test_a_part_left_without_its_summary_is_loaded_again_not_reported_loaded(world, tmp_path, monkeypatch,
+                                                                           capsys) -> None:
+    """A part folder without its summary.json (a restore or copy cut short) is skipped by every reader,
+    yet ingesting the extract again said "loaded" and kept it: every row of the file lost unnoticed."""
+    from staging.store import StagingStore
+
+    _, extracts = world
+    home = tmp_path / "home"
+    quiet(monkeypatch, home)
+    assert main(["ingest", str(extracts / "cleveland-rms.csv")]) == 0
+    store = StagingStore(home)
+    people = len(store.read("person_records"))
+    [part] = store.parts()
+    (part.path / "summary.json").unlink()
+    shutil.rmtree(store.deliveries_dir)  # the exact bytes are not known either: the content is parsed again
+    assert len(store.read("person_records")) == 0
+    assert main(["ingest", str(extracts / "cleveland-rms.csv")]) == 0
+    assert len(store.read("person_records")) == people > 0
+    assert [p.path.name for p in store.parts()] == [part.path.name]
+    assert main(["ingest", str(extracts / "cleveland-rms.csv"), "--json"]) == 0
+    assert '"already loaded"' in capsys.readouterr().out
+
+
 def test_an_export_before_resolve_refuses_rather_than_write_an_empty_table(world, tmp_path, monkeypatch,
                                                                             capsys) -> None:
     """``export resolution`` refused; ``export orders`` wrote a header alone, read as "no orders"."""
