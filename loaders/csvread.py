@@ -77,17 +77,26 @@ class RawTable:
     def rows_read(self) -> int:
         return len(self.frame) + len(self.malformed)
 
-    def parse(self) -> RawTable:
-        """Read every row; rows that cannot be read are kept aside with the reason, not dropped."""
+    def parse(self, columns: list[str] | None = None) -> RawTable:
+        """Read every row; rows that cannot be read are kept aside with the reason, not dropped.
+
+        ``content_id`` reads the columns in one order whatever order the file has them in: those
+        of ``columns`` (the mapping's, so an extract in its documented order keeps the id it always
+        had) and then the rest by name. The same extract exported with its columns in another
+        order is the same content, not a second delivery of every row."""
         if hasattr(self, "frame"):
             return self
         with _collector_paused():
-            return self._parse()
+            return self._parse(columns or [])
 
-    def _parse(self) -> RawTable:
+    def _parse(self, columns: list[str]) -> RawTable:
         reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
         next(reader)
         width = len(self.header)
+        first = [c for c in dict.fromkeys(c.lower() for c in columns) if c in self.header]
+        canonical = first + sorted(h for h in self.header if h not in first)
+        order = [self.header.index(name) for name in canonical]
+        reorder = order != list(range(width))
         check = _UNREADABLE.search(self.text) is not None
         rows: list[list[str]] = []
         lines: list[int] = []
@@ -99,7 +108,8 @@ class RawTable:
                 start, previous_end = previous_end + 1, reader.line_num
                 if not record or (len(record) == 1 and not record[0].strip()):
                     continue  # a blank line is not a row
-                records.append(hashlib.sha256("\x1f".join(record).encode("utf-8", "surrogateescape")).digest())
+                values = [record[i] for i in order] if reorder and len(record) == width else record
+                records.append(hashlib.sha256("\x1f".join(values).encode("utf-8", "surrogateescape")).digest())
                 if len(record) != width:
                     reason = f"row has {len(record)} fields, header has {width}"
                     malformed.append(Unreadable(start, None, reason, [_visible(v) for v in record]))
@@ -111,7 +121,7 @@ class RawTable:
         except csv.Error as exc:
             raise FileRefused(f"{self.path}: line {reader.line_num}: not valid CSV: {exc}") from exc
         records.sort()
-        digest = hashlib.sha256("\x1f".join(self.header).encode("utf-8", "surrogateescape"))
+        digest = hashlib.sha256("\x1f".join(canonical).encode("utf-8", "surrogateescape"))
         digest.update(b"".join(records))
         self.content_id = digest.hexdigest()
         columns = list(zip(*rows, strict=True)) if rows else [()] * width

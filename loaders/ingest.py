@@ -161,8 +161,8 @@ def _ingest_unit(unit: Unit, profiles: dict[str, Mapping], store: StagingStore) 
     if known is not None:
         return _already(unit, mapping, known)
     try:
-        for table in tables:
-            table.parse()
+        for table, spec in zip(tables, specs, strict=True):
+            table.parse(spec.required if spec is not None else None)
     except FileRefused as exc:
         return [
             FileResult(path=str(f), profile=mapping.name, status="refused", error=str(exc))

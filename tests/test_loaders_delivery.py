@@ -95,6 +95,34 @@ def test_a_variant_of_one_extract_is_the_same_content(
     assert set(people.address_raw) == {r["address"] for r in rows}  # CRLF inside a field read as LF
 
 
+HEADER_SPELLINGS = {"as written": str, "upper": str.upper, "title": str.title, "padded": lambda h: f" {h} "}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=extracts(), variant=VARIANTS, spelling=st.sampled_from(list(HEADER_SPELLINGS)), data=st.data())
+def test_the_same_extract_with_its_columns_in_another_order_is_the_same_content(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[dict[str, str]], variant, spelling: str,
+    data: st.DataObject,
+) -> None:
+    """Columns in another order, the header in another case or padded, and another encoding or
+    line ending: recognised as the extract already staged. Another column order was a second
+    delivery of every row (each person, event and involvement staged twice)."""
+    tmp = tmp_path_factory.mktemp("columns")
+    columns = data.draw(st.permutations(FLAT_HEADER))
+    a, b = tmp / "a.csv", tmp / "b.csv"
+    a.write_bytes(_encode(rows, "utf-8", "\n", list(range(len(rows)))))
+    header, body = csv_text(list(columns), rows).split("\n", 1)
+    text = ",".join(HEADER_SPELLINGS[spelling](h) for h in header.split(",")) + "\n" + body
+    b.write_bytes(text.replace("\n", variant[1]).encode(variant[0]))  # CRLF inside fields too, as a CRLF system
+    [ra] = ingest_paths([a], tmp / "d")
+    before = {t: _content(tmp / "d", t) for t in ("person_records", "events", "involvements")}
+    [rb] = ingest_paths([b], tmp / "d")
+    assert (ra.status, rb.status) == ("loaded", "already loaded"), (rb, columns)
+    for table, frame in before.items():
+        pd.testing.assert_frame_equal(frame, _content(tmp / "d", table))
+    assert len(list(StagingStore(tmp / "d").parts())) == 1
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=extracts([s for s in SURNAMES if not s.isascii()]), data=st.data())
 def test_a_bad_byte_costs_its_own_row_only(
