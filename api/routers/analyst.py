@@ -27,6 +27,7 @@ from api.deps import (
     SearchPaging,
     app_state,
     graph,
+    linkage_outputs,
     no_such_person,
     paginate,
     require_roles,
@@ -43,7 +44,7 @@ from api.store import graphq
 from api.views.network import named_people, network_chart, network_view, scope_events
 from api.views.person import duties_of, person_view, scope_orders
 from api.views.safeguarding import people_in, safeguarding_rows, safeguarding_table
-from api.views.search import candidate_items, ranked
+from api.views.search import candidate_items, confidential_ids, placed
 from exports.network import FORMATS, render
 from exports.tables import Table
 from reference.forces import force_name
@@ -307,7 +308,7 @@ async def search(
     state = app_state(request)
     query = {"name": name, "dob": dob, "age": age, "place": place}
     try:
-        found = await ranked(state, query, paging.offset + paging.limit)
+        found = await placed(state, query, paging.offset + paging.limit, confidential_ids(linkage_outputs(request)))
     except FileNotFoundError as exc:
         raise ProblemError(503, "no resolution output yet: run resolution first", "not-resolved") from exc
     scope = _scope(audit)

@@ -37,6 +37,7 @@ from api.policy.scope import Scope
 from api.problems import ProblemError, problem_responses
 from api.routing import AuditedRoute
 from api.store.db import StewardDecision, utcnow
+from api.views.search import location_comparisons
 from reference.forces import force_name
 
 router = APIRouter(
@@ -242,7 +243,9 @@ class PairDetail(BaseModel):
     linked: bool = Field(False, description="both records are already in one person")
 
 
-def _record_view(records: pd.DataFrame, key: str) -> dict[str, Any]:
+def _record_view(records: pd.DataFrame, key: str, hidden: set[str] | None = None) -> dict[str, Any]:
+    """One record as a steward compares it; its address and postcodes withheld when ``hidden``
+    (the confidential records) holds it."""
     hit = records[records["record_key"] == key]
     if hit.empty:
         raise ProblemError(404, "no such record", "not-found")
@@ -253,23 +256,58 @@ def _record_view(records: pd.DataFrame, key: str) -> dict[str, Any]:
     for c in ("postcodes", "pnc"):
         if isinstance(out.get(c), list):
             out[c] = ";".join(map(str, out[c]))
+    out["confidential"] = hidden is not None and key in hidden
+    if out["confidential"]:
+        out["address"] = out["postcodes"] = None
     return out
 
 
-def _entity_others(entities: pd.DataFrame, records: pd.DataFrame, scope: Scope, key: str, pair: set[str]) -> list:
+def _confidential(request: Request, entities: pd.DataFrame, records: pd.DataFrame, keys: list[str]) -> set[str]:
+    """Which of ``keys`` hold a confidential address: confidential follows the person (linkage's
+    ``confidential.parquet``), from the day a source first withheld their address. The review desk
+    is no place for a refuge: stewards decide on names, dates of birth, identifiers and the
+    explanation's postcode level, as every view but the recording force's analysts' does."""
+    from linkage.confidential import follows
+
+    people = linkage_outputs(request).confidential()
+    if people is None or people.empty:
+        return set()
+    mine = records[records["record_key"].isin(keys)]
+    person = entities.drop_duplicates("record_key").set_index("record_key")["person_id"]
+    flagged = follows(mine["record_key"].map(person), mine["last_seen"], people)
+    return set(mine.loc[flagged.to_numpy(dtype=bool), "record_key"].astype(str))
+
+
+def _entity_others(
+    entities: pd.DataFrame, records: pd.DataFrame, scope: Scope, key: str, pair: set[str], hidden: set[str]
+) -> list:
     """The other records of ``key``'s entity: shown when in scope, else only the holding force."""
-    pid = entities.loc[entities["record_key"] == key, "person_id"]
-    if pid.empty:
-        return []
-    keys = sorted(set(entities.loc[entities["person_id"] == pid.iloc[0], "record_key"].astype(str)) - pair)
+    keys = _entity_keys(entities, key, pair)
     out = []
     for k in keys:
-        view = _record_view(records, k)
+        view = _record_view(records, k, hidden)
         if scope.sees(view.get("force_code")):
-            out.append({c: view.get(c) for c in ("record_key", "force", "surname", "forenames", "dob", "postcodes")})
+            out.append({c: view.get(c) for c in ("record_key", "force", "surname", "forenames", "dob", "postcodes",
+                                                 "confidential")})
         else:
             out.append({"restricted": True, "held_by": view["force"]})
     return out
+
+
+def _unvalued(field: dict[str, Any], left: bool, right: bool) -> dict[str, Any]:
+    """An explanation's field without the address it compared on a confidential side (its level
+    and weight stay: they say whether the homes agreed, not where either is)."""
+    if field.get("comparison") not in location_comparisons():
+        return field
+    return {**field, **({"value_l": None} if left else {}), **({"value_r": None} if right else {})}
+
+
+def _entity_keys(entities: pd.DataFrame, key: str, pair: set[str]) -> list[str]:
+    """The other record keys of ``key``'s entity (none when the record is in no entity)."""
+    pid = entities.loc[entities["record_key"] == key, "person_id"]
+    if pid.empty:
+        return []
+    return sorted(set(entities.loc[entities["person_id"] == pid.iloc[0], "record_key"].astype(str)) - pair)
 
 
 def _check_pair_scope(audit: AuditContext, *records: dict[str, Any]) -> None:
@@ -286,7 +324,10 @@ def pair(request: Request, left: RecordKey, right: RecordKey, audit: Consult) ->
     if left == right:
         raise ProblemError(400, "a pair needs two different records", "bad-parameter")
     _, entities, records = _frames(request)
-    lv, rv = _record_view(records, left), _record_view(records, right)
+    pair_keys = {left, right}
+    shown = [left, right, *_entity_keys(entities, left, pair_keys), *_entity_keys(entities, right, pair_keys)]
+    hidden = _confidential(request, entities, records, shown)
+    lv, rv = _record_view(records, left, hidden), _record_view(records, right, hidden)
     _check_pair_scope(audit, lv, rv)
     try:
         explanation = explain_pair(app_state(request).settings.data_dir, left, right)
@@ -297,6 +338,7 @@ def pair(request: Request, left: RecordKey, right: RecordKey, audit: Consult) ->
             raise
         raise ProblemError(404, "the pair cannot be explained: run resolution again", "not-resolved") from exc
     explanation = {k: native(v) if not isinstance(v, list | dict) else v for k, v in explanation.items()}
+    explanation["fields"] = [_unvalued(f, left in hidden, right in hidden) for f in explanation.get("fields", [])]
     history = _history(request, [left, right], exact_pair=True)
     person = entities.set_index("record_key")["person_id"]
     audit.returned([person.get(left), person.get(right)], 2)
@@ -307,8 +349,8 @@ def pair(request: Request, left: RecordKey, right: RecordKey, audit: Consult) ->
         "right": rv,
         "explanation": explanation,
         "history": history,
-        "entity_l": _entity_others(entities, records, _scope(audit), left, {left, right}),
-        "entity_r": _entity_others(entities, records, _scope(audit), right, {left, right}),
+        "entity_l": _entity_others(entities, records, _scope(audit), left, pair_keys, hidden),
+        "entity_r": _entity_others(entities, records, _scope(audit), right, pair_keys, hidden),
         "person_id_l": native(person.get(left)),
         "person_id_r": native(person.get(right)),
         "linked": person.get(left) is not None and person.get(left) == person.get(right),
@@ -492,9 +534,24 @@ def decisions(
         found = [_out(d) for d in session.execute(q.order_by(StewardDecision.id.desc())).scalars()]
     if person_id:
         found = [d for d in found if person_id in d["person_ids"]]
+    scope = _scope(audit)
+    if not scope.national:
+        outputs = linkage_outputs(request)
+        entities, records = (outputs.entities(), outputs.records()) if outputs.resolved() else (None, None)
+        found = [d for d in found if records is not None and _decision_in_scope(entities, records, scope, d)]
     out = paginate(found, paging, request)
     audit.returned([p for d in out["items"] for p in d["person_ids"]], len(out["items"]))
     return out
+
+
+def _decision_in_scope(entities: pd.DataFrame, records: pd.DataFrame, scope: Scope, d: dict) -> bool:
+    """Whether a force-scoped steward may read a decision: every record it names, and every record
+    of every person it names, is held by the steward's forces (as a pair, merge or split must be to
+    be decided). Its note and record keys are that force's data; a record no longer known is not."""
+    force = _record_force(records)
+    keys = {k for k in (d["record_key_l"], d["record_key_r"]) if k}
+    keys |= set(entities.loc[entities["person_id"].isin(d["person_ids"]), "record_key"].astype(str))
+    return all(k in force.index and scope.sees(native(force.get(k))) for k in keys)
 
 
 @router.post(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+from functools import cache
 from typing import Any
 
 from api.policy.frames import visible_person
@@ -35,6 +36,45 @@ async def ranked(state: Any, query: dict[str, Any], limit: int) -> list[dict]:
         # of objects for every full garbage collection to walk (about 120 per answer; see benchmarks/api.md)
         state.searches.fill(generation, {key: pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)})
     return found
+
+
+_people: list[Any] = [None, frozenset()]  # the last confidential table read, and its person ids
+
+
+def confidential_ids(outputs: Any) -> frozenset[str]:
+    """Person ids whose address a source withholds (``LinkageStore.confidential``; the server's
+    store hands back the same frame until the file changes, so the set is built once per version)."""
+    frame = outputs.confidential() if outputs.resolved() else None
+    if frame is None or frame.empty:
+        return frozenset()
+    if _people[0] is not frame:
+        _people[:] = [frame, frozenset(frame["person_id"].astype(str))]
+    return _people[1]
+
+
+async def placed(state: Any, query: dict[str, Any], limit: int, confidential: frozenset[str]) -> list[dict]:
+    """:func:`ranked`, but a person whose address a source withholds (``confidential``) is ranked,
+    scored and explained as by the same search without its place, for everyone.
+
+    Else the search is an oracle for where she lives: ask again with another postcode and watch her
+    confidence, her match key, a name weight (the name's frequency is counted within the postcode)
+    or her presence among the first ``limit`` move. Her rows come from the search without the
+    place (kept like any other, so asking the same name with many places ranks it once)."""
+    found = await ranked(state, query, limit)
+    if not query.get("place") or not confidential:
+        return found
+    plain = await ranked(state, {**query, "place": None}, limit)
+    mixed = [c for c in found if c["person_id"] not in confidential]
+    mixed += [c for c in plain if c["person_id"] in confidential]
+    return sorted(mixed, key=lambda c: -float(c["match_weight"]))[:limit]
+
+
+@cache
+def location_comparisons() -> frozenset[str]:
+    """The comparisons of where someone lives (the postcode's, and a search's place)."""
+    from linkage.settings import load_settings
+
+    return frozenset({c.name for c in load_settings().comparisons if c.key == "POSTCODE"} | {"place"})
 
 
 def candidate_items(

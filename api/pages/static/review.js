@@ -10,8 +10,8 @@
     ["born", (r) => r.dob],
     ["sex", (r) => r.sex],
     ["force", (r) => r.force],
-    ["postcodes", (r) => r.postcodes],
-    ["address", (r) => r.address],
+    ["postcodes", (r) => (r.confidential ? "confidential" : r.postcodes)],
+    ["address", (r) => (r.confidential ? "confidential" : r.address)],
     ["PNC", (r) => r.pnc],
     ["seen", (r) => [r.first_seen, r.last_seen].filter(Boolean).join(" to ")],
   ];

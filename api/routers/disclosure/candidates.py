@@ -20,6 +20,7 @@ from api.deps import (
     RateLimited,
     SearchPaging,
     app_state,
+    linkage_outputs,
     paginate,
 )
 from api.performance.changes import version
@@ -30,7 +31,7 @@ from api.routers.disclosure.common import CaseId, case_guard, router, scope_of
 from api.routers.disclosure.models import CandidatePage
 from api.store import graphq
 from api.store.db import Case, CaseCheck, utcnow
-from api.views.search import candidate_items, ranked
+from api.views.search import candidate_items, confidential_ids, placed
 from reference.forces import force_name
 
 
@@ -77,7 +78,8 @@ async def candidates(
     if not query["name"]:
         raise ProblemError(400, "give the subject's name", "bad-parameter")
     try:
-        found = await ranked(state, query, paging.offset + paging.limit)  # scoping and the guard run below, every time
+        # scoping and the guard run below, every time
+        found = await placed(state, query, paging.offset + paging.limit, confidential_ids(linkage_outputs(request)))
     except FileNotFoundError as exc:
         raise ProblemError(503, "no resolution output yet: run resolution first", "not-resolved") from exc
     ids = [c["person_id"] for c in found]

@@ -1,0 +1,140 @@
+"""Attacks from outside on promises the route-by-route tests did not reach: a force-scoped steward
+reading another force's decisions, a refuge address on the review desk, and a search used as an
+oracle for where a woman whose address is withheld lives (ask again with another postcode and
+watch the confidence move).
+
+The sample world (worlds/api.py): the court withheld Karen BLACK's address on 1 October 2023, so
+the home Northumbria recorded for her in May 2024 (22 Elm Grove, SR1 2BB) is confidential too."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")
+
+from worlds.testing import PASSWORD, sample_client  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+WHY = {
+    "analyst": {"purpose": "intelligence", "reference": "RED-1"},
+    "disclosure_officer": {"purpose": "dvds", "reference": "RED-2"},
+    "data_steward": {"purpose": "data_quality", "reference": "RED-3"},
+}
+ROLE = {"analyst": "analyst", "analyst_durham": "analyst", "analyst_national": "analyst",
+        "disclosure": "disclosure_officer", "disclosure_national": "disclosure_officer",
+        "steward": "data_steward", "steward_national": "data_steward"}
+HER_HOME = re.compile(r"elm\s*grove|sr1\s*2bb", re.I)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    with sample_client(tmp_path_factory, "red_api", search_per_minute=0) as (c, _):
+        yield c
+
+
+_tokens: dict[str, str] = {}
+
+
+def call(c, who: str, method: str, path: str, **kwargs):
+    if who not in _tokens:
+        _tokens[who] = c.post("/auth/token", data={"username": who, "password": PASSWORD}).json()["access_token"]
+    params = {**WHY[ROLE[who]], **kwargs.pop("params", {})}
+    return c.request(method, path, headers={"Authorization": f"Bearer {_tokens[who]}"}, params=params, **kwargs)
+
+
+# -- the steward's decision log is force-scoped ------------------------------------------------------
+
+
+def test_a_force_steward_reads_only_the_decisions_on_its_own_records(client):
+    """A national steward's decision on two Durham records (its note names her and her home) is
+    Durham's data: a Northumbria steward's decision log does not hold it; Northumbria's own does."""
+    durham = {"record_key_l": "Durham/DUR3", "record_key_r": "Durham/DUR4", "decision": "not_same",
+              "note": "Joan REED is his wife, 12 Bank Top"}
+    ours = {"record_key_l": "Northumbria/NOR4", "record_key_r": "Northumbria/NOR5", "decision": "not_same",
+            "note": "husband and wife"}
+    for body in (durham, ours):
+        assert call(client, "steward_national", "POST", "/steward/decisions", json=body).status_code == 201
+    local = call(client, "steward", "GET", "/steward/decisions")
+    assert local.status_code == 200
+    assert "Durham/" not in local.text and "Bank Top" not in local.text and "REED" not in local.text
+    assert [d["record_key_l"] for d in local.json()["items"]] == ["Northumbria/NOR4"]
+    assert local.json()["total"] == 1
+    by_key = call(client, "steward", "GET", "/steward/decisions", params={"record_key": "Durham/DUR3"})
+    assert by_key.json()["items"] == []
+    national = call(client, "steward_national", "GET", "/steward/decisions").json()
+    assert {d["record_key_l"] for d in national["items"]} >= {"Durham/DUR3", "Northumbria/NOR4"}
+
+
+# -- no refuge on the review desk ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["steward", "steward_national"])
+@pytest.mark.parametrize("left,right", [("Northumbria/NOR3", "FC2023001/protected"),
+                                        ("Northumbria/NOR2", "Northumbria/NOR3"),
+                                        ("FC2023001/protected", "Northumbria/NOR2")])
+def test_the_review_desk_never_shows_a_confidential_address(client, who, left, right):
+    """Her records side by side, and as the other records of her person, say only that the address
+    is confidential; a record whose address is not withheld still shows it."""
+    r = call(client, who, "GET", "/steward/pair", params={"left": left, "right": right})
+    assert r.status_code == 200, r.text
+    assert not HER_HOME.search(r.text), HER_HOME.findall(r.text)
+    body = r.json()
+    for side in ("left", "right"):
+        view = body[side]
+        if view["record_key"] in ("Northumbria/NOR3", "FC2023001/protected"):
+            assert view["confidential"] and view["address"] is None and view["postcodes"] is None
+        else:
+            assert not view["confidential"] and "ROSE" in view["address"].upper()
+
+
+# -- a search is no oracle for a confidential address --------------------------------------------------
+
+PLACES = [None, "SR1 2BB", "SR12BB", "SR1 2BA", "SR1", "Sunderland", "Elm Grove", "NE8 1AA", "DH1 3AA"]
+
+
+def _hers(items: list[dict], person_id: str | None = None) -> list[tuple]:
+    """What a search says of Karen BLACK's identity: where it ranks her and how sure it is, and why."""
+    return [(i["rank"], i["probability"], i.get("match_key"), str(i.get("fields"))) for i in items
+            if (i.get("person_id") == person_id if person_id else i.get("restricted"))]
+
+
+@pytest.mark.parametrize("who", ["analyst", "analyst_durham", "analyst_national"])
+def test_no_postcode_or_place_moves_her_analyst_search_answer(client, who):
+    answers = {}
+    for place in PLACES:
+        params = {"name": "Karen Black", **({"place": place} if place else {})}
+        r = call(client, who, "GET", "/analyst/search", params=params)
+        assert r.status_code == 200, r.text
+        assert not HER_HOME.search(str([i.get("fields") for i in r.json()["items"]]))
+        answers[place] = _hers(r.json()["items"], None if who == "analyst_durham" else _black(client))
+    assert answers[None], "she is found by name"
+    assert all(a == answers[None] for a in answers.values()), answers
+    assert all("POSTCODE" not in str(a) and "PLACE" not in str(a) for a in answers.values())
+
+
+def test_no_postcode_or_place_moves_her_disclosure_candidates(client):
+    case = call(client, "disclosure", "POST", "/disclosure/cases", json={
+        "route": "know", "force": "Northumbria", "person_at_risk": {"name": "Amy Newpartner"},
+        "subject": {"name": "Dave Hall"}, "relationship": "current_partner"}).json()
+    answers = {}
+    for place in PLACES:
+        params = {"name": "Karen Black", **({"place": place} if place else {})}
+        r = call(client, "disclosure", "GET", f"/disclosure/cases/{case['id']}/candidates", params=params)
+        assert r.status_code == 200, r.text
+        answers[place] = _hers(r.json()["items"], _black(client))
+    assert answers[None] and all(a == answers[None] for a in answers.values()), answers
+
+
+def test_a_place_still_counts_for_everyone_else(client):
+    """Susan GREY's address is not withheld: her postcode still ranks and explains her."""
+    r = call(client, "analyst_national", "GET", "/analyst/search", params={"name": "Susan Grey", "place": "DH1 3AA"})
+    assert "+POSTCODE" in r.json()["items"][0]["match_key"]
+
+
+def _black(c) -> str:
+    from worlds.api import person_of
+
+    return person_of(c.app.state.dots.settings.data_dir, "Northumbria/NOR3")
