@@ -22,10 +22,11 @@ WHY = {
     "analyst": {"purpose": "intelligence", "reference": "RED-1"},
     "disclosure_officer": {"purpose": "dvds", "reference": "RED-2"},
     "data_steward": {"purpose": "data_quality", "reference": "RED-3"},
+    "da_team": {"purpose": "tasking", "reference": "RED-4"},
 }
 ROLE = {"analyst": "analyst", "analyst_durham": "analyst", "analyst_national": "analyst",
         "disclosure": "disclosure_officer", "disclosure_national": "disclosure_officer",
-        "steward": "data_steward", "steward_national": "data_steward"}
+        "steward": "data_steward", "steward_national": "data_steward", "da_team": "da_team"}
 HER_HOME = re.compile(r"elm\s*grove|sr1\s*2bb", re.I)
 
 
@@ -88,6 +89,36 @@ def test_the_review_desk_never_shows_a_confidential_address(client, who, left, r
             assert view["confidential"] and view["address"] is None and view["postcodes"] is None
         else:
             assert not view["confidential"] and "ROSE" in view["address"].upper()
+
+
+# -- a target list's person view names perpetrators only --------------------------------------------
+
+
+def test_a_da_team_looks_up_its_perpetrators_not_their_victims(client):
+    """A target list counts victims; its person view is no way round that: a victim's id (Karen
+    BLACK's, whose home is confidential; Elizabeth WARD's) answers as no such person, her
+    perpetrator's as before."""
+    from worlds.api import person_of
+
+    data_dir = client.app.state.dots.settings.data_dir
+    for key in ("Northumbria/NOR3", "Northumbria/NOR2", "Northumbria/NOR5"):
+        r = call(client, "da_team", "GET", f"/targets/Northumbria/persons/{person_of(data_dir, key)}")
+        assert r.status_code == 404 and not HER_HOME.search(r.text) and "Rose Street" not in r.text, key
+    hall = call(client, "da_team", "GET", f"/targets/Northumbria/persons/{person_of(data_dir, 'Northumbria/NOR1')}")
+    assert hall.status_code == 200 and hall.json()["timeline"]
+
+
+def test_a_target_view_never_shows_a_confidential_address():
+    """Confidential text is for the recording force's analysts only, never a DA team's view."""
+    from api.views.person import target_view
+
+    home = {"address_id": "A1", "address": "22 Elm Grove, Sunderland", "postcode": "SR1 2BB", "confidential": True,
+            "warning": "Confidential", "record_key": "Northumbria/NOR9"}
+    plain = {"address_id": "A2", "address": "9 Quay Road, Blyth", "postcode": "NE24 2AA", "confidential": False}
+    view = {"restricted": False, "relationships": [], "orders": [], "addresses": [home, plain]}
+    shown = target_view(view)["addresses"]
+    assert not HER_HOME.search(str(shown)) and shown[0]["confidential"] and "warning" not in shown[0]
+    assert shown[1] == plain
 
 
 # -- a search is no oracle for a confidential address --------------------------------------------------

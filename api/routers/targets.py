@@ -34,7 +34,7 @@ from api.problems import ProblemError, problem_responses
 from api.routing import AuditedRoute
 from api.store import graphq
 from api.store.db import TargetList, utcnow
-from api.views.person import person_view, target_view
+from api.views.person import person_view, suspect_of, target_view
 from api.views.safeguarding import people_in, safeguarding_rows, safeguarding_table
 from exports.tables import Table
 from reference.forces import force_name, lookup_force
@@ -280,13 +280,15 @@ def person(
     audit: Consult,
     person_id: Annotated[str, Path(min_length=1, max_length=64, description="resolved person id")],
 ) -> dict:
-    _force(audit, force)
+    code = _force(audit, force)
     assert audit.principal is not None
     view = person_view(graph(request), audit.principal.scope, person_id, app_state(request).cache)
     if view is None:
         raise ProblemError(404, "no such person", "not-found")
     if view["restricted"]:
         audit.outcome = "restricted"
+    elif not suspect_of(view, code):  # the same answer as no such person: a victim is not looked up here
+        raise ProblemError(404, "no such person", "not-found")
     audit.returned([person_id], 1)
     return target_view(view)
 

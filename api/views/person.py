@@ -220,12 +220,24 @@ def scope_orders(
     return out
 
 
+def suspect_of(view: dict[str, Any], force_code: str) -> bool:
+    """Whether a (visible) profile holds an event of ``force_code`` with the person as suspect: who a
+    force's target list can name. A victim is counted on the list, never looked up through it."""
+    return any(e.get("role") == "suspect" and e.get("force_code") == force_code for e in view.get("timeline", []))
+
+
 def target_view(view: dict[str, Any]) -> dict[str, Any]:
     """A person as a DA problem-solving team sees them beside their target list: their own records,
     events, orders and addresses, but the people around them only as kinds and counts (a target
-    list names perpetrators; victims are counted, never named)."""
+    list names perpetrators; victims are counted, never named). A confidential address is only
+    ``confidential`` here: its text is for the recording force's analysts alone."""
     if view.get("restricted"):
         return view
+    addresses = [
+        {k: v for k, v in a.items() if k != "warning"} | {"address": None, "postcode": None}
+        if a.get("confidential") else a
+        for a in view["addresses"]
+    ]
     relationships = [
         {k: r.get(k) for k in ("kind", "first_seen", "last_seen", "n_events") if k in r} for r in view["relationships"]
     ]
@@ -234,4 +246,4 @@ def target_view(view: dict[str, Any]) -> dict[str, Any]:
         row = {k: v for k, v in o.items() if k not in ("protected_id", "protected_held_by")}
         row["protected_id"] = None
         orders.append(row)
-    return {**view, "relationships": relationships, "orders": orders}
+    return {**view, "relationships": relationships, "orders": orders, "addresses": addresses}
