@@ -220,6 +220,7 @@ def _every_question(g, as_of: dt.date, forces: list[str], people: list[str], eve
         "person_forces": graphq.person_forces(g, people), "many_forces": graphq.person_forces(g, everyone),
         "people": graphq.people(g, people),
         "identities": graphq.identities(g, people[:3]), "confidential": graphq.confidential_addresses(g),
+        "address_confidential": graphq.address_confidential(g, address_id),
         "event_forces": graphq.event_forces(g, out[f"network {people[0]}"]["event_ids"].str.split(";").sum()),
         "provenance": graphq.provenance(g, out[f"profile {people[0]}"]["records"]["record_key"])}
     return out

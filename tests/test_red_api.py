@@ -109,16 +109,68 @@ def test_a_da_team_looks_up_its_perpetrators_not_their_victims(client):
 
 
 def test_a_target_view_never_shows_a_confidential_address():
-    """Confidential text is for the recording force's analysts only, never a DA team's view."""
-    from api.views.person import target_view
+    """Confidential text is for the recording force's analysts only, never a DA team's view (a
+    suspect whose address a source withholds, seen by the recording force)."""
+    from api.policy.scope import Scope
+    from api.views.person import person_view, target_view
 
-    home = {"address_id": "A1", "address": "22 Elm Grove, Sunderland", "postcode": "SR1 2BB", "confidential": True,
-            "warning": "Confidential", "record_key": "Northumbria/NOR9"}
-    plain = {"address_id": "A2", "address": "9 Quay Road, Blyth", "postcode": "NE24 2AA", "confidential": False}
-    view = {"restricted": False, "relationships": [], "orders": [], "addresses": [home, plain]}
-    shown = target_view(view)["addresses"]
-    assert not HER_HOME.search(str(shown)) and shown[0]["confidential"] and "warning" not in shown[0]
-    assert shown[1] == plain
+    record = {"record_key": "Northumbria/NOR9", "force": "E23000007", "source_system": "E23000007",
+              "source_file": "rms.csv", "name_raw": "HALL, David"}
+    home = {"address_id": "A3BCDF5592021", "address": "22 Elm Grove, Sunderland", "postcode": "SR1 2BB",
+            "confidential": True, "record_key": "Northumbria/NOR9"}
+    plain = {"address_id": "A2", "address": "9 Quay Road, Blyth", "postcode": "NE24 2AA", "confidential": False,
+             "record_key": "Northumbria/NOR9"}
+    facts = {"person": {"person_id": "P1"}, "records": [record], "events": [], "relationships": [], "orders": [],
+             "addresses": [home, plain]}
+    local = Scope(frozenset({"E23000007"}), False)
+    none = {"people": {}, "events": {}}
+    analysts = person_view(None, local, "P1", facts=facts, holders=none)["addresses"]
+    assert analysts[0]["address"] == home["address"] and analysts[0]["address_id"] == home["address_id"]
+    team = target_view(person_view(None, local, "P1", facts=facts, holders=none, confidential_text=False))
+    shown = team["addresses"]
+    assert not HER_HOME.search(str(shown)) and "A3BCDF5592021" not in str(shown) and "warning" not in shown[0]
+    assert shown[0]["confidential"] and shown[1]["address"] == plain["address"]
+
+
+# -- a confidential address's id is its text's: never shown, never asked about ---------------------------
+
+
+def _confidential_ids(c) -> set[str]:
+    from api.store import graphq
+
+    return {a["address_id"] for a in graphq.confidential_addresses(c.app.state.dots.graph())}
+
+
+@pytest.mark.parametrize("who", ["analyst_national", "analyst_durham"])
+def test_no_one_but_her_forces_analysts_gets_her_address_id(client, who):
+    """The id of her confidential home is made from its text (a hash of its parsed form), so it
+    would confirm a guessed address: her profile and network give others a stand-in."""
+    ids = _confidential_ids(client)
+    assert ids
+    black = _black(client)
+    for path in (f"/analyst/persons/{black}", f"/analyst/persons/{black}/network"):
+        r = call(client, who, "GET", path)
+        assert r.status_code == 200 and not [i for i in ids if i in r.text], (path, r.text[:300])
+    profile = call(client, who, "GET", f"/analyst/persons/{black}").json()
+    assert all(a["address_id"].startswith("confidential-") for a in profile.get("addresses", []))
+    local = call(client, "analyst", "GET", f"/analyst/persons/{black}").json()
+    assert {a["address_id"] for a in local["addresses"] if a["address"]} <= ids  # her force's analysts: as before
+
+
+def test_orders_at_a_confidential_address_answer_as_at_an_unknown_one(client):
+    """Asked by the id of her home (computed from a guessed address), the orders register says
+    nothing: else the non-molestation order protecting her would confirm she lives there."""
+    from worlds.api import person_of
+
+    day = {"on": "2024-06-30"}
+    for aid in _confidential_ids(client):
+        for who in ("analyst", "analyst_national", "analyst_durham"):
+            r = call(client, who, "GET", f"/analyst/addresses/{aid}/orders", params=day)
+            assert r.status_code == 200 and r.json()["items"] == [] and r.json()["total"] == 0, r.text
+    hall = person_of(client.app.state.dots.settings.data_dir, "Northumbria/NOR1")
+    his = call(client, "analyst_national", "GET", f"/analyst/persons/{hall}").json()["addresses"][0]["address_id"]
+    r = call(client, "analyst_national", "GET", f"/analyst/addresses/{his}/orders", params=day)
+    assert r.json()["total"] >= 1  # an address no one withholds still answers
 
 
 # -- a search is no oracle for a confidential address --------------------------------------------------

@@ -517,7 +517,11 @@ def address_orders(
 
     g = graph(request)
     scope = _scope(audit)
-    shown = scope_orders(g, scope, rows(orders_active(g, on or dt.date.today(), address_id=address_id)))
+    # A confidential address answers as an unknown one: its id is made from its text, so a guessed
+    # address's id would otherwise confirm who lives there (the protected person of an order).
+    hidden = graphq.address_confidential(g, address_id)
+    found = None if hidden else orders_active(g, on or dt.date.today(), address_id=address_id)
+    shown = scope_orders(g, scope, rows(found))
     out = paginate(shown, paging, request)
     audit.returned(
         [o[k] for o in out["items"] for k in ("respondent_id", "protected_id") if o.get(k)], len(out["items"])

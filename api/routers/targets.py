@@ -282,7 +282,8 @@ def person(
 ) -> dict:
     code = _force(audit, force)
     assert audit.principal is not None
-    view = person_view(graph(request), audit.principal.scope, person_id, app_state(request).cache)
+    view = person_view(graph(request), audit.principal.scope, person_id, app_state(request).cache,
+                       confidential_text=False)
     if view is None:
         raise ProblemError(404, "no such person", "not-found")
     if view["restricted"]:

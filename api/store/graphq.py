@@ -103,6 +103,14 @@ RETURN a.address_id AS address_id, a.address AS address, a.postcode AS postcode
 """,
 )
 
+Q_ADDRESS_CONFIDENTIAL = cypher(
+    "api_address_confidential",
+    """
+MATCH (a:Address {address_id: $address})
+RETURN a.confidential AS confidential
+""",
+)
+
 
 def _batched(g: Any, text: str, name: str, values: Iterable[str]) -> list[dict]:
     vals = sorted({v for v in values if v})
@@ -169,3 +177,9 @@ def identities(g: Any, ids: Iterable[str]) -> list[dict]:
 
 def confidential_addresses(g: Any) -> list[dict]:
     return g.run(Q_CONFIDENTIAL, {})
+
+
+def address_confidential(g: Any, address_id: str) -> bool:
+    """Whether an address is confidential (withheld by a source, or of a person whose address a
+    source withholds): then no answer may say who lived there or what was made about it."""
+    return any(r.get("confidential") for r in g.run(Q_ADDRESS_CONFIDENTIAL, {"address": address_id}))

@@ -57,10 +57,13 @@ def person_view(
     facts: dict[str, Any] | None = None,
     holders: dict[str, Any] | None = None,
     as_of: dt.date | None = None,
+    confidential_text: bool = True,
 ) -> dict[str, Any] | None:
     """The force-scoped profile of one person (None when no such person). The graph facts come
     from ``facts`` and ``holders`` when given, else from ``cache`` or the graph; the scoping and
-    masking here run on every call and never change what is kept."""
+    masking here run on every call and never change what is kept. ``confidential_text`` False:
+    the caller is no analyst, so not even the recording force's account sees a confidential
+    address's text."""
     prof = facts if facts is not None else person_facts(g, cache, person_id)
     if prof["person"] is None:
         return None
@@ -140,17 +143,21 @@ def person_view(
     # A confidential address (withheld by a source, or of a person whose address a source withholds:
     # linkage.confidential) is shown only to analysts of the force whose record holds it, with a
     # warning; to everyone else it is "confidential", without text or postcode.
+    # Nor is its address id, which is made from the address's text (linkage.cluster.assign_ids: a
+    # hash of its smallest form) and would confirm a guessed address: it is "confidential-N" here.
     recorded_by = {r["record_key"]: r.get("force_code") for r in shown_records}
     addresses = []
+    alias: dict[str, str] = {}
     for a in prof["addresses"]:
         if a.get("record_key") not in visible_keys:
             continue
         conf = bool(a.get("confidential"))
-        own = conf and not scope.national and recorded_by.get(a.get("record_key")) in scope.forces
+        own = conf and confidential_text and not scope.national and recorded_by.get(a.get("record_key")) in scope.forces
         shown = not conf or (own and a.get("address") not in (None, "", "CONFIDENTIAL"))
         addresses.append(
             {
-                "address_id": a["address_id"],
+                "address_id": a["address_id"] if shown else alias.setdefault(
+                    a["address_id"], f"confidential-{len(alias) + 1}"),
                 "address": a.get("address") if shown else None,
                 "postcode": a.get("postcode") if shown else None,
                 "confidential": conf,
@@ -230,14 +237,9 @@ def target_view(view: dict[str, Any]) -> dict[str, Any]:
     """A person as a DA problem-solving team sees them beside their target list: their own records,
     events, orders and addresses, but the people around them only as kinds and counts (a target
     list names perpetrators; victims are counted, never named). A confidential address is only
-    ``confidential`` here: its text is for the recording force's analysts alone."""
+    ``confidential`` there too (build it with ``confidential_text=False``)."""
     if view.get("restricted"):
         return view
-    addresses = [
-        {k: v for k, v in a.items() if k != "warning"} | {"address": None, "postcode": None}
-        if a.get("confidential") else a
-        for a in view["addresses"]
-    ]
     relationships = [
         {k: r.get(k) for k in ("kind", "first_seen", "last_seen", "n_events") if k in r} for r in view["relationships"]
     ]
@@ -246,4 +248,4 @@ def target_view(view: dict[str, Any]) -> dict[str, Any]:
         row = {k: v for k, v in o.items() if k not in ("protected_id", "protected_held_by")}
         row["protected_id"] = None
         orders.append(row)
-    return {**view, "relationships": relationships, "orders": orders, "addresses": addresses}
+    return {**view, "relationships": relationships, "orders": orders}
