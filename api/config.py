@@ -35,7 +35,7 @@ def secret(data_dir: Path, name: str, env: str, path: Path | None = None) -> byt
     0600 on first use)."""
     given = os.environ.get(env)
     if given:
-        return given.encode()
+        return _strong(given.encode(), env)
     path = path or state_dir(data_dir) / f"{name}.key"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
@@ -51,11 +51,28 @@ def secret(data_dir: Path, name: str, env: str, path: Path | None = None) -> byt
             pass
         finally:
             os.unlink(tmp)
-    return path.read_text().strip().encode()
+    return _strong(path.read_text().strip().encode(), str(path))
+
+
+MIN_KEY_BYTES = 32  # HMAC-SHA256 and HS256 want a key as long as the hash
+
+
+def _strong(key: bytes, where: str) -> bytes:
+    """``key``, unless it is too short to sign with: an emptied or truncated key file would
+    otherwise sign new audit records and tokens with a key anyone can guess (b'')."""
+    if len(key) < MIN_KEY_BYTES:
+        raise WeakKeyError(f"the key in {where} is {len(key)} bytes: at least {MIN_KEY_BYTES} are needed "
+                           "(restore it, or set a long random one)")
+    return key
 
 
 class KeyPlacementError(RuntimeError):
-    """The audit key or its checkpoint lies in the data directory outside a demonstration."""
+    """The audit key or its checkpoint lies in the data directory outside a demonstration, or a key
+    cannot be trusted at all (:class:`WeakKeyError`): the server and the CLI refuse to start."""
+
+
+class WeakKeyError(KeyPlacementError):
+    """A key (audit or token signing) too short to sign with: an emptied or truncated key file."""
 
 
 def demo_mode() -> bool:

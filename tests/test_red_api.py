@@ -221,3 +221,37 @@ def _black(c) -> str:
     from worlds.api import person_of
 
     return person_of(c.app.state.dots.settings.data_dir, "Northumbria/NOR3")
+
+
+# -- a key nobody can trust ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", ["", "\n", "short"])
+def test_an_emptied_key_file_stops_the_server_and_verify(tmp_path, monkeypatch, content):
+    """An emptied audit key file was read as the key b'': new records were signed with a key anyone
+    can compute and the token key likewise. Now the server and ``dots audit verify`` refuse it with
+    one line naming the file."""
+    from api.app import create_app
+    from api.config import Settings, WeakKeyError
+    from api.policy.audit import verify_chain
+    from worlds.testing import settings as test_settings
+
+    for var in ("DOTS_AUDIT_KEY", "DOTS_AUDIT_KEY_FILE", "DOTS_JWT_SECRET"):
+        monkeypatch.delenv(var, raising=False)
+    s = test_settings(tmp_path)
+    create_app(tmp_path, settings=s).state.dots.close()  # a server's first start writes its audit key
+    assert s.jwt_key  # ... and its token key when first used
+    audit, jwt = tmp_path / "state" / "audit.key", tmp_path / "state" / "jwt.key"
+    good = audit.read_text()
+    audit.write_text(content)
+    with pytest.raises(WeakKeyError, match="audit.key"):
+        create_app(tmp_path, settings=s)
+    with pytest.raises(WeakKeyError, match="audit.key"):
+        verify_chain(tmp_path)
+    audit.write_text(good)
+    jwt.write_text(content)
+    with pytest.raises(WeakKeyError, match="jwt.key"):
+        _ = Settings(data_dir=tmp_path, database_url=s.database_url).jwt_key
+    monkeypatch.setenv("DOTS_AUDIT_KEY", "x")
+    with pytest.raises(WeakKeyError, match="DOTS_AUDIT_KEY"):
+        create_app(tmp_path, settings=s)
