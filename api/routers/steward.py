@@ -537,21 +537,27 @@ def decisions(
     scope = _scope(audit)
     if not scope.national:
         outputs = linkage_outputs(request)
-        entities, records = (outputs.entities(), outputs.records()) if outputs.resolved() else (None, None)
-        found = [d for d in found if records is not None and _decision_in_scope(entities, records, scope, d)]
+        found = _decisions_in_scope(outputs.entities(), outputs.records(), scope, found) if outputs.resolved() else []
     out = paginate(found, paging, request)
     audit.returned([p for d in out["items"] for p in d["person_ids"]], len(out["items"]))
     return out
 
 
-def _decision_in_scope(entities: pd.DataFrame, records: pd.DataFrame, scope: Scope, d: dict) -> bool:
-    """Whether a force-scoped steward may read a decision: every record it names, and every record
-    of every person it names, is held by the steward's forces (as a pair, merge or split must be to
-    be decided). Its note and record keys are that force's data; a record no longer known is not."""
+def _decisions_in_scope(entities: pd.DataFrame, records: pd.DataFrame, scope: Scope, found: list[dict]) -> list[dict]:
+    """The decisions a force-scoped steward may read: every record each names, and every record of
+    every person it names, is held by the steward's forces (as a pair, merge or split must be to be
+    decided). Their notes and record keys are that force's data; a record no longer known is not."""
     force = _record_force(records)
-    keys = {k for k in (d["record_key_l"], d["record_key_r"]) if k}
-    keys |= set(entities.loc[entities["person_id"].isin(d["person_ids"]), "record_key"].astype(str))
-    return all(k in force.index and scope.sees(native(force.get(k))) for k in keys)
+    ids = {p for d in found for p in d["person_ids"]}
+    mine = entities[entities["person_id"].isin(ids)]
+    keys_of = mine.groupby("person_id")["record_key"].agg(list).to_dict() if len(mine) else {}
+
+    def readable(d: dict) -> bool:
+        keys = {k for k in (d["record_key_l"], d["record_key_r"]) if k}
+        keys |= {str(k) for p in d["person_ids"] for k in keys_of.get(p, [])}
+        return all(k in force.index and scope.sees(native(force.get(k))) for k in keys)
+
+    return [d for d in found if readable(d)]
 
 
 @router.post(
