@@ -173,6 +173,13 @@ def test_orders_at_a_confidential_address_answer_as_at_an_unknown_one(client):
     assert r.json()["total"] >= 1  # an address no one withholds still answers
 
 
+def test_the_review_desk_knows_every_comparison_of_where_someone_lives():
+    from api.views.search import LOCATION_COMPARISONS
+    from linkage.settings import load_settings
+
+    assert {c.name for c in load_settings().comparisons if c.key == "POSTCODE"} <= LOCATION_COMPARISONS
+
+
 # -- a search is no oracle for a confidential address --------------------------------------------------
 
 PLACES = [None, "SR1 2BB", "SR12BB", "SR1 2BA", "SR1", "Sunderland", "Elm Grove", "NE8 1AA", "DH1 3AA"]

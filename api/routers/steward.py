@@ -37,7 +37,7 @@ from api.policy.scope import Scope
 from api.problems import ProblemError, problem_responses
 from api.routing import AuditedRoute
 from api.store.db import StewardDecision, utcnow
-from api.views.search import location_comparisons
+from api.views.search import LOCATION_COMPARISONS
 from reference.forces import force_name
 
 router = APIRouter(
@@ -297,7 +297,7 @@ def _entity_others(
 def _unvalued(field: dict[str, Any], left: bool, right: bool) -> dict[str, Any]:
     """An explanation's field without the address it compared on a confidential side (its level
     and weight stay: they say whether the homes agreed, not where either is)."""
-    if field.get("comparison") not in location_comparisons():
+    if field.get("comparison") not in LOCATION_COMPARISONS:
         return field
     return {**field, **({"value_l": None} if left else {}), **({"value_r": None} if right else {})}
 

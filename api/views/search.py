@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
-from functools import cache
 from typing import Any
 
 from api.policy.frames import visible_person
@@ -69,12 +68,9 @@ async def placed(state: Any, query: dict[str, Any], limit: int, confidential: fr
     return sorted(mixed, key=lambda c: -float(c["match_weight"]))[:limit]
 
 
-@cache
-def location_comparisons() -> frozenset[str]:
-    """The comparisons of where someone lives (the postcode's, and a search's place)."""
-    from linkage.settings import load_settings
-
-    return frozenset({c.name for c in load_settings().comparisons if c.key == "POSTCODE"} | {"place"})
+# The comparisons of where someone lives: linkage's postcode comparison (settings key POSTCODE; its
+# name is checked against the settings in tests/test_red_api.py) and a search's place.
+LOCATION_COMPARISONS = frozenset({"postcode", "place"})
 
 
 def candidate_items(
