@@ -42,6 +42,9 @@ from linkage.settings import Settings
 
 MAX_DEGREE = 12  # counterparts per record considered (a prolific offender's victims are capped)
 MAX_EVENT_SIZE = 30
+# what a victim was recorded as to her suspect (staging's categories), as bits of a counterpart link:
+# one woman recorded as one man's partner and as another's mother says they are two men
+RELATION = {"intimate": 1, "family": 2}
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Relations:
     same_role_codes: np.ndarray  # the subset in one role and relationship of one event
     related_codes: np.ndarray  # the subset of a suspect and a record whose relationship to the suspect is recorded
     kind_names: tuple[str, ...] = ("partner",)
+    relations: np.ndarray | None = None  # per counterpart link: RELATION bits of what they were recorded as
 
     def degree(self) -> np.ndarray:
         return np.diff(self.indptr)
@@ -110,7 +114,7 @@ def build_relations(
     ``index`` maps record_key -> record position.
     """
     n = len(index)
-    pa, pb, pk, groups, roles = [], [], [], [], []
+    pa, pb, pk, pr_bits, groups, roles = [], [], [], [], [], []
     related = np.zeros(0, dtype=np.int64)
     kinds = ["partner"]  # suspect and victim; respondent and protected
 
@@ -132,13 +136,23 @@ def build_relations(
             rel_ok = rel_ok | inv["relationship"].isna()
         inv = inv.dropna(subset=["idx"]).drop_duplicates(["event_key", "idx", "role"])
         inv["idx"] = inv["idx"].astype(np.int64)
+        bits = (
+            inv["relationship"].map(RELATION).fillna(0).astype(np.int64)
+            if "relationship" in inv
+            else pd.Series(0, index=inv.index, dtype=np.int64)
+        )
+        inv = inv.assign(bits=bits)
         for role_a, role_b, *named in settings.context.get("roles", [["suspect", "victim"]]):
             a = inv[inv["role"] == role_a][["event_key", "idx"]]
-            b = inv[(inv["role"] == role_b) & rel_ok][["event_key", "idx"]]
+            b = inv[(inv["role"] == role_b) & rel_ok][["event_key", "idx", "bits"]]
             j = a.merge(b, on="event_key", suffixes=("_a", "_b"))
             pa.append(j["idx_a"].values)
             pb.append(j["idx_b"].values)
             pk.append(np.full(len(j), kind(named[0] if named else "partner"), dtype=np.int64))
+            # the relationship on the victim's row is hers to the suspect: it says what the two are
+            # to each other only between the suspect and the victim (a child's is to the suspect too)
+            between = role_a == "suspect" and role_b == "victim"
+            pr_bits.append(j["bits"].values if between else np.zeros(len(j), dtype=np.int64))
         ev_codes, _ = pd.factorize(inv["event_key"])
         groups.append((ev_codes.astype(np.int64), inv["idx"].values))
         # one slot per (event, role, relationship): integer codes combined, then made compact
@@ -167,6 +181,7 @@ def build_relations(
         pa.append(ra[ok].astype(np.int64).values)
         pb.append(pr[ok].astype(np.int64).values)
         pk.append(np.full(int(ok.sum()), kind("partner"), dtype=np.int64))
+        pr_bits.append(np.zeros(int(ok.sum()), dtype=np.int64))  # an order does not say what they are
         base = max((int(x[0].max()) + 1 for x in groups if len(x[0])), default=0)
         grp = np.arange(ok.sum(), dtype=np.int64) + base
         groups.append(
@@ -181,6 +196,7 @@ def build_relations(
         pa.append(referred[known])
         pb.append(child[known])
         pk.append(np.full(int(known.sum()), kind(str(as_kind)), dtype=np.int64))
+        pr_bits.append(np.zeros(int(known.sum()), dtype=np.int64))
     grouped = about >= 0
     if grouped.any():
         for into in (groups, roles):
@@ -190,28 +206,35 @@ def build_relations(
         a = np.concatenate(pa).astype(np.int64)
         b = np.concatenate(pb).astype(np.int64)
         k = np.concatenate(pk).astype(np.int64)
+        rb = np.concatenate(pr_bits).astype(np.int64)
     else:
-        a = b = k = np.zeros(0, dtype=np.int64)
+        a = b = k = rb = np.zeros(0, dtype=np.int64)
     src = np.r_[a, b]
     dst = np.r_[b, a]
     k = np.r_[k, k]
+    rb = np.r_[rb, rb]
     keep = src != dst
-    src, dst, k = src[keep], dst[keep], k[keep]
+    src, dst, k, rb = src[keep], dst[keep], k[keep], rb[keep]
     n_kinds, size = np.int64(len(kinds)), np.int64(max(n, 1))
-    codes = unique((src * n_kinds + k) * size + dst)  # sorted by record, then kind
+    all_codes = (src * n_kinds + k) * size + dst
+    codes = unique(all_codes)  # sorted by record, then kind
+    bits = np.zeros(len(codes), dtype=np.int64)
+    np.bitwise_or.at(bits, np.searchsorted(codes, all_codes), rb)  # every relationship a link was recorded as
     group, dst = codes // size, codes % size
     src, k = group // n_kinds, group % n_kinds
     # cap the degree of each kind so a record with very many counterparts cannot blow up the cross
     # products, nor a victim's many children and witnesses crowd out her partners
     rank = np.arange(len(group)) - np.searchsorted(group, group, "left")
     keep = rank < MAX_DEGREE
-    src, dst, k = src[keep], dst[keep], k[keep]
+    src, dst, k, bits = src[keep], dst[keep], k[keep], bits[keep]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(indptr, src + 1, 1)
     indptr = np.cumsum(indptr)
     co = _pair_codes_in_groups(groups, n)
     same_role = _pair_codes_in_groups(roles, n)
-    return Relations(n, indptr, dst.astype(np.int64), k.astype(np.int8), co, same_role, related, tuple(kinds))
+    return Relations(
+        n, indptr, dst.astype(np.int64), k.astype(np.int8), co, same_role, related, tuple(kinds), bits.astype(np.int8)
+    )
 
 
 def co_involved(rel: Relations, left: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -235,8 +258,10 @@ def apart(rel: Relations, left: np.ndarray, r: np.ndarray) -> dict[str, np.ndarr
 
 def _cross(
     rel: Relations, left: np.ndarray, r: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every (pair, counterpart of l, counterpart of r, kind) row for the given pairs, counterparts of one kind."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every (pair, counterpart of l, counterpart of r, kind) row for the given pairs, counterparts of
+    one kind, and whether the two links were recorded as different relationships (one intimate, the
+    other family; each link recorded as one of them only)."""
     deg = rel.degree()
     dl, dr = deg[left], deg[r]
     per = dl * dr
@@ -250,7 +275,14 @@ def _cross(
     # a son and his father are counterparts of one woman, one as her child and one as her partner:
     # that she is the same person says nothing of whether they are
     alike = rel.kinds[el] == rel.kinds[er]
-    return q[alike], rel.partners[el[alike]], rel.partners[er[alike]], rel.kinds[el[alike]]
+    el, er = el[alike], er[alike]
+    if rel.relations is None:
+        other = np.zeros(len(el), dtype=bool)
+    else:
+        bl, br = rel.relations[el], rel.relations[er]
+        one = np.isin(bl, list(RELATION.values())) & np.isin(br, list(RELATION.values()))
+        other = one & (bl != br)
+    return q[alike], rel.partners[el], rel.partners[er], rel.kinds[el], other
 
 
 def partner_levels(
@@ -261,11 +293,14 @@ def partner_levels(
     levels: dict[str, np.ndarray],
     labels: np.ndarray,
     soft_codes: np.ndarray,
+    strength: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """The partner comparison level per pair.
 
     ``labels``: entity label per record after the previous round (linked people);
-    ``soft_codes``: sorted codes of pairs scored at or above the review threshold.
+    ``soft_codes``: sorted codes of pairs scored at or above the review threshold;
+    ``strength``: sorted pair codes and each pair's weight from the records alone, which decides
+    which of two pairs a relationship conflict says is two people (below).
     """
     comp = settings.comparison("partner")
     fcomp, scomp = settings.comparison("forename"), settings.comparison("surname")
@@ -283,14 +318,14 @@ def partner_levels(
     idx = np.flatnonzero(both)
     if len(idx) == 0:
         return out
-    q, cl, cr, kind = _cross(rel, left[idx].astype(np.int64), r[idx].astype(np.int64))
+    q, cl, cr, kind, other = _cross(rel, left[idx].astype(np.int64), r[idx].astype(np.int64))
     # siblings are counterparts of one mother: for such kinds a date of birth only near (two
     # keystrokes off, the same year) is not agreement
     near = [dcomp.code(x) for x in ("two_off", "same_year") if dcomp.has(x)]
     kin = np.isin(np.asarray(rel.kind_names, dtype=object), list(settings.context.get("strict_dob", [])))
     loose = np.isin(levels["dob"][idx], near)
     keep = ~(kin[kind] & loose[q]) if len(near) and kin.any() else np.ones(len(q), dtype=bool)
-    q, cl, cr, kind = q[keep], cl[keep], cr[keep], kind[keep]
+    q, cl, cr, kind, other = q[keep], cl[keep], cr[keep], kind[keep], other[keep]
     same = (labels[cl] == labels[cr]) | (cl == cr)
     lo, hi = np.minimum(cl, cr), np.maximum(cl, cr)
     soft = in_sorted(lo * max(rel.n, 1) + hi, soft_codes)
@@ -309,7 +344,37 @@ def partner_levels(
                 found.append((comp.code(level), mask))
     for code, mask in sorted(found, key=lambda x: -x[0]):
         lv[mask] = code
+    if comp.has("other_relation"):
+        # one person recorded as one record's partner and as the other's family (his mother, her
+        # son): two people, whatever else they share (a father and son of one name, the son's
+        # records undated, with the woman who is one's ex-partner and the other's mother). Either
+        # the two men are two or the woman's two records are two women: the conflict says it of
+        # this pair only where her records are one record, or are joined by stronger evidence of
+        # their own than this pair's (a woman's two records sharing a PNC ID against two men's
+        # sharing a name), so it does not turn on the pair that should stand
+        conflict = same & other
+        if conflict.any():
+            mine = _strength(strength, left[idx][q[conflict]], r[idx][q[conflict]], rel.n)
+            theirs = _strength(strength, cl[conflict], cr[conflict], rel.n)
+            theirs[cl[conflict] == cr[conflict]] = np.inf
+            mask = np.zeros(len(idx), dtype=bool)
+            mask[q[conflict][theirs > mine]] = True
+            lv[mask] = comp.code("other_relation")
     out[idx] = lv
+    return out
+
+
+def _strength(strength: tuple[np.ndarray, np.ndarray] | None, a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Each pair's weight from the records alone (-inf where it was never scored)."""
+    out = np.full(len(a), -np.inf)
+    if strength is None or len(strength[0]) == 0 or len(a) == 0:
+        return out
+    codes, weights = strength
+    lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
+    want = lo * max(n, 1) + hi
+    pos = np.clip(np.searchsorted(codes, want), 0, len(codes) - 1)
+    hit = codes[pos] == want
+    out[hit] = weights[pos[hit]]
     return out
 
 

@@ -31,6 +31,7 @@ REASONS = [
     "co_involved_undated",
     "same_role",
     "related",
+    "other_relation",
 ]
 
 
@@ -58,9 +59,9 @@ def _household(settings: Settings, levels: dict[str, np.ndarray], street: bool =
     sn, pc = settings.comparison("surname"), settings.comparison("postcode")
     homes = ["same_address", "full", "address_only"] + (["neighbour"] if street and pc.has("neighbour") else [])
     same_home = np.isin(levels["postcode"], [pc.code(x) for x in homes])
-    surname = np.isin(
-        levels["surname"], [sn.code("exact"), sn.code("alias"), sn.code("fuzzy"), sn.code("phonetic")]
-    )
+    # the surname written in the forename field (names transposed) is still the same surname
+    alike = ["exact", "alias", "fuzzy", "phonetic"] + (["swapped"] if sn.has("swapped") else [])
+    surname = np.isin(levels["surname"], [sn.code(x) for x in alike])
     return same_home & surname
 
 
@@ -89,9 +90,10 @@ def evidently_two(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarr
 
 def plainly_two(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarray:
     """What says two people whatever chain of links joins the records: dates of birth both recorded
-    and far apart (not a slip of a keystroke or a swap), another sex, another PNC ID or CRO number.
-    Not the forename: links drift along a chain (Dan, Daniel, Deniel), so the chain's ends may
-    compare as two names and still be one person; a date of birth does not drift so."""
+    and far apart (not a slip of a keystroke or a swap), another sex, another PNC ID or CRO number,
+    one person recorded as one's partner and as the other's family. Not the forename: links drift
+    along a chain (Dan, Daniel, Deniel), so the chain's ends may compare as two names and still be
+    one person; a date of birth does not drift so."""
     dob, sex = settings.comparison("dob"), settings.comparison("sex")
     pnc, cro = settings.comparison("pnc"), settings.comparison("cro")
     return (
@@ -99,13 +101,24 @@ def plainly_two(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarray
         | (levels["sex"] == sex.code("different"))
         | (levels["pnc"] == pnc.code("different"))
         | (levels["cro"] == cro.code("different"))
+        | other_relation(settings, levels)
     )
 
 
+def other_relation(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarray:
+    """One person recorded as one record's partner and as the other's family (linkage.context)."""
+    partner = levels.get("partner")
+    comp = next((c for c in settings.comparisons if c.name == "partner"), None)
+    if partner is None or comp is None or not comp.has("other_relation"):
+        return np.zeros(len(levels["dob"]), dtype=bool)
+    return partner == comp.code("other_relation")
+
+
 def likely_generations(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarray:
-    """Same names and address, dates of birth a generation apart: father and son, mother and daughter."""
+    """Same names and address (or postcode: a son grown up may live on his father's street), dates of
+    birth a generation apart: father and son, mother and daughter."""
     dob = settings.comparison("dob")
-    return _household(settings, levels) & (levels["dob"] == dob.code("generation"))
+    return _household(settings, levels, street=True) & (levels["dob"] == dob.code("generation"))
 
 
 def decide(
@@ -161,6 +174,8 @@ def decide(
         apply(likely_twins(settings, levels), "twins", REVIEW)
     if rules.get("generations", True):
         apply(likely_generations(settings, levels), "generations", REVIEW)
+    if rules.get("other_relation", True):
+        apply(other_relation(settings, levels), "other_relation", REVIEW)
     must = np.zeros(n, dtype=bool)
     if steward is not None:
         same, not_same, unsure = steward == 1, steward == 2, steward == 3

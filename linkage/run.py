@@ -139,6 +139,12 @@ def _pair_codes(left: np.ndarray, r: np.ndarray, n: int) -> np.ndarray:
     return lo * np.int64(max(n, 1)) + hi
 
 
+def _strength(codes: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pair codes sorted, with each pair's weight from the records alone (no context)."""
+    order = np.argsort(codes)
+    return codes[order], base[order]
+
+
 def _lookup(sorted_codes: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions of codes in a sorted array and whether each was found."""
     if len(sorted_codes) == 0:
@@ -426,7 +432,8 @@ def _resolve_frames(
                 weight = base + context_weight(levels)
         soft = np.sort(cand_codes[weight >= settings.review_weight])
         levels["partner"] = partner_levels(
-            rel, settings, cand.left.astype(np.int64), cand.right.astype(np.int64), levels, clus.labels, soft
+            rel, settings, cand.left.astype(np.int64), cand.right.astype(np.int64), levels, clus.labels, soft,
+            _strength(cand_codes, base),
         )
         if not reuse_model and not context_trained:
             model = train_context(model, settings, levels, tf_pairs)
@@ -448,7 +455,9 @@ def _resolve_frames(
             new_levels, fresh = _levels(ft, settings, cl, cr, cache)
             n_compared += fresh
             soft = np.sort(cand_codes[weight >= settings.review_weight])
-            new_levels["partner"] = partner_levels(rel, settings, cl, cr, new_levels, clus.labels, soft)
+            new_levels["partner"] = partner_levels(
+                rel, settings, cl, cr, new_levels, clus.labels, soft, _strength(cand_codes, base)
+            )
             cand, levels = _append(cand, levels, cl, cr, new_levels, "cluster")
             closure_bit = np.uint32(1) << np.uint32(cand.rule_names.index("cluster"))
             cand_codes = _pair_codes(cand.left, cand.right, n)
