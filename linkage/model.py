@@ -589,6 +589,11 @@ def train_context(
             prior_m,
             np.array([x.fixed for x in comp.levels]),
         )
+        # context evidence only adds (a man with a new partner in another force is the serial case
+        # this product exists to find): a level estimated rarer among matches than its u says is
+        # held at no weight, not turned against the link
+        u = np.asarray(model.u[comp.name], dtype=np.float64)
+        est[1:] = np.maximum(est[1:], u[1:])
         model.m[comp.name] = [float(x) for x in est]
     _stamp(model, settings)
     return model

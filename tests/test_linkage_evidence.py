@@ -22,7 +22,7 @@ from linkage.compare import compare
 from linkage.decide import REASONS, decide
 from linkage.explain import explain_pair
 from linkage.features import build_features
-from linkage.model import level_weights, prior_model
+from linkage.model import level_weights, prior_model, train_context
 from linkage.records import build_records, written_date_code
 from linkage.run import resolve
 from linkage.settings import load_settings
@@ -235,6 +235,35 @@ def test_partner_evidence_has_no_level_against_a_link() -> None:
     weights = level_weights(prior_model(SETTINGS, 10_000), SETTINGS)["partner"]
     assert all(lv.kind != "disagree" for lv in partner.levels)
     assert (weights >= 0).all()
+
+
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    matches=st.integers(2000, 6000),
+    strangers=st.integers(0, 3000),
+    level=st.integers(1, 4),
+    share=st.floats(0.3, 1.0),
+)
+@settings(max_examples=25, deadline=None)
+def test_partner_evidence_learnt_from_the_data_never_counts_against_a_link(
+    seed: int, matches: int, strangers: int, level: int, share: float
+) -> None:
+    """However the pairs fall (every match with context evidence showing one level, so the others
+    are learnt rarer among matches than their u), training leaves every context level's weight at
+    zero or above: partner evidence only adds."""
+    rng = np.random.default_rng(seed)
+    n = matches + strangers
+    match = np.arange(n) < matches
+    levels = {}
+    for c in SETTINGS.comparisons:
+        # matches agree exactly on every field; strangers fall anywhere
+        levels[c.name] = np.where(match, 1, rng.integers(0, c.n_levels, n)).astype(np.int8)
+    partner = SETTINGS.comparison("partner")
+    levels["partner"] = np.where(
+        match, np.where(rng.random(n) < share, level, 0), rng.integers(0, partner.n_levels, n)
+    ).astype(np.int8)
+    model = train_context(prior_model(SETTINGS, 10_000), SETTINGS, levels, None)
+    assert (level_weights(model, SETTINGS)["partner"] >= 0).all()
 
 
 # -- worlds resolved end to end -------------------------------------------------------------------
