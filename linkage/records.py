@@ -276,9 +276,10 @@ def build_records(mentions: pd.DataFrame) -> pd.DataFrame:
     conf = sorted_col("confidential_address")
     conf = np.where(pd.isna(conf), False, conf).astype(bool)
     addr_raw = np.where(conf, None, sorted_col("address_raw"))
-    folded = _map_unique(addr_raw, fold_address, blank=("", ""))
-    addr = np.array([f[0] for f in folded], dtype=object)
-    nums = np.array([f[1] for f in folded], dtype=object)
+    codes, uniques = pd.factorize(addr_raw, use_na_sentinel=True)
+    folded = [fold_address(v) for v in uniques] + [("", "")]  # the last: missing (code -1)
+    addr = np.array([f[0] for f in folded], dtype=object)[codes]
+    nums = np.array([f[1] for f in folded], dtype=object)[codes]
     last = _last_per_group(r_sorted, all_rows[addr != ""], n)
     out["address"] = np.where(last >= 0, addr[np.maximum(last, 0)], "")
     out["address_numbers"] = np.where(last >= 0, nums[np.maximum(last, 0)], "")
