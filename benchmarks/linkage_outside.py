@@ -205,10 +205,10 @@ def dots_engine(csv: Path, work: Path) -> dict:
     row.update(
         {
             "seconds": seconds,
-            "cpu_seconds": cpu + people.get("golden_process", {}).get("cpu", 0.0),
-            # every child process waited for (the golden-records fork and the address parser's
-            # second interpreter): the second cores' share, which cpu_seconds counts only in part
-            "children_cpu_seconds": children,
+            # this process and every child it waited for (the golden-records fork, the address
+            # parser's second interpreter), each counted once
+            "cpu_seconds": cpu + children,
+            "children_cpu_seconds": children,  # of cpu_seconds: the child processes' share
             "ingest_seconds": t_ingest,
             "resolve_seconds": t_people,
             "entities_seconds": seconds - t_ingest - t_people,
