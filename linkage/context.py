@@ -25,7 +25,9 @@ written twice in one incident is written in two roles (a witness and a child, a 
 suspect), so two records in the same role and relationship are two people even when their names
 and dates agree, as twins' may (the same-role rule, decide.py). A referral's child has no role in
 the event, only in its referral: referral children of one event or notice are one role. And a
-relationship to the suspect, where recorded, says the record is not the suspect (the related rule).
+relationship to the suspect, where recorded, says the record is not the suspect (the related rule),
+and one person recorded as one record's partner and as the other's family (his ex-partner, her son's
+mother) says the two records are two people (the other_relation rule).
 """
 
 from __future__ import annotations
