@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from linkage.entities.run import resolve_entities
 from linkage.errors import LinkageError, NothingToResolve
@@ -109,6 +111,63 @@ def test_a_people_only_source_through_a_mapping_file_resolves(tmp_path: Path) ->
     assert person["list/1"] == person["list/2"]  # same name, date of birth and home
     assert person["list/4"] != person["list/6"]
     assert store.orders().empty and store.events().empty
+
+
+OPTIONAL = {  # a column a list of people may or may not have, and the mapping line that reads it
+    "born": '          dob: {column: born, format: "%Y-%m-%d"}',
+    "street": "          address: street",
+    "postcode": "          postcode: postcode",
+}
+PEOPLE = [
+    ("Siobhan Clarke", "1984-03-12", "14 Elm Street, Durham", "DH1 3AB"),
+    ("Mark Owen", "1979-11-02", "2 Low Road, Leeds", "LS1 4AA"),
+    ("Ann Price", "1990-01-05", "9 Mill Lane, York", "YO1 7HH"),
+]
+
+
+@given(
+    columns=st.sets(st.sampled_from(sorted(OPTIONAL))),
+    blank=st.sets(st.sampled_from(sorted(OPTIONAL))),  # present, but never filled in
+    rows=st.lists(st.tuples(st.integers(0, len(PEOPLE) - 1), st.booleans()), min_size=1, max_size=8),
+)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_a_people_only_source_of_any_columns_resolves(
+    columns: set[str], blank: set[str], rows: list[tuple[int, bool]], tmp_path: Path
+) -> None:
+    """A list of people with any of date of birth, address and postcode, or none, or the column there
+    and empty throughout (a people-only source with no address once ended in a type error)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(dir=tmp_path) as tmp:
+        folder, data_dir = Path(tmp) / "list", Path(tmp) / "data"
+        folder.mkdir()
+        values = {"born": 1, "street": 2, "postcode": 3}
+        frame = pd.DataFrame(
+            [
+                {"id": str(i), "full_name": PEOPLE[who][0]}
+                | {c: ("" if c in blank or not filled else PEOPLE[who][values[c]]) for c in sorted(columns)}
+                for i, (who, filled) in enumerate(rows)
+            ]
+        )
+        frame.to_csv(folder / "people.csv", index=False)
+        mapping = "\n".join(
+            [
+                "name: people-any",
+                "files:",
+                '  - name: "*"',
+                "    required: [id, full_name]",
+                "    detect: [id, full_name]",
+                "    emit:",
+                "      person_records:",
+                '        - record_key: {template: "PPL/{id}"}',
+                '          source_system: {const: "people"}',
+                "          name: {full: full_name}",
+                *[OPTIONAL[c] for c in sorted(columns)],
+            ]
+        )
+        (folder / "people.yaml").write_text(mapping + "\n")
+        store = _resolve_shape([folder / "people.csv"], data_dir, mapping=folder / "people.yaml")
+        _check_outputs(store, data_dir)
 
 
 def test_an_empty_data_directory_stops_with_one_line(tmp_path: Path) -> None:

@@ -348,6 +348,9 @@ def resolve_addresses(
     out.loc[~conf, "form_key"] = form_of.reindex(out.index[~conf]).to_numpy()
     out["no_fixed_abode"] = out["form_key"].isin(nfa_forms)
     fi = forms.set_index("form_key")
+    # keys are text; with no address written anywhere (a people-only source) there are no forms,
+    # and an empty frame's index is not text: the join then needs it told
+    fi.index = fi.index.astype(object)
     out = out.join(fi[[*FIELDS[:7], "uprn", "address_id"]].drop(columns=[], errors="ignore"), on="form_key")
     out.loc[conf, "address_id"] = [_hash("AX", k) for k in out.loc[conf, "record_key"].astype(str)]
     out.loc[conf, "address_raw"] = None  # a withheld address is never stored nor shown
@@ -359,7 +362,10 @@ def resolve_addresses(
     sources = join_per_group(row, out["source"], int(row.max()) + 1 if len(row) else 0)[row]
     out = out.assign(source=sources).drop(columns=["seen"])
     out = out.drop_duplicates(["record_key", "address_raw", "address_id"])
-    out = out.merge(agg, on=["record_key", "address_raw", "address_id"], how="left")
+    # the keys are text or missing; a key missing throughout (no address written anywhere: a
+    # people-only source) comes out of the groupby as a float column, which merge will not join
+    keys = {"record_key": object, "address_raw": object, "address_id": object}
+    out = out.astype(keys).merge(agg.astype(keys), on=list(keys), how="left")
     out = out.sort_values(["record_key", "address_raw"], kind="stable", na_position="first").reset_index(drop=True)
     return {
         "rows": out,
