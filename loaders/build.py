@@ -688,6 +688,17 @@ def apply_lookups(
     """Add columns taken from sibling files of a folder, and flag keys those files do not hold."""
     frame = table.frame.copy() if spec.lookup else table.frame
     errors = RowErrors(frame.index)
+    # a sibling file not delivered with this one (an involvements file sent alone): no row can be
+    # placed, so each is quarantined with the reason, as a key the sibling does not hold would be,
+    # and the column it would give is there, empty
+    absent = [lk for lk in spec.lookup if lk.file.lower() not in others]
+    if absent:
+        names = " and ".join(lk.file for lk in absent)
+        verb = "was" if len(absent) == 1 else "were"
+        errors.add(pd.Series(True, index=frame.index), absent[0].key, f"{names} {verb} not delivered with this file")
+        for lk in absent:
+            if lk.column:
+                frame[lk.column.lower()] = None
     for lk in spec.lookup:
         other = others.get(lk.file.lower())
         if other is None:

@@ -209,6 +209,30 @@ def test_relational_folder(tmp_path: Path) -> None:
     assert quarantined.iloc[0].source_line == 4
 
 
+@pytest.mark.parametrize("missing", ["incidents.csv", "persons.csv", "both"])
+def test_a_relational_file_sent_without_its_siblings_quarantines_its_rows_and_loads_later(
+    tmp_path: Path, missing: str
+) -> None:
+    """An involvements file delivered alone (or without its persons) names no force: every row is
+    quarantined with the sibling it needs, never an internal error; the whole folder delivered
+    later loads them."""
+    folder = write_relational(tmp_path / "met")
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    gone = {"incidents.csv", "persons.csv"} if missing == "both" else {missing}
+    for f in folder.iterdir():
+        if f.name not in gone:
+            (alone / f.name).write_bytes(f.read_bytes())
+    results = {Path(r.path).name: r for r in ingest_paths([alone], tmp_path / "d")}
+    inv = results["involvements.csv"]
+    assert inv.status == "loaded" and inv.loaded == 0 and inv.quarantined == inv.rows_read == 2
+    reasons = set(staged(tmp_path / "d", "quarantine")["reason"])
+    assert all(any(name in r for r in reasons) for name in gone), reasons
+    later = {Path(r.path).name: r for r in ingest_paths([folder], tmp_path / "d")}
+    assert later["involvements.csv"].loaded == 2
+    assert set(staged(tmp_path / "d", "involvements")["event_key"]) == {"Metropolitan/INC1"}
+
+
 def test_court_orders(tmp_path: Path) -> None:
     f = write_court(
         tmp_path / "court.csv",
