@@ -135,6 +135,8 @@ def _table(name: str, frame: pd.DataFrame) -> pa.Table:
 def _norm_address(text: pd.Series) -> pd.Series:
     """Upper case, runs of anything but letters and digits as one space (each distinct text once)."""
     text = text.fillna("").astype(str)
+    if text.empty:
+        return text  # no address at all (a people-only source): still text, so keys can be built on it
     uniq = pd.Series(text.unique())
     norm = uniq.str.upper().str.replace(r"[^A-Z0-9]+", " ", regex=True).str.strip()
     return text.map(pd.Series(norm.to_numpy(), index=uniq.to_numpy()))

@@ -195,6 +195,31 @@ def test_resolve_of_one_forces_extract_and_version(staged, tmp_path) -> None:
     assert version.returncode == 0 and version.stdout.startswith("dots ")
 
 
+def test_a_list_of_people_with_no_address_goes_all_the_way(tmp_path) -> None:
+    """A people-only source with names and dates of birth and nothing else: ingest, resolve, graph
+    load and a query each succeed (resolve, then graph load, once ended in internal errors)."""
+    (tmp_path / "people.csv").write_text("id,full_name,born\n1,Dave Hall,1980-01-02\n2,David Hall,1980-01-02\n"
+                                         "3,Ann Price,\n")
+    (tmp_path / "people.yaml").write_text(
+        'name: people-only\nfiles:\n  - name: "*"\n    required: [id, full_name]\n    detect: [id, full_name]\n'
+        '    emit:\n      person_records:\n        - record_key: {template: "PPL/{id}"}\n'
+        '          source_system: {const: "people"}\n          name: {full: full_name}\n'
+        '          dob: {column: born, format: "%Y-%m-%d"}\n'
+    )
+    home = tmp_path / "home"
+    reads = {"DOTS_PURPOSE": "intelligence", "DOTS_REFERENCE": "OP-7"}
+    for argv in (
+        ["ingest", str(tmp_path / "people.csv"), "--mapping", str(tmp_path / "people.yaml")],
+        ["resolve"],
+        ["graph", "load"],
+        ["serial-perpetrators", "--out", str(tmp_path / "sp.csv")],
+        ["export", "resolution", "--out", str(tmp_path / "res.csv")],
+    ):
+        proc = run(*argv, home=home, env=reads)
+        assert proc.returncode == 0, (argv, proc.stderr)
+    assert len((tmp_path / "res.csv").read_text().strip().splitlines()) == 4  # a header and three records
+
+
 @pytest.mark.parametrize(
     ("purpose", "reference", "says"),
     [
