@@ -55,7 +55,7 @@ def test_no_address_seen_after_a_withholding_of_its_person_stays_open(rows):
 def test_the_pipeline_writes_it_and_the_export_withholds_her_home(tmp_path_factory):
     from linkage.entities.export import export_table
     from linkage.entities.run import resolve_entities
-    from linkage.store import LinkageStore
+    from linkage.store import ADDRESSES, LinkageStore
     from worlds.api import ensure
 
     data = ensure(tmp_path_factory.getbasetemp() / "api_sample_world")
@@ -75,3 +75,9 @@ def test_the_pipeline_writes_it_and_the_export_withholds_her_home(tmp_path_facto
     assert not hers.empty and hers["confidential"].all()
     assert hers[["address_raw", "street", "postcode"]].isna().all().all()
     assert not out.astype(str).apply(lambda c: c.str.contains("Elm Grove|SR1 2BB", case=False)).any().any()
+    # nor does her address's id join her to the place: no other row, nor the place's entity, has it
+    others = out[out["record_key"].map(ents) != court]
+    assert set(hers["address_id"]).isdisjoint(others["address_id"]) and hers["address_id"].is_unique
+    places = set(LinkageStore(copy).table(ADDRESSES)["address_id"].dropna())
+    assert all(i.startswith("AX") for i in hers["address_id"])
+    assert set(hers["address_id"]).isdisjoint(places - set(hers["address_id"]))

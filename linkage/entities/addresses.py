@@ -60,6 +60,12 @@ def _hash(prefix: str, text: str) -> str:
     return prefix + hashlib.sha1(text.encode()).hexdigest()[:12].upper()
 
 
+def withheld_id(record_key: str, nth: int = 0) -> str:
+    """The id a withheld address goes by: its record's own (the record's nth such address), derived
+    from nothing about the place, so it neither names nor joins it to anyone else's."""
+    return _hash("AX", record_key if nth == 0 else f"{record_key}|{nth}")
+
+
 def uprns_from_records(person_records: pd.DataFrame) -> pd.DataFrame:
     """(record_key, address_raw, uprn) where a source supplied a UPRN as an extra column."""
     cols = ["record_key", "address_raw", "uprn"]
@@ -352,7 +358,7 @@ def resolve_addresses(
     # and an empty frame's index is not text: the join then needs it told
     fi.index = fi.index.astype(object)
     out = out.join(fi[[*FIELDS[:7], "uprn", "address_id"]].drop(columns=[], errors="ignore"), on="form_key")
-    out.loc[conf, "address_id"] = [_hash("AX", k) for k in out.loc[conf, "record_key"].astype(str)]
+    out.loc[conf, "address_id"] = [withheld_id(k) for k in out.loc[conf, "record_key"].astype(str)]
     out.loc[conf, "address_raw"] = None  # a withheld address is never stored nor shown
     g = out.groupby(["record_key", "address_raw", "address_id"], dropna=False, sort=False)
     agg = g.agg(first_seen=("seen", "min"), last_seen=("seen", "max")).reset_index()

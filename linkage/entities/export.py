@@ -14,6 +14,7 @@ import pandas as pd
 
 from linkage import store
 from linkage.confidential import follows
+from linkage.entities.addresses import withheld_id
 
 REQUIRED = {
     "orders": ["record_key", "order_id"],
@@ -54,6 +55,15 @@ def export_table(data_dir: Path | str, name: str) -> pd.DataFrame:
         frame = frame.assign(
             confidential=hidden, **{c: frame[c].where(~hidden, None) for c in ADDRESS_TEXT if c in frame.columns}
         )
+        # an address confidential because its person withholds one elsewhere still has the place's
+        # entity id, which another person's open row of the same place would name: it goes by an id
+        # of its own record instead (as a withheld one does), joined to nothing
+        follow = hidden & ~frame["address_id"].astype(str).str.startswith("AX")
+        if follow.any():
+            nth = frame[follow].groupby("record_key", sort=False).cumcount() + 1
+            frame.loc[follow, "address_id"] = [
+                withheld_id(k, int(n)) for k, n in zip(frame.loc[follow, "record_key"], nth, strict=True)
+            ]
     cols = REQUIRED[name] + [c for c in EXTRA[name] if c in frame.columns]
     out = frame.reindex(columns=cols)
     sort = REQUIRED[name]
