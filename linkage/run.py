@@ -26,7 +26,7 @@ from linkage.blocking import Candidates, block
 from linkage.cluster import assign_ids, closure_pairs, cluster, retired_ids
 from linkage.compare import compare, pair_tf, refresh_near
 from linkage.confidential import confidential_people
-from linkage.context import apart, build_relations, co_involved, partner_levels, partner_pairs
+from linkage.context import Relations, apart, build_relations, co_involved, partner_levels, partner_pairs
 from linkage.decide import (
     BY_MODEL,
     BY_NAMES,
@@ -139,8 +139,14 @@ def _pair_codes(left: np.ndarray, r: np.ndarray, n: int) -> np.ndarray:
     return lo * np.int64(max(n, 1)) + hi
 
 
-def _strength(codes: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pair codes sorted, with each pair's weight from the records alone (no context)."""
+def _weights_by_code(
+    rel: Relations, codes: np.ndarray, base: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Pair codes sorted, with each pair's weight from the records alone (no context): what a
+    relationship conflict weighs. None where no relationship is recorded (no conflict can arise),
+    so sources without them (the outside set) do not sort millions of codes each round."""
+    if rel.relations is None or not rel.relations.any():
+        return None
     order = np.argsort(codes)
     return codes[order], base[order]
 
@@ -433,7 +439,7 @@ def _resolve_frames(
         soft = np.sort(cand_codes[weight >= settings.review_weight])
         levels["partner"] = partner_levels(
             rel, settings, cand.left.astype(np.int64), cand.right.astype(np.int64), levels, clus.labels, soft,
-            _strength(cand_codes, base),
+            _weights_by_code(rel, cand_codes, base),
         )
         if not reuse_model and not context_trained:
             model = train_context(model, settings, levels, tf_pairs)
@@ -456,7 +462,7 @@ def _resolve_frames(
             n_compared += fresh
             soft = np.sort(cand_codes[weight >= settings.review_weight])
             new_levels["partner"] = partner_levels(
-                rel, settings, cl, cr, new_levels, clus.labels, soft, _strength(cand_codes, base)
+                rel, settings, cl, cr, new_levels, clus.labels, soft, _weights_by_code(rel, cand_codes, base)
             )
             cand, levels = _append(cand, levels, cl, cr, new_levels, "cluster")
             closure_bit = np.uint32(1) << np.uint32(cand.rule_names.index("cluster"))
