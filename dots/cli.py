@@ -22,8 +22,16 @@ from dots.failures import CommandError, explain
 from dots.options import Parser, add_globals, common_parent
 from dots.terminal import ShownStream
 
-CORE = ("dots.loading", "dots.lists", "dots.disclose", "dots.admin")
-OPTIONAL = ("dots.safeguarding", "dots.network")  # joined when their modules exist
+CORE = (
+    "dots.loading",
+    "dots.lists",
+    "dots.disclose",
+    "dots.admin",
+)
+OPTIONAL = (  # joined when their modules exist
+    "dots.safeguarding",
+    "dots.network",
+)
 
 
 def command_modules() -> list[ModuleType]:

@@ -70,11 +70,20 @@ def sample_args(parser: argparse.ArgumentParser) -> list[str]:
 COMMANDS = leaves(build_parser())
 
 
+# Every command of shared/spec/cli.md's table (copied here: a clean clone has no ../shared). Those
+# not built yet are named in NOT_BUILT, so building one fails this test until it leaves that set.
+CONTRACT = {"ingest", "quarantine", "resolve", "export resolution", "export orders", "export events",
+            "export breaches", "graph load", "serial-perpetrators", "cross-force-victims", "targets",
+            "disclose search", "serve", "user add", "audit verify", "safeguarding bail",
+            "safeguarding notices", "safeguarding gaps", "safeguarding encompass", "stats", "erase",
+            "retention review", "export network"}
+NOT_BUILT = {"stats", "erase", "retention review"}
+
+
 def test_every_contract_command_is_there() -> None:
     names = {" ".join(path) for path, _ in COMMANDS}
-    assert {"ingest", "quarantine", "resolve", "export resolution", "export orders", "export events",
-            "export breaches", "graph load", "serial-perpetrators", "cross-force-victims", "targets",
-            "disclose search", "serve", "user add", "audit verify"} <= names
+    assert CONTRACT - NOT_BUILT <= names
+    assert not NOT_BUILT & names, "built: take it out of NOT_BUILT"
 
 
 @pytest.mark.parametrize(("path", "parser"), COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
