@@ -61,7 +61,14 @@ INDEX_COLUMNS = [
     "phones",
     "pnc",
     "cro",
+    "force_code",
+    "is_court",
 ]
+# What a search compares against a record held by a force outside the caller's scope: the name it
+# was asked for, nothing else. The date of birth, middle name, postcode, place or age asked would
+# otherwise be an oracle for that force's record (ask again with another date and watch the match
+# key move); the caller learns that a namesake exists and who holds it, so they know whom to ask.
+NAME_ONLY = frozenset({"forename", "surname"})
 _OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 _FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 _CACHE: dict[tuple[Path, str], SearchIndex] = {}  # (data_dir, stamp of its outputs) -> index
@@ -189,6 +196,9 @@ class SearchIndex:
         self.word_counts = words.reset_index().drop_duplicates().iloc[:, 1].value_counts()
         self.n = n
         self.record_keys = self.records["record_key"].to_numpy(dtype=object)
+        # the force holding each record; None for a court record, which every scope sees
+        court = self.records["is_court"].fillna(True).astype(bool).to_numpy()
+        self.holder = np.where(court, None, self.records["force_code"].to_numpy(dtype=object))
         self.level_names = [(c.name, [lv.name for lv in c.levels]) for c in settings.comparisons]
         self.base_weights = level_weights(self.model, settings)
 
@@ -282,12 +292,25 @@ class SearchIndex:
             row[f"pc_{name}"] = [[pc[f"pc_{name}"]] + [-1] * (k - 1)]
         return row
 
-    def search(self, name: str, dob: date | None, age: int | None, place: str | None, limit: int) -> list[dict]:
+    def search(
+        self,
+        name: str,
+        dob: date | None,
+        age: int | None,
+        place: str | None,
+        limit: int,
+        sees: frozenset[str] | None = None,
+    ) -> list[dict]:
+        """Candidates for the query, best first. ``sees``: the force codes of the caller's scope
+        (None: national, every record compared in full); a record held by another force is compared
+        on the name only (:data:`NAME_ONLY`)."""
         fore, sur = parse_full_name(name)
         fn, mn = first_and_middle(fore)
         if not sur:
             return []
         rows = self.candidates(fn, sur, dob)
+        if sees is not None and dob is not None:  # another force's records are found by name alone
+            rows = np.union1d(rows[~self._hidden(rows, sees)], self.candidates(fn, sur, None))
         if len(rows) == 0:
             return []
         postcode = ""
@@ -299,26 +322,43 @@ class SearchIndex:
             elif not _OUTWARD.match(text):
                 place_words = re.findall(r"[A-Z0-9]+", text)
         middle = mn.split(" ")[0] if mn else ""
+        levels, weights = self._compared(rows, fn, middle, sur, dob, postcode)
+        extra: list[tuple[str, np.ndarray, str]] = []
+        if age is not None and dob is None:
+            extra.append(("age", self._age_weight(age, self.birth_year[rows]), f"about {age}"))
+        if place and not postcode:
+            extra.append(("place", self._place_weight(place, place_words, rows), place))
+        hidden = self._hidden(rows, sees) if sees is not None else None
+        if hidden is not None and hidden.any():
+            # compared as if only the name were asked: a postcode also moves a name's weight (its
+            # frequency is counted within the postcode), so the other fields are not merely zeroed
+            plain_levels, plain_weights = self._compared(rows, fn, "", sur, None, "")
+            for name_ in levels:
+                keep = name_ in NAME_ONLY
+                levels[name_][hidden] = plain_levels[name_][hidden] if keep else 0
+                weights[name_][hidden] = plain_weights[name_][hidden] if keep else 0.0
+            for _, w, _ in extra:
+                w[hidden] = 0.0
+        total = np.full(len(rows), self.model.prior_weight, dtype=np.float64)
+        for w in [*weights.values(), *(w for _, w, _ in extra)]:
+            total += w
+        return self._rank(rows, levels, weights, total, extra, limit)
+
+    def _compared(
+        self, rows: np.ndarray, fn: str, middle: str, sur: str, dob: date | None, postcode: str
+    ) -> tuple[dict, dict]:
+        """Comparison levels and weights of the query against ``rows``, field by field."""
         small = self.ft.take(rows, plus=self._query_row(fn, middle, sur, dob, postcode))
         right = np.arange(len(rows), dtype=np.int64)
         left = np.full(len(rows), len(rows), dtype=np.int64)
         levels = compare(small, self.settings, left, right, self._absent(middle, dob, postcode))
         # the candidate's values decide how rare an agreement is (the query's are unseen)
         tf = pair_tf(small, right)
-        weights = field_weights(self.model, self.settings, levels, tf, self.base_weights)
-        total = np.full(len(rows), self.model.prior_weight, dtype=np.float64)
-        for w in weights.values():
-            total += w
-        extra: list[tuple[str, np.ndarray, str]] = []
-        if age is not None and dob is None:
-            w_age = self._age_weight(age, self.birth_year[rows])
-            total += w_age
-            extra.append(("age", w_age, f"about {age}"))
-        if place and not postcode:
-            w_place = self._place_weight(place, place_words, rows)
-            total += w_place
-            extra.append(("place", w_place, place))
-        return self._rank(rows, levels, weights, total, extra, limit)
+        return levels, field_weights(self.model, self.settings, levels, tf, self.base_weights)
+
+    def _hidden(self, rows: np.ndarray, sees: frozenset[str]) -> np.ndarray:
+        """Which of ``rows`` a force outside ``sees`` holds (court records are everyone's)."""
+        return np.fromiter((h is not None and h not in sees for h in self.holder[rows]), dtype=bool, count=len(rows))
 
     @staticmethod
     def _absent(middle: str, dob: date | None, postcode: str) -> frozenset[str]:
@@ -418,7 +458,7 @@ class SearchIndex:
 
 
 INDEX_DIR = store.SEARCH_INDEX  # under DATA_DIR/linkage
-INDEX_FORMAT = 3  # bump when SearchIndex's contents change: older saved indexes are then ignored
+INDEX_FORMAT = 4  # bump when SearchIndex's contents change: older saved indexes are then ignored
 
 
 def _stamp(data_dir: Path) -> str:
@@ -504,10 +544,12 @@ def search(
     age: int | None = None,
     place: str | None = None,
     limit: int = 10,
+    sees: frozenset[str] | None = None,
 ) -> list[dict]:
-    """Candidate entities for a named person, best first, with weights and explanations."""
+    """Candidate entities for a named person, best first, with weights and explanations (``sees``
+    as for :meth:`SearchIndex.search`)."""
     index = get_index(data_dir)
-    return index.search(name, dob, age, place, limit)
+    return index.search(name, dob, age, place, limit, sees)
 
 
 def stamped_search(
@@ -518,6 +560,7 @@ def stamped_search(
     place: str | None,
     limit: int,
     seen: str | None = None,
+    sees: frozenset[str] | None = None,
 ) -> tuple[str, list[dict]]:
     """``search`` over the current outputs, with the stamp of the outputs it ranked: a caller
     keeping answers keys them by it.
@@ -528,6 +571,6 @@ def stamped_search(
     if seen is not None:
         index = _CACHE.get((Path(data_dir), seen))
         if index is not None:
-            return seen, index.search(name, dob, age, place, limit)
+            return seen, index.search(name, dob, age, place, limit, sees)
     stamp = current_stamp(data_dir, ttl=0)
-    return stamp, get_index(data_dir, stamp=stamp).search(name, dob, age, place, limit)
+    return stamp, get_index(data_dir, stamp=stamp).search(name, dob, age, place, limit, sees)

@@ -224,6 +224,44 @@ def test_a_place_still_counts_for_everyone_else(client):
     assert "+POSTCODE" in r.json()["items"][0]["match_key"]
 
 
+# -- another force's record is no oracle ----------------------------------------------------------
+# Paul REED and Susan GREY are held by Durham alone. A Northumbria analyst learns that a namesake
+# exists and that Durham holds it, never whether a date of birth, middle name or place they guess
+# is on Durham's record: whatever is asked beside the name, the restricted row reads the same.
+GUESSES = [{}, {"dob": "1975-04-04"}, {"dob": "1985-05-05"}, {"dob": "1975-04-05"}, {"age": 49},
+           {"place": "DL1 1AA"}, {"place": "DH1 3AA"}, {"place": "Darlington"}, {"place": "DL1"},
+           {"dob": "1975-04-04", "place": "DL1 1AA"}]
+
+
+@pytest.mark.parametrize("name", ["Paul Reed", "Susan Grey", "Paul James Reed"])
+def test_a_guess_beside_the_name_never_moves_another_forces_row(client, name):
+    answers = []
+    for guess in GUESSES:
+        r = call(client, "analyst", "GET", "/analyst/search", params={"name": name, **guess})
+        assert r.status_code == 200, r.text
+        rows = [(i["probability"], i["match_key"], str(i["held_by"])) for i in r.json()["items"] if i["restricted"]]
+        assert all("Durham" in held for _, _, held in rows)
+        answers.append(sorted(rows))
+    assert answers[0], "the namesake is listed, held by Durham"
+    assert all(a == answers[0] for a in answers), list(zip(GUESSES, answers, strict=True))
+
+
+def test_durham_and_the_nation_still_compare_durhams_record_in_full(client):
+    for who in ("analyst_durham", "analyst_national"):
+        r = call(client, who, "GET", "/analyst/search", params={"name": "Paul Reed", "dob": "1975-04-04"})
+        top = r.json()["items"][0]
+        assert not top["restricted"] and "DOB" in top["match_key"], top
+
+
+def test_a_date_never_finds_another_forces_record_by_itself(client):
+    """The search also looks records up by date of birth alone (a misspelt name): for another
+    force's records it must not, or a row appearing would say the date is on their record."""
+    for dob in ("1975-04-04", "1980-01-01"):
+        r = call(client, "analyst", "GET", "/analyst/search", params={"name": "Zebedee Quinton", "dob": dob})
+        assert r.status_code == 200, r.text
+        assert not any(i["restricted"] for i in r.json()["items"]), r.json()["items"]
+
+
 def _black(c) -> str:
     from worlds.api import person_of
 

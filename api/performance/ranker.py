@@ -78,10 +78,17 @@ class Ranker:
         self._backlog: deque[tuple[tuple, asyncio.Future]] = deque()
 
     async def search(
-        self, name: str, dob: date | None, age: int | None, place: str | None, limit: int, seen: str | None = None
+        self,
+        name: str,
+        dob: date | None,
+        age: int | None,
+        place: str | None,
+        limit: int,
+        seen: str | None = None,
+        sees: frozenset[str] | None = None,
     ) -> tuple[str, list[dict]]:
-        """(stamp of the outputs ranked, candidates); ``seen`` as for ``stamped_search``."""
-        args = (self.data_dir, name, dob, age, place, limit, seen)
+        """(stamp of the outputs ranked, candidates); ``seen`` and ``sees`` as for ``stamped_search``."""
+        args = (self.data_dir, name, dob, age, place, limit, seen, sees)
         if self.workers <= 0:
             return await run_in_threadpool(stamped_search, *args)
         self.start()

@@ -304,14 +304,17 @@ async def search(
     place: Annotated[str | None, Query(max_length=100, description="town, postcode or district")] = None,
 ) -> dict:
     """Linkage's single-record search over every person record, as the disclosure officers' search
-    ranks it. People held only by forces outside the account are listed as held by their force."""
+    ranks it. People held only by forces outside the account are listed as held by their force,
+    and their records are compared on the name alone (whatever else is asked cannot probe them)."""
     state = app_state(request)
     query = {"name": name, "dob": dob, "age": age, "place": place}
+    scope = _scope(audit)
     try:
-        found = await placed(state, query, paging.offset + paging.limit, confidential_ids(linkage_outputs(request)))
+        found = await placed(
+            state, query, paging.offset + paging.limit, confidential_ids(linkage_outputs(request)), scope
+        )
     except FileNotFoundError as exc:
         raise ProblemError(503, "no resolution output yet: run resolution first", "not-resolved") from exc
-    scope = _scope(audit)
     ids = [c["person_id"] for c in found]
     pf = {} if scope.national or not ids else await run_in_threadpool(graphq.person_forces, graph(request), ids)
     items = candidate_items(found, scope, pf)

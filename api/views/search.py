@@ -17,19 +17,28 @@ from api.policy.scope import Scope, held_by
 from linkage.search import current_stamp
 
 
-async def ranked(state: Any, query: dict[str, Any], limit: int) -> list[dict]:
-    """Ranked candidates for ``query`` (name, dob, age, place), kept while the resolution output
-    (the search index) and the day (ages count from today) stay the same: the same search asked
-    again, by this user or another, is answered without ranking again. Raises FileNotFoundError
-    before the first resolution."""
+def sees(scope: Scope) -> frozenset[str] | None:
+    """The forces whose records a search compares in full for ``scope`` (None: every force).
+    Another force's records are compared on the name alone (``linkage.search.NAME_ONLY``)."""
+    return None if scope.national else frozenset(scope.forces)
+
+
+async def ranked(state: Any, query: dict[str, Any], limit: int, scope: Scope) -> list[dict]:
+    """Ranked candidates for ``query`` (name, dob, age, place) as ``scope`` may compare them, kept
+    while the resolution output (the search index) and the day (ages count from today) stay the
+    same: the same search asked again, by a user of the same scope, is answered without ranking
+    again. Raises FileNotFoundError before the first resolution."""
     stamp = current_stamp(state.settings.data_dir)
-    key = ("search", stamp, dt.date.today(), query["name"], query["dob"], query["age"], query["place"], limit)
+    forces = sees(scope)
+    key = ("search", stamp, dt.date.today(), query["name"], query["dob"], query["age"], query["place"], limit, forces)
     kept = state.searches.peek(key)
     if kept is not None:
         return pickle.loads(kept)  # noqa: S301 - made below, in this process
     state.searches.missed()
     generation = state.searches.generation
-    used, found = await state.ranker.search(query["name"], query["dob"], query["age"], query["place"], limit, stamp)
+    used, found = await state.ranker.search(
+        query["name"], query["dob"], query["age"], query["place"], limit, stamp, forces
+    )
     if used == stamp:  # never kept under a newer stamp than the outputs ranked
         # kept as one flat object: thousands of kept searches as dicts and lists would be millions
         # of objects for every full garbage collection to walk (about 120 per answer; see benchmarks/api.md)
@@ -51,7 +60,9 @@ def confidential_ids(outputs: Any) -> frozenset[str]:
     return _people[1]
 
 
-async def placed(state: Any, query: dict[str, Any], limit: int, confidential: frozenset[str]) -> list[dict]:
+async def placed(
+    state: Any, query: dict[str, Any], limit: int, confidential: frozenset[str], scope: Scope
+) -> list[dict]:
     """:func:`ranked`, but a person whose address a source withholds (``confidential``) is ranked,
     scored and explained as by the same search without its place, for everyone.
 
@@ -59,10 +70,10 @@ async def placed(state: Any, query: dict[str, Any], limit: int, confidential: fr
     confidence, her match key, a name weight (the name's frequency is counted within the postcode)
     or her presence among the first ``limit`` move. Her rows come from the search without the
     place (kept like any other, so asking the same name with many places ranks it once)."""
-    found = await ranked(state, query, limit)
+    found = await ranked(state, query, limit, scope)
     if not query.get("place") or not confidential:
         return found
-    plain = await ranked(state, {**query, "place": None}, limit)
+    plain = await ranked(state, {**query, "place": None}, limit, scope)
     mixed = [c for c in found if c["person_id"] not in confidential]
     mixed += [c for c in plain if c["person_id"] in confidential]
     return sorted(mixed, key=lambda c: -float(c["match_weight"]))[:limit]

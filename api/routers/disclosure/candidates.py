@@ -79,7 +79,9 @@ async def candidates(
         raise ProblemError(400, "give the subject's name", "bad-parameter")
     try:
         # scoping and the guard run below, every time
-        found = await placed(state, query, paging.offset + paging.limit, confidential_ids(linkage_outputs(request)))
+        found = await placed(
+            state, query, paging.offset + paging.limit, confidential_ids(linkage_outputs(request)), scope_of(audit)
+        )
     except FileNotFoundError as exc:
         raise ProblemError(503, "no resolution output yet: run resolution first", "not-resolved") from exc
     ids = [c["person_id"] for c in found]
