@@ -56,3 +56,31 @@ def follows(person_ids: pd.Series, seen_on: pd.Series, people: pd.DataFrame) -> 
     known = person_ids.isin(set(people["person_id"]))
     seen = pd.to_datetime(seen_on, errors="coerce")
     return known & (since.isna() | seen.isna() | (seen >= since))
+
+
+
+_POSTCODE_IN_TEXT = r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b"
+
+
+def withheld_places(
+    person_ids: pd.Series, seen_on: pd.Series, postcodes: pd.Series, texts: pd.Series, people: pd.DataFrame
+) -> pd.Series:
+    """:func:`follows`, spread to every sighting of the same place by the same person: she was
+    recorded at 22 Elm Grove before the court withheld her address and again after, and she still
+    lives there, so the earlier record says where she lives as plainly as the later one. Two
+    sightings are of one place when they share a postcode (spacing and case aside) or their text
+    (words only, any postcode in it left out): the rule errs towards withholding."""
+    hidden = follows(person_ids, seen_on, people)
+    if not hidden.any():
+        return hidden
+    who = person_ids.astype(str) + "\x1f"
+    pc = postcodes.fillna("").astype(str).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
+    words = (texts.fillna("").astype(str).str.upper().str.replace(_POSTCODE_IN_TEXT, " ", regex=True)
+             .str.replace(r"[^A-Z0-9]+", " ", regex=True).str.strip())
+    known = person_ids.notna()
+    out = hidden.copy()
+    for place in (pc, words):
+        key = who + place
+        usable = known & (place != "")
+        out |= usable & key.isin(set(key[hidden & usable]))
+    return out

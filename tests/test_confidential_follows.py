@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from linkage.confidential import confidential_people, follows
+from linkage.confidential import confidential_people, follows, withheld_places
 
 
 def _addresses(rows):
@@ -81,3 +81,53 @@ def test_the_pipeline_writes_it_and_the_export_withholds_her_home(tmp_path_facto
     places = set(LinkageStore(copy).table(ADDRESSES)["address_id"].dropna())
     assert all(i.startswith("AX") for i in hers["address_id"])
     assert set(hers["address_id"]).isdisjoint(places - set(hers["address_id"]))
+
+
+def test_her_new_home_is_never_compared_put_to_a_steward_or_shared(tmp_path_factory):
+    """Northumbria recorded Karen BLACK's home (22 Elm Grove, SR1 2BB) in plain text months after
+    the court withheld her address: linkage's address stage treats it as withheld from the start,
+    so no address form, candidate pair (the national steward's queue and its explanations) or
+    co-residence holds it, and her row goes by an id of its own record."""
+    import shutil
+
+    from linkage.entities.run import resolve_entities
+    from linkage.store import ADDRESS_FORMS, LinkageStore
+    from worlds.api import ensure
+
+    data = ensure(tmp_path_factory.getbasetemp() / "api_sample_world")
+    copy = tmp_path_factory.mktemp("entity_copy")
+    shutil.copytree(data, copy, dirs_exist_ok=True)
+    resolve_entities(copy)
+    store = LinkageStore(copy)
+    home = "Elm Grove|SR1 ?2BB"
+    forms = store.frame(ADDRESS_FORMS)
+    assert not forms.astype(str).apply(lambda c: c.str.contains(home, case=False)).any().any()
+    keys = set(forms["form_key"])
+    pairs = store.entity_pairs()
+    addr_pairs = pairs[pairs["kind"] == "address"]
+    assert set(addr_pairs["key_l"]) | set(addr_pairs["key_r"]) <= keys
+    ents = store.entities().set_index("record_key")["person_id"]
+    her = ents["Northumbria/NOR3"]
+    rows = store.addresses()
+    hers = rows[rows["record_key"].map(ents) == her]
+    assert not hers.empty and hers["address_id"].astype(str).str.startswith("AX").all()
+    cores = store.coresidence()
+    assert her not in set(cores["person_id_a"]) | set(cores["person_id_b"])
+
+
+@given(st.sampled_from(["SR1 2BB", "sr12bb", " Sr1  2bb "]), st.sampled_from(["SR1 2BB", "sr1 2bb"]),
+       st.dates(dt.date(2000, 1, 1), dt.date(2023, 9, 30)))
+def test_an_earlier_sighting_of_the_place_she_is_hidden_at_is_hidden_too(pc_before, pc_after, before):
+    """Seen at her home before the court withheld her address and again after: both sightings are
+    withheld, by postcode (any spacing or case) or by text (the postcode left out of it); her
+    other, older home and another person's sighting of the same place stay open."""
+    people = pd.DataFrame({"person_id": ["K"], "confidential_from": [dt.date(2023, 10, 1)]})
+    rows = pd.DataFrame({
+        "person_id": ["K", "K", "K", "M", "K"],
+        "seen_on": [before, dt.date(2024, 5, 1), before, dt.date(2024, 6, 1), before],
+        "postcode": [pc_before, pc_after, "NE1 4ST", "SR1 2BB", None],
+        "text": ["22 Elm Grove", "22 Elm Grove, Sunderland SR1 2BB", "Flat 23, 144 Park Avenue", "22 Elm Grove",
+                 "22 elm grove,  sunderland"],
+    })
+    got = withheld_places(rows["person_id"], rows["seen_on"], rows["postcode"], rows["text"], people)
+    assert got.tolist() == [True, True, False, False, True]

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from linkage import store
+from linkage.confidential import withheld_places
 from linkage.entities.addresses import address_text, resolve_addresses, uprns_from_records
 from linkage.entities.breaches import link_breaches
 from linkage.entities.coresidence import coresidence, residence
@@ -97,6 +98,13 @@ def resolve_entities(data_dir: Path, progress: bool = False, fork: bool = True) 
     timer("read")
 
     rows = _address_rows(tables["addresses"], pr, tables["involvements"], tables["events"])
+    # confidential follows the person (linkage.confidential): from the day any source withheld
+    # her address, her other addresses are withheld too, so they are never parsed, compared, put
+    # to a steward or joined to a place (a co-resident's open address would say where she lives)
+    person = entities.drop_duplicates("record_key").set_index("record_key")["person_id"]
+    rows["confidential"] = rows["confidential"].fillna(False).astype(bool) | withheld_places(
+        rows["record_key"].map(person), rows["seen"], rows["postcode"], rows["address_raw"], outputs.confidential()
+    )
     addr = resolve_addresses(
         rows, decisions[decisions["kind"] == "address"], outputs.addresses(), other_process=fork
     )
