@@ -23,10 +23,12 @@ WHY = {
     "disclosure_officer": {"purpose": "dvds", "reference": "RED-2"},
     "data_steward": {"purpose": "data_quality", "reference": "RED-3"},
     "da_team": {"purpose": "tasking", "reference": "RED-4"},
+    "admin": {"purpose": "administration", "reference": "RED-5"},
 }
 ROLE = {"analyst": "analyst", "analyst_durham": "analyst", "analyst_national": "analyst",
         "disclosure": "disclosure_officer", "disclosure_national": "disclosure_officer",
-        "steward": "data_steward", "steward_national": "data_steward", "da_team": "da_team"}
+        "steward": "data_steward", "steward_national": "data_steward", "da_team": "da_team",
+        "admin": "admin", "admin_northumbria": "admin"}
 HER_HOME = re.compile(r"elm\s*grove|sr1\s*2bb", re.I)
 
 
@@ -260,6 +262,35 @@ def test_a_date_never_finds_another_forces_record_by_itself(client):
         r = call(client, "analyst", "GET", "/analyst/search", params={"name": "Zebedee Quinton", "dob": dob})
         assert r.status_code == 200, r.text
         assert not any(i["restricted"] for i in r.json()["items"]), r.json()["items"]
+
+
+# -- a force's admin sees its own force's deliveries -------------------------------------------------
+
+
+def test_a_force_admin_sees_and_runs_only_uploads_and_jobs_of_its_own_force(client):
+    """The national admin delivers an extract (its file name says whose and what); Northumbria's
+    admin can neither list it, read its ingest job, nor ingest it: each answers as for one that was
+    never sent. Its own delivery it sees and runs, and the national admin sees both."""
+    def upload(who: str, name: str) -> str:
+        r = call(client, who, "POST", "/admin/uploads", files=[("files", (name, b"force,occurrence_ref\n"))])
+        assert r.status_code == 201, r.text
+        return r.json()[0]["id"]
+
+    theirs, ours = upload("admin", "durham-psd-referrals.csv"), upload("admin_northumbria", "northumbria-rms.csv")
+    job = call(client, "admin", "POST", "/admin/jobs/ingest", json={"upload_ids": [theirs]})
+    assert job.status_code == 202, job.text
+    listed = call(client, "admin_northumbria", "GET", "/admin/uploads", params={"limit": 200}).json()
+    assert ours in {u["id"] for u in listed["items"]} and theirs not in {u["id"] for u in listed["items"]}
+    assert "durham-psd" not in str(listed)
+    jobs = call(client, "admin_northumbria", "GET", "/admin/jobs", params={"limit": 200}).json()
+    assert job.json()["id"] not in {j["id"] for j in jobs["items"]} and theirs not in str(jobs)
+    assert call(client, "admin_northumbria", "GET", f"/admin/jobs/{job.json()['id']}").status_code == 404
+    for route in ("ingest", "pipeline"):
+        r = call(client, "admin_northumbria", "POST", f"/admin/jobs/{route}", json={"upload_ids": [theirs]})
+        assert r.status_code == 404, r.text
+    national = call(client, "admin", "GET", "/admin/uploads", params={"limit": 200}).json()
+    assert {theirs, ours} <= {u["id"] for u in national["items"]}
+    assert call(client, "admin", "GET", f"/admin/jobs/{job.json()['id']}").status_code == 200
 
 
 def _black(c) -> str:

@@ -189,13 +189,42 @@ def upload(
     return out
 
 
-@router.get("/uploads", response_model=Page[UploadOut], summary="Extracts uploaded so far")
-def uploads(request: Request, paging: Paging) -> dict:
+def _colleagues(session: Any, principal: Principal) -> set[str] | None:
+    """The accounts whose uploads and jobs an admin sees: those within its forces (as for
+    ``/admin/users``); None for a national admin, who sees every one. A force's admin learns
+    nothing of another force's deliveries (file names, sizes, who sent them, what a job found)."""
+    if principal.national:
+        return None
+    return {
+        u.name
+        for u in session.execute(select(User)).scalars()
+        if not beyond_scope(principal.forces, principal.national, list(u.forces or []), bool(u.national))
+    }
+
+
+def _own_uploads(request: Request, principal: Principal, upload_ids: list[str]) -> None:
+    """404 for an upload sent by an account outside the admin's forces, as for one never sent."""
+    if not upload_ids:
+        return
     with app_state(request).sessions() as session:
-        total = session.scalar(select(func.count()).select_from(Upload)) or 0
+        mine = _colleagues(session, principal)
+        if mine is None:
+            return
+        held = session.execute(select(Upload.id, Upload.uploaded_by).where(Upload.id.in_(upload_ids))).all()
+    others = sorted(i for i, by in held if by not in mine)
+    if others:
+        raise ProblemError(404, f"no such upload: {', '.join(others)[:200]}", "not-found")
+
+
+@router.get("/uploads", response_model=Page[UploadOut], summary="Extracts uploaded by accounts within your forces")
+def uploads(request: Request, principal: Caller, paging: Paging) -> dict:
+    with app_state(request).sessions() as session:
+        mine = _colleagues(session, principal)
+        seen = select(Upload) if mine is None else select(Upload).where(Upload.uploaded_by.in_(mine))
+        total = session.scalar(select(func.count()).select_from(seen.subquery())) or 0
         rows = (
             session.execute(
-                select(Upload).order_by(Upload.uploaded_at.desc(), Upload.id).offset(paging.offset).limit(paging.limit)
+                seen.order_by(Upload.uploaded_at.desc(), Upload.id).offset(paging.offset).limit(paging.limit)
             )
             .scalars()
             .all()
@@ -217,6 +246,7 @@ def job_ingest(
     body: IngestRequest,
     audit: Collect,
 ) -> JobOut:
+    _own_uploads(request, principal, body.upload_ids)
     return submit(app_state(request), "ingest", body.model_dump(), principal.name)
 
 
@@ -263,17 +293,18 @@ def job_pipeline(
     body: PipelineRequest,
     audit: Combine,
 ) -> JobOut:
+    _own_uploads(request, principal, body.upload_ids)
     return submit(app_state(request), "pipeline", body.model_dump(), principal.name)
 
 
-@router.get("/jobs", response_model=Page[JobOut], summary="Jobs, newest first")
-def jobs(request: Request, paging: Paging) -> dict:
+@router.get("/jobs", response_model=Page[JobOut], summary="Jobs of accounts within your forces, newest first")
+def jobs(request: Request, principal: Caller, paging: Paging) -> dict:
     with app_state(request).sessions() as session:
-        total = session.scalar(select(func.count()).select_from(Job)) or 0
+        mine = _colleagues(session, principal)
+        seen = select(Job) if mine is None else select(Job).where(Job.created_by.in_(mine))
+        total = session.scalar(select(func.count()).select_from(seen.subquery())) or 0
         rows = (
-            session.execute(
-                select(Job).order_by(Job.created_at.desc(), Job.id).offset(paging.offset).limit(paging.limit)
-            )
+            session.execute(seen.order_by(Job.created_at.desc(), Job.id).offset(paging.offset).limit(paging.limit))
             .scalars()
             .all()
         )
@@ -282,10 +313,11 @@ def jobs(request: Request, paging: Paging) -> dict:
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, responses=problem_responses(404), summary="One job's status")
-def job(request: Request, job_id: Annotated[str, Path(max_length=36)]) -> JobOut:
+def job(request: Request, principal: Caller, job_id: Annotated[str, Path(max_length=36)]) -> JobOut:
     with app_state(request).sessions() as session:
         row = session.get(Job, job_id)
-        if row is None:
+        mine = _colleagues(session, principal) if row is not None else None
+        if row is None or (mine is not None and row.created_by not in mine):
             raise ProblemError(404, "no such job", "not-found")
         return job_out(row)
 
