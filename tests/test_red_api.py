@@ -293,6 +293,21 @@ def test_a_force_admin_sees_and_runs_only_uploads_and_jobs_of_its_own_force(clie
     assert call(client, "admin", "GET", f"/admin/jobs/{job.json()['id']}").status_code == 200
 
 
+def test_every_loader_profile_may_be_named_for_an_uploaded_extract(client):
+    """The command line ingests custody, notices and referrals extracts by profile name; the API
+    refused each with 400 (it listed three profiles by hand)."""
+    from loaders.mapping import builtin_profiles
+
+    sent = call(client, "admin", "POST", "/admin/uploads", files=[("files", ("x.csv", b"force,custody_ref\n"))])
+    for profile in sorted(builtin_profiles()):
+        r = call(client, "admin", "POST", "/admin/jobs/ingest", json={"upload_ids": [sent.json()[0]["id"]],
+                                                                      "profile": profile})
+        assert r.status_code == 202, (profile, r.text)
+    bad = call(client, "admin", "POST", "/admin/jobs/ingest", json={"upload_ids": [sent.json()[0]["id"]],
+                                                                    "profile": "rms-flat; rm -rf /"})
+    assert bad.status_code == 400, bad.text
+
+
 def _black(c) -> str:
     from worlds.api import person_of
 

@@ -36,6 +36,7 @@ from api.policy.roles import Operation, Role
 from api.problems import ProblemError, problem_responses
 from api.routing import AuditedRoute
 from api.store.db import ApiKey, Job, Upload, User, utcnow
+from loaders.mapping import builtin_profiles
 
 router = APIRouter(
     prefix="/admin",
@@ -72,14 +73,18 @@ class UploadOut(BaseModel):
     uploaded_at: Any
 
 
+# every built-in loader profile (custody, notices, referrals too), read from loaders/profiles
+ProfileName = Literal[tuple(sorted(builtin_profiles()))]  # type: ignore[valid-type]
+
+
 class IngestRequest(BaseModel):
     upload_ids: list[str] = Field(min_length=1, max_length=100)
-    profile: Literal["rms-flat", "rms-relational", "court-orders"] | None = None
+    profile: ProfileName | None = None
 
 
 class PipelineRequest(BaseModel):
     upload_ids: list[str] = Field(default_factory=list, max_length=100)
-    profile: Literal["rms-flat", "rms-relational", "court-orders"] | None = None
+    profile: ProfileName | None = None
 
 
 class NewUser(BaseModel):
