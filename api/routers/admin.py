@@ -221,19 +221,20 @@ def _own_uploads(request: Request, principal: Principal, upload_ids: list[str]) 
         raise ProblemError(404, f"no such upload: {', '.join(others)[:200]}", "not-found")
 
 
+def _newest_first(session: Any, principal: Principal, table: Any, owner: Any, at: Any, paging: Any) -> tuple:
+    """One page of ``table``'s rows whose ``owner`` the admin sees (:func:`_colleagues`), newest
+    first, and how many there are in all."""
+    mine = _colleagues(session, principal)
+    seen = select(table) if mine is None else select(table).where(owner.in_(mine))
+    total = session.scalar(select(func.count()).select_from(seen.subquery())) or 0
+    page = seen.order_by(at.desc(), table.id).offset(paging.offset).limit(paging.limit)
+    return session.execute(page).scalars().all(), total
+
+
 @router.get("/uploads", response_model=Page[UploadOut], summary="Extracts uploaded by accounts within your forces")
 def uploads(request: Request, principal: Caller, paging: Paging) -> dict:
     with app_state(request).sessions() as session:
-        mine = _colleagues(session, principal)
-        seen = select(Upload) if mine is None else select(Upload).where(Upload.uploaded_by.in_(mine))
-        total = session.scalar(select(func.count()).select_from(seen.subquery())) or 0
-        rows = (
-            session.execute(
-                seen.order_by(Upload.uploaded_at.desc(), Upload.id).offset(paging.offset).limit(paging.limit)
-            )
-            .scalars()
-            .all()
-        )
+        rows, total = _newest_first(session, principal, Upload, Upload.uploaded_by, Upload.uploaded_at, paging)
         items = [UploadOut(**{k: getattr(u, k) for k in UploadOut.model_fields}) for u in rows]
     return paginate(items, paging, request, total)
 
@@ -305,14 +306,7 @@ def job_pipeline(
 @router.get("/jobs", response_model=Page[JobOut], summary="Jobs of accounts within your forces, newest first")
 def jobs(request: Request, principal: Caller, paging: Paging) -> dict:
     with app_state(request).sessions() as session:
-        mine = _colleagues(session, principal)
-        seen = select(Job) if mine is None else select(Job).where(Job.created_by.in_(mine))
-        total = session.scalar(select(func.count()).select_from(seen.subquery())) or 0
-        rows = (
-            session.execute(seen.order_by(Job.created_at.desc(), Job.id).offset(paging.offset).limit(paging.limit))
-            .scalars()
-            .all()
-        )
+        rows, total = _newest_first(session, principal, Job, Job.created_by, Job.created_at, paging)
         items = [job_out(j) for j in rows]
     return paginate(items, paging, request, total)
 
