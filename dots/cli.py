@@ -31,6 +31,8 @@ CORE = (
 OPTIONAL = (  # joined when their modules exist
     "dots.safeguarding",
     "dots.network",
+    "dots.stats",
+    "dots.retention",
 )
 
 

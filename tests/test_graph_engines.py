@@ -204,6 +204,11 @@ def _every_question(g, as_of: dt.date, forces: list[str], people: list[str], eve
     for name in ("bail", "notices", "gaps", "encompass"):
         for force in (None, *forces[:2]):
             out[f"safeguarding {name} {force}"] = Q.safeguarding_list(g, name, as_of, force=force)
+    for force in forces[:2]:
+        out[f"stats {force}"] = Q.force_statistics(g, force, dt.date(as_of.year - 3, 1, 1), as_of,
+                                                   by=("sex", "age", "ethnicity"))
+    out["retention_review"] = Q.retention_review(g, dt.date(as_of.year + 6, 1, 1))
+    out["retention_review force"] = Q.retention_review(g, dt.date(as_of.year + 6, 1, 1), force=forces[0])
     every_profile = all_profile_rows(g)
     out["all_profile_rows"] = {p: every_profile[p] for p in people}
     for p in people:

@@ -15,6 +15,7 @@ from graph.queries.perpetrators import (
     victims_in_multiple_forces,
 )
 from graph.queries.profile import network, person_profile
+from graph.queries.retention import retention_review
 from graph.queries.safeguarding import (
     active_bail_conditions,
     bail_list,
@@ -24,6 +25,7 @@ from graph.queries.safeguarding import (
     person_duties,
     safeguarding_list,
 )
+from graph.queries.stats import force_statistics
 from graph.queries.targets import target_movement, targets
 from graph.queries.victims import repeat_victims
 
@@ -33,4 +35,5 @@ __all__ = [
     "victim_links", "victims_in_multiple_forces", "network", "network_groups", "person_profile",
     "target_movement", "targets", "repeat_victims", "active_bail_conditions", "bail_list", "encompass_list",
     "gaps_list", "notices_list", "person_duties", "safeguarding_list",
+    "force_statistics", "retention_review",
 ]
