@@ -19,17 +19,14 @@ When a record is due, as of a day:
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from reference.ages import anniversary
+from reference.config import read_yaml, rules_source
 from reference.offences import GROUPS, normalise_ho_code, offence_table
 
-DATA = Path(__file__).resolve().parent / "data"
 KINDS = ("event", "custody", "notice", "order")
 CONDITIONS = ("kinds", "da", "offence_groups", "ho_codes", "order_types", "notice_types")
 
@@ -144,16 +141,12 @@ def offence_group_of(ho_code: str | None) -> str | None:
 def load_retention_rules(path: Path | str | None = None) -> RetentionRules:
     """The rules from ``path``, else ``DOTS_RETENTION_RULES``, else the shipped file. A bad file is
     a ValueError naming the file and the key."""
-    chosen = path if path is not None else os.environ.get("DOTS_RETENTION_RULES") or None
-    return _load(str(Path(chosen) if chosen is not None else DATA / "retention.yaml"))
+    return _load(rules_source(path, "DOTS_RETENTION_RULES", "retention.yaml"))
 
 
 @lru_cache(maxsize=8)
 def _load(source: str) -> RetentionRules:
-    try:
-        doc = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"{source}: cannot read the retention rules: {exc}") from exc
+    doc = read_yaml(source, "retention rules")
     try:
         groups = {}
         for number, g in doc["groups"].items():

@@ -6,17 +6,13 @@ is defined differently (``dots stats --rules``, or ``DOTS_STATISTICS_RULES``).""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from reference.ages import age_on
+from reference.config import read_yaml, rules_source
 from reference.offences import GROUPS
-
-DATA = Path(__file__).resolve().parent / "data"
 
 
 @dataclass(frozen=True)
@@ -51,16 +47,12 @@ class StatisticsRules:
 def load_statistics_rules(path: Path | str | None = None) -> StatisticsRules:
     """The rules from ``path``, else ``DOTS_STATISTICS_RULES``, else the shipped file. A bad file
     is a ValueError naming the file and the key."""
-    chosen = path if path is not None else os.environ.get("DOTS_STATISTICS_RULES") or None
-    return _load(str(Path(chosen) if chosen is not None else DATA / "statistics.yaml"))
+    return _load(rules_source(path, "DOTS_STATISTICS_RULES", "statistics.yaml"))
 
 
 @lru_cache(maxsize=8)
 def _load(source: str) -> StatisticsRules:
-    try:
-        doc = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"{source}: cannot read the statistics rules: {exc}") from exc
+    doc = read_yaml(source, "statistics rules")
     try:
         bands = tuple((int(lo), None if hi is None else int(hi)) for lo, hi in doc["age_bands"])
         groups = tuple(str(g) for g in doc["outcomes"]["violent_groups"])

@@ -14,7 +14,8 @@ import yaml
 
 from graph.load import load_graph
 from graph.queries.retention import retention_review
-from reference.retention import DATA, load_retention_rules
+from reference.config import DATA
+from reference.retention import load_retention_rules
 
 D = dt.date
 RULES = load_retention_rules()
