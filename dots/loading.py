@@ -134,7 +134,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="extract files, or folders of them")
     p.add_argument(
         "--profile",
-        help="a built-in profile: rms-flat, rms-relational, court-orders, custody, police-notices, referrals"
+        help="a built-in profile: rms-flat, rms-relational, court-orders, custody, police-notices, referrals, workforce"
         " (default: detected from the header)",
     )
     p.add_argument("--mapping", type=Path, metavar="FILE", help="a YAML/TOML mapping file for another source")

@@ -55,6 +55,14 @@ def read_input(data_dir: Path, entities: pd.DataFrame | None = None) -> GraphInp
     """Staging tables plus linkage output (``entities`` overrides the linkage store, e.g. in tests)."""
     store = StagingStore(data_dir)
     tables = {t: store.read(t) for t in ("person_records", "events", "involvements", "orders", "addresses")}
+    # workforce records link people (linkage) but never enter the graph: membership is restricted
+    # (api.policy.wall), and a record in the graph is shown wherever its person is
+    workforce = store.read("workforce", columns=["record_key", "extract_id"])
+    if not workforce.empty:
+        people = tables["person_records"]
+        staff = pd.MultiIndex.from_frame(workforce[["record_key", "extract_id"]])
+        is_staff = pd.MultiIndex.from_frame(people[["record_key", "extract_id"]]).isin(staff)
+        tables["person_records"] = people[~is_staff].reset_index(drop=True)
     duties = {t: store.read(t) for t in DUTY_TABLES}
     linkage = LinkageStore(data_dir)
     resolved = linkage.exists(ENTITIES)

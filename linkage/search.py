@@ -148,6 +148,13 @@ class SearchIndex:
         model_json = outputs.model()
         if records is None or model_json is None or entities.empty:
             raise FileNotFoundError("no linkage outputs: run resolve first")
+        # a workforce record links its person but is never found by a search: membership is
+        # restricted (api.policy.wall); the person is found by their other records
+        from staging.store import StagingStore
+
+        staff = StagingStore(data_dir).read("workforce", columns=["record_key"])["record_key"]
+        if len(staff):
+            records = records[~records["record_key"].isin(set(staff))].reset_index(drop=True)
         self.settings = settings
         self.model = Model.from_json(model_json)
         # records of one name block side by side: a query's candidates are then read from a few

@@ -501,8 +501,37 @@ def _withheld(ctx: Context, out: pd.DataFrame, target: str, spec: Any) -> None:
     out[f"{target}_confidential"] = flagged
 
 
+def build_workforce(ctx: Context, spec: dict[str, Any]) -> pd.DataFrame:
+    """Officers and staff (extracts.md §7). An unknown role or status quarantines the row (as an
+    unknown involvement role does); a blank one, or a leaving date that cannot be read, is set aside
+    with a warning: the person is still a person to link, and a blank status is walled as serving
+    (:mod:`api.policy.wall` fails closed)."""
+    out = pd.DataFrame(index=ctx.frame.index)
+    out["record_key"] = resolve(ctx, spec["record_key"])
+    _force(ctx, out, spec["force"])
+    if "employee_ref" in spec:
+        out["employee_ref"] = resolve(ctx, spec["employee_ref"])
+    for target, codes in (("role", "workforce_role"), ("status", "workforce_status")):
+        if target not in spec:
+            out[target] = None
+            continue
+        raw = _vocab(ctx, spec[target])
+        coded = vocab.codes(raw, vocab.CODES[codes], f"workforce {target}")
+        ctx.errors.add(coded["error"].notna(), _source_name(spec[target]), coded["error"])
+        ctx.warnings.add(raw.isna(), _source_name(spec[target]), f"{target} is blank", raw, out["record_key"])
+        out[target] = coded["value"]
+    out["left_on"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    if "left_on" in spec:
+        parsed = _parse_date(ctx, "left_on", spec["left_on"])
+        column_name = spec["left_on"]["column"]
+        ctx.warnings.add(parsed["error"].notna(), column_name, parsed["error"], parsed["raw"], out["record_key"])
+        out["left_on"] = parsed["value"].dt.normalize()
+    return out
+
+
 BUILDERS = {
     "person_records": build_person_records,
+    "workforce": build_workforce,
     "events": build_events,
     "involvements": build_involvements,
     "orders": build_orders,

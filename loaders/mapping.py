@@ -116,6 +116,14 @@ TARGETS: dict[str, dict[str, str]] = {
         "child_key": "key",
         "school": "text",
     },
+    "workforce": {
+        "record_key": "key",
+        "force": "force",
+        "employee_ref": "text",
+        "role": "code",
+        "status": "code",
+        "left_on": "date",
+    },
 }
 REQUIRED_TARGETS: dict[str, list[str]] = {
     "person_records": ["record_key", "name"],
@@ -125,6 +133,7 @@ REQUIRED_TARGETS: dict[str, list[str]] = {
     "custody_records": ["custody_key", "force", "record_key", "arrested_at"],
     "notices": ["notice_key", "force", "notice_type", "served_at", "subject_key", "protected_key"],
     "referrals": ["referral_key", "force", "record_key", "service", "sent_at"],
+    "workforce": ["record_key", "force", "status"],
 }
 # The date that makes a row an event: blank or impossible, the row cannot be used.
 EVENT_DATES = {"custody_records": "arrested_at", "notices": "served_at", "referrals": "sent_at"}

@@ -11,7 +11,8 @@ the extract it came from. Keys:
 * order key: the court case number as written.
 * custody key ``{force}/custody/{custody_ref}``, notice key ``{force}/notice/{notice_ref}``,
   referral key ``{force}/referral/{referral_ref}``; the child a school referral is about is the
-  person record ``{force}/referral/{referral_ref}/child``.
+  person record ``{force}/referral/{referral_ref}/child``; a workforce record (officer or staff)
+  is the person record ``{force}/{employee_ref}``.
 
 Custody, notice and referral extracts send each record in its latest state, and a later delivery
 of the same record replaces that state: every delivered state is staged (the history), and
@@ -221,6 +222,19 @@ REFERRALS: list[tuple[str, pa.DataType]] = [
     ("extra", pa.string()),
 ]
 
+# One row per workforce record per delivery (extracts.md §7): an officer or member of staff. The
+# person is also a person record with the same key, linked like any other; membership itself is
+# restricted (api.policy.wall), and the graph never holds these records (graph.build).
+WORKFORCE: list[tuple[str, pa.DataType]] = [
+    ("record_key", pa.string()),  # {force}/{employee_ref}
+    ("force_code", pa.string()),
+    ("employee_ref", pa.string()),
+    ("role", pa.string()),  # OFFICER STAFF SPECIAL VOLUNTEER, or null when blank (warned)
+    ("status", pa.string()),  # SERVING SUSPENDED LEFT, or null when blank (warned; walled as serving)
+    ("left_on", pa.date32()),
+    ("extra", pa.string()),
+]
+
 QUARANTINE: list[tuple[str, pa.DataType]] = [
     ("source_file", pa.string()),
     ("source_line", pa.int64()),
@@ -258,6 +272,7 @@ TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
     "rui_periods": RUI_PERIODS,
     "notices": NOTICES,
     "referrals": REFERRALS,
+    "workforce": WORKFORCE,
 }
 
 

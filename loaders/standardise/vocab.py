@@ -156,6 +156,8 @@ SERVICES = frozenset(
     {"IDVA", "MARAC", "VICTIM_SUPPORT", "DVPO_CASEWORKER", "REFUGE", "CHILDRENS_SOCIAL_CARE", "SCHOOL"}
 )
 REFERRAL_OUTCOMES = frozenset({"ACCEPTED", "DECLINED", "NO_CONTACT"})
+WORKFORCE_ROLES = frozenset({"OFFICER", "STAFF", "SPECIAL", "VOLUNTEER"})
+WORKFORCE_STATUSES = frozenset({"SERVING", "SUSPENDED", "LEFT"})
 CODES = {
     "disposal": DISPOSALS,
     "decision": DECISIONS,
@@ -163,6 +165,8 @@ CODES = {
     "hearing_outcome": HEARING_OUTCOMES,
     "service": SERVICES,
     "referral_outcome": REFERRAL_OUTCOMES,
+    "workforce_role": WORKFORCE_ROLES,
+    "workforce_status": WORKFORCE_STATUSES,
 }
 
 
