@@ -25,9 +25,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import security
 from api.auth.cache import accounts_version
+from api.policy import wall
 from api.policy.audit import Row
 from api.policy.roles import REFERENCE_RE, Operation, Purpose, Role
 from api.policy.scope import Scope
+from api.policy.wall import Hidden
 from api.problems import ProblemError
 from api.store.db import ApiKey, User
 from linkage.store import LinkageStore
@@ -52,6 +54,7 @@ class Principal:
     forces: frozenset[str]
     national: bool
     service: bool = False
+    employee_ref: str | None = None  # ONS-CODE/REF of the user's own workforce record (api.policy.wall)
 
     @property
     def scope(self) -> Scope:
@@ -104,7 +107,8 @@ def graph(request: Request) -> Any:
 
 def _principal(user: User) -> Principal:
     return Principal(
-        user.id, user.name, user.role, frozenset(user.forces or []), bool(user.national), bool(user.service)
+        user.id, user.name, user.role, frozenset(user.forces or []), bool(user.national), bool(user.service),
+        user.employee_ref,
     )
 
 
@@ -212,6 +216,7 @@ class AuditContext:
     recipients: str | None = None
     recorded: bool = False
     rows: list[Row] = field(default_factory=list)
+    hidden: Hidden = field(default_factory=Hidden)  # what the wall keeps from this caller (api.policy.wall)
 
     def record(self, table: Table, **values: Any) -> None:
         """A row to write in the same transaction as this request's audit record (if it succeeds)."""
@@ -263,7 +268,31 @@ class Audited:
             )
         if reference and not REFERENCE_RE.match(reference):
             raise ProblemError(400, "the reference may hold letters, digits and / . _ : - only", "purpose-required")
+        ctx.hidden, own = await run_in_threadpool(walls_for, request, principal)
+        opened = {str(v) for k, v in request.path_params.items() if k in ("person_id", "record_key")}
+        if opened & (own.people | own.records):
+            raise ProblemError(
+                403, "no one consults their own record or a record they are party to", "self-consultation"
+            )
         return ctx
+
+
+def walls_for(request: Request, principal: Principal | None) -> tuple[Hidden, Hidden]:
+    """(what the wall keeps from this caller, what of it is their own record or party to it):
+    see :mod:`api.policy.wall`. Without a graph the wall still hides the workforce's records."""
+    state = app_state(request)
+    data_dir = FsPath(state.settings.data_dir)
+    if not wall.staged(data_dir):  # no workforce extract: nothing walled, and no graph opened to say so
+        return Hidden(), Hidden()
+    try:
+        g = state.graph()
+    except Exception:  # no graph yet: the parts that need none still hold
+        g = None
+    found = wall.current_wall(data_dir, g)
+    role = principal.role if principal else None
+    ref = principal.employee_ref if principal else None
+    own = wall.own_hidden(found, g, ref)
+    return wall.hidden_for(found, role, own), own
 
 
 # One alias per logged operation, so that a route's signature says what it does with personal data.

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import Response
 
 from api.deps import AuditContext
+from api.policy.wall import scrub_rows
 from api.store.db import utcnow
 from exports.tables import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Table, csv_bytes, xlsx_bytes
 from reference.forces import force_name
@@ -64,11 +65,15 @@ def about(audit: AuditContext, what: str, **more: Any) -> list[tuple[str, Any]]:
 def table_response(
     audit: AuditContext, fmt: str, table: Table, name: str, what: str, person_ids: Sequence[Any] = (), **filters: Any
 ) -> Response:
-    """One list as ``fmt`` (csv or xlsx), recorded in the audit context as an export."""
-    rows = list(table.values())
+    """One list as ``fmt`` (csv or xlsx), recorded in the audit context as an export. A row naming
+    a walled record says only that it exists and who holds it (:mod:`api.policy.wall`)."""
+    rows, walled = scrub_rows(table.columns, table.values(), audit.hidden)
     table = Table(table.name, table.columns, rows, table.notes)
-    audit.returned(person_ids, len(rows))
+    audit.returned([p for p in person_ids if p not in audit.hidden.people], len(rows))
     audit.detail = f"export {fmt}"
+    if walled:
+        audit.outcome = "restricted"
+        audit.detail += f"; {walled} walled row(s) shown only as held elsewhere"
     if fmt == "csv":
         return attachment(csv_bytes(table), CSV_MEDIA_TYPE, filename(name, suffix="csv"))
     body = xlsx_bytes([table], about(audit, what, **filters), title=what)

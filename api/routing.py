@@ -8,6 +8,7 @@ written the caller gets a 500 and no data. A request that fails (401, 403, 400 w
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -19,6 +20,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import AuditContext, Principal
+from api.policy import wall
 from api.policy.audit import Entry
 from api.problems import ProblemError
 
@@ -54,6 +56,41 @@ def _status(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, RequestValidationError):
         return 400, "the request is not valid"
     return 500, f"internal error: {type(exc).__name__}"
+
+
+def _subject(answer: Any) -> dict:
+    subject = answer.get("subject") if isinstance(answer, dict) else None
+    return subject if isinstance(subject, dict) else {}
+
+
+def walled(request: Request, response: Response, ctx: AuditContext | None) -> Response:
+    """The answer with the professional-standards wall applied (:mod:`api.policy.wall`): a route
+    about a walled person answers only that a record exists and who holds it; any other JSON answer
+    has each object naming a walled id replaced so. Files apply it as they are made
+    (:mod:`api.downloads`, the network chart). Every walled answer is logged as restricted."""
+    hidden = ctx.hidden if ctx is not None else None
+    if not hidden or response.status_code >= 400:
+        return response
+    route = request.scope.get("route")
+    disclosure = getattr(route, "path", "").startswith("/disclosure")
+    person_id = request.path_params.get("person_id")
+    count = 0
+    if person_id in hidden.people:
+        body: Any = {"person_id": person_id, **wall.stub(hidden, [person_id], disclosure)}
+        count = 1
+    elif (response.media_type or "").startswith("application/json") and isinstance(response.body, bytes):
+        answer = json.loads(response.body)
+        body, count = wall.scrub(answer, hidden, disclosure)
+        if _subject(body).get("restricted") and not _subject(answer).get("restricted"):
+            body = body["subject"]  # an answer about a walled subject (a case's history) is walled whole
+    if not count:
+        return response
+    assert ctx is not None
+    ctx.outcome = "restricted"
+    ctx.detail = f"{count} walled record(s) shown only as held elsewhere" + (f"; {ctx.detail}" if ctx.detail else "")
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(content, status_code=response.status_code, headers=headers, media_type="application/json")
 
 
 def entry_for(request: Request, operation: str, status: int, outcome: str, detail: str | None) -> Entry:
@@ -116,8 +153,9 @@ class AuditedRoute(APIRoute):
                 outcome = "refused" if status < 500 else "error"
                 await log.append_async(entry_for(request, operation, status, outcome, detail))
                 raise
-            status = response.status_code
             ctx = getattr(request.state, "audit", None)
+            response = walled(request, response, ctx)
+            status = response.status_code
             body = getattr(response, "body", None)
             if ctx is not None and status < 400 and isinstance(body, bytes) and not named_elsewhere:
                 ctx.person_ids.update(people_in(body))

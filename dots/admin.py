@@ -37,6 +37,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         password=password,
         national=args.national,
         service=args.service,
+        employee_ref=args.employee_ref,
     )
     print_json(created)
     return 0
@@ -67,6 +68,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--force", nargs="+", metavar="NAME", help="force names or ONS codes the account may see")
     p.add_argument("--national", action="store_true", help="may see every force")
     p.add_argument("--service", action="store_true", help="a service account: issue an API key")
+    p.add_argument("--employee-ref", metavar="FORCE/REF",
+                   help="the user's own workforce record (e.g. Northumbria/4721): the account never opens it, "
+                   "nor a record it is party to")
     p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     p.set_defaults(func=cmd_user_add)
 

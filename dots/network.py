@@ -22,6 +22,7 @@ FORMATS = ("anx", "graphml", "xlsx")
 
 
 def cmd_export_network(args: argparse.Namespace) -> int:
+    from api.policy import wall
     from api.policy.audit import operating_system_user
     from api.policy.scope import Scope
     from api.views.network import network_chart
@@ -34,7 +35,12 @@ def cmd_export_network(args: argparse.Namespace) -> int:
         raise CommandError(f"no such folder: {out.parent}")
     g = open_graph(home, graph_uri(args, home))
     try:
-        found = network_chart(g, Scope(frozenset(), True), args.person_id, args.depth, author=operating_system_user())
+        hidden = wall.hidden_for(wall.current_wall(home, g), None, wall.Hidden())
+        if args.person_id in hidden.people:
+            held = "; ".join(h["force"] for h in wall.stub(hidden, [args.person_id])["held_by"])
+            raise CommandError(f"restricted: a record of {args.person_id} exists, held by {held}")
+        found = network_chart(g, Scope(frozenset(), True), args.person_id, args.depth, author=operating_system_user(),
+                              hidden=hidden)
     finally:
         g.close()
     if found is None:

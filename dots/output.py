@@ -41,8 +41,32 @@ def write_table(frame: pd.DataFrame, out: Path | str, name: str) -> None:
     print(f"wrote {rows} rows to {out}", file=sys.stderr)
 
 
+def walled(frame: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
+    """The rows with each one naming a walled record (api.policy.wall) replaced by one that says
+    only that it exists and who holds it; the command line is no professional-standards account.
+    Not ``dots export`` (resolution, entities): the linkage's outputs for evaluation against an
+    outside truth, which must include the workforce records they link."""
+    from api.policy import wall
+    from dots.settings import data_dir
+
+    if frame.empty or not hasattr(args, "data_dir") or getattr(args, "command", None) == "export":
+        return frame
+    found = wall.current_wall(data_dir(args.data_dir, create=False), None)
+    hidden = wall.hidden_for(found, None, wall.Hidden())
+    if not hidden:
+        return frame
+    columns = [str(c) for c in frame.columns]
+    kept, count = wall.scrub_rows(columns, [tuple(r.values()) for r in records(frame)], hidden)
+    if not count:
+        return frame
+    print(f"{count} row(s) restricted: held by {wall.UNIT}, who alone see them", file=sys.stderr)
+    return pd.DataFrame(kept, columns=frame.columns)
+
+
 def emit(frame: pd.DataFrame, args: argparse.Namespace, key: str = "rows") -> int:
-    """A list command's answer: a file for ``--out``, else JSON with ``--json``, else a plain table."""
+    """A list command's answer: a file for ``--out``, else JSON with ``--json``, else a plain table.
+    Walled rows are replaced first (:func:`walled`)."""
+    frame = walled(frame, args)
     if getattr(args, "out", None):
         write_table(frame, args.out, args.command if args.command != "export" else args.table)
         if getattr(args, "json", False):

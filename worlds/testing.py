@@ -30,6 +30,7 @@ ACCOUNTS: dict[str, tuple[str, list[str], bool]] = {
     "auditor": ("auditor", [], False),
     "admin": ("admin", [], True),  # the national admin: grants any force and national scope
     "admin_northumbria": ("admin", ["Northumbria"], False),  # works within Northumbria only
+    "psd": ("professional_standards", ["Northumbria"], False),  # sees walled workforce records in full
 }
 ROLE_ACCOUNT = {
     "analyst": "analyst",
@@ -38,6 +39,7 @@ ROLE_ACCOUNT = {
     "data_steward": "steward_national",
     "auditor": "auditor",
     "admin": "admin",
+    "professional_standards": "psd",
 }
 
 

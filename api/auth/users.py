@@ -63,6 +63,18 @@ def resolve_forces(forces: list[str] | None) -> tuple[list[str], bool]:
     return codes, national
 
 
+def resolve_employee_ref(ref: str | None) -> str | None:
+    """``FORCE/REF`` (force name in any spelling, or ONS code) as ``ONS-CODE/REF``, the form
+    :mod:`api.policy.wall` matches against the staged workforce records."""
+    if ref is None or not ref.strip():
+        return None
+    force, sep, number = ref.strip().partition("/")
+    found = lookup_force(force) if sep else None
+    if found is None or not number.strip() or len(number) > 100 or not number.strip().isprintable():
+        raise UserError(f"employee ref {ref!r}: FORCE/REF with a known force, e.g. Northumbria/4721")
+    return f"{found.code}/{number.strip()}"
+
+
 def user_dict(user: User) -> dict[str, Any]:
     return {
         "id": user.id,
@@ -74,6 +86,7 @@ def user_dict(user: User) -> dict[str, Any]:
         "active": bool(user.active),
         "created_at": user.created_at,
         "created_by": user.created_by,
+        "employee_ref": user.employee_ref,
     }
 
 
@@ -86,6 +99,7 @@ def create_user(
     national: bool = False,
     service: bool = False,
     created_by: str | None = None,
+    employee_ref: str | None = None,
 ) -> dict:
     """Create an account in an open session; returns it with a generated password or API key
     (shown once, never stored in clear)."""
@@ -95,6 +109,7 @@ def create_user(
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
     codes, named_national = resolve_forces(forces)
+    staff_ref = resolve_employee_ref(employee_ref)
     if session.execute(select(User.id).where(User.name == name)).first():
         raise UserError(f"user {name!r} already exists")
     generated: dict[str, str] = {}
@@ -117,6 +132,7 @@ def create_user(
         token_version=0,
         created_at=utcnow(),
         created_by=created_by,
+        employee_ref=staff_ref,
     )
     session.add(user)
     session.flush()
@@ -139,6 +155,7 @@ def add_user(
     password: str | None = None,
     national: bool = False,
     service: bool = False,
+    employee_ref: str | None = None,
 ) -> dict:
     """``dots user add``: create an account in the data directory's state store.
 
@@ -151,7 +168,8 @@ def add_user(
     sessions = session_factory(database_url(Path(data_dir)))
     with sessions.begin() as session:
         created = create_user(
-            session, name, role, forces, password, national=national, service=service, created_by="cli"
+            session, name, role, forces, password, national=national, service=service, created_by="cli",
+            employee_ref=employee_ref,
         )
     detail = (
         f"account {created['name']} (id {created['id']}) created: role {created['role']}, "

@@ -53,8 +53,8 @@ class Page:
 
 PAGES = [
     Page("login", "login.html", "Sign in"),
-    Page("person", "person.html", "Person", ("analyst",), "People"),
-    Page("serial", "serial.html", "Serial perpetrators", ("analyst",), "Serial perpetrators"),
+    Page("person", "person.html", "Person", ("analyst", "professional_standards"), "People"),
+    Page("serial", "serial.html", "Serial perpetrators", ("analyst", "professional_standards"), "Serial perpetrators"),
     Page("cross-force", "crossforce.html", "Cross-force victims", ("analyst",), "Cross-force victims"),
     Page("orders", "orders.html", "Orders register", ("analyst",), "Orders register"),
     Page("targets", "targets.html", "Weekly target list", ("da_team",), "Target list"),

@@ -19,6 +19,9 @@ class Role(StrEnum):
     data_steward = "data_steward"
     auditor = "auditor"
     admin = "admin"
+    # police-perpetrated DA: sees walled workforce records in full within its forces; with national
+    # scope it is national oversight (api.policy.wall)
+    professional_standards = "professional_standards"
 
 
 ROLES: tuple[str, ...] = tuple(r.value for r in Role)

@@ -110,6 +110,9 @@ class NewUser(BaseModel):
     password: str | None = Field(
         None, min_length=12, max_length=256, description="omit to have one generated and returned once"
     )
+    employee_ref: str | None = Field(
+        None, max_length=200, description="the user's own workforce record, FORCE/REF: never consulted by the account"
+    )
 
 
 class CreatedAccount(Account):
@@ -382,6 +385,7 @@ def add_user(request: Request, principal: Caller, body: NewUser, audit: Alterati
                 national=body.national,
                 service=body.service,
                 created_by=principal.name,
+                employee_ref=body.employee_ref,
             )
     except UserError as exc:
         status = 409 if "already exists" in str(exc) else 400

@@ -57,7 +57,7 @@ router = APIRouter(
     prefix="/analyst",
     tags=["analyst"],
     route_class=AuditedRoute,
-    dependencies=[Depends(require_roles(Role.analyst))],
+    dependencies=[Depends(require_roles(Role.analyst, Role.professional_standards))],
     responses=problem_responses(400, 401, 403, 503),
 )
 
@@ -449,7 +449,7 @@ def network_export(
 ) -> Response:
     assert audit.principal is not None
     found = network_chart(graph(request), _scope(audit), person_id, depth, app_state(request).cache,
-                          author=audit.principal.name)
+                          author=audit.principal.name, hidden=audit.hidden)
     if found is None:
         raise no_such_person(request, person_id)
     chart, named = found

@@ -71,6 +71,9 @@ class User(Base):
     token_version: Mapped[int] = mapped_column(Integer, default=0)  # bumped to revoke issued tokens
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # the workforce record (FORCE/REF) of the person using the account: never consults its own
+    # record or one it is party to (api.policy.wall)
+    employee_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class ApiKey(Base):

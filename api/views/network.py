@@ -13,8 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from api.performance.graphcache import GraphCache
+from api.policy import wall
 from api.policy.frames import rows, split, visible_person
 from api.policy.scope import Scope, held_by
+from api.policy.wall import Hidden
 from api.store import graphq
 from api.views.person import person_view
 from exports.network import Chart, Edge, Node, as_day
@@ -126,7 +128,8 @@ def _held(refs: list[dict[str, Any]]) -> str:
 
 
 def network_chart(
-    g: Any, scope: Scope, person_id: str, depth: int, cache: GraphCache | None = None, author: str = ""
+    g: Any, scope: Scope, person_id: str, depth: int, cache: GraphCache | None = None, author: str = "",
+    hidden: Hidden | None = None,
 ) -> tuple[Chart, list[str]] | None:
     """The chart of a person's network as this account may see it, and the person ids it names
     (None when no such person). The subject with their records, events, orders and (not
@@ -270,5 +273,32 @@ def network_chart(
         notes.append(f"{e['count']} more record(s) held by {force_name(e['force_code']) or e['force_code']}.")
     chart = Chart(person_id, f"Network of {subject.label} ({person_id})", list(nodes.values()), edges,
                   author=author, notes=notes)
+    chart, _ = walled_chart(chart, hidden or Hidden())
     chart.check()
-    return chart, sorted(set(named))
+    return chart, sorted(set(named) - (hidden or Hidden()).people)
+
+
+def walled_chart(chart: Chart, hidden: Hidden) -> tuple[Chart, int]:
+    """The chart with every node that names a walled record (api.policy.wall) replaced by one that
+    says only that a record exists and who holds it, under an id of this chart only."""
+    if not hidden:
+        return chart, 0
+    alias: dict[str, str] = {}
+    nodes = []
+    for n in chart.nodes:
+        hits = wall.named(n.id, hidden.ids) | wall.named(n.source, hidden.ids)
+        for v in n.attributes.values():
+            hits |= wall.named(v, hidden.ids)
+        if not hits:
+            nodes.append(n)
+            continue
+        alias[n.id] = f"{chart.subject_id}:walled-{len(alias) + 1}"
+        held = _held(wall.stub(hidden, hits)["held_by"])
+        nodes.append(Node(alias[n.id], n.kind, f"a record held by {held}", attributes={"held by": held}))
+    if not alias:
+        return chart, 0
+    edges = [Edge(alias.get(e.src, e.src), alias.get(e.dst, e.dst), e.label, date=e.date, until=e.until,
+                  confirmed=e.confirmed) if (e.src in alias or e.dst in alias) else e for e in chart.edges]
+    notes = [*chart.notes, f"{len(alias)} record(s) held elsewhere: only that they exist is shown."]
+    title = f"Network of {chart.subject_id}" if chart.subject_id in alias else chart.title
+    return Chart(chart.subject_id, title, nodes, edges, author=chart.author, notes=notes), len(alias)

@@ -12,6 +12,7 @@ const Dots = (() => {
     data_steward: "data_quality",
     auditor: "audit",
     admin: "administration",
+    professional_standards: "investigation",
   };
 
   class Problem extends Error {

@@ -1,0 +1,368 @@
+"""The professional-standards wall (police-perpetrated domestic abuse) and no self-consultation.
+
+Records of a serving officer or member of staff, as suspect or victim, are walled (domain.md,
+"Governance", PPDA): only professional standards, and national oversight, see them in full;
+everyone else learns that a record exists and that professional standards holds it. Who is in
+the workforce is itself restricted. And no one consults their own record, or a record they are
+party to.
+
+What is walled, from the staging ``workforce`` table (each record's latest delivered state), the
+linkage's entities and the graph:
+
+* a **walled person**: linked to a workforce record that is SERVING or SUSPENDED, or whose status
+  was blank (fails closed). A LEFT record does not wall: a former officer is no longer a colleague
+  whose record colleagues could browse, and walling every ex-officer for life would hide DA
+  perpetrators from the teams who must act on them. Their workforce record itself stays hidden.
+* everything such a person is party to: their record keys, the events they are involved in (in
+  any role) and the orders against or protecting them.
+* every workforce record key, whatever its status: membership is restricted.
+
+How it is applied, once for every consumer: :func:`scrub` walks an answer (the API's JSON body
+in :mod:`api.routing`, a list file's rows in :mod:`api.downloads`, a network chart, a CLI list)
+and replaces every object that names a walled id (a person, record, event or order, in any field,
+also inside a list or a ";"-joined cell) with a stub that says only that a record exists and who
+holds it. Routes about one person (a ``person_id`` in the path) answer the stub outright.
+
+Who sees through it: the ``professional_standards`` role within its own forces (force scoping still
+applies), and national oversight, which in this product's roles is a ``professional_standards``
+account with national scope. A national analyst is not oversight.
+
+Self-consultation: an account may be tied to a workforce record (``employee_ref``,
+``FORCE/REF`` as the record key is written). It never opens the person that record resolves to,
+nor anyone it shares an event or order with (403, logged), and those are stubbed in its answers
+whatever its role. Disclosure answers name no professional-standards unit: the stub there names
+only the holding force, so a disclosure never reveals that its subject is in the workforce.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from graph.queries._common import cypher
+from reference.forces import force_name
+
+WALLED_STATUSES = frozenset({"SERVING", "SUSPENDED"})  # and a blank status (unknown: walled)
+UNIT = "professional standards"
+TTL = 30.0  # seconds a computed wall is kept for one data directory and graph stamp
+
+Q_PARTIES = cypher(
+    "wall_parties",
+    """
+MATCH (p:Person {person_id: $person})-[:SUSPECT_IN|VICTIM_IN|WITNESS_IN|OTHER_IN]->(e:Event)
+OPTIONAL MATCH (e)<-[:SUSPECT_IN|VICTIM_IN|WITNESS_IN|OTHER_IN]-(q:Person)
+RETURN e.event_id AS event_id, collect(DISTINCT q.person_id) AS others
+""",
+)
+Q_ORDER_PARTIES = cypher(
+    "wall_order_parties",
+    """
+MATCH (o:`Order`)-[:AGAINST|PROTECTS]->(p:Person {person_id: $person})
+OPTIONAL MATCH (o)-[:AGAINST|PROTECTS]->(q:Person)
+RETURN o.order_id AS order_id, collect(DISTINCT q.person_id) AS others
+""",
+)
+Q_RECORD_KEYS = cypher(
+    "wall_record_keys",
+    """
+MATCH (p:Person {person_id: $person})-[:HAS_RECORD]->(r:PersonRecord)
+RETURN collect(DISTINCT r.record_key) AS record_keys
+""",
+)
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """Ids an answer must not name, and who holds each (the force codes whose professional
+    standards hold it)."""
+
+    people: frozenset[str] = frozenset()
+    records: frozenset[str] = frozenset()
+    events: frozenset[str] = frozenset()
+    orders: frozenset[str] = frozenset()
+    holders: dict[str, frozenset[str]] = field(default_factory=dict)  # any hidden id -> holding forces
+
+    def __bool__(self) -> bool:
+        return bool(self.people or self.records or self.events or self.orders)
+
+    @property
+    def ids(self) -> frozenset[str]:
+        return self.people | self.records | self.events | self.orders
+
+    def __or__(self, other: Hidden) -> Hidden:
+        holders = dict(self.holders)
+        for k, v in other.holders.items():
+            holders[k] = holders.get(k, frozenset()) | v
+        return Hidden(self.people | other.people, self.records | other.records, self.events | other.events,
+                      self.orders | other.orders, holders)
+
+
+@dataclass(frozen=True)
+class Party:
+    """What one person is party to: their records, events, orders and the people they share them with."""
+
+    person_id: str
+    records: frozenset[str]
+    events: frozenset[str]
+    orders: frozenset[str]
+    others: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Wall:
+    """The walled people of one data directory and graph, and the workforce's links to people."""
+
+    walled: dict[str, Party]  # person id -> what they are party to
+    holders: dict[str, frozenset[str]]  # walled person id -> force codes of their workforce records
+    workforce_keys: frozenset[str]  # every workforce record key, any status
+    person_of: dict[str, str]  # workforce record key -> person id (any status)
+    key_forces: dict[str, frozenset[str]] = field(default_factory=dict)  # workforce record key -> its force
+    staff: dict[str, str] = field(default_factory=dict)  # ONS-CODE/employee_ref (an account's) -> record key
+
+    def hidden(self) -> Hidden:
+        """What everyone but professional standards must not see."""
+        holders: dict[str, frozenset[str]] = dict(self.key_forces)
+        for pid, p in self.walled.items():
+            for i in (pid, *p.records, *p.events, *p.orders):
+                holders[i] = holders.get(i, frozenset()) | self.holders[pid]
+        parties = self.walled.values()
+        return Hidden(
+            people=frozenset(self.walled),
+            records=frozenset().union(*(p.records for p in parties)) | self.workforce_keys,
+            events=frozenset().union(*(p.events for p in parties)),
+            orders=frozenset().union(*(p.orders for p in parties)),
+            holders=holders,
+        )
+
+
+EMPTY = Wall({}, {}, frozenset(), {})
+
+
+def _current_workforce(data_dir: Path) -> pd.DataFrame:
+    from staging.store import StagingStore
+
+    wf = StagingStore(data_dir).read("workforce")
+    if wf.empty:
+        return wf
+    wf = wf.sort_values(["loaded_at", "source_file", "source_line"], kind="stable")
+    return wf.drop_duplicates("record_key", keep="last").reset_index(drop=True)
+
+
+def party(g: Any, person_id: str, records: Iterable[str] = ()) -> Party:
+    """What ``person_id`` is party to in the graph (``records``: its record keys as linkage knows
+    them; without a graph, only those)."""
+    events, orders, others = set(), set(), set()
+    if g is None:
+        return Party(person_id, frozenset(records), frozenset(), frozenset(), frozenset())
+    for r in g.run(Q_PARTIES, {"person": person_id}):
+        events.add(r["event_id"])
+        others.update(o for o in r["others"] or [] if o)
+    for r in g.run(Q_ORDER_PARTIES, {"person": person_id}):
+        orders.add(r["order_id"])
+        others.update(o for o in r["others"] or [] if o)
+    found = g.run(Q_RECORD_KEYS, {"person": person_id})
+    keys = set(records) | (set(found[0]["record_keys"] or []) if found else set())
+    others.discard(person_id)
+    return Party(person_id, frozenset(keys), frozenset(events), frozenset(orders), frozenset(others))
+
+
+def build_wall(data_dir: Path | str, g: Any) -> Wall:
+    """The wall from staging, linkage and the graph (see the module docstring)."""
+    from linkage.store import ENTITIES, LinkageStore
+
+    data_dir = Path(data_dir)
+    wf = _current_workforce(data_dir)
+    if wf.empty:
+        return EMPTY
+    linkage = LinkageStore(data_dir)
+    ent = linkage.entities() if linkage.exists(ENTITIES) else pd.DataFrame(columns=["record_key", "person_id"])
+    person_of = dict(zip(ent["record_key"], ent["person_id"], strict=True))
+    keys = frozenset(wf["record_key"].dropna())
+    walls = wf[wf["status"].isna() | wf["status"].isin(WALLED_STATUSES)]
+    holders: dict[str, set[str]] = {}
+    for key, force in zip(walls["record_key"], walls["force_code"], strict=True):
+        pid = person_of.get(key)
+        if pid:
+            holders.setdefault(pid, set()).add(force)
+    keys_of = ent[ent["person_id"].isin(set(holders))].groupby("person_id")["record_key"].agg(list).to_dict()
+    walled = {pid: party(g, pid, keys_of.get(pid, ())) for pid in sorted(holders)}
+    return Wall(
+        walled,
+        {pid: frozenset(f) for pid, f in holders.items()},
+        keys,
+        {k: person_of[k] for k in keys if k in person_of},
+        {k: frozenset({f}) for k, f in zip(wf["record_key"], wf["force_code"], strict=True) if k and f},
+        {f"{f}/{ref}": k for k, f, ref in zip(wf["record_key"], wf["force_code"], wf["employee_ref"], strict=True)},
+    )
+
+
+_CACHE: dict[tuple, tuple[float, Wall]] = {}
+_LOCK = threading.Lock()
+
+
+def staged(data_dir: Path) -> tuple[str, ...]:
+    """The staging parts holding workforce records (none: nothing is walled)."""
+    parts = Path(data_dir) / "staging" / "parts"
+    return tuple(sorted(p.parent.name for p in parts.glob("*/workforce.parquet"))) if parts.exists() else ()
+
+
+def _fingerprint(data_dir: Path) -> tuple:
+    """What the wall is computed from changes only with these files."""
+    entities = data_dir / "linkage" / "entities.parquet"
+    return staged(data_dir), entities.stat().st_mtime_ns if entities.exists() else 0
+
+
+def current_wall(data_dir: Path | str, g: Any) -> Wall:
+    """The wall of ``data_dir`` over graph ``g``, kept while its inputs and the graph's stamp stay
+    the same (and at most ``TTL`` seconds)."""
+    from graph.stamp import read_stamp
+
+    data_dir = Path(data_dir)
+    fp = _fingerprint(data_dir)
+    if not fp[0]:
+        return EMPTY  # no workforce extract staged: nothing to read
+    key = (str(data_dir), id(g), read_stamp(g).stamp if g is not None else None, fp)
+    now = time.monotonic()
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and now - hit[0] <= TTL:
+            return hit[1]
+    wall = build_wall(data_dir, g)
+    with _LOCK:
+        if len(_CACHE) > 8:
+            _CACHE.clear()
+        _CACHE[key] = (now, wall)
+    return wall
+
+
+# -- who sees what -----------------------------------------------------------------------------------
+
+
+def sees_through(role: str | None) -> bool:
+    """Whether a role sees walled records in full (within its force scope)."""
+    return role == "professional_standards"
+
+
+# the auditors read the s.62 log itself (ids, routes, who), which must show every access to a walled
+# record in full: the log is how a colleague's browsing is found
+UNWALLED_ROLES = frozenset({"auditor"})
+
+
+def own_hidden(wall: Wall, g: Any, employee_ref: str | None) -> Hidden:
+    """What an account tied to ``employee_ref`` must never open: its own person and everything
+    and everyone it is party to. Its own person is known even when no longer walled (LEFT)."""
+    key = wall.staff.get(employee_ref or "")
+    if key is None:
+        return Hidden()
+    forces = wall.key_forces.get(key, frozenset())
+    pid = wall.person_of.get(key)
+    if pid is None:
+        return Hidden(records=frozenset({key}), holders={key: forces})
+    p = wall.walled.get(pid) or party(g, pid, [k for k, v in wall.person_of.items() if v == pid])
+    ids = {pid, *p.others, *p.records, key, *p.events, *p.orders}
+    return Hidden(
+        people=frozenset({pid}) | p.others,
+        records=p.records | {key},
+        events=p.events,
+        orders=p.orders,
+        holders={i: forces for i in ids},
+    )
+
+
+def hidden_for(wall: Wall, role: str | None, own: Hidden) -> Hidden:
+    """Everything one account must not see of the workforce and its walled people (``own``: see
+    :func:`own_hidden`). Professional standards see walled people in full, but no workforce record
+    key: membership shows in no answer."""
+    if role in UNWALLED_ROLES:
+        return Hidden()
+    base = Hidden(records=wall.workforce_keys, holders=wall.key_forces) if sees_through(role) else wall.hidden()
+    return base | own
+
+
+# -- applying it ---------------------------------------------------------------------------------------
+
+
+def stub(hidden: Hidden, ids: Iterable[str], disclosure: bool = False) -> dict[str, Any]:
+    """What replaces a walled object: that a record exists and who holds it. In a disclosure
+    answer only the force is named, never the professional-standards unit."""
+    forces = sorted({f for i in ids for f in hidden.holders.get(i, ()) if f})
+    if disclosure:
+        return {"restricted": True, "held_by": [{"force_code": f, "force": force_name(f)} for f in forces]}
+    held = [{"force_code": f, "force": f"{force_name(f) or f}, {UNIT}", "unit": UNIT} for f in forces]
+    return {"restricted": True, "held_by": held or [{"force_code": None, "force": UNIT, "unit": UNIT}]}
+
+
+_SPLIT = re.compile(r"[;,]\s*")
+
+
+def named(value: Any, ids: frozenset[str]) -> set[str]:
+    """The hidden ids a value names: itself, an item of a list, a part of a ";"-joined cell."""
+    if isinstance(value, str):
+        if value in ids:
+            return {value}
+        if ";" in value or "," in value:
+            return {p for p in _SPLIT.split(value) if p in ids}
+        return set()
+    if isinstance(value, list | tuple | set | frozenset):
+        return {v for v in value if isinstance(v, str) and v in ids}
+    return set()
+
+
+def scrub(obj: Any, hidden: Hidden, disclosure: bool = False) -> tuple[Any, int]:
+    """``obj`` with every object naming a hidden id replaced by :func:`stub`, and how many were.
+
+    A dict is walled when one of its own values names a hidden id (its nested objects are judged
+    on their own); a bare id string in a list, or inside a ";"-joined cell, becomes
+    "[restricted]"."""
+    if not hidden:
+        return obj, 0
+    ids = hidden.ids
+    count = 0
+
+    def walk(o: Any) -> Any:
+        nonlocal count
+        if isinstance(o, dict):
+            hits: set[str] = set()
+            for v in o.values():
+                if not isinstance(v, dict):
+                    hits |= named(v, ids)
+            if hits:
+                count += 1
+                return stub(hidden, hits, disclosure)
+            return {k: walk(v) for k, v in o.items()}
+        if isinstance(o, list):
+            out = []
+            for v in o:
+                if isinstance(v, str) and v in ids:
+                    count += 1
+                    out.append("[restricted]")
+                else:
+                    out.append(walk(v))
+            return out
+        return o
+
+    return walk(obj), count
+
+
+def scrub_rows(columns: list[str], rows: Iterable[tuple], hidden: Hidden) -> tuple[list[tuple], int]:
+    """A table's rows with each row that names a hidden id replaced by one that says only that a
+    record exists and who holds it (the first column; the rest empty)."""
+    out, count = [], 0
+    ids = hidden.ids
+    for row in rows:
+        hits = set().union(*(named(v, ids) for v in row)) if hidden else set()
+        if hits:
+            count += 1
+            held = stub(hidden, hits)["held_by"]
+            note = "restricted: held by " + "; ".join(h["force"] for h in held)
+            out.append((note, *([None] * (len(columns) - 1))))
+        else:
+            out.append(tuple(row))
+    return out, count
