@@ -181,6 +181,7 @@ def _every_question(g, as_of: dt.date, forces: list[str], people: list[str], eve
                     address_id: str) -> dict:
     """Each question the product exposes (graph.queries and the API's look-ups), under the options
     that change its statements."""
+    from api.policy import wall
     from api.store import graphq
     from graph.queries.profile import Q_ALL_PERSONS_COUNT, all_profile_rows
 
@@ -220,6 +221,7 @@ def _every_question(g, as_of: dt.date, forces: list[str], people: list[str], eve
         out[f"orders_active {p}"] = Q.orders_active(g, as_of, person_id=p)
         out[f"possible_breaches {p}"] = Q.possible_breaches(g, respondent_id=p)
         out[f"victims_of {p}"] = graphq.victims_of(g, p)
+        out[f"wall party {p}"] = wall.party(g, p)  # what a walled officer is party to (api.policy.wall)
     out["people"] = g.run(Q_ALL_PERSONS_COUNT)
     out["api look-ups"] = {
         "person_forces": graphq.person_forces(g, people), "many_forces": graphq.person_forces(g, everyone),
