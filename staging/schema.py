@@ -12,7 +12,7 @@ the extract it came from. Keys:
 * custody key ``{force}/custody/{custody_ref}``, notice key ``{force}/notice/{notice_ref}``,
   referral key ``{force}/referral/{referral_ref}``; the child a school referral is about is the
   person record ``{force}/referral/{referral_ref}/child``; a workforce record (officer or staff)
-  is the person record ``{force}/{employee_ref}``.
+  is the person record ``{force}/workforce/{employee_ref}``.
 
 Custody, notice and referral extracts send each record in its latest state, and a later delivery
 of the same record replaces that state: every delivered state is staged (the history), and
@@ -226,7 +226,7 @@ REFERRALS: list[tuple[str, pa.DataType]] = [
 # person is also a person record with the same key, linked like any other; membership itself is
 # restricted (api.policy.wall), and the graph never holds these records (graph.build).
 WORKFORCE: list[tuple[str, pa.DataType]] = [
-    ("record_key", pa.string()),  # {force}/{employee_ref}
+    ("record_key", pa.string()),  # {force}/workforce/{employee_ref}
     ("force_code", pa.string()),
     ("employee_ref", pa.string()),
     ("role", pa.string()),  # OFFICER STAFF SPECIAL VOLUNTEER, or null when blank (warned)

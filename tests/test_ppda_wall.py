@@ -119,9 +119,9 @@ def test_workforce_records_link_to_the_people_they_are(world, people):
     from linkage.store import LinkageStore
 
     ents = LinkageStore(world[1]).entities().set_index("record_key")["person_id"]
-    assert ents["Northumbria/4721"] == people["fenwick"]
-    assert ents["Durham/S2290"] == people["claire"]
-    assert ents["Durham/1180"] == people["reed"]
+    assert ents["Northumbria/workforce/4721"] == people["fenwick"]
+    assert ents["Durham/workforce/S2290"] == people["claire"]
+    assert ents["Durham/workforce/1180"] == people["reed"]
     assert people["fenwick"] != people["marsh"] and people["claire"] != people["kevin"]
 
 
@@ -176,7 +176,8 @@ def _fills(template: str, people, who: str, cases, lists, address_id) -> list[st
 
 # a search asks for the walled officer as a colleague might mistype him (what the caller typed is
 # echoed back and recorded as the case's check: not a leak)
-QUERY = {"as_of": AS_OF, "name": "Garry Fenwik", "age": 37, "left": "Northumbria/4721", "right": "Northumbria/NOR90"}
+QUERY = {"as_of": AS_OF, "name": "Garry Fenwik", "age": 37, "left": "Northumbria/workforce/4721",
+         "right": "Northumbria/NOR90"}
 
 
 def test_no_route_shows_a_walled_person_or_the_workforce_to_anyone_but_professional_standards(client, people):
@@ -251,7 +252,7 @@ def test_professional_standards_see_walled_records_in_full_within_their_forces(c
     assert r.status_code == 200 and not body.get("restricted"), r.text[:300]
     assert "FENWICK" in r.text.upper() and "Larch Close" in r.text
     assert {e["event_id"] for e in body["timeline"]} and "1986-08-14" in r.text
-    assert found(["Northumbria/4721", "workforce"], r.text) == []  # membership is in no answer, theirs too
+    assert found(["Northumbria/workforce/4721", "workforce"], r.text) == []  # membership is in no answer, theirs too
     # Durham's professional standards: the Northumbria officer is held by another force
     durham = get(client, "psd_durham", "professional_standards", f"/analyst/persons/{people['fenwick']}").json()
     assert durham.get("restricted") and found(["Gareth"], json.dumps(durham)) == []
@@ -265,7 +266,7 @@ def test_professional_standards_see_walled_records_in_full_within_their_forces(c
 def test_a_leaver_is_not_walled_but_his_membership_stays_hidden(client, people):
     r = get(client, "analyst_durham", "analyst", f"/analyst/persons/{people['reed']}")
     assert r.status_code == 200 and not r.json().get("restricted") and "REED" in r.text.upper()
-    assert found(["Durham/1180", "workforce"], r.text) == []
+    assert found(["Durham/workforce/1180", "workforce"], r.text) == []
 
 
 def test_an_officer_never_opens_his_own_record_or_one_he_is_party_to(client, people):
@@ -285,7 +286,7 @@ def test_an_officer_never_opens_his_own_record_or_one_he_is_party_to(client, peo
 
 
 def test_the_wall_holds_in_the_steward_desk(client):
-    r = get(client, "steward_national", "data_steward", "/steward/pair", left="Northumbria/4721",
+    r = get(client, "steward_national", "data_steward", "/steward/pair", left="Northumbria/workforce/4721",
             right="Northumbria/NOR90")
     assert r.status_code in (200, 404) and found(MEMBERSHIP_STRINGS + WALLED_STRINGS["fenwick"], r.text) == []
 

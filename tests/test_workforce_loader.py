@@ -1,7 +1,7 @@
 """The ``workforce`` profile (extracts.md §7): officers and staff from HR or professional standards.
 
 Detected from its header in any column order, read with a BOM or CRLF, each row a workforce record
-and a person record keyed ``{force}/{employee_ref}``; warn or quarantine per the conventions
+and a person record keyed ``{force}/workforce/{employee_ref}``; warn or quarantine per the conventions
 (extracts.md, top); delivered again, nothing changes.
 """
 
@@ -69,15 +69,15 @@ def test_workforce_is_detected_and_staged_in_every_shape(tmp_path: Path, variant
         "workforce", 4, 4, 0, 0
     ), result
     wf = staged(tmp_path / "d", "workforce").set_index("record_key")
-    assert list(wf.index) == ["Northumbria/4721", "Northumbria/S0913", "Northumbria/3310", "Northumbria/2208"]
+    assert list(wf.index) == [f"Northumbria/workforce/{r}" for r in ("4721", "S0913", "3310", "2208")]
     assert set(wf["force_code"]) == {NORTHUMBRIA}
-    assert wf.loc["Northumbria/S0913", "role"] == "STAFF"
+    assert wf.loc["Northumbria/workforce/S0913", "role"] == "STAFF"
     assert list(wf["status"]) == ["SERVING", "SERVING", "SUSPENDED", "LEFT"]
-    assert wf.loc["Northumbria/2208", "left_on"] == pd.Timestamp("2022-01-31")
-    assert pd.isna(wf.loc["Northumbria/4721", "left_on"])
+    assert wf.loc["Northumbria/workforce/2208", "left_on"] == pd.Timestamp("2022-01-31")
+    assert pd.isna(wf.loc["Northumbria/workforce/4721", "left_on"])
     people = staged(tmp_path / "d", "person_records").set_index("record_key")
-    assert people.loc["Northumbria/4721", "surname_norm"] == "HALL"
-    assert people.loc["Northumbria/4721", "dob"] == pd.Timestamp("1984-03-12")
+    assert people.loc["Northumbria/workforce/4721", "surname_norm"] == "HALL"
+    assert people.loc["Northumbria/workforce/4721", "dob"] == pd.Timestamp("1984-03-12")
     # a workforce record is no event and no involvement: no one is made a suspect or a victim
     assert staged(tmp_path / "d", "involvements").empty and staged(tmp_path / "d", "events").empty
 
@@ -93,7 +93,7 @@ def test_lower_case_values_blank_dob_and_a_leaver(tmp_path: Path) -> None:
     wf = staged(tmp_path / "d", "workforce")
     assert list(wf["status"]) == ["SERVING", "SUSPENDED", "LEFT"] and list(wf["role"])[0] == "OFFICER"
     people = staged(tmp_path / "d", "person_records").set_index("record_key")
-    assert pd.isna(people.loc["Northumbria/5001", "dob"])
+    assert pd.isna(people.loc["Northumbria/workforce/5001", "dob"])
 
 
 def test_bad_rows_warn_or_quarantine_and_nothing_is_lost(tmp_path: Path) -> None:
@@ -120,7 +120,8 @@ def test_bad_rows_warn_or_quarantine_and_nothing_is_lost(tmp_path: Path) -> None
     warned = set(zip(w["source_line"], w["field"], strict=True))
     assert warned == {(8, "dob"), (9, "status"), (10, "left_on"), (11, "role")}
     wf = staged(tmp_path / "d", "workforce").set_index("record_key")
-    assert pd.isna(wf.loc["Northumbria/6007", "status"]) and pd.isna(wf.loc["Northumbria/6008", "left_on"])
+    assert pd.isna(wf.loc["Northumbria/workforce/6007", "status"])
+    assert pd.isna(wf.loc["Northumbria/workforce/6008", "left_on"])
 
 
 def test_a_missing_column_refuses_the_file_by_name(tmp_path: Path) -> None:
@@ -138,3 +139,21 @@ def test_redelivery_changes_nothing(tmp_path: Path) -> None:
     assert all(r.status == "already loaded" for r in again), again
     for t, frame in before.items():
         pd.testing.assert_frame_equal(staged(data, t), frame)
+
+
+def test_an_employee_ref_that_is_also_a_nominal_ref_names_two_records(tmp_path: Path) -> None:
+    """Collar number 4721 and the force's nominal 4721 are different records of different people:
+    one key for both would make them one record (two identities under one key), whatever linkage
+    then decided."""
+    rms = tmp_path / "rms.csv"
+    rms.write_text(
+        "force,occurrence_ref,occurrence_datetime,ho_offence_code,offence,da_marker,role,nominal_ref,surname,"
+        "forenames,dob,sex,address,postcode,relationship_to_suspect,dash_risk,pnc_id,phone\n"
+        "Northumbria,NO/1/24,01/02/2024 10:00,8/1,Assault,Y,SUSPECT,4721,Stone,Mark,02/02/1979,M,"
+        "9 Quay Road Blyth,NE24 2AA,,,,\n",
+        encoding="utf-8",
+    )
+    ingest_paths([rms, write(tmp_path / "hr.csv", ROWS)], tmp_path / "d")
+    people = staged(tmp_path / "d", "person_records")
+    assert set(people.loc[people["record_key"] == "Northumbria/4721", "surname_norm"]) == {"STONE"}
+    assert set(people.loc[people["record_key"] == "Northumbria/workforce/4721", "surname_norm"]) == {"HALL"}

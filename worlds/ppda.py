@@ -42,7 +42,8 @@ WALLED_STRINGS = {
                 "NO/0000090/24"),
     "claire": ("Claire", "1989-09-09", "09/09/1989", "Beech Terrace", "DH8 5QQ", "DU/0000090/24"),
 }
-MEMBERSHIP_STRINGS = ("Northumbria/4721", "Durham/S2290", "Durham/1180", "Northumbria/5555", "workforce",
+MEMBERSHIP_STRINGS = ("Northumbria/workforce/4721", "Durham/workforce/S2290", "Durham/workforce/1180",
+                      "Northumbria/workforce/5555", "workforce",
                       "SUSPENDED", "employee_ref")
 
 
