@@ -33,6 +33,7 @@ OPTIONAL = (  # joined when their modules exist
     "dots.network",
     "dots.stats",
     "dots.retention",
+    "dots.erase",
 )
 
 

@@ -43,10 +43,10 @@ def _expected(exc: BaseException) -> str | None:
     from graph.backend import GraphError
     from linkage.errors import LinkageError
     from loaders.mapping import MappingError
-    from pipeline import IngestError
+    from pipeline import ErasureError, IngestError
 
     if isinstance(exc, CommandError | LinkageError | GraphError | IngestError | MappingError | UserError
-                  | KeyPlacementError):
+                  | KeyPlacementError | ErasureError):
         return str(exc)
     if isinstance(exc, FileNotFoundError):
         return f"no such file: {exc.filename}" if exc.filename else str(exc)

@@ -18,7 +18,9 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -378,6 +380,53 @@ class LinkageStore:
             fh.flush()
             fcntl.flock(fh, fcntl.LOCK_UN)
         _WRITES[0] += 1
+
+    # -- erasure (dots erase) ----------------------------------------------------------------------
+    def erase(self, gone: Callable[[str], bool], *, everything: bool = False) -> dict[str, int]:
+        """Forget erased records where a resolve does not rewrite them: steward decisions naming a
+        record key that is ``gone`` (person pairs, and order, event and breach pairs: the one
+        rewrite of the append-only logs) and every saved search index (rebuilt from the next
+        resolve's outputs on first use). The rest is rewritten by the resolve that follows.
+        ``everything``: no person record is left, so no resolve follows; every output but the
+        logs goes."""
+        counts = {
+            "person_decisions": self._drop_decisions(
+                PERSON_DECISIONS, lambda e: gone(str(e.get("record_key_l"))) or gone(str(e.get("record_key_r")))
+            ),
+            "entity_decisions": self._drop_decisions(  # address pairs name address forms, not records
+                ENTITY_DECISIONS,
+                lambda e: e.get("kind") != "address" and (gone(str(e.get("key_l"))) or gone(str(e.get("key_r")))),
+            ),
+        }
+        shutil.rmtree(self.path(SEARCH_INDEX), ignore_errors=True)
+        if everything and self.root.exists():
+            for path in self.root.iterdir():
+                if path.is_file():
+                    path.unlink()
+        _WRITES[0] += 1
+        return counts
+
+    def _drop_decisions(self, name: str, erased) -> int:  # noqa: ANN001 - entry -> bool
+        """Rewrite a decision log without the entries ``erased`` picks (atomic, under its lock)."""
+        path = self.path(name)
+        if not path.exists():
+            return 0
+        with open(path, "a", encoding="utf-8") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            lines = path.read_text(encoding="utf-8").splitlines()
+            kept = []
+            for line in lines:
+                try:
+                    entry = json.loads(line) if line.strip() else None
+                except json.JSONDecodeError:
+                    entry = None  # a torn line: readers skip it, and so may this
+                if entry is not None and not erased(entry):
+                    kept.append(line)
+            dropped = sum(1 for line in lines if line.strip()) - len(kept)
+            if dropped:
+                self._atomic(name, lambda p: p.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8"))
+            fcntl.flock(lock, fcntl.LOCK_UN)
+        return dropped
 
     def _latest(self, name: str, pair: list[str]) -> pd.DataFrame:
         """The latest decision per pair wins; a torn last line (a crash mid-write) is skipped."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -546,11 +547,20 @@ class Built:
     warnings: pd.DataFrame  # source_line, field, reason, raw, record_key: values set aside on loaded rows
     rows_read: int
     loaded: int
+    erased: int = 0  # rows naming an erased record key: skipped, neither staged nor quarantined
 
 
-def build(table: RawTable, spec: FileSpec, others: dict[str, RawTable] | None = None) -> Built:
-    """Every staging table a file's mapping emits, and the quarantine of what it could not read."""
+def build(
+    table: RawTable,
+    spec: FileSpec,
+    others: dict[str, RawTable] | None = None,
+    skip: Callable[[pd.DataFrame], pd.Series] | None = None,
+) -> Built:
+    """Every staging table a file's mapping emits, and the quarantine of what it could not read.
+    ``skip`` marks the rows (of the source, or of quarantined raw text read by :func:`raw_frame`)
+    naming an erased record key (``loaders.erasure.named_rows``): skipped before either."""
     frame, errors = apply_lookups(table, spec, others or {})
+    named = skip(frame) if skip is not None else pd.Series(False, index=frame.index)
     ctx = Context(frame=frame, errors=errors, used={LINE}, warnings=RowWarnings(frame.index))
     _length_check(ctx, table, spec)
     built: dict[str, list[pd.DataFrame]] = {}
@@ -561,7 +571,7 @@ def build(table: RawTable, spec: FileSpec, others: dict[str, RawTable] | None = 
         ctx.used.add(col.lower())
     extras = [c for c in frame.columns if c not in ctx.used and not c.startswith("__")]
     extra_json = _extra_json(frame, extras)
-    good = ~errors.bad
+    good = ~errors.bad & ~named
     row_hash = pd.util.hash_pandas_object(frame.drop(columns=[LINE]), index=False).map("{:016x}".format)
     frames: dict[str, pd.DataFrame] = {}
     for target_table, parts in built.items():
@@ -573,7 +583,9 @@ def build(table: RawTable, spec: FileSpec, others: dict[str, RawTable] | None = 
                 p["extra"] = extra_json[keep] if extra_json is not None else None
             kept.append(p)
         frames[target_table] = pd.concat(kept, ignore_index=True)
-    quarantine = _quarantine_rows(frame, errors, table)
+    quarantine = _quarantine_rows(frame, errors.bad & ~named, errors, table)
+    if skip is not None and not quarantine.empty:  # rows read short of the frame: their raw text names keys
+        quarantine = quarantine[~skip(raw_frame(quarantine["raw"])).to_numpy()].reset_index(drop=True)
     warnings = _warning_rows(ctx.warnings.frame(), frame, good)
     if "person_records" in frames:
         warnings = pd.concat([warnings, key_conflicts(frames["person_records"])], ignore_index=True)
@@ -583,6 +595,7 @@ def build(table: RawTable, spec: FileSpec, others: dict[str, RawTable] | None = 
         warnings=warnings.sort_values(["source_line", "field"], kind="stable").reset_index(drop=True),
         rows_read=table.rows_read,
         loaded=int(good.sum()),
+        erased=table.rows_read - int(good.sum()) - len(quarantine),
     )
 
 
@@ -677,8 +690,7 @@ def json_values(values: pd.Series) -> pa.Array:
     return pa.array(written, type=pa.string())
 
 
-def _quarantine_rows(frame: pd.DataFrame, errors: RowErrors, table: RawTable) -> pd.DataFrame:
-    bad = errors.bad
+def _quarantine_rows(frame: pd.DataFrame, bad: pd.Series, errors: RowErrors, table: RawTable) -> pd.DataFrame:
     cols = [c for c in frame.columns if c != LINE]
     rows = frame.loc[bad]
     records = [
@@ -709,6 +721,20 @@ def _quarantine_rows(frame: pd.DataFrame, errors: RowErrors, table: RawTable) ->
         )
     out = pd.DataFrame(records, columns=["source_line", "field", "reason", "raw"])
     return out.sort_values("source_line", kind="stable").reset_index(drop=True)
+
+
+def raw_frame(raw: pd.Series) -> pd.DataFrame:
+    """Quarantined rows' raw text (JSON objects of column -> value) as a frame a mapping reads;
+    a row read with the wrong number of fields (a JSON list) has no columns and names no key."""
+    rows = []
+    for text in raw:
+        try:
+            values = json.loads(text) if isinstance(text, str) else None
+        except json.JSONDecodeError:
+            values = None
+        rows.append({str(k).strip().lower(): v for k, v in values.items()} if isinstance(values, dict) else {})
+    frame = pd.DataFrame(rows, index=raw.index, dtype=object)
+    return frame.where(frame.notna(), None)
 
 
 def apply_lookups(

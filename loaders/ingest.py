@@ -9,10 +9,8 @@ missing).
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +21,7 @@ from tqdm import tqdm
 from loaders.build import Built, build
 from loaders.csvread import FileRefused, RawTable, check_required, read_csv
 from loaders.custody import derive_custody
+from loaders.erasure import named_rows
 from loaders.mapping import Mapping, MappingError, builtin_profiles, detect_profile, load_mapping
 from staging.store import Part, StagingStore
 
@@ -37,6 +36,7 @@ class FileResult:
     loaded: int = 0
     quarantined: int = 0
     warnings: int = 0  # values set aside on loaded rows (see the staged warnings table)
+    erased: int = 0  # rows naming an erased record key (dots erase): skipped, neither loaded nor quarantined
     status: str = "loaded"  # loaded / already loaded / refused
     error: str | None = None
 
@@ -80,10 +80,12 @@ def ingest_paths(
     units = list(_units([Path(p) for p in paths], chosen, profiles))
     store = StagingStore(data_dir)
     results: list[FileResult] = []
-    with _locked(store):
+    with store.locked():
+        store.recover()
         store.clean_tmp()
+        erased = store.tombstoned()
         for unit in tqdm(units, desc="ingest", unit="extract", disable=not progress):
-            results.extend(_ingest_unit(unit, profiles, store))
+            results.extend(_ingest_unit(unit, profiles, store, erased))
     return results
 
 
@@ -135,7 +137,9 @@ def _already(unit: Unit, mapping: Mapping, part: Part) -> list[FileResult]:
     ]
 
 
-def _ingest_unit(unit: Unit, profiles: dict[str, Mapping], store: StagingStore) -> list[FileResult]:
+def _ingest_unit(
+    unit: Unit, profiles: dict[str, Mapping], store: StagingStore, erased: dict[str, set[str]]
+) -> list[FileResult]:
     try:
         tables = [read_csv(f) for f in unit.files]
         mapping = unit.mapping or detect_profile(tables[0].header, profiles)
@@ -178,7 +182,8 @@ def _ingest_unit(unit: Unit, profiles: dict[str, Mapping], store: StagingStore) 
     results: list[FileResult] = []
     for table, spec in zip(tables, specs, strict=True):
         assert spec is not None
-        built = build(table, spec, others)
+        skip = (lambda frame, spec=spec: named_rows(frame, spec, erased)) if erased else None
+        built = build(table, spec, others, skip)
         _provenance(built, table, mapping.name, loaded_at)
         for name, frame in built.frames.items():
             frames.setdefault(name, []).append(frame)
@@ -192,14 +197,16 @@ def _ingest_unit(unit: Unit, profiles: dict[str, Mapping], store: StagingStore) 
                 loaded=built.loaded,
                 quarantined=len(built.quarantine),
                 warnings=len(built.warnings),
+                erased=built.erased,
             )
         )
-        assert built.rows_read == built.loaded + len(built.quarantine), f"{table.path}: rows lost"
+        assert built.rows_read == built.loaded + len(built.quarantine) + built.erased, f"{table.path}: rows lost"
     merged = {name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()}
     _derive(merged)
     summary = {
         "part_id": part_id,
         "profile": mapping.name,
+        "mapping": mapping.model_dump(),  # how to read the keys of its quarantined rows (loaders.erasure)
         "loaded_at": str(loaded_at),
         "files": [r.to_dict() for r in results],
     }
@@ -256,15 +263,3 @@ def _derive(frames: dict[str, pd.DataFrame]) -> None:
                 },
             }
         )
-
-
-@contextmanager
-def _locked(store: StagingStore) -> Iterator[None]:
-    """One ingest at a time per data directory."""
-    store.root.mkdir(parents=True, exist_ok=True)
-    with open(store.root / ".lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)

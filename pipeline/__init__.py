@@ -10,6 +10,11 @@ Four named stages, always in this order, each a call into the package that owns 
    apply at the next run;
 4. ``load_graph``: staging and linkage outputs into the POLE graph (``graph.load``).
 
+``erase`` takes one record back out of every stage (``dots erase``): each layer erases its own
+outputs (staging rewrites its parts and keeps a tombstone, linkage its decision logs and search
+indexes), then stages 2 to 4 run again on what remains, which recomputes the links, golden
+records, entities and graph that rested on the record as if it had never been delivered.
+
 The command line, the API's jobs, ``make demo`` and every test world call these functions and
 nothing else runs the stages: ``run`` for the whole pipeline (``steps`` to see each stage's answer
 as it comes), ``resolve`` for stages 2 and 3, or one stage by name. Every stage is idempotent, so a
@@ -18,7 +23,7 @@ run that stopped part way is simply run again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +31,18 @@ from graph import load as graph_load
 from graph.backend import GraphBackend, open_graph
 from linkage import run as people_run
 from linkage.entities import run as entities_run
+from linkage.store import LinkageStore
+from loaders import erasure as loaders_erasure
 from loaders import ingest as loaders_ingest
+from loaders.erasure import ErasureError
 from loaders.ingest import FileResult, IngestError
 
 __all__ = [
     "STAGES",
+    "ErasureError",
     "FileResult",
     "IngestError",
+    "erase",
     "ingest",
     "load_graph",
     "planned",
@@ -118,3 +128,44 @@ def planned(paths: Sequence[Path | str] = ()) -> tuple[str, ...]:
 def run(data_dir: Path, paths: Sequence[Path | str] = (), **options: Any) -> dict[str, Any]:
     """The whole pipeline: ``{stage: its answer}``; ``options`` as for :func:`steps`."""
     return dict(steps(data_dir, paths, **options))
+
+
+def erase(
+    data_dir: Path,
+    key: str,
+    *,
+    kind: str | None = None,
+    graph: GraphBackend | None = None,
+    uri: str | None = None,
+    load: bool = True,
+    progress: bool = False,
+    fork: bool = True,
+    before_done: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Erase the source record ``key`` (a person, event, order, custody, notice or referral
+    record key; ``kind`` says which when it names several) from every stage, and recompute what
+    rested on it. In order, each step idempotent so that an interrupted erasure is resumed by
+    calling this again: staging tombstones the key and rewrites the parts holding rows that name
+    it (``loaders.erasure``); linkage drops the steward decisions and search indexes naming what
+    is gone; stages 2 and 3 run again (when resolution had run), then stage 4 into the graph at
+    ``graph``/``uri`` (when ``load``: the caller knows whether there is a graph). ``before_done``
+    is called with the answer before the erasure is marked done (the caller's s.62 record), so a
+    finished erasure is always recorded. Raises :class:`ErasureError` for a key that cannot be
+    erased as asked (unknown, already erased, several kinds)."""
+    data_dir = Path(data_dir)
+    kind = loaders_erasure.plan(data_dir, key, kind)
+    answer: dict[str, Any] = {"record_key": key, "kind": kind}
+    answer["staging"] = loaders_erasure.begin(data_dir, kind, key)
+    linkage = LinkageStore(data_dir)
+    resolved = linkage.resolved()
+    people = loaders_erasure.people_staged(data_dir)
+    staged = loaders_erasure.staged_keys(data_dir)
+    answer["linkage"] = linkage.erase(lambda k: k == key or k not in staged, everything=resolved and not people)
+    if resolved and people:
+        answer["resolve"] = resolve(data_dir, progress=progress, fork=fork)
+    if load:
+        answer["graph"] = load_graph(data_dir, graph, uri=uri, progress=progress)
+    if before_done is not None:
+        before_done(answer)
+    loaders_erasure.finish(data_dir, kind, key)
+    return answer

@@ -4,16 +4,26 @@ A part directory is named after the extract's content hash. It is built in a tem
 directory and renamed into place only when complete, so a load killed at any point leaves
 either no part or a whole part: re-running the load ends in exactly the state of an
 uninterrupted one, and loading the same bytes again finds the part and changes nothing.
+
+Erasure (``dots erase``) is the one change to a committed part: the part is written again
+without the erased rows under the same name (so a re-delivery of the same extract is still
+"already loaded") and swapped in by two renames; a part moved aside by a swap that was killed
+between them is still read (``parts``) and put back by :meth:`StagingStore.recover`. The
+tombstones (``tombstones.json``) say which record keys were erased, so that the loaders skip
+them in any later delivery; they hold the kind and the key only, never a record's content.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -45,6 +55,19 @@ class StagingStore:
         self.parts_dir = self.root / "parts"
         self.tmp_dir = self.root / "tmp"
         self.deliveries_dir = self.root / "deliveries"  # exact bytes seen before -> the part holding them
+        self.replaced_dir = self.root / "replaced"  # a part moved aside while its erased form is swapped in
+        self.tombstones_path = self.root / "tombstones.json"
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """One writer at a time per data directory (an ingest or an erasure)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     # -- writing ---------------------------------------------------------------------------
     def has_part(self, part_id: str) -> bool:
@@ -104,13 +127,83 @@ class StagingStore:
         if self.tmp_dir.exists():
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
+    def rewrite_part(self, part: Part, frames: dict[str, pd.DataFrame], summary: dict) -> Part:
+        """Write ``part`` again as ``frames`` (an erasure: the same name, fewer rows). The new part
+        is built aside, the old one moved to ``replaced/`` and the new one renamed into place; a
+        run killed between the two renames leaves the old part readable there (see ``parts``) and
+        :meth:`recover` puts it back, so the erasure is simply run again."""
+        part_id = part.path.name
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        self.replaced_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.tmp_dir / f"{part_id}.{uuid.uuid4().hex}"
+        tmp.mkdir()
+        for table in ALL_TABLES:
+            frame = frames.get(table)
+            if frame is None or frame.empty:
+                continue
+            pq.write_table(to_arrow(frame, arrow_schema(table)), tmp / f"{table}.parquet")
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+        _fsync_dir(tmp)
+        aside = self.replaced_dir / part_id
+        if aside.exists():  # an earlier swap finished without tidying up
+            shutil.rmtree(aside)
+        os.rename(part.path, aside)
+        os.rename(tmp, part.path)
+        _fsync_dir(self.parts_dir)
+        shutil.rmtree(aside)
+        return Part(part.path)
+
+    def recover(self) -> None:
+        """Put back a part a killed :meth:`rewrite_part` left aside (its rows are then erased again)."""
+        if not self.replaced_dir.exists():
+            return
+        for aside in self.replaced_dir.iterdir():
+            if self.has_part(aside.name):
+                shutil.rmtree(aside, ignore_errors=True)
+            else:
+                os.rename(aside, self.parts_dir / aside.name)
+
+    # -- tombstones ------------------------------------------------------------------------
+    def tombstones(self) -> list[dict]:
+        """Every erasure: ``{"kind", "key", "state" ("erasing" until done, then "erased"), "at"}``."""
+        if not self.tombstones_path.exists():
+            return []
+        return json.loads(self.tombstones_path.read_text())["erased"]
+
+    def tombstoned(self) -> dict[str, set[str]]:
+        """kind -> the record keys of that kind the loaders skip (erasing or erased)."""
+        out: dict[str, set[str]] = {}
+        for t in self.tombstones():
+            out.setdefault(t["kind"], set()).add(t["key"])
+        return out
+
+    def tombstone(self, kind: str, key: str, state: str) -> None:
+        """Record (or move on) the erasure of ``key`` as a record of ``kind``, atomically."""
+        entries = [t for t in self.tombstones() if (t["kind"], t["key"]) != (kind, key)]
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        entries.append({"kind": kind, "key": key, "state": state, "at": at})
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".tombstones.{uuid.uuid4().hex}"
+        tmp.write_text(json.dumps({"erased": entries}, indent=1))
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.tombstones_path)
+
     # -- reading ---------------------------------------------------------------------------
     def parts(self) -> Iterator[Part]:
-        if not self.parts_dir.exists():
-            return
-        for path in sorted(self.parts_dir.iterdir()):
-            if (path / "summary.json").exists():
-                yield Part(path)
+        found = {}
+        for folder in (self.replaced_dir, self.parts_dir):  # a committed part wins over one set aside
+            if folder.exists():
+                found.update({p.name: p for p in folder.iterdir() if (p / "summary.json").exists()})
+        for name in sorted(found):
+            yield Part(found[name])
+
+    def read_part(self, part: Part, table: str) -> pd.DataFrame:
+        """One table of one part (empty with the table's columns when the part has none)."""
+        path = part.path / f"{table}.parquet"
+        schema = arrow_schema(table)
+        data = pq.read_table(path, schema=schema) if path.exists() else schema.empty_table()
+        return data.to_pandas(date_as_object=False)
 
     def read(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
         """A whole staging table across all committed parts (only ``columns`` when given: faster)."""

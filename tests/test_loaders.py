@@ -513,6 +513,7 @@ def test_cli_ingest_quarantine_and_warnings_json(tmp_path: Path) -> None:
                 "loaded": 1,
                 "quarantined": 1,
                 "warnings": 1,
+                "erased": 0,  # rows naming an erased record key (dots erase)
                 "status": "loaded",
                 "error": None,
             }
