@@ -6,10 +6,12 @@ leaves staging (its tables, quarantine and warnings, which keep raw text), stewa
 and search indexes naming what is gone are dropped, and resolution and the graph are run again
 on what remains, so links, golden records, entities, scores and the graph (embedded or Neo4j)
 are as if the record had never been delivered. The API's caches key what they keep by the graph's
-load stamp and the linkage outputs' file stamps, so a running server forgets what it cached at
-the erasure's graph load; the API keeps no file waiting to be read (a download is made when it is
-asked for), so no export holds the record afterwards. A tombstone (the kind and the key, no
-content) makes every later ingest skip rows naming the key, counted as ``erased`` per file.
+load stamp and the linkage outputs' file stamps, so a server on Neo4j forgets what it cached at
+the erasure's graph load (an embedded graph is held by its server: the command refuses in one
+line before erasing anything, and is run with the server stopped); the API keeps no file waiting
+to be read (a download is made when it is asked for), so no export holds the record afterwards.
+A tombstone (the kind and the key, no content) makes every later ingest skip rows naming the key,
+counted as ``erased`` per file.
 
 The s.62 log gets one ``erasure`` record: who (the operating-system user), when, the reason, the
 record key and the person id it was linked to, never the erased content. An erasure that was
@@ -20,6 +22,7 @@ line, as are an unknown key and a key naming several kinds of record (``--kind``
 from __future__ import annotations
 
 import argparse
+from contextlib import ExitStack
 from typing import Any
 
 from dots.failures import CommandError
@@ -33,6 +36,7 @@ KINDS = ("person", "event", "order", "custody", "notice", "referral")
 def cmd_erase(args: argparse.Namespace) -> int:
     import pipeline
     from dots.graphs import graph_uri
+    from graph.backend import open_graph
     from linkage.store import LinkageStore
 
     reason = " ".join((args.reason or "").split())
@@ -51,9 +55,11 @@ def cmd_erase(args: argparse.Namespace) -> int:
         args.access.returned(person_ids, answer["staging"]["rows"] + answer["staging"]["quarantined"])
         args.access.record("ok", 0, f"erased {answer['kind']} record {args.record_key!r}; reason: {reason}")
 
-    answer = pipeline.erase(
-        home, args.record_key, kind=args.kind, uri=uri, load=load, progress=progress(args), before_done=record
-    )
+    with ExitStack() as stack:  # the graph opened first: one a server holds refuses before anything is erased
+        graph = stack.enter_context(open_graph(home, uri)) if load else None
+        answer = pipeline.erase(
+            home, args.record_key, kind=args.kind, graph=graph, load=load, progress=progress(args), before_done=record
+        )
     if args.json:
         print_json(answer)
     else:

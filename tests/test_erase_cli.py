@@ -187,3 +187,16 @@ def test_erasure_reaches_the_graph_on_each_engine(graph_scratch, full, extracts,
     g = graph_scratch()
     pipeline.load_graph(cut, g)
     assert after == answers(g, cut)
+
+
+def test_a_graph_held_by_a_server_refuses_before_anything_is_erased(full, tmp_path) -> None:  # noqa: F811
+    home = tmp_path / "home"
+    shutil.copytree(full, home)
+    held = embedded(home)  # as a running dots serve holds it
+    try:
+        refused(dots("erase", K0, "--reason", "x", home=home), "in use")
+    finally:
+        held.close()
+    assert StagingStore(home).tombstones() == []
+    assert K0 in set(StagingStore(home).read("person_records")["record_key"])
+    assert dots("erase", K0, "--reason", "x", home=home).returncode == 0
