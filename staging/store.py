@@ -85,6 +85,13 @@ class StagingStore:
             return Part(final)
         if final.exists():  # a part folder without its summary is no part (readers skip it): replaced,
             os.rename(final, self.tmp_dir / f"{part_id}.incomplete.{uuid.uuid4().hex}")  # not kept as "loaded"
+        tmp = self._written(part_id, frames, summary)
+        os.rename(tmp, final)  # atomic on POSIX: the part appears whole or not at all
+        _fsync_dir(self.parts_dir)
+        return Part(final)
+
+    def _written(self, part_id: str, frames: dict[str, pd.DataFrame], summary: dict) -> Path:
+        """A part's tables and summary written, synced, in a folder of ``tmp/`` to rename into place."""
         tmp = self.tmp_dir / f"{part_id}.{uuid.uuid4().hex}"
         tmp.mkdir()
         for table in ALL_TABLES:
@@ -94,9 +101,7 @@ class StagingStore:
             pq.write_table(to_arrow(frame, arrow_schema(table)), tmp / f"{table}.parquet")
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
         _fsync_dir(tmp)
-        os.rename(tmp, final)  # atomic on POSIX: the part appears whole or not at all
-        _fsync_dir(self.parts_dir)
-        return Part(final)
+        return tmp
 
     def delivered(self, delivery_id: str) -> Part | None:
         """The part already holding a delivery with these exact bytes, if any (no parse needed).
@@ -135,15 +140,7 @@ class StagingStore:
         part_id = part.path.name
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         self.replaced_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.tmp_dir / f"{part_id}.{uuid.uuid4().hex}"
-        tmp.mkdir()
-        for table in ALL_TABLES:
-            frame = frames.get(table)
-            if frame is None or frame.empty:
-                continue
-            pq.write_table(to_arrow(frame, arrow_schema(table)), tmp / f"{table}.parquet")
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
-        _fsync_dir(tmp)
+        tmp = self._written(part_id, frames, summary)
         aside = self.replaced_dir / part_id
         if aside.exists():  # an earlier swap finished without tidying up
             shutil.rmtree(aside)
