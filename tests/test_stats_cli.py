@@ -13,7 +13,7 @@ import pytest
 
 from tests.test_cli import dots
 
-WHY = ("--purpose", "administration", "--reference", "STATS-2025")
+WHY = ("--purpose", "statistics", "--reference", "STATS-2025")
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_stats_writes_the_contract_columns_and_is_logged(world, tmp_path) -> Non
     assert (frame.loc[frame["breakdown"] == "ethnicity", "status"] == "not_held").all()
     assert not counts.loc[~counts["measure"].str.endswith("_rate"), "value"].str.contains(r"\.").any()  # whole numbers
     route, purpose, reference, people, count, method, outcome = _last_audit(world)
-    assert (route, purpose, reference, method, outcome) == ("dots stats", "administration", "STATS-2025", "CLI", "ok")
+    assert (route, purpose, reference, method, outcome) == ("dots stats", "statistics", "STATS-2025", "CLI", "ok")
     assert count == len(frame) and json.loads(people) == []
     shown = dots("stats", "--force", "Northumbria", "--from", "2016-01-01", "--to", "2025-06-30", "--json",
                  *WHY, home=world)

@@ -49,6 +49,8 @@ class Purpose(StrEnum):
     data_quality = "data_quality"  # stewardship of the person index
     audit = "audit"  # checking lawfulness of processing (auditors)
     administration = "administration"  # loading and operating the system
+    statistics = "statistics"  # strategic statistics (HMIC's figures): aggregates computed from personal data
+    records_management = "records_management"  # MoPI review, retention and erasure of records
 
 
 # A case (DVDS-12), occurrence (NO/0003714/19), incident or task reference: letters, digits and a
