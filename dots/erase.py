@@ -35,6 +35,7 @@ KINDS = ("person", "event", "order", "custody", "notice", "referral")
 
 def cmd_erase(args: argparse.Namespace) -> int:
     import pipeline
+    from api.store.erasure import forget_decisions
     from dots.graphs import graph_uri
     from graph.backend import open_graph
     from linkage.store import LinkageStore
@@ -58,7 +59,8 @@ def cmd_erase(args: argparse.Namespace) -> int:
     with ExitStack() as stack:  # the graph opened first: one a server holds refuses before anything is erased
         graph = stack.enter_context(open_graph(home, uri)) if load else None
         answer = pipeline.erase(
-            home, args.record_key, kind=args.kind, graph=graph, load=load, progress=progress(args), before_done=record
+            home, args.record_key, kind=args.kind, graph=graph, load=load, progress=progress(args), before_done=record,
+            forget=lambda gone: {"steward_decisions": forget_decisions(home, gone)},
         )
     if args.json:
         print_json(answer)

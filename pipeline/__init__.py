@@ -141,6 +141,7 @@ def erase(
     progress: bool = False,
     fork: bool = True,
     before_done: Callable[[dict[str, Any]], None] | None = None,
+    forget: Callable[[Callable[[str], bool]], dict[str, int]] | None = None,
 ) -> dict[str, Any]:
     """Erase the source record ``key`` (a person, event, order, custody, notice or referral
     record key; ``kind`` says which when it names several) from every stage, and recompute what
@@ -148,7 +149,9 @@ def erase(
     calling this again: staging tombstones the key and rewrites the parts holding rows that name
     it (``loaders.erasure``); linkage drops the steward decisions and search indexes naming what
     is gone; stages 2 and 3 run again (when resolution had run), then stage 4 into the graph at
-    ``graph``/``uri`` (when ``load``: the caller knows whether there is a graph). ``before_done``
+    ``graph``/``uri`` (when ``load``: the caller knows whether there is a graph). ``forget`` is
+    given the same test of what is gone, for what a layer above keeps of it (the API's state
+    store: :mod:`api.store.erasure`), and its counts join the answer. ``before_done``
     is called with the answer before the erasure is marked done (the caller's s.62 record), so a
     finished erasure is always recorded. Raises :class:`ErasureError` for a key that cannot be
     erased as asked (unknown, already erased, several kinds)."""
@@ -160,7 +163,12 @@ def erase(
     resolved = linkage.resolved()
     people = loaders_erasure.people_staged(data_dir)
     staged = loaders_erasure.staged_keys(data_dir)
-    answer["linkage"] = linkage.erase(lambda k: k == key or k not in staged, everything=resolved and not people)
+    def gone(k: str) -> bool:
+        return k == key or k not in staged
+
+    answer["linkage"] = linkage.erase(gone, everything=resolved and not people)
+    if forget is not None:
+        answer["state"] = forget(gone)
     if resolved and people:
         answer["resolve"] = resolve(data_dir, progress=progress, fork=fork)
     if load:

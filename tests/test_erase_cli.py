@@ -200,3 +200,30 @@ def test_a_graph_held_by_a_server_refuses_before_anything_is_erased(full, tmp_pa
     assert StagingStore(home).tombstones() == []
     assert K0 in set(StagingStore(home).read("person_records")["record_key"])
     assert dots("erase", K0, "--reason", "x", home=home).returncode == 0
+
+
+def test_a_steward_decision_resting_on_the_erased_record_goes_with_it(full, tmp_path) -> None:  # noqa: F811
+    """A steward's decision names the erased record and carries a note about her: it rests on
+    nothing once she is erased, and its note is her data. A decision on other records stays."""
+    from api.config import database_url
+    from api.store.db import StewardDecision, dispose, session_factory
+
+    home = tmp_path / "home"
+    shutil.copytree(full, home)
+    others = sorted(k for k in LinkageStore(home).entities()["record_key"] if k != K0)[:2]
+    url = database_url(home)
+    with session_factory(url).begin() as session:
+        session.add(StewardDecision(kind="pair", record_key_l=others[0], record_key_r=K0, decision="not_same",
+                                    note=f"{K0_TEXT['surname']} lives at {K0_TEXT['address']}", decided_by="s1"))
+        session.add(StewardDecision(kind="pair", record_key_l=others[0], record_key_r=others[1],
+                                    decision="same", note="one man", decided_by="s1"))
+    dispose(url)
+    proc = dots("erase", K0, "--reason", "recorded in error", "--json", home=home)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["state"] == {"steward_decisions": 1}
+    db = sqlite3.connect(home / "state" / "dots.sqlite")
+    try:
+        kept = db.execute("SELECT record_key_l, record_key_r, note FROM steward_decisions").fetchall()
+    finally:
+        db.close()
+    assert kept == [(others[0], others[1], "one man")]
