@@ -217,6 +217,7 @@ class AuditContext:
     recorded: bool = False
     rows: list[Row] = field(default_factory=list)
     hidden: Hidden = field(default_factory=Hidden)  # what the wall keeps from this caller (api.policy.wall)
+    refusal: str | None = None  # why a refusal was made, for the s.62 record only (the caller is told less)
 
     def record(self, table: Table, **values: Any) -> None:
         """A row to write in the same transaction as this request's audit record (if it succeeds)."""
@@ -277,18 +278,27 @@ class Audited:
         return ctx
 
 
-def walls_for(request: Request, principal: Principal | None) -> tuple[Hidden, Hidden]:
-    """(what the wall keeps from this caller, what of it is their own record or party to it):
-    see :mod:`api.policy.wall`. Without a graph the wall still hides the workforce's records."""
+def wall_of(request: Request) -> tuple[wall.Wall, Any]:
+    """The served data directory's wall and the graph it was read from (no workforce extract: the
+    empty wall, and no graph opened to say so). Without a graph the wall still hides the
+    workforce's records."""
     state = app_state(request)
     data_dir = FsPath(state.settings.data_dir)
-    if not wall.staged(data_dir):  # no workforce extract: nothing walled, and no graph opened to say so
-        return Hidden(), Hidden()
+    if not wall.staged(data_dir):
+        return wall.EMPTY, None
     try:
         g = state.graph()
     except Exception:  # no graph yet: the parts that need none still hold
         g = None
-    found = wall.current_wall(data_dir, g)
+    return wall.current_wall(data_dir, g), g
+
+
+def walls_for(request: Request, principal: Principal | None) -> tuple[Hidden, Hidden]:
+    """(what the wall keeps from this caller, what of it is their own record or party to it):
+    see :mod:`api.policy.wall`."""
+    found, g = wall_of(request)
+    if found is wall.EMPTY:
+        return Hidden(), Hidden()
     role = principal.role if principal else None
     ref = principal.employee_ref if principal else None
     own = wall.own_hidden(found, g, ref)

@@ -116,6 +116,8 @@ def entry_for(request: Request, operation: str, status: int, outcome: str, detai
         entry.person_ids, entry.count, entry.recipients = sorted(ctx.person_ids), ctx.count, ctx.recipients
         if outcome == "ok":
             entry.outcome, entry.detail = ctx.outcome, ctx.detail
+        elif ctx.refusal:
+            entry.detail = f"{detail}; {ctx.refusal}" if detail else ctx.refusal
     return entry
 
 

@@ -39,7 +39,8 @@ ALLOWED = {
     "/analyst": {"analyst", "professional_standards"},
     "/targets": {"da_team"},
     "/disclosure": {"disclosure_officer"},
-    "/steward": {"data_steward"},
+    "/steward/entities": {"data_steward"},  # addresses, orders, incidents: the data stewards'
+    "/steward": {"data_steward", "professional_standards"},  # PSD: the pairs of the workforce and walled people
     "/admin": {"admin"},
     "/audit": {"auditor"},
     "/auth/me": {"analyst", "da_team", "disclosure_officer", "data_steward", "auditor", "admin",

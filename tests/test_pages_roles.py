@@ -32,8 +32,8 @@ NAV = {
     "steward_national": ("data_quality", ["Review desk", "Entity matches"], "/pages/review"),
     "admin": ("administration", ["Uploads and jobs", "Users"], "/pages/admin"),
     "auditor": ("audit", ["Audit log"], "/pages/audit"),
-    "psd": ("investigation", ["People", "Serial perpetrators", "Cross-force victims", "Orders register"],
-            "/pages/person"),
+    "psd": ("investigation", ["People", "Serial perpetrators", "Cross-force victims", "Orders register",
+                              "Review desk"], "/pages/person"),
 }
 
 

@@ -6,6 +6,10 @@
   Durham (DU/0000090/24).
 * Paul REED (Durham 1180) LEFT in 2020: not walled, his workforce record still hidden.
 * Olivia PRICE (Northumbria 5555, SERVING) is in no other record.
+
+``build(..., household=True)`` adds Ryan COLE, who lodges at PC Fenwick's address (31 Larch Close)
+and is the DA suspect in an incident of his own (NO/0000092/24, against Tara KNOX): the officer shares
+an address with him, but no event or order.
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ CLAIRE = {"surname": "ORTON", "forenames": "Claire", "dob": "09/09/1989", "sex":
           "address": "17 Beech Terrace, Consett", "postcode": "DH8 5QQ"}
 KEVIN = {"surname": "ORTON", "forenames": "Kevin", "dob": "01/01/1987", "sex": "M",
          "address": "2 Station Road, Stanley", "postcode": "DH9 0AA"}
+COLE = {"surname": "COLE", "forenames": "Ryan", "dob": "05/02/1993", "sex": "M",
+        "address": FENWICK["address"], "postcode": FENWICK["postcode"]}
+KNOX = {"surname": "KNOX", "forenames": "Tara", "dob": "17/06/1995", "sex": "F",
+        "address": "4 Tyne View, Prudhoe", "postcode": "NE42 6PQ"}
 WORKFORCE = [
     {"force": "Northumbria", "employee_ref": "4721", "surname": "Fenwick", "forenames": "Gareth",
      "dob": "14/08/1986", "role": "OFFICER", "status": "SERVING", "left_on": ""},
@@ -59,6 +67,15 @@ def ppda_rows() -> list[dict[str, str]]:
     ]
 
 
+def household_rows() -> list[dict[str, str]]:
+    """Ryan COLE, the officer's lodger, a suspect in an incident the officer is not in."""
+    return [
+        _row("Northumbria", "NO/0000092/24", "09/06/2024 23:15", "105/1", "Common assault", "SUSPECT", "NOR92", COLE),
+        _row("Northumbria", "NO/0000092/24", "09/06/2024 23:15", "105/1", "Common assault", "VICTIM", "NOR93", KNOX,
+             "Partner", "MEDIUM"),
+    ]
+
+
 def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=header)
@@ -67,12 +84,13 @@ def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path
     return path
 
 
-def build(data_dir: Path) -> dict[str, Any]:
-    """The sample world's extracts, the PPDA incidents and the workforce file, through the pipeline."""
+def build(data_dir: Path, household: bool = False) -> dict[str, Any]:
+    """The sample world's extracts, the PPDA incidents and the workforce file, through the pipeline
+    (``household``: and the officer's lodger)."""
     import pipeline
 
     folder = Path(data_dir) / "extracts"
     files = write_extracts(folder)
-    files.append(write_csv(folder / "ppda-rms.csv", FLAT, ppda_rows()))
+    files.append(write_csv(folder / "ppda-rms.csv", FLAT, ppda_rows() + (household_rows() if household else [])))
     files.append(write_csv(folder / "hr-workforce.csv", WORKFORCE_HEADER, WORKFORCE))
     return pipeline.run(data_dir, files)

@@ -61,7 +61,7 @@ PAGES = [
     Page("targets", "targets.html", "Weekly target list", ("da_team",), "Target list"),
     Page("safeguarding", "safeguarding.html", "Safeguarding", ("da_team",), "Safeguarding"),
     Page("disclosure", "disclosure.html", "Clare's Law cases", ("disclosure_officer",), "Cases"),
-    Page("review", "review.html", "Review desk", ("data_steward",), "Review desk"),
+    Page("review", "review.html", "Review desk", ("data_steward", "professional_standards"), "Review desk"),
     Page("entities", "entities.html", "Address, order and incident matches", ("data_steward",), "Entity matches"),
     Page("admin", "admin.html", "Uploads and jobs", ("admin",), "Uploads and jobs"),
     Page("users", "users.html", "Users", ("admin",), "Users"),

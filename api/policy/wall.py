@@ -25,12 +25,14 @@ holds it. Routes about one person (a ``person_id`` in the path) answer the stub 
 
 Who sees through it: the ``professional_standards`` role within its own forces (force scoping still
 applies), and national oversight, which in this product's roles is a ``professional_standards``
-account with national scope. A national analyst is not oversight.
+account with national scope. A national analyst is not oversight. On the steward desk the review
+pairs of walled people and of workforce records are professional standards' to decide
+(:func:`steward_hidden`); data stewards see them as stubs and cannot open or decide them.
 
 Self-consultation: an account may be tied to a workforce record (``employee_ref``,
 ``FORCE/REF`` as the record key is written). It never opens the person that record resolves to,
-nor anyone it shares an event or order with (403, logged), and those are stubbed in its answers
-whatever its role. Disclosure answers name no professional-standards unit: the stub there names
+nor anyone it shares an event, an order or an address with (403, logged), and those are stubbed
+in its answers whatever its role. Disclosure answers name no professional-standards unit: the stub there names
 only the holding force, so a disclosure never reveals that its subject is in the workforce.
 """
 
@@ -69,6 +71,14 @@ OPTIONAL MATCH (o)-[:AGAINST|PROTECTS]->(q:Person)
 RETURN o.order_id AS order_id, collect(DISTINCT q.person_id) AS others
 """,
 )
+Q_HOUSEHOLD = cypher(
+    "wall_household",
+    """
+MATCH (p:Person {person_id: $person})-[:LIVED_AT]->(a:Address)<-[:LIVED_AT]-(q:Person)
+WHERE q.person_id <> $person
+RETURN collect(DISTINCT q.person_id) AS others
+""",
+)
 Q_RECORD_KEYS = cypher(
     "wall_record_keys",
     """
@@ -96,6 +106,12 @@ class Hidden:
     def ids(self) -> frozenset[str]:
         return self.people | self.records | self.events | self.orders
 
+    def without(self, ids: Iterable[str]) -> Hidden:
+        """These ids no longer hidden (what one caller may see of the rest)."""
+        shown = frozenset(ids)
+        return Hidden(self.people - shown, self.records - shown, self.events - shown, self.orders - shown,
+                      {k: v for k, v in self.holders.items() if k not in shown})
+
     def __or__(self, other: Hidden) -> Hidden:
         holders = dict(self.holders)
         for k, v in other.holders.items():
@@ -106,7 +122,8 @@ class Hidden:
 
 @dataclass(frozen=True)
 class Party:
-    """What one person is party to: their records, events, orders and the people they share them with."""
+    """What one person is party to: their records, events, orders and the people they share them, or
+    an address, with."""
 
     person_id: str
     records: frozenset[str]
@@ -166,6 +183,8 @@ def party(g: Any, person_id: str, records: Iterable[str] = ()) -> Party:
         others.update(o for o in r["others"] or [] if o)
     for r in g.run(Q_ORDER_PARTIES, {"person": person_id}):
         orders.add(r["order_id"])
+        others.update(o for o in r["others"] or [] if o)
+    for r in g.run(Q_HOUSEHOLD, {"person": person_id}):  # who lives, or lived, where they do
         others.update(o for o in r["others"] or [] if o)
     found = g.run(Q_RECORD_KEYS, {"person": person_id})
     keys = set(records) | (set(found[0]["record_keys"] or []) if found else set())
@@ -274,6 +293,19 @@ def own_hidden(wall: Wall, g: Any, employee_ref: str | None) -> Hidden:
         orders=p.orders,
         holders={i: forces for i in ids},
     )
+
+
+def steward_hidden(wall: Wall, role: str | None, forces: frozenset[str], national: bool, own: Hidden) -> Hidden:
+    """What one account must not see or decide on the steward desk. The review pairs of walled
+    people and of workforce records (everything :meth:`Wall.hidden` names) are professional
+    standards' to decide: a ``professional_standards`` account sees those its forces hold (national
+    oversight: all), workforce records included, since whether an HR record is the same person as
+    a nominal is the very link that walls him. Anyone else: as :func:`hidden_for`."""
+    if not sees_through(role):
+        return hidden_for(wall, role, own)
+    held = wall.hidden()
+    mine = held.ids if national else {i for i in held.ids if held.holders.get(i, frozenset()) & forces}
+    return held.without(mine) | own
 
 
 def hidden_for(wall: Wall, role: str | None, own: Hidden) -> Hidden:

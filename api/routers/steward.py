@@ -4,11 +4,18 @@ evidence for and against, decisions (same / not same / unsure), merges and split
 Decisions go to the linkage store's decision log (``LinkageStore.record_person_decision``), which every later
 resolution run honours as must-link / cannot-link constraints; ``POST /steward/apply`` queues that
 run (and the graph load) so the decisions show everywhere.
+
+The professional-standards wall (:mod:`api.policy.wall`) holds here as everywhere: the pairs of walled
+people and of workforce records are professional standards' to steward, through these same routes and
+the same decision log (within their forces; national oversight nationally), and theirs only. A data
+steward sees such a pair in the queue as a stub naming who holds it, and opening or deciding it
+answers as a record that does not exist would (404, the walled person named in the s.62 record).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Annotated, Any, Literal
 
@@ -28,12 +35,15 @@ from api.deps import (
     linkage_outputs,
     paginate,
     require_roles,
+    wall_of,
 )
 from api.jobs.service import submit
 from api.models import JobOut, Page
+from api.policy import wall
 from api.policy.frames import native
 from api.policy.roles import Role
 from api.policy.scope import Scope
+from api.policy.wall import Hidden
 from api.problems import ProblemError, problem_responses
 from api.routing import AuditedRoute
 from api.store.db import StewardDecision, utcnow
@@ -44,7 +54,7 @@ router = APIRouter(
     prefix="/steward",
     tags=["steward"],
     route_class=AuditedRoute,
-    dependencies=[Depends(require_roles(Role.data_steward))],
+    dependencies=[Depends(require_roles(Role.data_steward, Role.professional_standards))],
     responses=problem_responses(400, 401, 403, 404),
 )
 
@@ -83,6 +93,56 @@ def _scope(audit: AuditContext) -> Scope:
 
 def _record_force(records: pd.DataFrame) -> pd.Series:
     return records.set_index("record_key")["force_code"]
+
+
+# -- the wall on the desk ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What the professional-standards wall means on the steward desk for one caller."""
+
+    hidden: Hidden  # what the caller may neither see nor decide (wall.steward_hidden)
+    held: Hidden  # professional standards' pairs: walled people, their records, every workforce record
+    own: Hidden  # the caller's own record and those they are party to (never opened, whatever the role)
+    psd: bool  # a professional_standards account: it stewards the held pairs, and only those
+
+    def check(self, audit: AuditContext, keys: list[str], people: list[str], what: str = "record") -> None:
+        """Refuse what this caller may not open or decide: their own record or one they are party
+        to (403, as everywhere); a walled one, to anyone but the professional standards holding it,
+        exactly as a record that does not exist is refused (404: a guessed workforce key learns
+        nothing), naming the walled people in the s.62 record only; for professional standards, a
+        pair that is no one's in the workforce and walls no one (403: the data stewards' work)."""
+        ks, ps = set(keys), {p for p in people if p}
+        if ks & self.own.records or ps & self.own.people:
+            raise ProblemError(403, "no one consults their own record or a record they are party to",
+                               "self-consultation")
+        if ks & self.hidden.records or ps & self.hidden.people:
+            audit.returned(ps)
+            audit.refusal = "walled: held by professional standards"
+            raise ProblemError(404, f"no such {what}", "not-found")
+
+    def check_held(self, keys: list[str], people: list[str]) -> None:
+        """Professional standards decide the held pairs only (after the record checks)."""
+        if self.psd and not (set(keys) & self.held.records or set(people) & self.held.people):
+            raise ProblemError(403, "professional standards steward the records of the workforce and of walled "
+                               "people only: this is the data stewards' work", "forbidden")
+
+
+def _desk(request: Request, audit: AuditContext) -> Desk:
+    """The caller's desk; its answer is scrubbed with what the desk hides (api.routing)."""
+    principal = audit.principal
+    assert principal is not None
+    found, g = wall_of(request)
+    own = wall.own_hidden(found, g, principal.employee_ref) if found is not wall.EMPTY else Hidden()
+    hidden = wall.steward_hidden(found, principal.role, principal.forces, principal.national, own)
+    audit.hidden = hidden
+    return Desk(hidden, found.hidden(), own, wall.sees_through(principal.role))
+
+
+def _either(frame: pd.DataFrame, ids: frozenset[str]) -> np.ndarray:
+    """Which review pairs name one of ``ids`` on either side."""
+    return frame[["record_key_l", "record_key_r"]].isin(list(ids)).any(axis=1).to_numpy(dtype=bool)
 
 
 # -- queue ------------------------------------------------------------------------------------------
@@ -141,6 +201,7 @@ def queue(request: Request, audit: Consult, paging: Paging) -> dict:
     outputs = linkage_outputs(request)
     _, entities, records = _frames(request)
     scope = _scope(audit)
+    desk = _desk(request, audit)
     # linkage ranks the queue and keeps it within the team's budget (linkage/review.py)
     review = outputs.review().copy()
     decided = _latest_decisions(request)
@@ -149,12 +210,16 @@ def queue(request: Request, audit: Consult, paging: Paging) -> dict:
         prev.get((a, b)) for a, b in zip(review["record_key_l"], review["record_key_r"], strict=True)
     ]
     review = review[review["previous_decision"].isna() | (review["previous_decision"] == "unsure")]
+    if desk.psd:  # professional standards' queue: the workforce's and walled people's pairs
+        review = review[_either(review, desk.held.records)]
     force = _record_force(records)
     fl, fr = review["record_key_l"].map(force), review["record_key_r"].map(force)
     seen = np.array(
         [scope.national or (scope.sees(native(a)) and scope.sees(native(b))) for a, b in zip(fl, fr, strict=True)],
         dtype=bool,
     )
+    if desk.psd:  # held by another force's professional standards: elsewhere, not a stub
+        seen &= ~_either(review, desk.hidden.records)
     hidden = int(len(review) - sum(seen))
     review = review[seen]
     review["cross_force"] = review["cross_source"].astype(bool)
@@ -324,11 +389,15 @@ def pair(request: Request, left: RecordKey, right: RecordKey, audit: Consult) ->
     if left == right:
         raise ProblemError(400, "a pair needs two different records", "bad-parameter")
     _, entities, records = _frames(request)
+    person = entities.set_index("record_key")["person_id"]
+    desk = _desk(request, audit)
+    desk.check(audit, [left, right], [person.get(left), person.get(right)])
     pair_keys = {left, right}
     shown = [left, right, *_entity_keys(entities, left, pair_keys), *_entity_keys(entities, right, pair_keys)]
     hidden = _confidential(request, entities, records, shown)
     lv, rv = _record_view(records, left, hidden), _record_view(records, right, hidden)
     _check_pair_scope(audit, lv, rv)
+    desk.check_held([left, right], [])
     try:
         explanation = explain_pair(app_state(request).settings.data_dir, left, right)
     except FileNotFoundError as exc:
@@ -340,7 +409,6 @@ def pair(request: Request, left: RecordKey, right: RecordKey, audit: Consult) ->
     explanation = {k: native(v) if not isinstance(v, list | dict) else v for k, v in explanation.items()}
     explanation["fields"] = [_unvalued(f, left in hidden, right in hidden) for f in explanation.get("fields", [])]
     history = _history(request, [left, right], exact_pair=True)
-    person = entities.set_index("record_key")["person_id"]
     audit.returned([person.get(left), person.get(right)], 2)
     return {
         "record_key_l": left,
@@ -438,8 +506,12 @@ def decide(request: Request, body: DecisionIn, audit: Combine) -> dict:
     if body.record_key_l == body.record_key_r:
         raise ProblemError(400, "a pair needs two different records", "bad-parameter")
     _, entities, records = _frames(request)
-    _check_pair_scope(audit, _record_view(records, body.record_key_l), _record_view(records, body.record_key_r))
     person = entities.set_index("record_key")["person_id"]
+    keys = [body.record_key_l, body.record_key_r]
+    desk = _desk(request, audit)
+    desk.check(audit, keys, [person.get(k) for k in keys])
+    _check_pair_scope(audit, _record_view(records, body.record_key_l), _record_view(records, body.record_key_r))
+    desk.check_held(keys, [])
     ids = sorted({str(person.get(k)) for k in (body.record_key_l, body.record_key_r) if person.get(k)})
     return _save(request, audit, "pair", [(body.record_key_l, body.record_key_r)], body.decision, body.note, ids)
 
@@ -449,8 +521,14 @@ class MergeIn(BaseModel):
     note: str | None = Field(None, max_length=2000)
 
 
-def _entity_records(entities: pd.DataFrame, records: pd.DataFrame, audit: AuditContext, pid: str) -> list[str]:
+def _entity_records(
+    entities: pd.DataFrame, records: pd.DataFrame, audit: AuditContext, pid: str, desk: Desk
+) -> list[str]:
+    """The records of person ``pid`` this caller may steward (a workforce record hidden from it is
+    left out, as if it did not exist)."""
+    desk.check(audit, [], [pid], "person")
     keys = sorted(entities.loc[entities["person_id"] == pid, "record_key"].astype(str))
+    keys = [k for k in keys if k not in desk.hidden.records]
     if not keys:
         raise ProblemError(404, "no such person", "not-found")
     force = _record_force(records)
@@ -471,7 +549,9 @@ def merge(request: Request, body: MergeIn, audit: Combine) -> dict:
     ids = sorted(set(body.person_ids))
     if len(ids) < 2:
         raise ProblemError(400, "name two or more different people", "bad-parameter")
-    firsts = [_entity_records(entities, records, audit, pid)[0] for pid in ids]
+    desk = _desk(request, audit)
+    firsts = [_entity_records(entities, records, audit, pid, desk)[0] for pid in ids]
+    desk.check_held([], ids)
     pairs = list(combinations(firsts, 2))
     return _save(request, audit, "merge", pairs, "same", body.note, ids, "merge")
 
@@ -492,7 +572,9 @@ def split_entity(
     request: Request, body: SplitIn, audit: Alter
 ) -> dict:
     _, entities, records = _frames(request)
-    keys = _entity_records(entities, records, audit, body.person_id)
+    desk = _desk(request, audit)
+    keys = _entity_records(entities, records, audit, body.person_id, desk)
+    desk.check_held([], [body.person_id])
     off = sorted(set(body.record_keys))
     if not set(off) <= set(keys):
         raise ProblemError(400, "every record to split off must belong to the person", "bad-parameter")
@@ -534,6 +616,10 @@ def decisions(
         found = [_out(d) for d in session.execute(q.order_by(StewardDecision.id.desc())).scalars()]
     if person_id:
         found = [d for d in found if person_id in d["person_ids"]]
+    desk = _desk(request, audit)
+    if desk.psd:  # professional standards' history: their pairs
+        found = [d for d in found if {d["record_key_l"], d["record_key_r"]} & desk.held.records
+                 or set(d["person_ids"]) & desk.held.people]
     scope = _scope(audit)
     if not scope.national:
         outputs = linkage_outputs(request)
@@ -618,8 +704,12 @@ def _entity_review(request: Request) -> pd.DataFrame:
     return pairs[pairs["decision"] == "review"]
 
 
+DATA_STEWARDS = [Depends(require_roles(Role.data_steward))]  # professional standards steward people only
+
+
 @router.get(
     "/entities/queue",
+    dependencies=DATA_STEWARDS,
     response_model=Page[EntityPairOut],
     summary="Address, order, incident and breach matches to review, most uncertain first",
 )
@@ -641,7 +731,9 @@ def entity_queue(request: Request, audit: Consult, paging: Paging, kind: EntityK
     return out
 
 
-@router.get("/entities/pair", summary="One address, order, incident or breach match, field by field")
+@router.get(
+    "/entities/pair", dependencies=DATA_STEWARDS, summary="One address, order, incident or breach match, field by field"
+)
 def entity_pair(request: Request, kind: EntityKind, left: EntityKey, right: EntityKey, audit: Consult) -> dict:
     from linkage.entities.explain import explain_breach, explain_entity_pair
 
@@ -670,6 +762,7 @@ def _plain(value: Any) -> Any:
 
 @router.post(
     "/entities/decisions",
+    dependencies=DATA_STEWARDS,
     status_code=201,
     response_model=EntityDecisionOut,
     summary="Decide an address, order, incident or breach match (honoured on every later run)",

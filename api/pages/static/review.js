@@ -1,10 +1,12 @@
 // The steward's review desk: the queue of uncertain pairs, one pair at a time, decided by keyboard.
 // Decisions go to POST /steward/decisions (the linkage decision log every later resolution honours).
+// A pair the professional-standards wall keeps from this account comes as a stub ({restricted,
+// held_by}): it is counted, never opened. Professional standards get their own pairs here in full.
 "use strict";
 
 (() => {
   const { api, el, $, fill, say, sayProblem } = Dots;
-  const state = { queue: [], total: 0, elsewhere: 0, i: 0, steps: [], busy: false, decided: 0 };
+  const state = { queue: [], total: 0, elsewhere: 0, held: [], i: 0, steps: [], busy: false, decided: 0 };
   const FIELDS = [
     ["name", (r) => [r.surname, r.forenames].filter(Boolean).join(", ")],
     ["born", (r) => r.dob],
@@ -21,7 +23,10 @@
     const seen = Math.min(state.i, state.queue.length);
     const total = state.queue.length;
     $("progress-fill").style.width = total ? `${(100 * seen) / total}%` : "0%";
-    const extra = state.elsewhere ? ` · ${state.elsewhere} more involve other forces` : "";
+    const held = [...new Set(state.held)].join("; ");
+    const extra =
+      (state.elsewhere ? ` · ${state.elsewhere} more involve other forces` : "") +
+      (state.held.length ? ` · ${state.held.length} held by ${held}, who alone review them` : "");
     $("progress-text").textContent =
       `pair ${Math.min(seen + 1, total)} of ${total} · ${state.decided} decided this session${extra}`;
   }
@@ -163,7 +168,8 @@
   Dots.start()
     .then(async () => {
       const q = await api("/steward/queue", { params: { limit: 500 } });
-      state.queue = q.items;
+      state.queue = q.items.filter((i) => !i.restricted);
+      state.held = q.items.filter((i) => i.restricted).map((i) => (i.held_by || []).map((h) => h.force).join(", "));
       state.total = q.total;
       state.elsewhere = q.elsewhere || 0;
       document.addEventListener("keydown", keys);
