@@ -64,6 +64,9 @@ def cmd_staged_rows(args: argparse.Namespace) -> int:
 
     rows = StagingStore(data_dir(args.data_dir, create=False)).read(args.staged)
     rows = rows.sort_values(["source_file", "source_line"], kind="stable")
+    # a workforce extract's row is membership (api.policy.wall): where it is and why it failed, never
+    # what it says (its names and dates), which is professional standards' to read in the file itself
+    rows = rows.assign(raw=rows["raw"].where(rows["profile"] != "workforce", None))
     args.access.release(count=len(rows))
     if args.json:
         print_json({"rows": rows[["source_file", "source_line", "field", "reason", "raw"]].to_dict("records")})
@@ -104,6 +107,11 @@ def cmd_graph_load(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """A linkage export. ``resolution`` keeps the workforce records' rows: the contract (cli.md,
+    extracts.md "Record keys and resolution export") is one row per person record, so that an
+    outside evaluation can score the linkage against its own truth, and a truth that holds a
+    workforce extract holds those links. It is the operator's file of the linkage's output, not a
+    list for users (those are walled: dots.output.walled); see README "Workforce records in exports"."""
     from linkage.store import LinkageStore
 
     home = data_dir(args.data_dir, create=False)

@@ -16,6 +16,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -28,6 +31,7 @@ from worlds.ppda import MEMBERSHIP_STRINGS, WALLED_STRINGS, build  # noqa: E402
 from worlds.testing import PASSWORD, add_accounts, settings  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+ROOT = Path(__file__).resolve().parents[1]
 WHY = {"purpose": "data_quality", "reference": "DQ-PSD-1"}
 # name: role, forces, national, employee ref (worlds.testing adds steward, steward_national, psd)
 EXTRA = {
@@ -334,3 +338,45 @@ def test_the_review_desk_page_serves_each_its_pairs(world, account, shown, hidde
         text = page.inner_text("main")
         assert all(s in text for s in shown), (account, text[:600])
         assert found(hidden, text) == [], account
+
+
+# -- the command line's linkage exports ------------------------------------------------------------
+
+
+def dots(*args: str, home) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DOTS_HOME": str(home), "DOTS_PURPOSE": "data_quality", "DOTS_REFERENCE": "DQ-CLI-1",
+           "DOTS_DEMO": "1"}
+    return subprocess.run([sys.executable, "-m", "dots.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_only_the_resolution_export_carries_workforce_records(tmp_path):
+    """The contract's resolution export is one row per person record, workforce records included
+    (outside evaluations score the linkage against a truth that holds them); no other linkage export
+    names one, and the quarantine shows a workforce row's place and reason but not its values."""
+    import pandas as pd
+
+    home = tmp_path / "home"
+    build(home)
+    keys = {k for k, _ in (PAIRS[p] for p in WORKFORCE_PAIRS)}
+    for table in ("resolution", "orders", "events", "breaches", "addresses"):
+        out = tmp_path / f"{table}.csv"
+        proc = dots("export", table, "--out", str(out), home=home)
+        assert proc.returncode == 0, proc.stderr
+        text = out.read_text(encoding="utf-8-sig")
+        if table == "resolution":
+            frame = pd.read_csv(out, encoding="utf-8-sig")
+            assert keys <= set(frame["record_key"]) and frame["record_key"].is_unique
+            assert frame.set_index("record_key").loc["Northumbria/workforce/4721", "person_id"] == person_of(
+                home, "Northumbria/NOR90")
+        else:
+            assert found(MEMBERSHIP_STRINGS + ("hr-workforce",), text) == [], table
+    bad = tmp_path / "hr-bad.csv"
+    bad.write_text("force,employee_ref,surname,forenames,dob,role,status,left_on\n"
+                   "Durham,7001,QUINN,Harriet,02/03/1979,OFFICER,RETIRED,\n", encoding="utf-8")
+    dots("ingest", str(bad), home=home)  # its exit status is the ingest's business; the row is quarantined
+    proc = dots("quarantine", "--json", home=home)
+    assert proc.returncode == 0, proc.stderr
+    rows = [r for r in json.loads(proc.stdout)["rows"] if r["source_file"].endswith("hr-bad.csv")]
+    assert rows and all(r["raw"] is None and r["source_line"] and r["reason"] for r in rows), rows
+    assert found(["QUINN", "Harriet", "1979"], proc.stdout) == []
