@@ -380,3 +380,60 @@ def test_only_the_resolution_export_carries_workforce_records(tmp_path):
     rows = [r for r in json.loads(proc.stdout)["rows"] if r["source_file"].endswith("hr-bad.csv")]
     assert rows and all(r["raw"] is None and r["source_line"] and r["reason"] for r in rows), rows
     assert found(["QUINN", "Harriet", "1979"], proc.stdout) == []
+
+
+# -- the entity desk: a walled incident ------------------------------------------------------------
+
+EVENT_PAIRS = {
+    "walled": ("Northumbria/NO/0000090/24", "Northumbria/NO/0000092/24"),  # PC Fenwick's incident
+    "ordinary": ("Northumbria/NO/0000001/19", "Northumbria/NO/0000002/23"),
+}
+
+
+def write_entity_review(data_dir) -> None:
+    """Two incident matches for review: one of the walled officer's incident, one ordinary."""
+    import pandas as pd
+
+    from linkage.store import ENTITY_PAIRS, LinkageStore
+
+    outputs = LinkageStore(data_dir)
+    rows = pd.DataFrame([{"kind": "event", "key_l": a, "key_r": b, "weight": 0.4, "probability": 0.55,
+                          "decision": "review", "decided_by": "model", "match_key": "+DATE~"}
+                         for a, b in EVENT_PAIRS.values()])
+    outputs.write_frame(ENTITY_PAIRS, pd.concat([outputs.entity_pairs(), rows], ignore_index=True))
+
+
+def test_a_walled_incident_is_a_stub_on_the_entity_desk_and_cannot_be_decided(client, world):
+    from linkage.store import LinkageStore
+
+    write_entity_review(world[1])
+    h = auth(client, "steward_national")
+    q = client.get("/steward/entities/queue", headers=h, params={**WHY, "kind": "event"})
+    assert q.status_code == 200, q.text
+    items = q.json()["items"]
+    assert any((i.get("key_l"), i.get("key_r")) == EVENT_PAIRS["ordinary"] for i in items)
+    assert any(i.get("restricted") and i["held_by"] for i in items)
+    assert found(("NO/0000090/24", "NO/0000092/24", *WALLED_STRINGS["fenwick"]), q.text) == []
+
+    def pair(left, right):
+        return client.get("/steward/entities/pair", headers=h, params={**WHY, "kind": "event", "left": left,
+                                                                       "right": right})
+
+    def decide_event(left, right):
+        return client.post("/steward/entities/decisions", headers=h, params=WHY,
+                           json={"kind": "event", "key_l": left, "key_r": right, "decision": "not_same"})
+
+    assert pair(*EVENT_PAIRS["ordinary"]).status_code == 200
+    walled, unknown = pair(*EVENT_PAIRS["walled"]), pair("Northumbria/NO/NOSUCH/24", EVENT_PAIRS["walled"][1])
+    assert walled.status_code == unknown.status_code == 404
+    assert {k: v for k, v in walled.json().items() if k != "instance"} == {
+        k: v for k, v in unknown.json().items() if k != "instance"}
+    assert found(WALLED_STRINGS["fenwick"], walled.text) == []
+    assert decide_event(*EVENT_PAIRS["walled"]).status_code == 404
+    assert decide_event(*EVENT_PAIRS["ordinary"]).status_code == 201
+    log = LinkageStore(world[1]).entity_decisions()
+    assert set(zip(log["key_l"], log["key_r"], strict=True)) == {EVENT_PAIRS["ordinary"]}
+    refused = client.get("/audit/records", headers=auth(client, "auditor"),
+                         params={"purpose": "audit", "reference": "AUD-10", "user": "steward_national",
+                                 "outcome": "refused", "limit": 500}).json()["items"]
+    assert sum("walled" in (e["detail"] or "") for e in refused if e["route"].startswith("/steward/entities")) == 2

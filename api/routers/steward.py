@@ -668,8 +668,10 @@ EntityKey = Annotated[str, Query(min_length=1, max_length=200, description="key 
 
 class EntityPairOut(BaseModel):
     kind: str
-    key_l: str
-    key_r: str
+    key_l: str | None = Field(None, description="absent on a restricted pair")
+    key_r: str | None = None
+    restricted: bool = Field(False, description="a walled incident or order: only who holds it is said")
+    held_by: list[dict[str, Any]] | None = None
     probability: float | None = None
     weight: float | None = None
     match_key: str | None = None
@@ -699,6 +701,32 @@ def _national_steward(audit: AuditContext) -> None:
         raise ProblemError(403, "reviewing address, order and incident matches needs a national account", "forbidden")
 
 
+def _walled_entities(request: Request, audit: AuditContext) -> Any:
+    """A function from an entity pair (kind, keys) to the walled event and order ids it stands for
+    (api.policy.wall): an incident or order of a walled person is not a data steward's to see or
+    decide, and its record key carries the occurrence reference or case number."""
+    hidden = audit.hidden.events | audit.hidden.orders
+    if not hidden:
+        return lambda kind, keys: set()
+    outputs = linkage_outputs(request)
+    ev, od = outputs.events(), outputs.orders()
+    ids = {"event": dict(zip(ev["record_key"], ev["event_id"], strict=True)),
+           "order": dict(zip(od["record_key"], od["order_id"], strict=True))}
+
+    def walled(kind: str, keys: list[str]) -> set[str]:
+        kinds = ("event", "order") if kind == "breach" else (kind,) if kind in ids else ()
+        return {str(i) for k in kinds for key in keys if (i := ids[k].get(key)) is not None} & hidden
+
+    return walled
+
+
+def _refuse_walled(audit: AuditContext, walled: set[str], detail: str) -> None:
+    """A walled pair is refused as an unknown one is (404), the s.62 record saying why."""
+    if walled:
+        audit.refusal = f"walled: held by professional standards ({len(walled)} walled incident(s)/order(s))"
+        raise ProblemError(404, detail, "not-found")
+
+
 def _entity_review(request: Request) -> pd.DataFrame:
     pairs = linkage_outputs(request).entity_pairs()
     return pairs[pairs["decision"] == "review"]
@@ -720,10 +748,15 @@ def entity_queue(request: Request, audit: Consult, paging: Paging, kind: EntityK
         review = review[review["kind"] == kind]
     decided = linkage_outputs(request).entity_decisions()
     prev = {(r.kind, r.key_l, r.key_r): r.decision for r in decided.itertuples()}
-    items = []
+    walled = _walled_entities(request, audit)
+    items: list[dict] = []
     for r in review.assign(u=(review["probability"] - 0.5).abs()).sort_values("u", kind="stable").itertuples():
         before = prev.get((r.kind, *sorted([r.key_l, r.key_r])))
-        if before in (None, "unsure"):
+        held = walled(r.kind, [r.key_l, r.key_r])
+        if held and before in (None, "unsure"):
+            items.append({"kind": r.kind, **wall.stub(audit.hidden, held)})
+            audit.outcome = "restricted"
+        elif before in (None, "unsure"):
             items.append({"kind": r.kind, "key_l": r.key_l, "key_r": r.key_r, "probability": native(r.probability),
                           "weight": native(r.weight), "match_key": r.match_key, "previous_decision": before})
     out = paginate(items, paging, request)
@@ -738,6 +771,8 @@ def entity_pair(request: Request, kind: EntityKind, left: EntityKey, right: Enti
     from linkage.entities.explain import explain_breach, explain_entity_pair
 
     _national_steward(audit)
+    walled = _walled_entities(request, audit)(kind, [left, right])
+    _refuse_walled(audit, walled, "no such pair in the latest resolution")
     data_dir = app_state(request).settings.data_dir
     try:
         if kind == "breach":
@@ -775,6 +810,8 @@ def entity_decide(request: Request, body: EntityDecisionIn, audit: Combine) -> d
     known = review[(review["kind"] == body.kind) & review["key_l"].isin(pair) & review["key_r"].isin(pair)]
     if body.key_l == body.key_r or known.empty:
         raise ProblemError(404, "no such pair in the review queue", "not-found")
+    _refuse_walled(audit, _walled_entities(request, audit)(body.kind, [body.key_l, body.key_r]),
+                   "no such pair in the review queue")
     linkage_outputs(request).record_entity_decision(
         body.kind, body.key_l, body.key_r, body.decision, audit.principal.name, body.note or ""
     )

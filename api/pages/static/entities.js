@@ -6,10 +6,12 @@
 (() => {
   const { api, el, $, fill, say, sayProblem } = Dots;
   const KIND = { address: "address", order: "court order", event: "incident", breach: "breach" };
-  const state = { queue: [], i: 0, decided: 0, busy: false, pair: null };
+  const state = { queue: [], i: 0, decided: 0, busy: false, pair: null, held: 0 };
 
+  // a match of a walled incident or order comes as a stub ({restricted, held_by}): counted, never opened
   function progress() {
-    fill("progress-text", `match ${Math.min(state.i + 1, state.queue.length)} of ${state.queue.length} · ${state.decided} decided this session`);
+    const held = state.held ? ` · ${state.held} held by professional standards` : "";
+    fill("progress-text", `match ${Math.min(state.i + 1, state.queue.length)} of ${state.queue.length} · ${state.decided} decided this session${held}`);
   }
 
   function consequence(item, ex) {
@@ -87,7 +89,8 @@
 
   async function load() {
     const q = await api("/steward/entities/queue", { params: { kind: $("kind").value, limit: 500 } });
-    state.queue = q.items;
+    state.queue = q.items.filter((i) => !i.restricted);
+    state.held = q.items.length - state.queue.length;
     state.i = 0;
     await show();
   }
