@@ -708,7 +708,16 @@ def _quarantine_rows(frame: pd.DataFrame, bad: pd.Series, errors: RowErrors, tab
             strict=True,
         )
     ]
-    for row in table.malformed:  # a whole row as read when the header names its fields
+    records.extend(malformed_rows(table))
+    out = pd.DataFrame(records, columns=["source_line", "field", "reason", "raw"])
+    return out.sort_values("source_line", kind="stable").reset_index(drop=True)
+
+
+def malformed_rows(table: RawTable) -> list[dict[str, Any]]:
+    """The rows read with the wrong number of fields or an unreadable byte, as the quarantine
+    keeps them: the whole row as read, named by the header when it has as many fields."""
+    records = []
+    for row in table.malformed:
         named = len(row.values) == len(table.header)
         values = dict(zip(table.header, row.values, strict=True)) if named else row.values
         records.append(
@@ -719,8 +728,7 @@ def _quarantine_rows(frame: pd.DataFrame, bad: pd.Series, errors: RowErrors, tab
                 "raw": json.dumps(values, ensure_ascii=False),
             }
         )
-    out = pd.DataFrame(records, columns=["source_line", "field", "reason", "raw"])
-    return out.sort_values("source_line", kind="stable").reset_index(drop=True)
+    return records
 
 
 def raw_frame(raw: pd.Series) -> pd.DataFrame:

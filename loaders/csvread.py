@@ -186,6 +186,27 @@ def decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, s
     return text.replace("\r\n", "\n"), used
 
 
+# Where the reader ends a physical line of the delivered text: decode() makes each CRLF one LF,
+# then the reader ends a line at CRLF, CR or LF; so a delivered CR CR LF ends one line, not two.
+_LINE_END = re.compile("\r\r\n|\r\n|\n|\r")
+
+
+def physical_lines(data: bytes, encoding: str) -> list[bytes]:
+    """The delivered bytes cut into the physical lines the reader numbers (``LINE`` 1 is the
+    first), each with its line ending as delivered: so a file can be written again without some
+    rows, every other byte as it came (``loaders.delivered``). ``encoding`` is the one the file
+    was read with (:attr:`RawTable.encoding`); a byte it does not decode comes back as it was."""
+    text = data.decode(encoding, "surrogateescape")
+    encoder = codecs.getincrementalencoder(encoding)("surrogateescape")  # a byte-order mark once, not per line
+    out, start = [], 0
+    for end in _LINE_END.finditer(text):
+        out.append(encoder.encode(text[start : end.end()]))
+        start = end.end()
+    if start < len(text):
+        out.append(encoder.encode(text[start:]))
+    return out
+
+
 def _guess(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("utf-8-sig"), "utf-8"

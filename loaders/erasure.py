@@ -16,8 +16,10 @@ rows were skipped (``rows_read = loaded + quarantined + erased``).
 Rewriting a part keeps every table as a fresh load of the extract without those rows would
 stage it, except where the loader kept one row of several: an event staged from an erased row
 while other rows of the part still name it stays, on the first remaining row's provenance, its
-DA relevance worked out again from what remains, and its location postcode cleared (an RMS row
-takes it from the person's postcode, and the next row's is not staged).
+DA relevance worked out again from what remains, and its location postcode that row's: an RMS
+row takes it from the person's postcode, which that row's person record holds (when the mapping
+takes the two from different columns the row's value is not staged, and it is cleared). The
+extract files kept as delivered (the API's uploads) are rewritten by :mod:`loaders.delivered`.
 """
 
 from __future__ import annotations
@@ -200,7 +202,7 @@ def erase_staged(data_dir: Path, kind: str, key: str) -> dict[str, int]:
             continue
         kept = {t: _without(f, lines) for t, f in frames.items() if t != "quarantine"}
         kept["quarantine"] = q[~q_named.to_numpy()].reset_index(drop=True)
-        _events_kept(frames, kept)
+        _events_kept(frames, kept, _specs(part))
         w = frames["warnings"]
         summary = _summary(part.summary, lines, q[q_named.to_numpy()], w[~_rows(w).isin(_rows(kept["warnings"]))])
         store.rewrite_part(part, kept, summary)
@@ -232,7 +234,7 @@ def _without(frame: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     return frame[~_rows(frame).isin(_rows(lines))].reset_index(drop=True)
 
 
-def _events_kept(frames: dict[str, pd.DataFrame], kept: dict[str, pd.DataFrame]) -> None:
+def _events_kept(frames: dict[str, pd.DataFrame], kept: dict[str, pd.DataFrame], spec_of) -> None:  # noqa: ANN001
     """Events that erased rows touched, as a load of the remaining rows would stage them: DA
     relevance again from the marker, the offence and the remaining victims' relationships; one the
     loader staged from an erased row, while remaining rows still name it, kept on the first
@@ -248,7 +250,7 @@ def _events_kept(frames: dict[str, pd.DataFrame], kept: dict[str, pd.DataFrame])
         lost = lost.copy()
         for col in ("source_file", "source_line", "row_hash"):
             lost[col] = lost["event_key"].map(first[col]).to_numpy()
-        lost["location_postcode"] = None
+        lost["location_postcode"] = _location_postcodes(lost, kept["person_records"], spec_of)
         kept["events"] = pd.concat([kept["events"], lost], ignore_index=True).sort_values(
             PROVENANCE_KEY, kind="stable").reset_index(drop=True)
     out = kept["events"]
@@ -263,6 +265,22 @@ def _events_kept(frames: dict[str, pd.DataFrame], kept: dict[str, pd.DataFrame])
         | offence.fillna(False).astype(bool).to_numpy()
         | out.loc[again, "event_key"].isin(related).to_numpy()
     )
+
+
+def _location_postcodes(events: pd.DataFrame, people: pd.DataFrame, spec_of) -> list:  # noqa: ANN001
+    """The location postcode each event, now on another row's provenance, has from that row: the
+    row's person record postcode, parsed the same way, when the file's mapping takes both from
+    the same source (an RMS row's person postcode); else none (the row's value is not staged)."""
+    staged = people.drop_duplicates(PROVENANCE_KEY).set_index(PROVENANCE_KEY)["postcode"] if not people.empty else None
+    out = []
+    for source, line in zip(events["source_file"], events["source_line"], strict=True):
+        spec = spec_of(source)
+        location = [e.get("location_postcode") for e in spec.emit.get("events", [])] if spec else []
+        postcode = [p.get("postcode") for p in spec.emit.get("person_records", [])] if spec else []
+        same = bool(location) and location[0] is not None and location[0] in postcode
+        found = staged.get((source, int(line))) if same and staged is not None else None
+        out.append(None if found is None or pd.isna(found) else found)
+    return out
 
 
 def _rows(frame: pd.DataFrame) -> pd.MultiIndex:
@@ -286,15 +304,18 @@ def _summary(summary: dict, lines: pd.DataFrame, quarantined: pd.DataFrame, warn
     return out
 
 
+def part_mapping(summary: dict) -> Mapping | None:
+    """The mapping a part's files were read with: the one kept in its summary, else the built-in
+    profile it names (parts written before summaries kept their mapping)."""
+    if "mapping" in summary:
+        return Mapping.model_validate(summary["mapping"])
+    return builtin_profiles().get(summary.get("profile", ""))
+
+
 def _specs(part: Part):  # noqa: ANN202 - a callable source_file -> FileSpec | None
     """The mapping spec each of a part's files was read with: the mapping kept in the part's
     summary, else the built-in profile it names."""
-    summary = part.summary
-    mapping: Mapping | None = None
-    if "mapping" in summary:
-        mapping = Mapping.model_validate(summary["mapping"])
-    else:
-        mapping = builtin_profiles().get(summary.get("profile", ""))
+    mapping = part_mapping(part.summary)
 
     def spec_of(source_file: str) -> FileSpec | None:
         if mapping is None:

@@ -9,8 +9,6 @@ missing).
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,10 +17,11 @@ import pandas as pd
 from tqdm import tqdm
 
 from loaders.build import Built, build
-from loaders.csvread import FileRefused, RawTable, check_required, read_csv
+from loaders.csvread import FileRefused, RawTable
 from loaders.custody import derive_custody
 from loaders.erasure import named_rows
-from loaders.mapping import Mapping, MappingError, builtin_profiles, detect_profile, load_mapping
+from loaders.extracts import IngestError, Unit, part_id_of, read_unit, units
+from loaders.mapping import Mapping, MappingError, builtin_profiles, load_mapping
 from staging.store import Part, StagingStore
 
 
@@ -42,19 +41,6 @@ class FileResult:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-@dataclass
-class Unit:
-    """One extract delivered as a file, or as a folder of related files."""
-
-    path: Path
-    mapping: Mapping | None
-    files: list[Path]
-
-
-class IngestError(ValueError):
-    """Bad arguments to ingest (an unknown profile, an unreadable mapping, a missing path)."""
 
 
 def ingest_paths(
@@ -77,55 +63,16 @@ def ingest_paths(
         if profile not in profiles:
             raise IngestError(f"unknown profile '{profile}' (known: {', '.join(sorted(profiles))})")
         chosen = profiles[profile]
-    units = list(_units([Path(p) for p in paths], chosen, profiles))
+    extracts = list(units([Path(p) for p in paths], chosen, profiles))
     store = StagingStore(data_dir)
     results: list[FileResult] = []
     with store.locked():
         store.recover()
         store.clean_tmp()
         erased = store.tombstoned()
-        for unit in tqdm(units, desc="ingest", unit="extract", disable=not progress):
+        for unit in tqdm(extracts, desc="ingest", unit="extract", disable=not progress):
             results.extend(_ingest_unit(unit, profiles, store, erased))
     return results
-
-
-def _units(
-    paths: list[Path], chosen: Mapping | None, profiles: dict[str, Mapping], given: bool = True
-) -> Iterator[Unit]:
-    """The extracts under ``paths``. A path the caller ``given`` that is not there is an error; one
-    found in a folder that cannot be read (a broken link) is refused alone, the rest still load."""
-    folder_profiles = [m for m in ([chosen] if chosen else profiles.values()) if m.layout == "folder"]
-    for path in paths:
-        if given and not path.exists():
-            raise IngestError(f"{path}: no such file or folder")
-        if not path.is_dir():  # a file; or a pipe, socket or device, which read_csv refuses unread
-            yield Unit(
-                path=path, mapping=chosen if chosen and chosen.layout == "file" else None, files=[path]
-            )
-            continue
-        for mapping in folder_profiles:
-            files = _folder_files(path, mapping)
-            if files:
-                yield Unit(path=path, mapping=mapping, files=files)
-                break
-        else:
-            children = sorted(p for p in path.iterdir() if not p.name.startswith("."))
-            yield from _units(children, chosen, profiles, given=False)
-
-
-def _folder_files(folder: Path, mapping: Mapping) -> list[Path] | None:
-    """The folder's files in mapping order, if every file the mapping names is present."""
-    present = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
-    files = [present.get(spec.name.lower()) for spec in mapping.files]
-    return files if all(files) else None  # type: ignore[return-value]
-
-
-def _part_id(mapping: Mapping, ids: list[str]) -> str:
-    """One extract read through one mapping: the mapping's text and its files' ids."""
-    digest = hashlib.sha256(mapping.model_dump_json().encode())
-    for one in ids:
-        digest.update(one.encode())
-    return digest.hexdigest()[:32]
 
 
 def _already(unit: Unit, mapping: Mapping, part: Part) -> list[FileResult]:
@@ -141,26 +88,12 @@ def _ingest_unit(
     unit: Unit, profiles: dict[str, Mapping], store: StagingStore, erased: dict[str, set[str]]
 ) -> list[FileResult]:
     try:
-        tables = [read_csv(f) for f in unit.files]
-        mapping = unit.mapping or detect_profile(tables[0].header, profiles)
-        if mapping is None:
-            raise FileRefused(
-                f"{unit.path}: cannot tell which profile reads this file: its header matches none of "
-                f"{', '.join(sorted(profiles))} (name one with --profile or --mapping)"
-            )
-        specs = [
-            mapping.spec_for(f.name) if mapping.layout == "folder" else mapping.files[0] for f in unit.files
-        ]
-        for i, (table, spec) in enumerate(zip(tables, specs, strict=True)):
-            assert spec is not None
-            if (spec.encoding and spec.encoding != table.encoding) or spec.delimiter != table.delimiter:
-                tables[i] = table = read_csv(table.path, spec.encoding, spec.delimiter)
-            check_required(table, spec.required)
+        mapping, specs, tables = read_unit(unit, profiles)
     except FileRefused as exc:
         return [FileResult(path=str(f), profile=None, status="refused", error=str(exc)) for f in unit.files]
     # the same bytes again: known without parsing; the same content in other bytes (no BOM,
     # other line endings or encoding, rows in another order): known once parsed
-    delivered = _part_id(mapping, [t.sha256 for t in tables])
+    delivered = part_id_of(mapping, [t.sha256 for t in tables])
     known = store.delivered(delivered)
     if known is not None:
         return _already(unit, mapping, known)
@@ -172,10 +105,11 @@ def _ingest_unit(
             FileResult(path=str(f), profile=mapping.name, status="refused", error=str(exc))
             for f in unit.files
         ]
-    part_id = _part_id(mapping, [t.content_id for t in tables])
-    if store.has_part(part_id):
-        store.record_delivery(delivered, part_id)
-        return _already(unit, mapping, store.part(part_id))
+    part_id = part_id_of(mapping, [t.content_id for t in tables])
+    known = store.delivered(part_id)  # a part of this content, or one an erasure rewrote it from
+    if known is not None:
+        store.record_delivery(delivered, known.path.name)
+        return _already(unit, mapping, known)
     loaded_at = pd.Timestamp(datetime.now()).floor("us")
     others = {t.path.name.lower(): t for t in tables}
     frames: dict[str, list[pd.DataFrame]] = {}

@@ -1,0 +1,152 @@
+"""Delivered extract files written again without the rows that name an erased record key.
+
+``dots erase`` takes a record's rows out of staging, but a copy of an extract the data
+directory keeps as it was delivered (the API's uploads under ``state/uploads``) still holds
+them. :func:`erase_rows` writes such a file again without every row naming a tombstoned key,
+found as the loaders find them: the mapping that read the file (kept in its staging part, else
+the profile its header matches), the loaders' own reading of its rows and of the physical lines
+each row starts on (:func:`loaders.csvread.physical_lines`), and the same test the loaders skip
+rows by (:func:`loaders.erasure.named_rows`, on the rows read and on those read short). Every
+other byte stays as delivered (byte-order mark, encoding, line endings, quoting, blank lines), so
+the rows that remain read exactly as they did. A row goes from its first physical line to the
+line before the next row (blank lines after it with it).
+
+The staging part holding the extract is told that the rewritten bytes, and their content, are
+its delivery: ingesting the upload again is "already loaded", never a second copy of its rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from loaders.build import apply_lookups, malformed_rows, raw_frame
+from loaders.csvread import LINE, FileRefused, RawTable, physical_lines
+from loaders.erasure import named_rows, part_mapping
+from loaders.extracts import Unit, part_id_of, read_unit, units
+from loaders.mapping import FileSpec, Mapping, builtin_profiles
+from staging.store import StagingStore
+
+
+@dataclass
+class Rewritten:
+    """One delivered file looked at: the rows taken out of it (0: left as it was), or why it
+    could not be read (no loader reads it, so no row of it was ever staged)."""
+
+    path: Path
+    rows: int = 0
+    refused: str | None = None
+
+
+def erase_rows(folder: Path, data_dir: Path) -> list[Rewritten]:
+    """Write every extract file under ``folder`` (found as ``dots ingest`` finds them) again
+    without the rows naming a key tombstoned in ``data_dir``'s staging; under the staging lock,
+    so no ingest reads a file half written. Idempotent: a file holding no such row is untouched."""
+    store = StagingStore(data_dir)
+    erased = store.tombstoned()
+    if not erased or not Path(folder).is_dir():
+        return []
+    profiles = builtin_profiles()
+    out: list[Rewritten] = []
+    with store.locked():
+        read_with = _read_with(store)
+        for unit in units([Path(folder)], None, profiles, given=False):
+            out.extend(_erase_unit(unit, profiles, read_with, erased, store))
+    return out
+
+
+def _read_with(store: StagingStore) -> dict[Path, tuple[str, Mapping | None]]:
+    """Each staged file (resolved path) -> the part holding it and the mapping that read it."""
+    found: dict[Path, tuple[str, Mapping | None]] = {}
+    for part in store.parts():
+        summary = part.summary
+        mapping = part_mapping(summary)
+        for f in summary.get("files", []):
+            found[Path(f["path"]).resolve()] = (part.path.name, mapping)
+    return found
+
+
+def _erase_unit(
+    unit: Unit,
+    profiles: dict[str, Mapping],
+    read_with: dict[Path, tuple[str, Mapping | None]],
+    erased: dict[str, set[str]],
+    store: StagingStore,
+) -> list[Rewritten]:
+    staged = {f: read_with.get(f.resolve(), (None, None)) for f in unit.files}
+    parts = {part for part, _ in staged.values()}
+    part_id, mapping = staged[unit.files[0]] if len(parts) == 1 else (None, None)
+    if mapping is not None:
+        unit = Unit(path=unit.path, mapping=mapping, files=unit.files)
+    try:
+        mapping, specs, tables = _parsed(unit, profiles)
+    except FileRefused as exc:
+        return [Rewritten(path=f, refused=str(exc)) for f in unit.files]
+    others = {t.path.name.lower(): t for t in tables}
+    out = []
+    for table, spec in zip(tables, specs, strict=True):
+        lines = _named_lines(table, spec, others, erased)
+        if lines:
+            _replace(table.path, _without_lines(table, lines))
+        out.append(Rewritten(path=table.path, rows=len(lines)))
+    if part_id is not None and any(r.rows for r in out):
+        _, _, again = _parsed(unit, profiles)  # the rewritten bytes, and their content, are this part's
+        store.record_delivery(part_id_of(mapping, [t.sha256 for t in again]), part_id)
+        store.record_delivery(part_id_of(mapping, [t.content_id for t in again]), part_id)
+    return out
+
+
+def _parsed(unit: Unit, profiles: dict[str, Mapping]) -> tuple[Mapping, list[FileSpec], list[RawTable]]:
+    mapping, specs, tables = read_unit(unit, profiles)
+    for table, spec in zip(tables, specs, strict=True):
+        table.parse(spec.required)
+    return mapping, specs, tables
+
+
+def _named_lines(
+    table: RawTable, spec: FileSpec, others: dict[str, RawTable], erased: dict[str, set[str]]
+) -> set[int]:
+    """The first physical line of every row naming an erased key: rows read (after the folder's
+    lookups, as the builder sees them) and rows read short (their raw text, as quarantine keeps it)."""
+    frame, _ = apply_lookups(table, spec, others)
+    named = named_rows(frame, spec, erased)
+    lines = {int(n) for n in frame.loc[named.to_numpy(dtype=bool), LINE]}
+    short = malformed_rows(table)
+    if short:
+        raw = pd.Series([r["raw"] for r in short])
+        hit = named_rows(raw_frame(raw), spec, erased).to_numpy(dtype=bool)
+        lines |= {r["source_line"] for r, h in zip(short, hit, strict=True) if h}
+    return lines
+
+
+def _without_lines(table: RawTable, lines: set[int]) -> bytes:
+    """The file's bytes without the physical lines of the rows starting on ``lines``."""
+    physical = physical_lines(table.path.read_bytes(), table.encoding)
+    starts = sorted({int(n) for n in table.frame[LINE]} | {r.line for r in table.malformed})
+    drop: set[int] = set()
+    for i, start in enumerate(starts):
+        if start in lines:
+            end = starts[i + 1] if i + 1 < len(starts) else len(physical) + 1
+            drop.update(range(start, end))
+    return b"".join(line for n, line in enumerate(physical, 1) if n not in drop)
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Swap the file's content at once: a reader sees the old bytes or the new, never half."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")  # a dot file: ingest never reads it
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.chmod(tmp, path.stat().st_mode & 0o7777)
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
