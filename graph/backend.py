@@ -7,12 +7,14 @@ connections, transactions, result conversion and bulk copy.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
+import uuid
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +110,7 @@ class LadybugBackend(GraphBackend):
         import ladybug
 
         self.path = Path(path)
+        self.read_only = read_only
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = ladybug.Database(str(self.path), read_only=read_only)
         self._conn = ladybug.Connection(self._db)
@@ -167,8 +170,38 @@ class LadybugBackend(GraphBackend):
 
     def close(self) -> None:
         with self._lock:
+            self._statements.clear()  # a prepared statement kept alive leaves the write-ahead log unmerged
             self._conn.close()
             self._db.close()
+
+    def rebuilt(self, fill: Callable[[str], Any]) -> Any:
+        """``fill(path)`` a new database file in a fresh process, put it in this one's place, and
+        return what ``fill`` returned (it must pickle). For a graph that must forget (an
+        erasure): a database keeps deleted values in its pages until they are written again, and
+        LadybugDB writes stray process memory into its file header when it writes the file (seen:
+        fragments of audit records and of a file the process had read), so the new file is
+        written by a process that never held what was erased, and this backend is reopened read
+        only, so this process never writes it. A file left by an interrupted rebuild is removed
+        by the next one."""
+        import ladybug
+
+        for stale in self.path.parent.glob(f".{self.path.name}.*"):
+            stale.unlink(missing_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}")
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            answer = pool.submit(fill, str(tmp)).result()
+        with self._lock:
+            self.close()
+            for sidecar in self.path.parent.glob(f"{self.path.name}.*"):  # the old file's (a log)
+                sidecar.unlink()
+            for sidecar in self.path.parent.glob(f"{tmp.name}.*"):  # the new file's, if it kept one
+                os.replace(sidecar, self.path.with_name(self.path.name + sidecar.name[len(tmp.name):]))
+            os.replace(tmp, self.path)
+            self.read_only = True
+            self._db = ladybug.Database(str(self.path), read_only=True)
+            self._conn = ladybug.Connection(self._db)
+            self._statements = {}
+        return answer
 
 
 class Neo4jBackend(GraphBackend):

@@ -15,13 +15,14 @@ and once verified (graph/stamp.py): readers in any process then know what they c
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 from tqdm import tqdm
 
-from graph.backend import GraphBackend, GraphError, rows_for_merge
+from graph.backend import GraphBackend, GraphError, LadybugBackend, rows_for_merge
 from graph.build import GraphInput, build_tables, read_input
 from graph.schema import NODES, RELS
 from graph.stamp import write_stamp
@@ -41,6 +42,25 @@ def load_graph(data_dir: Path, backend: GraphBackend, progress: bool = False,
         tables = build_tables(inp, harm_table=harm_table)
         bar.update()
     return write_tables(backend, tables, progress=progress, skipped=inp.skipped)
+
+
+def load_anew(data_dir: Path, backend: GraphBackend, progress: bool = False) -> dict:
+    """Stage 4 after an erasure: the graph brought to what staging and linkage now hold, keeping
+    no trace of what was deleted. An embedded database keeps deleted values in its pages (a byte
+    search of ``pole.lbdb`` after a diff load still found an erased person's name), so the embedded
+    graph is loaded afresh into a new file, by a process of its own, put in the old one's place
+    (:meth:`LadybugBackend.rebuilt`); Neo4j keeps its store in its
+    own server, and is brought up to date by the diff load like any other."""
+    if isinstance(backend, LadybugBackend):
+        return backend.rebuilt(partial(_load_into, str(data_dir), progress))
+    return load_graph(data_dir, backend, progress=progress)
+
+
+def _load_into(data_dir: str, progress: bool, path: str) -> dict:
+    """A fresh load into the embedded database at ``path`` (run in a process of its own)."""
+    with LadybugBackend(Path(path)) as fresh:
+        fresh.ensure_schema()
+        return load_graph(Path(data_dir), fresh, progress=progress)
 
 
 def write_tables(backend: GraphBackend, tables: dict[str, pa.Table], progress: bool = False,

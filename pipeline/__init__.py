@@ -24,6 +24,7 @@ run that stopped part way is simply run again.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +150,8 @@ def erase(
     calling this again: staging tombstones the key and rewrites the parts holding rows that name
     it (``loaders.erasure``); linkage drops the steward decisions and search indexes naming what
     is gone; stages 2 and 3 run again (when resolution had run), then stage 4 into the graph at
-    ``graph``/``uri`` (when ``load``: the caller knows whether there is a graph). ``forget`` is
+    ``graph``/``uri`` (when ``load``: the caller knows whether there is a graph; an embedded graph
+    is written anew, :func:`graph.load.load_anew`). ``forget`` is
     given the same test of what is gone, for what a layer above keeps of it (the API's state
     store: :mod:`api.store.erasure`), and its counts join the answer. ``before_done``
     is called with the answer before the erasure is marked done (the caller's s.62 record), so a
@@ -171,8 +173,9 @@ def erase(
         answer["state"] = forget(gone)
     if resolved and people:
         answer["resolve"] = resolve(data_dir, progress=progress, fork=fork)
-    if load:
-        answer["graph"] = load_graph(data_dir, graph, uri=uri, progress=progress)
+    if load:  # the embedded graph written anew: its file keeps no page of what was deleted
+        with nullcontext(graph) if graph is not None else open_graph(data_dir, uri) as g:
+            answer["graph"] = graph_load.load_anew(data_dir, g, progress=progress)
     if before_done is not None:
         before_done(answer)
     loaders_erasure.finish(data_dir, kind, key)
