@@ -25,6 +25,11 @@ def state_dir(data_dir: Path) -> Path:
     return path
 
 
+def uploads_dir(data_dir: Path) -> Path:
+    """``DATA_DIR/state/uploads``: one folder per uploaded extract, named by the upload's id."""
+    return Path(data_dir) / "state" / "uploads"
+
+
 def database_url(data_dir: Path) -> str:
     """``DOTS_DATABASE_URL`` (e.g. ``postgresql+psycopg://…``), else SQLite in the data directory."""
     return os.environ.get("DOTS_DATABASE_URL") or f"sqlite:///{state_dir(data_dir) / 'dots.sqlite'}"
@@ -161,6 +166,6 @@ class Settings:
 
     @property
     def uploads_dir(self) -> Path:
-        path = state_dir(self.data_dir) / "uploads"
+        path = uploads_dir(self.data_dir)
         path.mkdir(parents=True, exist_ok=True)
         return path

@@ -2,16 +2,19 @@
 
 A record recorded in error, or disposed of at review (MoPI), is erased through
 :func:`pipeline.erase`: every row of a delivered extract that names the key, in any key field,
-leaves staging (its tables, quarantine and warnings, which keep raw text), steward decisions
-and search indexes naming what is gone are dropped, and resolution and the graph are run again
-on what remains, so links, golden records, entities, scores and the graph (embedded or Neo4j)
-are as if the record had never been delivered. The API's caches key what they keep by the graph's
-load stamp and the linkage outputs' file stamps, so a server on Neo4j forgets what it cached at
-the erasure's graph load (an embedded graph is held by its server: the command refuses in one
-line before erasing anything, and is run with the server stopped); the API keeps no file waiting
-to be read (a download is made when it is asked for), so no export holds the record afterwards.
-A tombstone (the kind and the key, no content) makes every later ingest skip rows naming the key,
-counted as ``erased`` per file.
+leaves staging (its tables, quarantine and warnings, which keep raw text) and the extract files
+the API keeps as uploaded (``state/uploads``: written again without those rows, every other byte
+kept, :func:`api.store.erasure.forget_uploads`), steward decisions and search indexes naming
+what is gone are dropped, and resolution and the graph are run again on what remains (the
+embedded graph written anew, so its file keeps no deleted page), so links, golden records,
+entities, scores and the graph (embedded or Neo4j) are as if the record had never been
+delivered. The API's caches key what they keep by the graph's load stamp and the linkage
+outputs' file stamps, so a server on Neo4j forgets what it cached at the erasure's graph load
+(an embedded graph is held by its server: the command refuses in one line before erasing
+anything, and is run with the server stopped); the API keeps no file waiting to be read (a
+download is made when it is asked for), so no export holds the record afterwards. A tombstone
+(the kind and the key, no content) makes every later ingest skip rows naming the key, counted as
+``erased`` per file.
 
 The s.62 log gets one ``erasure`` record: who (the operating-system user), when, the reason, the
 record key and the person id it was linked to, never the erased content. An erasure that was
@@ -35,7 +38,7 @@ KINDS = ("person", "event", "order", "custody", "notice", "referral")
 
 def cmd_erase(args: argparse.Namespace) -> int:
     import pipeline
-    from api.store.erasure import forget_decisions
+    from api.store.erasure import forget_decisions, forget_uploads
     from dots.graphs import graph_uri
     from graph.backend import open_graph
     from linkage.store import LinkageStore
@@ -60,7 +63,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
         graph = stack.enter_context(open_graph(home, uri)) if load else None
         answer = pipeline.erase(
             home, args.record_key, kind=args.kind, graph=graph, load=load, progress=progress(args), before_done=record,
-            forget=lambda gone: {"steward_decisions": forget_decisions(home, gone)},
+            forget=lambda gone: {"steward_decisions": forget_decisions(home, gone), **forget_uploads(home)},
         )
     if args.json:
         print_json(answer)
@@ -80,8 +83,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         parents=[common],
         help="erase one source record everywhere it reached, logged, and kept out of later deliveries",
         description=(
-            "Erase every delivered row that names RECORD_KEY (staging, quarantine and warnings, links, golden "
-            "records, steward decisions, the graph, search indexes, caches), then resolve and load the graph "
+            "Erase every delivered row that names RECORD_KEY (staging, quarantine and warnings, uploaded extract "
+            "files, links, golden records, steward decisions, the graph, search indexes, caches), then resolve "
+            "and load the graph "
             "again on what remains. A tombstone keeps the key out of any later delivery (counted as 'erased' "
             "by dots ingest). Logged in the s.62 log with the reason. Run again to finish an interrupted erasure."
         ),

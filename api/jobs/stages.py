@@ -17,6 +17,7 @@ from sqlalchemy import select
 import pipeline
 from api.jobs.runner import Progress
 from api.store.db import Upload
+from api.store.erasure import forget_uploads
 
 
 def stages(state: Any) -> dict[str, Callable[[dict, Progress], dict]]:
@@ -34,11 +35,15 @@ def stages(state: Any) -> dict[str, Callable[[dict, Progress], dict]]:
         return dict(sorted(found.items(), key=lambda item: item[1]))
 
     def files(results: list[pipeline.FileResult], uploads: dict[Path, str]) -> list[dict]:
-        """Ingest results as the job reports them: file name and the upload it came in."""
+        """Ingest results as the job reports them: file name and the upload it came in. An upload
+        holding rows of an erased record (skipped, counted as erased) is written again without them."""
         out = []
         for r in results:
             upload_id = next((u for folder, u in uploads.items() if Path(r.path).is_relative_to(folder)), None)
             out.append({**r.to_dict(), "path": Path(r.path).name, "upload_id": upload_id})
+        erased = {f["upload_id"] for f in out if f["erased"] and f["upload_id"]}
+        if erased:
+            forget_uploads(data_dir, state.settings.database_url, only=erased)
         return out
 
     def ingest(params: dict, progress: Progress) -> dict:

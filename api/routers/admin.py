@@ -35,7 +35,7 @@ from api.models import Account, JobOut, Page
 from api.policy.roles import Operation, Role
 from api.problems import ProblemError, problem_responses
 from api.routing import AuditedRoute
-from api.store.db import ApiKey, Job, Upload, User, utcnow
+from api.store.db import ApiKey, Job, Upload, User, upload_sha256, utcnow
 from loaders.mapping import builtin_profiles
 
 router = APIRouter(
@@ -188,7 +188,7 @@ def upload(
                 filename=", ".join(u.filename for u in out)[:255],
                 path=str(folder / out[0].filename),
                 size=sum(u.size for u in out),
-                sha256=hashlib.sha256("".join(u.sha256 for u in out).encode()).hexdigest(),
+                sha256=upload_sha256([u.sha256 for u in out]),
                 uploaded_by=principal.name,
                 uploaded_at=out[0].uploaded_at,
             )

@@ -9,6 +9,7 @@ Times are stored as naive UTC and come back timezone-aware (``UtcDateTime``).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 from pathlib import Path
 from typing import Any
@@ -170,6 +171,10 @@ class Job(Base):
 
 
 class Upload(Base):
+    """One delivered extract (a file, or a relational folder's files) under ``state/uploads/<id>``:
+    ``size`` and ``sha256`` are of its files as now held (:func:`upload_sha256`), rewritten when an
+    erasure takes rows out of them (:mod:`api.store.erasure`)."""
+
     __tablename__ = "uploads"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -179,6 +184,11 @@ class Upload(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(100))
     uploaded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+def upload_sha256(file_digests: list[str]) -> str:
+    """An upload's SHA-256: of its files' SHA-256 hex digests, in the order they were sent."""
+    return hashlib.sha256("".join(file_digests).encode()).hexdigest()
 
 
 class TargetList(Base):
