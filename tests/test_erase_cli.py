@@ -220,7 +220,7 @@ def test_a_steward_decision_resting_on_the_erased_record_goes_with_it(full, tmp_
     dispose(url)
     proc = dots("erase", K0, "--reason", "recorded in error", "--json", home=home)
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["state"] == {"steward_decisions": 1}
+    assert json.loads(proc.stdout)["state"] == {"steward_decisions": 1, "upload_rows": 0, "uploads_unread": 0}
     db = sqlite3.connect(home / "state" / "dots.sqlite")
     try:
         kept = db.execute("SELECT record_key_l, record_key_r, note FROM steward_decisions").fetchall()
