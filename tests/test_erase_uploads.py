@@ -188,7 +188,7 @@ def _text(header: list[str], rows: list[dict[str, str]], ending: str) -> bytes:
 @pytest.mark.parametrize("ending", ["\r\n", "\r"])
 def test_after_erasure_no_file_under_the_data_directory_holds_the_record(tmp_path, ending) -> None:
     from api.config import database_url
-    from api.store.db import Upload, dispose, session_factory
+    from api.store.db import StewardDecision, Upload, dispose, session_factory
 
     home = tmp_path / "data"
     with _client(home) as client:
@@ -198,6 +198,13 @@ def test_after_erasure_no_file_under_the_data_directory_holds_the_record(tmp_pat
     held = _holding(home)
     uploads = {p: w for p, w in held.items() if p.startswith("state/uploads/")}
     assert len(uploads) == 3 and all({"surname", "dob", "ref"} <= w for w in uploads.values()), held  # can fail
+    with session_factory(database_url(home)).begin() as session:  # a steward's note about her, among others
+        for i in range(20):
+            session.add(StewardDecision(kind="pair", record_key_l=f"Durham/D{i}", record_key_r=f"Durham/E{i}",
+                                        decision="same", note=f"note {i} on another pair", decided_by="s1"))
+        session.add(StewardDecision(kind="pair", record_key_l="Northumbria/NORZ0000002", record_key_r=K0,
+                                    decision="not_same", note=f"{K0_TEXT['surname']} lives at {K0_TEXT['address']}",
+                                    decided_by="s1"))
     dispose(database_url(home))
 
     proc = dots("erase", K0, "--reason", "recorded in error", "--json", home=home)
