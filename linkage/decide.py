@@ -65,15 +65,23 @@ def _household(settings: Settings, levels: dict[str, np.ndarray], street: bool =
     return same_home & surname
 
 
+DOB_ALIKE = ("exact", "day_month_swapped", "one_off_impossible", "one_off")
+
+
+def dated_alike(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarray:
+    """Both dates of birth recorded and one date, or one date with a slip of a keystroke or a swap."""
+    dob = settings.comparison("dob")
+    return np.isin(levels["dob"], [dob.code(n) for n in DOB_ALIKE if dob.has(n)])
+
+
 def likely_twins(settings: Settings, levels: dict[str, np.ndarray]) -> np.ndarray:
     """Same surname and address (or postcode: twins grown up may live apart on one street), the same or a
     near date of birth, different forename (no shared PNC ID). One person written under another
     forename at the same date and postcode is rarer than two siblings born together."""
-    fn, dob, pnc = settings.comparison("forename"), settings.comparison("dob"), settings.comparison("pnc")
-    near = np.isin(levels["dob"], [dob.code("exact"), dob.code("one_off"), dob.code("day_month_swapped")])
+    fn, pnc = settings.comparison("forename"), settings.comparison("pnc")
     return (
         _household(settings, levels, street=True)
-        & near
+        & dated_alike(settings, levels)
         & (levels["forename"] == fn.code("else"))
         & (levels["pnc"] != pnc.code("exact"))
     )
@@ -158,13 +166,9 @@ def decide(
     if rules.get("co_involved", True):
         # two records in one event or order are two people when they say so; one person written
         # twice (same name and date of birth) is left to the model; without dates, a steward decides
-        dob = settings.comparison("dob")
-        dated_alike = np.isin(
-            levels["dob"], [dob.code(n) for n in ("exact", "day_month_swapped", "one_off") if dob.has(n)]
-        )
         two = evidently_two(settings, levels)
         apply(co_involved & two, "co_involved", NO_LINK)
-        apply(co_involved & ~two & ~dated_alike, "co_involved_undated", REVIEW)
+        apply(co_involved & ~two & ~dated_alike(settings, levels), "co_involved_undated", REVIEW)
     for why, mask in (apart or {}).items():
         # twins of one name, both children in one incident, or a victim who is the suspect's
         # brother, are two people however alike their records: a steward decides, never the model

@@ -92,7 +92,43 @@ def test_one_digit_typed_wrong_is_one_keystroke_off(day: dt.date, position: int,
     typed = "".join(digits)
     written = f"{typed[:4]}-{typed[4:6]}-{typed[6:]}"  # often no calendar date at all
     got = level("dob", [mention("F/1", "Ann", "Lowe", dob=day.isoformat()), _raw("F/2", written)])
-    assert got == "one_off"
+    assert got == ("one_off_impossible" if no_one_born_on(typed) else "one_off")
+
+
+def no_one_born_on(digits: str) -> bool:
+    """The oracle, from the calendar: no such day, or a year before 1900 or after this one."""
+    try:
+        day = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return True
+    return not 1900 <= day.year <= dt.date.today().year
+
+
+@pytest.mark.parametrize(
+    ("real", "typed", "expected"),
+    [
+        ("1974-05-12", "1374-05-12", "one_off_impossible"),  # a year no one living was born in
+        ("1974-05-12", "2974-05-12", "one_off_impossible"),  # a year to come
+        ("1974-05-12", "1974-45-12", "one_off_impossible"),  # no month 45
+        ("1974-05-12", "1974-05-72", "one_off_impossible"),  # no day 72
+        ("1975-02-28", "1975-02-29", "one_off_impossible"),  # no 29 February in 1975
+        ("1976-02-28", "1976-02-29", "one_off"),  # but in 1976
+        ("1974-05-12", "1975-05-12", "one_off"),  # a real date: strangers meet it often
+        ("1974-05-12", "1974-05-13", "one_off"),
+    ],
+)
+def test_one_keystroke_from_an_impossible_date_says_more(real: str, typed: str, expected: str) -> None:
+    for a, b in ((real, typed), (typed, real)):  # either side may hold the slip
+        got = level("dob", [_raw("F/1", a), _raw("F/2", b)])
+        assert got == expected
+
+
+def test_a_slip_to_an_impossible_date_weighs_more_than_one_to_a_real_date() -> None:
+    """The model's prior: a stranger's date is almost never one of an impossible date's few
+    real neighbours, so the level weighs nearly what agreement does."""
+    weights = dict(zip((lv.name for lv in SETTINGS.comparison("dob").levels),
+                       level_weights(prior_model(SETTINGS, 100_000), SETTINGS)["dob"], strict=True))
+    assert weights["one_off"] < weights["one_off_impossible"] < weights["exact"]
 
 
 @given(dates, st.lists(st.integers(0, 7), min_size=2, max_size=2, unique=True), st.integers(1, 9))
@@ -105,7 +141,7 @@ def test_two_digits_typed_wrong_are_two_keystrokes_off(day: dt.date, positions: 
     written = f"{typed[:4]}-{typed[4:6]}-{typed[6:]}"
     got = level("dob", [mention("F/1", "Ann", "Lowe", dob=day.isoformat()), _raw("F/2", written)])
     # two changed digits that happen to be a swap of adjacent ones, or of day and month, say less
-    assert got in ("two_off", "one_off", "day_month_swapped")
+    assert got in ("two_off", "one_off", "one_off_impossible", "day_month_swapped")
 
 
 # -- forenames: slips of the pen against two names ----------------------------------------------
