@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.arrays import unique
+from linkage.dates import real_neighbours
 from linkage.features import FeatureTable
 from linkage.names import in_sorted
 from linkage.settings import BlockingRule, Settings
@@ -77,6 +78,12 @@ def _key(ft: FeatureTable, name: str) -> tuple[np.ndarray, np.ndarray]:
         return _single(ft.cro)
     if name == "dob":
         return _single(np.where(ft.dob > 0, ft.dob, -1))
+    if name == "dob_repaired":
+        # the date, and for a date no one could be born on each real date one keystroke away:
+        # 1374-05-12 (a slip in the year) meets 1974-05-12, whatever else it is blocked with
+        own, codes = _single(np.where(ft.dob > 0, ft.dob, -1))
+        rows, near = real_neighbours(ft.dob)
+        return np.concatenate([own, rows]), np.concatenate([codes, near])
     if name == "birth_year":
         return _single(np.where(ft.dob > 0, ft.dob // 10000, -1))
     if name == "dob_unordered":
@@ -154,6 +161,7 @@ KEY_BUILDERS = [
     "pnc",
     "cro",
     "dob",
+    "dob_repaired",
     "birth_year",
     "dob_unordered",
     "sn_sound",
@@ -176,6 +184,7 @@ KEY_BUILDERS = [
 
 
 MULTI_VALUED = {
+    "dob_repaired",
     "district",
     "postcode",
     "area",

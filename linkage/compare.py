@@ -7,13 +7,12 @@ is computed once per distinct value pair with rapidfuzz's ``cpdist``.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from linkage.arrays import unique_inverse
+from linkage.dates import impossible_dates
 from linkage.features import FeatureTable
 from linkage.names import PAIR_BASE, in_sorted
 from linkage.settings import Settings
@@ -440,21 +439,6 @@ def _day_month_swapped(codes: np.ndarray) -> np.ndarray:
     return codes // 10000 * 10000 + codes % 100 * 100 + codes // 100 % 100
 
 
-def impossible_dates(codes: np.ndarray, earliest_year: int, latest_year: int) -> np.ndarray:
-    """Dates as written (YYYYMMDD) that no one living could be born on: no such month or day
-    (1974-15-11, 1974-02-30), or a year before ``earliest_year`` or after ``latest_year``
-    (1374-05-12, 2974-05-12). Missing dates (0) are not impossible."""
-    codes = codes.astype(np.int64)
-    year, month, day = codes // 10000, codes // 100 % 100, codes % 100
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    length = _MONTH_DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
-    bad = (month < 1) | (month > 12) | (day < 1) | (day > length) | (year < earliest_year) | (year > latest_year)
-    return bad & (codes > 0)
-
-
-_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
-
-
 def dob_levels(settings: Settings, dl: np.ndarray, dr: np.ndarray) -> np.ndarray:
     """Exact / day-month swapped / one keystroke off / two keystrokes off / same year / else / a generation apart.
 
@@ -464,10 +448,8 @@ def dob_levels(settings: Settings, dl: np.ndarray, dr: np.ndarray) -> np.ndarray
     comparisons whose settings list ``two_off`` get it.
 
     ``one_off_impossible`` (where listed): one keystroke off, one side a date no one could be born
-    on. A typo that leaves a real date (1974 for 1975) has dozens of real dates one keystroke away,
-    so strangers meet it often; an impossible date (1374, month 15) has one to three real
-    neighbours, so a stranger's date is almost never one of them and the level says nearly as much
-    as agreement.
+    on (:mod:`linkage.dates`): a stranger's date is almost never one of its few real neighbours, so
+    the level says nearly as much as agreement.
     """
     comp = settings.comparison("dob")
     n = len(dl)
@@ -489,9 +471,7 @@ def dob_levels(settings: Settings, dl: np.ndarray, dr: np.ndarray) -> np.ndarray
         (swapped, comp.code("day_month_swapped")),
     ]
     if comp.has("one_off_impossible"):
-        params = comp.params
-        earliest, latest = int(params.get("earliest_year", 1900)), dt.date.today().year
-        impossible = impossible_dates(dl, earliest, latest) | impossible_dates(dr, earliest, latest)
+        impossible = impossible_dates(dl) | impossible_dates(dr)
         choices.append((one_off & impossible, comp.code("one_off_impossible")))
     choices.append((one_off, comp.code("one_off")))
     if comp.has("two_off"):

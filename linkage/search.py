@@ -29,6 +29,7 @@ import pandas as pd
 
 from linkage import store
 from linkage.compare import compare, pair_tf
+from linkage.dates import real_neighbours
 from linkage.explain import match_keys
 from linkage.features import attach_tf, build_features, name_tail, postcode_parts
 from linkage.model import Model, field_weights, level_weights, probability, u_exact
@@ -193,7 +194,10 @@ class SearchIndex:
         self.keys["alt"] = _make_keys(alt_sound, alts.index.to_numpy())
         dob = self.ft.dob
         self.birth_year = (dob // 10000).astype(np.int32)
-        self.keys["dob"] = _Keys(*_sorted_int_keys(dob.astype(np.int64), rows))
+        # a date no one could be born on is indexed under the real dates one keystroke away too:
+        # a search for 1974-05-12 finds the record typed 1374-05-12 (linkage.dates)
+        near_rows, near = real_neighbours(dob)
+        self.keys["dob"] = _Keys(*_sorted_int_keys(np.r_[dob.astype(np.int64), near], np.r_[rows, near_rows]))
         years = self.birth_year[self.birth_year > 0]
         self.year_counts = np.bincount(years, minlength=2200) if len(years) else np.zeros(2200)
         self.n_dated = max(int((self.birth_year > 0).sum()), 1)
@@ -465,7 +469,7 @@ class SearchIndex:
 
 
 INDEX_DIR = store.SEARCH_INDEX  # under DATA_DIR/linkage
-INDEX_FORMAT = 4  # bump when SearchIndex's contents change: older saved indexes are then ignored
+INDEX_FORMAT = 5  # bump when SearchIndex's contents change: older saved indexes are then ignored
 
 
 def _stamp(data_dir: Path) -> str:

@@ -18,7 +18,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from linkage.blocking import block
 from linkage.compare import compare
+from linkage.dates import real_neighbours
 from linkage.decide import REASONS, decide
 from linkage.explain import explain_pair
 from linkage.features import build_features
@@ -437,3 +439,75 @@ def test_names_swapped_between_the_fields(left: tuple[str, str], right: tuple[st
 def test_a_three_letter_surname_with_a_letter_dropped_is_a_typo() -> None:
     assert level("surname", [mention("F/1", "Isabella", "Reid"), mention("F/2", "Isabella", "Eid")]) == "fuzzy"
     assert level("surname", [mention("F/1", "Isabella", "Lee"), mention("F/2", "Isabella", "Lea")]) != "fuzzy"
+
+
+# -- a date no one could be born on meets the records of the date it was meant to be -----------------
+
+
+def _namesakes(n: int, seed: int) -> list[dict]:
+    """``n`` John SMITHs born on other days, each at a home of his own in another area."""
+    rng = np.random.default_rng(seed)
+    days = rng.choice(np.arange(dt.date(1930, 1, 1).toordinal(), dt.date(2005, 1, 1).toordinal()), n, replace=False)
+    areas = ["B", "CF", "DH", "EX", "GL", "HU", "LS", "M", "NR", "OX", "PL", "S", "TR", "YO"]
+    return [mention(f"F/{i}", "John", "Smith", dob=dt.date.fromordinal(int(d)).isoformat(),
+                    postcode=f"{areas[i % len(areas)]}{i % 9 + 1} {i % 7 + 1}AB") for i, d in enumerate(days)]
+
+
+@given(dates, st.integers(0, 7), st.integers(1, 9))
+@settings(max_examples=40, deadline=None)
+def test_a_slip_to_an_impossible_date_still_meets_its_person(day: dt.date, position: int, delta: int) -> None:
+    """Blocking: a John SMITH whose year, month or day was typed into a date no one could be born on,
+    who moved house, is still offered as a pair with his own record among 150 namesakes (too many to
+    pair by name alone, so only a date can bring them together)."""
+    digits = list(f"{code(day):08d}")
+    digits[position] = str((int(digits[position]) + delta) % 10)
+    typed = "".join(digits)
+    assume(no_one_born_on(typed))
+    written = f"{typed[:4]}-{typed[4:6]}-{typed[6:]}"
+    namesakes = [r for r in _namesakes(150, seed=code(day)) if r["dob"] != pd.Timestamp(day)]
+    him = mention("G/1", "John", "Smith", dob=day.isoformat(), postcode="NE1 1AA")
+    slip = _raw("H/1", written) | {"forenames": "John", "forename_norm": "JOHN", "surname": "Smith",
+                                   "surname_norm": "SMITH", "name_raw": "John SMITH", "postcode": "TR9 9ZZ",
+                                   "postcode_raw": "TR9 9ZZ"}
+    records = build_records(pd.DataFrame([him, slip, *namesakes]))
+    pos = {k: i for i, k in enumerate(records["record_key"])}
+    cand = block(build_features(records), SETTINGS)
+    a, b = sorted((pos["G/1"], pos["H/1"]))
+    assert ((cand.left == a) & (cand.right == b)).any()
+
+
+@given(dates, st.integers(0, 7), st.integers(1, 9))
+@settings(max_examples=80, deadline=None)
+def test_the_real_neighbours_of_an_impossible_date(day: dt.date, position: int, delta: int) -> None:
+    """The date meant is among them, and each is a real date one keystroke away (the calendar's word)."""
+    digits = list(f"{code(day):08d}")
+    digits[position] = str((int(digits[position]) + delta) % 10)
+    typed = "".join(digits)
+    rows, near = real_neighbours(np.array([int(typed)]))
+    if not no_one_born_on(typed):
+        assert len(near) == 0  # a real date is offered as itself only
+        return
+    assert code(day) in set(near.tolist())
+    for other in near.tolist():
+        o = f"{other:08d}"
+        assert not no_one_born_on(o)
+        diff = [i for i in range(8) if o[i] != typed[i]]
+        one_digit = len(diff) == 1
+        i = diff[0]
+        swap = diff == [i, i + 1] and (o[i], o[i + 1]) == (typed[i + 1], typed[i])
+        assert one_digit or swap
+
+
+@pytest.mark.parametrize("typed", ["1374-05-12", "2974-05-12", "1974-45-12", "1974-05-72"])
+def test_a_search_by_date_finds_a_record_typed_on_an_impossible_date(tmp_path: Path, typed: str) -> None:
+    """Clare's Law: the partner is named John SMITH, born 12 May 1974; the force recorded him under
+    his new surname with the date mistyped into one no one could be born on. Only the date can
+    find him, and it does, with the slip named in the explanation."""
+    from linkage.search import search
+
+    row = _raw("Durham/D1", typed) | {"forenames": "Jonh", "forename_norm": "JONH", "surname": "Blackwood",
+                                      "surname_norm": "BLACKWOOD", "name_raw": "Jonh BLACKWOOD"}
+    resolved(tmp_path, [row])
+    hits = search(tmp_path, "John Smith", dob=dt.date(1974, 5, 12), limit=50)
+    hit = next(h for h in hits if h["record_key"] == "Durham/D1")
+    assert any(f["comparison"] == "dob" and f["level"] == "one_off_impossible" for f in hit["fields"])
