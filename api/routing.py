@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import AuditContext, Principal
-from api.policy import wall
+from api.policy import immigration, wall
 from api.policy.audit import Entry
 from api.problems import ProblemError
 
@@ -151,9 +151,12 @@ class AuditedRoute(APIRoute):
             try:
                 response = await handler(request)
             except Exception as exc:
-                status, detail = _status(exc)
+                refused = immigration.refusal(request, exc)  # a purpose naming immigration enforcement
+                status, detail = _status(refused or exc)
                 outcome = "refused" if status < 500 else "error"
                 await log.append_async(entry_for(request, operation, status, outcome, detail))
+                if refused is not None:
+                    raise refused from exc
                 raise
             ctx = getattr(request.state, "audit", None)
             response = walled(request, response, ctx)

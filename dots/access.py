@@ -28,6 +28,7 @@ from api.policy.audit import Entry, append_record, operating_system_user
 from api.policy.roles import REFERENCE_RE, Purpose
 from dots.failures import CommandError
 from dots.settings import data_dir
+from reference.immigration import REFUSAL, is_enforcement_purpose
 
 
 class AccessRefused(CommandError):
@@ -58,6 +59,8 @@ class Access:
 
     def check(self) -> None:
         """Refuse (:class:`AccessRefused`) a command without a purpose code and a reference."""
+        if self.purpose is not None and is_enforcement_purpose(self.purpose):
+            raise AccessRefused(f"purpose {self.purpose!r} is refused: {REFUSAL}")
         if self.purpose is not None and self.purpose not in {p.value for p in Purpose}:
             raise AccessRefused(f"unknown purpose {self.purpose!r}: one of {', '.join(p.value for p in Purpose)}")
         if self.reference is not None and not REFERENCE_RE.match(self.reference):

@@ -52,6 +52,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 f"{shown(r.path)[-60:]:60} {r.profile or '-':15} {r.rows_read:>8} {r.loaded:>8} "
                 f"{r.quarantined:>11} {r.warnings:>8}  {r.status}"
             )
+        for r in results:
+            if r.held_apart:  # the immigration firewall (loaders.firewall): a count, never a value
+                print(f"{shown(r.path)}: {r.held_apart} immigration value(s) held apart (immigration firewall)")
     refused = [r for r in results if r.status == "refused"]
     for r in refused:
         print(f"refused: {shown(' '.join(str(r.error).split()))}", file=sys.stderr)

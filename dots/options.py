@@ -45,10 +45,20 @@ def add_globals(parser: argparse.ArgumentParser, top: bool) -> None:
     parser.add_argument("--graph", default=default, metavar="URI", help=GLOBAL_HELP["--graph"])
     codes = [p.value for p in Purpose]
     parser.add_argument(
-        "--purpose", default=default, choices=codes, metavar="CODE",
+        "--purpose", default=default, choices=codes, metavar="CODE", type=purpose_code,
         help=GLOBAL_HELP["--purpose"] + ": " + ", ".join(codes),
     )
     parser.add_argument("--reference", default=default, metavar="REF", help=GLOBAL_HELP["--reference"])
+
+
+def purpose_code(text: str) -> str:
+    """A stated purpose, refused in one line when it names immigration enforcement (the
+    immigration firewall: no purpose code serves it; reference.immigration)."""
+    from reference.immigration import REFUSAL, is_enforcement_purpose
+
+    if is_enforcement_purpose(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is refused: {REFUSAL}")
+    return text
 
 
 def common_parent() -> argparse.ArgumentParser:

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from loaders import firewall
 from loaders.csvread import LINE, RawTable
 from loaders.mapping import EVENT_DATES, TARGETS, FileSpec
 from loaders.standardise import dates, forces, identifiers, names, offences, phones, postcodes, vocab
@@ -548,6 +549,7 @@ class Built:
     rows_read: int
     loaded: int
     erased: int = 0  # rows naming an erased record key: skipped, neither staged nor quarantined
+    held_apart: int = 0  # immigration values held apart (loaders.firewall)
 
 
 def build(
@@ -569,7 +571,8 @@ def build(
             built.setdefault(target_table, []).append(BUILDERS[target_table](ctx, one))
     for col in spec.required:
         ctx.used.add(col.lower())
-    extras = [c for c in frame.columns if c not in ctx.used and not c.startswith("__")]
+    held = firewall.held_columns(frame.columns)  # immigration fields: never in extra (loaders.firewall)
+    extras = [c for c in frame.columns if c not in ctx.used and c not in held and not c.startswith("__")]
     extra_json = _extra_json(frame, extras)
     good = ~errors.bad & ~named
     row_hash = pd.util.hash_pandas_object(frame.drop(columns=[LINE]), index=False).map("{:016x}".format)
@@ -583,10 +586,12 @@ def build(
                 p["extra"] = extra_json[keep] if extra_json is not None else None
             kept.append(p)
         frames[target_table] = pd.concat(kept, ignore_index=True)
-    quarantine = _quarantine_rows(frame, errors.bad & ~named, errors, table)
+    frames["held_apart"] = firewall.held_apart(frame, held, good, LINE)
+    quarantine = firewall.withheld(_quarantine_rows(frame, errors.bad & ~named, errors, table), table.header)
     if skip is not None and not quarantine.empty:  # rows read short of the frame: their raw text names keys
         quarantine = quarantine[~skip(raw_frame(quarantine["raw"])).to_numpy()].reset_index(drop=True)
     warnings = _warning_rows(ctx.warnings.frame(), frame, good)
+    warnings = pd.concat([firewall.warnings(table.header, frames["held_apart"]), warnings], ignore_index=True)
     if "person_records" in frames:
         warnings = pd.concat([warnings, key_conflicts(frames["person_records"])], ignore_index=True)
     return Built(
@@ -595,6 +600,7 @@ def build(
         warnings=warnings.sort_values(["source_line", "field"], kind="stable").reset_index(drop=True),
         rows_read=table.rows_read,
         loaded=int(good.sum()),
+        held_apart=len(frames["held_apart"]),
         erased=table.rows_read - int(good.sum()) - len(quarantine),
     )
 

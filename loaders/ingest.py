@@ -36,6 +36,7 @@ class FileResult:
     quarantined: int = 0
     warnings: int = 0  # values set aside on loaded rows (see the staged warnings table)
     erased: int = 0  # rows naming an erased record key (dots erase): skipped, neither loaded nor quarantined
+    held_apart: int = 0  # immigration values held apart, never loaded (loaders.firewall)
     status: str = "loaded"  # loaded / already loaded / refused
     error: str | None = None
 
@@ -132,6 +133,7 @@ def _ingest_unit(
                 quarantined=len(built.quarantine),
                 warnings=len(built.warnings),
                 erased=built.erased,
+                held_apart=built.held_apart,
             )
         )
         assert built.rows_read == built.loaded + len(built.quarantine) + built.erased, f"{table.path}: rows lost"

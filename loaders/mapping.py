@@ -176,6 +176,9 @@ class FileSpec(BaseModel):
                 missing = [f for f in REQUIRED_TARGETS[table] if f not in spec]
                 if missing:
                     raise ValueError(f"{table}: required target field(s) {missing} not mapped")
+        from loaders.firewall import check_mapping_columns  # the immigration firewall
+
+        check_mapping_columns(self.emit, self.lookup)
         return self
 
     def matches(self, filename: str) -> bool:

@@ -260,6 +260,20 @@ WARNINGS: list[tuple[str, pa.DataType]] = [
     ("loaded_at", pa.timestamp("us")),
 ]
 
+# Immigration status and NRPF values an extract carried (the immigration firewall, shared/domain.md;
+# loaders.firewall): held apart from every table the graph, search, exports and the API read,
+# shown to no one. One row per value of a loaded row, found by its provenance (so an erasure of
+# the row takes it too); never a record key, so nothing joins it to a person by key.
+HELD_APART: list[tuple[str, pa.DataType]] = [
+    ("source_file", pa.string()),
+    ("source_line", pa.int64()),
+    ("field", pa.string()),  # the source column
+    ("value", pa.string()),  # as written
+    ("extract_id", pa.string()),
+    ("profile", pa.string()),
+    ("loaded_at", pa.timestamp("us")),
+]
+
 TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
     "person_records": PERSON_RECORDS,
     "events": EVENTS,
@@ -282,6 +296,8 @@ def arrow_schema(table: str) -> pa.Schema:
         return pa.schema(QUARANTINE)
     if table == "warnings":
         return pa.schema(WARNINGS)
+    if table == "held_apart":
+        return pa.schema(HELD_APART)
     return pa.schema(TABLES[table] + PROVENANCE)
 
 

@@ -32,7 +32,8 @@ import pyarrow.parquet as pq
 
 from staging.schema import TABLES, arrow_schema
 
-ALL_TABLES = [*TABLES, "quarantine", "warnings"]
+# held_apart: the immigration firewall's values (staging.schema.HELD_APART), read by erasure only
+ALL_TABLES = [*TABLES, "quarantine", "warnings", "held_apart"]
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,8 @@ def network_groups(g: GraphBackend, person_id: str, depth: int = 2, edges: pd.Da
     events = sorted({e for ids in edges["event_ids"] for e in str(ids or "").split(";") if e})
     abuse = pd.DataFrame(g.run(Q_ABUSE_LINKS, {"events": events}) if nonempty(events) else [],
                          columns=["perpetrator", "victim"])
-    abuse = abuse[[(min(a, b), max(a, b)) in linked
-                   for a, b in zip(abuse["perpetrator"], abuse["victim"], strict=True)]]
+    shown = [(min(a, b), max(a, b)) in linked for a, b in zip(abuse["perpetrator"], abuse["victim"], strict=True)]
+    abuse = abuse[pd.Series(shown, index=abuse.index, dtype=bool)]  # a bare [] would select no columns
     group = components(g, zip(abuse["perpetrator"], abuse["victim"], strict=True))
     between = betweenness(g, linked)
     out = pd.DataFrame({"person_id": people})
