@@ -514,6 +514,7 @@ def test_cli_ingest_quarantine_and_warnings_json(tmp_path: Path) -> None:
                 "quarantined": 1,
                 "warnings": 1,
                 "erased": 0,  # rows naming an erased record key (dots erase)
+                "held_apart": 0,  # immigration values held apart (loaders.firewall)
                 "status": "loaded",
                 "error": None,
             }
