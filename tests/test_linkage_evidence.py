@@ -68,6 +68,14 @@ def test_an_unreadable_date_is_no_date(text: str) -> None:
     assert written_date_code(text) == 0  # a two-digit year is not guessed
 
 
+def mistyped(day: dt.date, positions: list[int], delta: int) -> str:
+    """The date's eight digits (YYYYMMDD) with those at ``positions`` moved by ``delta`` (mod 10)."""
+    digits = list(f"{code(day):08d}")
+    for p in positions:
+        digits[p] = str((int(digits[p]) + delta) % 10)
+    return "".join(digits)
+
+
 def _raw(key: str, written: str) -> dict:
     """A mention whose date of birth the loaders set aside: no date, the text kept."""
     row = mention(key, "Ann", "Lowe")
@@ -89,9 +97,7 @@ def test_a_day_and_month_the_wrong_way_round_still_compare(day: dt.date) -> None
 @given(dates, st.integers(0, 7), st.integers(1, 9))
 @settings(max_examples=60, deadline=None)
 def test_one_digit_typed_wrong_is_one_keystroke_off(day: dt.date, position: int, delta: int) -> None:
-    digits = list(f"{code(day):08d}")
-    digits[position] = str((int(digits[position]) + delta) % 10)
-    typed = "".join(digits)
+    typed = mistyped(day, [position], delta)
     written = f"{typed[:4]}-{typed[4:6]}-{typed[6:]}"  # often no calendar date at all
     got = level("dob", [mention("F/1", "Ann", "Lowe", dob=day.isoformat()), _raw("F/2", written)])
     assert got == ("one_off_impossible" if no_one_born_on(typed) else "one_off")
@@ -136,10 +142,7 @@ def test_a_slip_to_an_impossible_date_weighs_more_than_one_to_a_real_date() -> N
 @given(dates, st.lists(st.integers(0, 7), min_size=2, max_size=2, unique=True), st.integers(1, 9))
 @settings(max_examples=60, deadline=None)
 def test_two_digits_typed_wrong_are_two_keystrokes_off(day: dt.date, positions: list[int], delta: int) -> None:
-    digits = list(f"{code(day):08d}")
-    for p in positions:
-        digits[p] = str((int(digits[p]) + delta) % 10)
-    typed = "".join(digits)
+    typed = mistyped(day, positions, delta)
     written = f"{typed[:4]}-{typed[4:6]}-{typed[6:]}"
     got = level("dob", [mention("F/1", "Ann", "Lowe", dob=day.isoformat()), _raw("F/2", written)])
     # two changed digits that happen to be a swap of adjacent ones, or of day and month, say less
@@ -459,9 +462,7 @@ def test_a_slip_to_an_impossible_date_still_meets_its_person(day: dt.date, posit
     """Blocking: a John SMITH whose year, month or day was typed into a date no one could be born on,
     who moved house, is still offered as a pair with his own record among 150 namesakes (too many to
     pair by name alone, so only a date can bring them together)."""
-    digits = list(f"{code(day):08d}")
-    digits[position] = str((int(digits[position]) + delta) % 10)
-    typed = "".join(digits)
+    typed = mistyped(day, [position], delta)
     assume(no_one_born_on(typed))
     written = f"{typed[:4]}-{typed[4:6]}-{typed[6:]}"
     namesakes = [r for r in _namesakes(150, seed=code(day)) if r["dob"] != pd.Timestamp(day)]
@@ -480,9 +481,7 @@ def test_a_slip_to_an_impossible_date_still_meets_its_person(day: dt.date, posit
 @settings(max_examples=80, deadline=None)
 def test_the_real_neighbours_of_an_impossible_date(day: dt.date, position: int, delta: int) -> None:
     """The date meant is among them, and each is a real date one keystroke away (the calendar's word)."""
-    digits = list(f"{code(day):08d}")
-    digits[position] = str((int(digits[position]) + delta) % 10)
-    typed = "".join(digits)
+    typed = mistyped(day, [position], delta)
     rows, near = real_neighbours(np.array([int(typed)]))
     if not no_one_born_on(typed):
         assert len(near) == 0  # a real date is offered as itself only
