@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from api.app import api_routes  # noqa: E402
 from api.routing import AuditedRoute  # noqa: E402
 from worlds.api import AS_OF, VICTIM_STRINGS, event_of, event_sources, order_of, person_of  # noqa: E402
-from worlds.testing import ACCOUNTS, PASSWORD, sample_client  # noqa: E402
+from worlds.testing import ACCOUNTS, PASSWORD, sample_client, signed_in  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -118,16 +118,7 @@ def ids(world):
     }
 
 
-_tokens: dict[tuple[int, str], str] = {}  # per app: each world has its own accounts
-
-
-def auth(c: TestClient, name: str) -> dict[str, str]:
-    key = (id(c.app), name)
-    if key not in _tokens:
-        r = c.post("/auth/token", data={"username": name, "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        _tokens[key] = r.json()["access_token"]
-    return {"Authorization": f"Bearer {_tokens[key]}"}
+auth = signed_in  # one sign-in per app and account
 
 
 def get(c: TestClient, who: str, path: str, why: str = "intelligence", **params):

@@ -29,7 +29,7 @@ from api.app import api_routes  # noqa: E402
 from api.routing import AuditedRoute  # noqa: E402
 from worlds.api import person_of  # noqa: E402
 from worlds.ppda import MEMBERSHIP_STRINGS, WALLED_STRINGS, build  # noqa: E402
-from worlds.testing import PASSWORD, add_accounts, settings  # noqa: E402
+from worlds.testing import PASSWORD, add_accounts, settings, signed_in  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,16 +95,7 @@ def people(world):
     }
 
 
-_tokens: dict[tuple[int, str], str] = {}
-
-
-def auth(c: TestClient, name: str) -> dict[str, str]:
-    key = (id(c.app), name)
-    if key not in _tokens:
-        r = c.post("/auth/token", data={"username": name, "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        _tokens[key] = r.json()["access_token"]
-    return {"Authorization": f"Bearer {_tokens[key]}"}
+auth = signed_in  # one sign-in per app and account
 
 
 def get(c: TestClient, who: str, role: str, path: str, **params):

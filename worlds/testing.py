@@ -142,6 +142,18 @@ def bearer(client: Any, name: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
+_signed_in: dict[tuple[int, str], dict[str, str]] = {}
+
+
+def signed_in(client: Any, name: str) -> dict[str, str]:
+    """:func:`bearer`, signed in once per app and account (module-scoped worlds sign in many times;
+    each world's app has its own accounts, so the app is part of the key)."""
+    key = (id(client.app), name)
+    if key not in _signed_in:
+        _signed_in[key] = bearer(client, name)
+    return _signed_in[key]
+
+
 def read_entry(path: str, **fields: Any) -> Any:
     """An audit entry for a consultation of ``path`` (tests of the chain itself)."""
     from api.policy.audit import Entry
