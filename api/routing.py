@@ -73,10 +73,10 @@ def walled(request: Request, response: Response, ctx: AuditContext | None) -> Re
         return response
     route = request.scope.get("route")
     disclosure = getattr(route, "path", "").startswith("/disclosure")
-    person_id = request.path_params.get("person_id")
+    about = wall.opened(request.path_params, hidden)
     count = 0
-    if person_id in hidden.people:
-        body: Any = {"person_id": person_id, **wall.stub(hidden, [person_id], disclosure)}
+    if about:
+        body: Any = {**about, **wall.stub(hidden, about.values(), disclosure)}
         count = 1
     elif (response.media_type or "").startswith("application/json") and isinstance(response.body, bytes):
         answer = json.loads(response.body)

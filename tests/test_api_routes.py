@@ -39,7 +39,7 @@ ALLOWED = {
     "/analyst": {"analyst", "professional_standards"},
     "/targets": {"da_team"},
     "/disclosure": {"disclosure_officer"},
-    "/steward/entities": {"data_steward"},  # addresses, orders, incidents: the data stewards'
+    "/steward/entities": {"data_steward", "professional_standards"},  # PSD: walled people's incidents, orders, homes
     "/steward": {"data_steward", "professional_standards"},  # PSD: the pairs of the workforce and walled people
     "/admin": {"admin"},
     "/audit": {"auditor"},

@@ -33,7 +33,7 @@ NAV = {
     "admin": ("administration", ["Uploads and jobs", "Users"], "/pages/admin"),
     "auditor": ("audit", ["Audit log"], "/pages/audit"),
     "psd": ("investigation", ["People", "Serial perpetrators", "Cross-force victims", "Orders register",
-                              "Review desk"], "/pages/person"),
+                              "Review desk", "Entity matches"], "/pages/person"),
 }
 
 

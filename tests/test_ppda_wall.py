@@ -68,7 +68,7 @@ def world(tmp_path_factory):
     from api.auth.users import add_user
 
     data_dir = tmp_path_factory.mktemp("ppda")
-    build(data_dir)
+    build(data_dir, household=True)
     s = settings(data_dir)
     add_accounts(data_dir)
     for name, (role, forces, national, ref) in EXTRA.items():
@@ -92,6 +92,7 @@ def people(world):
         "kevin": person_of(d, "Durham/DUR90"),
         "reed": person_of(d, "Durham/DUR3"),
         "hall": person_of(d, "Northumbria/NOR1"),
+        "cole": person_of(d, "Northumbria/NOR92"),  # lodges at the officer's home: its address is walled
     }
 
 
@@ -337,3 +338,73 @@ def test_user_add_takes_an_employee_ref_and_the_contract_form_still_works(tmp_pa
     assert plain.returncode == 0 and json.loads(plain.stdout)["employee_ref"] is None, plain.stderr
     bad = dots("user", "add", "x.y", "--role", "analyst", "--employee-ref", "Atlantis/1", home=home)
     assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1 and "Atlantis/1" in bad.stderr
+
+
+# -- the walled person's home ---------------------------------------------------------------------
+
+
+def test_the_officers_home_is_walled_wherever_an_address_is_shown(client, people):
+    """Ryan COLE lodges at PC Fenwick's home: the address is the walled officer's, so no one but
+    professional standards sees it, through the lodger's profile, network, target page, a search
+    for him, the orders at that address or the steward desk; the lodger himself stays visible."""
+    larch = ("Larch Close", "NE46 3XX")
+    cole = people["cole"]
+    address_id = get(client, "oversight", "professional_standards", f"/analyst/persons/{people['fenwick']}"
+                     ).json()["addresses"][0]["address_id"]
+    asks = [
+        ("analyst_national", "analyst", f"/analyst/persons/{cole}", {}),
+        ("analyst", "analyst", f"/analyst/persons/{cole}/network", {}),
+        ("analyst", "analyst", "/analyst/search", {"name": "Ryan Cole"}),
+        ("analyst", "analyst", f"/analyst/addresses/{address_id}/orders", {}),
+        ("da_team", "da_team", f"/targets/Northumbria/persons/{cole}", {"as_of": AS_OF}),
+        ("steward_national", "data_steward", "/steward/pair", {"left": "Northumbria/NOR92",
+                                                                "right": "Northumbria/NOR93"}),
+    ]
+    for who, role, path, params in asks:
+        r = get(client, who, role, path, **params)
+        assert r.status_code == 200, (who, path, r.text[:300])
+        assert found(larch, r.text) == [], (who, path)
+        assert "COLE" in r.text.upper() or "addresses" in path, (who, path)  # the lodger is not walled
+    stub = get(client, "analyst", "analyst", f"/analyst/addresses/{address_id}/orders").json()
+    assert stub["restricted"] and stub["address_id"] == address_id, stub
+    # professional standards see the home in full, through the lodger too
+    full = get(client, "psd", "professional_standards", f"/analyst/persons/{cole}")
+    assert found(larch, full.text) == list(larch)
+
+
+def _spelt(text: str, case: list[bool], seps: list[str]) -> str:
+    """``text`` in another case and with other spaces and punctuation between its words."""
+    words = [w.upper() if up else w.lower() for w, up in zip(text.replace(",", " ").split(), case, strict=False)]
+    return "".join(w + s for w, s in zip(words, seps, strict=False)).strip() or text
+
+
+def test_a_walled_home_is_hidden_in_any_spelling_and_nothing_else_is():
+    """Property: an object holding the walled home in any case, spacing or punctuation, alone, in a
+    ";"-joined cell, a "postcode / address" comparison value or a list, is a stub naming its holder;
+    the same object with another address, or the home's postcode alone, is left as it was."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from api.policy.wall import Hidden, place_key, scrub
+
+    home, aid = "31 Larch Close, Hexham", "A5D5AF87A3440"
+    hidden = Hidden(addresses=frozenset({aid}), holders={aid: frozenset({"E23000007"})},
+                    places={place_key(home): aid, place_key(home + " NE46 3XX"): aid})
+    others = st.sampled_from(["8 Willow Court, Morpeth", "31 Larch Road, Hexham", "3 Larch Close, Hexham",
+                              "NE46 3XX", "Flat 23, 144 Park Avenue", ""])
+
+    @settings(max_examples=150, deadline=None)
+    @given(case=st.lists(st.booleans(), min_size=4, max_size=4),
+           seps=st.lists(st.sampled_from([" ", ", ", "  ", ",", " - "]), min_size=4, max_size=4),
+           shape=st.sampled_from(["alone", "cell", "compared", "list", "postcoded"]), other=others)
+    def check(case, seps, shape, other):
+        spelt = _spelt(home, case, seps)
+        value = {"alone": spelt, "cell": f"{other};{spelt}", "compared": f"NE46 3XX / {spelt}",
+                 "list": [other, spelt], "postcoded": f"{spelt} NE46 3XX"}[shape]
+        out, n = scrub({"items": [{"surname": "COLE", "address": value}]}, hidden)
+        assert n == 1 and out["items"][0]["restricted"], (value, out)
+        assert out["items"][0]["held_by"][0]["force_code"] == "E23000007"
+        kept, n = scrub({"items": [{"surname": "COLE", "address": other}]}, hidden)
+        assert n == 0 and kept["items"][0]["address"] == other
+
+    check()

@@ -10,6 +10,9 @@
 ``build(..., household=True)`` adds Ryan COLE, who lodges at PC Fenwick's address (31 Larch Close)
 and is the DA suspect in an incident of his own (NO/0000092/24, against Tara KNOX): the officer shares
 an address with him, but no event or order.
+
+``build(..., order=True)`` adds a family court's non-molestation order (FC2024090) against PC Fenwick
+protecting Leanne MARSH: an order of a walled person, made at his home address.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from worlds.api import FLAT, _row, write_extracts
+from worlds.api import COURT, FLAT, _row, write_extracts
 
 WORKFORCE_HEADER = ["force", "employee_ref", "surname", "forenames", "dob", "role", "status", "left_on"]
 FENWICK = {"surname": "FENWICK", "forenames": "Gareth", "dob": "14/08/1986", "sex": "M",
@@ -76,6 +79,21 @@ def household_rows() -> list[dict[str, str]]:
     ]
 
 
+ORDER_CASE = "FC2024090"
+
+
+def order_rows() -> list[dict[str, str]]:
+    """A non-molestation order against the officer, protecting his victim."""
+    return [{
+        "case_number": ORDER_CASE, "court_name": "Newcastle Family Court", "court_type": "Family",
+        "order_type": "NON_MOLESTATION", "made_on": "20 April 2024", "expires_on": "19 April 2026",
+        "respondent_name": "Gareth FENWICK", "respondent_dob": FENWICK["dob"],
+        "respondent_address": f"{FENWICK['address']} {FENWICK['postcode']}",
+        "protected_name": "Leanne MARSH", "protected_dob": MARSH["dob"], "protected_address": "CONFIDENTIAL",
+        "conditions": "Must not contact Leanne Marsh", "power_of_arrest": "Yes",
+    }]
+
+
 def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=header)
@@ -84,13 +102,15 @@ def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path
     return path
 
 
-def build(data_dir: Path, household: bool = False) -> dict[str, Any]:
+def build(data_dir: Path, household: bool = False, order: bool = False) -> dict[str, Any]:
     """The sample world's extracts, the PPDA incidents and the workforce file, through the pipeline
-    (``household``: and the officer's lodger)."""
+    (``household``: and the officer's lodger; ``order``: and a court order against the officer)."""
     import pipeline
 
     folder = Path(data_dir) / "extracts"
     files = write_extracts(folder)
     files.append(write_csv(folder / "ppda-rms.csv", FLAT, ppda_rows() + (household_rows() if household else [])))
     files.append(write_csv(folder / "hr-workforce.csv", WORKFORCE_HEADER, WORKFORCE))
+    if order:
+        files.append(write_csv(folder / "ppda-court.csv", COURT, order_rows()))
     return pipeline.run(data_dir, files)

@@ -14,20 +14,25 @@ linkage's entities and the graph:
   whose record colleagues could browse, and walling every ex-officer for life would hide DA
   perpetrators from the teams who must act on them. Their workforce record itself stays hidden.
 * everything such a person is party to: their record keys, the events they are involved in (in
-  any role) and the orders against or protecting them.
+  any role), the orders against or protecting them, and the places they live or lived (their
+  ``LIVED_AT`` addresses: by address id, and by every spelling of them a source wrote, since a
+  record's address or a comparison's value shows a home by its text alone). A lodger at an officer's
+  home stays visible; the home, in his answers too, does not.
 * every workforce record key, whatever its status: membership is restricted.
 
 How it is applied, once for every consumer: :func:`scrub` walks an answer (the API's JSON body
 in :mod:`api.routing`, a list file's rows in :mod:`api.downloads`, a network chart, a CLI list)
-and replaces every object that names a walled id (a person, record, event or order, in any field,
-also inside a list or a ";"-joined cell) with a stub that says only that a record exists and who
-holds it. Routes about one person (a ``person_id`` in the path) answer the stub outright.
+and replaces every object that names a walled id (a person, record, event, order or address, in any
+field, also inside a list or a ";"-joined cell) or a walled home as written with a stub that says
+only that a record exists and who holds it. Routes about one walled person or home (a ``person_id``
+or ``address_id`` in the path: :func:`opened`) answer the stub outright.
 
 Who sees through it: the ``professional_standards`` role within its own forces (force scoping still
 applies), and national oversight, which in this product's roles is a ``professional_standards``
-account with national scope. A national analyst is not oversight. On the steward desk the review
-pairs of walled people and of workforce records are professional standards' to decide
-(:func:`steward_hidden`); data stewards see them as stubs and cannot open or decide them.
+account with national scope. A national analyst is not oversight. On the steward desks the review
+pairs of walled people and of workforce records, and the matches of their incidents, orders and
+homes, are professional standards' to decide (:func:`steward_hidden`); data stewards see them as
+stubs and cannot open or decide them.
 
 Self-consultation: an account may be tied to a workforce record (``employee_ref``,
 ``FORCE/REF`` as the record key is written). It never opens the person that record resolves to,
@@ -53,6 +58,7 @@ from reference.forces import force_name
 
 WALLED_STATUSES = frozenset({"SERVING", "SUSPENDED"})  # and a blank status (unknown: walled)
 UNIT = "professional standards"
+MIN_PLACE = 8  # letters and digits a walled home's text needs to be looked for by its text
 TTL = 30.0  # seconds a computed wall is kept for one data directory and graph stamp
 
 Q_PARTIES = cypher(
@@ -74,9 +80,9 @@ RETURN o.order_id AS order_id, collect(DISTINCT q.person_id) AS others
 Q_HOUSEHOLD = cypher(
     "wall_household",
     """
-MATCH (p:Person {person_id: $person})-[:LIVED_AT]->(a:Address)<-[:LIVED_AT]-(q:Person)
-WHERE q.person_id <> $person
-RETURN collect(DISTINCT q.person_id) AS others
+MATCH (p:Person {person_id: $person})-[:LIVED_AT]->(a:Address)
+OPTIONAL MATCH (a)<-[:LIVED_AT]-(q:Person)
+RETURN a.address_id AS address_id, collect(DISTINCT q.person_id) AS others
 """,
 )
 Q_RECORD_KEYS = cypher(
@@ -98,38 +104,43 @@ class Hidden:
     events: frozenset[str] = frozenset()
     orders: frozenset[str] = frozenset()
     holders: dict[str, frozenset[str]] = field(default_factory=dict)  # any hidden id -> holding forces
+    addresses: frozenset[str] = frozenset()  # address ids: the places walled people live or lived
+    places: dict[str, str] = field(default_factory=dict)  # those addresses as written (place_key) -> address id
 
     def __bool__(self) -> bool:
-        return bool(self.people or self.records or self.events or self.orders)
+        return bool(self.people or self.records or self.events or self.orders or self.addresses)
 
     @property
     def ids(self) -> frozenset[str]:
-        return self.people | self.records | self.events | self.orders
+        return self.people | self.records | self.events | self.orders | self.addresses
 
     def without(self, ids: Iterable[str]) -> Hidden:
         """These ids no longer hidden (what one caller may see of the rest)."""
         shown = frozenset(ids)
         return Hidden(self.people - shown, self.records - shown, self.events - shown, self.orders - shown,
-                      {k: v for k, v in self.holders.items() if k not in shown})
+                      {k: v for k, v in self.holders.items() if k not in shown}, self.addresses - shown,
+                      {k: a for k, a in self.places.items() if a not in shown})
 
     def __or__(self, other: Hidden) -> Hidden:
         holders = dict(self.holders)
         for k, v in other.holders.items():
             holders[k] = holders.get(k, frozenset()) | v
         return Hidden(self.people | other.people, self.records | other.records, self.events | other.events,
-                      self.orders | other.orders, holders)
+                      self.orders | other.orders, holders, self.addresses | other.addresses,
+                      {**self.places, **other.places})
 
 
 @dataclass(frozen=True)
 class Party:
-    """What one person is party to: their records, events, orders and the people they share them, or
-    an address, with."""
+    """What one person is party to: their records, events, orders and the places they live or lived
+    (``addresses``), and the people they share them with."""
 
     person_id: str
     records: frozenset[str]
     events: frozenset[str]
     orders: frozenset[str]
     others: frozenset[str]
+    addresses: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -142,12 +153,19 @@ class Wall:
     person_of: dict[str, str]  # workforce record key -> person id (any status)
     key_forces: dict[str, frozenset[str]] = field(default_factory=dict)  # workforce record key -> its force
     staff: dict[str, str] = field(default_factory=dict)  # ONS-CODE/employee_ref (an account's) -> record key
+    places: dict[str, str] = field(default_factory=dict)  # a walled address as written (place_key) -> its id
+
+    def places_of(self, addresses: Iterable[str]) -> dict[str, str]:
+        """The texts of these addresses (as place keys), for an answer that shows an address by its
+        text alone (a record's address, a comparison's value)."""
+        ids = set(addresses)
+        return {k: a for k, a in self.places.items() if a in ids}
 
     def hidden(self) -> Hidden:
         """What everyone but professional standards must not see."""
         holders: dict[str, frozenset[str]] = dict(self.key_forces)
         for pid, p in self.walled.items():
-            for i in (pid, *p.records, *p.events, *p.orders):
+            for i in (pid, *p.records, *p.events, *p.orders, *p.addresses):
                 holders[i] = holders.get(i, frozenset()) | self.holders[pid]
         parties = self.walled.values()
         return Hidden(
@@ -156,7 +174,16 @@ class Wall:
             events=frozenset().union(*(p.events for p in parties)),
             orders=frozenset().union(*(p.orders for p in parties)),
             holders=holders,
+            addresses=frozenset().union(*(p.addresses for p in parties)),
+            places=dict(self.places),
         )
+
+
+    def people_of(self, ids: Iterable[str]) -> set[str]:
+        """The walled people an incident, order or address (by id) is theirs: for the s.62 record
+        of who was read about."""
+        ids = set(ids)
+        return {pid for pid, p in self.walled.items() if ids & (p.events | p.orders | p.addresses)}
 
 
 EMPTY = Wall({}, {}, frozenset(), {})
@@ -175,7 +202,7 @@ def _current_workforce(data_dir: Path) -> pd.DataFrame:
 def party(g: Any, person_id: str, records: Iterable[str] = ()) -> Party:
     """What ``person_id`` is party to in the graph (``records``: its record keys as linkage knows
     them; without a graph, only those)."""
-    events, orders, others = set(), set(), set()
+    events, orders, others, addresses = set(), set(), set(), set()
     if g is None:
         return Party(person_id, frozenset(records), frozenset(), frozenset(), frozenset())
     for r in g.run(Q_PARTIES, {"person": person_id}):
@@ -184,12 +211,14 @@ def party(g: Any, person_id: str, records: Iterable[str] = ()) -> Party:
     for r in g.run(Q_ORDER_PARTIES, {"person": person_id}):
         orders.add(r["order_id"])
         others.update(o for o in r["others"] or [] if o)
-    for r in g.run(Q_HOUSEHOLD, {"person": person_id}):  # who lives, or lived, where they do
+    for r in g.run(Q_HOUSEHOLD, {"person": person_id}):  # where they live or lived, and who else did
+        addresses.add(r["address_id"])
         others.update(o for o in r["others"] or [] if o)
     found = g.run(Q_RECORD_KEYS, {"person": person_id})
     keys = set(records) | (set(found[0]["record_keys"] or []) if found else set())
     others.discard(person_id)
-    return Party(person_id, frozenset(keys), frozenset(events), frozenset(orders), frozenset(others))
+    return Party(person_id, frozenset(keys), frozenset(events), frozenset(orders), frozenset(others),
+                 frozenset(a for a in addresses if a))
 
 
 def build_wall(data_dir: Path | str, g: Any) -> Wall:
@@ -212,6 +241,7 @@ def build_wall(data_dir: Path | str, g: Any) -> Wall:
             holders.setdefault(pid, set()).add(force)
     keys_of = ent[ent["person_id"].isin(set(holders))].groupby("person_id")["record_key"].agg(list).to_dict()
     walled = {pid: party(g, pid, keys_of.get(pid, ())) for pid in sorted(holders)}
+    homes = set().union(*(p.addresses for p in walled.values())) if walled else set()
     return Wall(
         walled,
         {pid: frozenset(f) for pid, f in holders.items()},
@@ -219,7 +249,35 @@ def build_wall(data_dir: Path | str, g: Any) -> Wall:
         {k: person_of[k] for k in keys if k in person_of},
         {k: frozenset({f}) for k, f in zip(wf["record_key"], wf["force_code"], strict=True) if k and f},
         {f"{f}/{ref}": k for k, f, ref in zip(wf["record_key"], wf["force_code"], wf["employee_ref"], strict=True)},
+        _places(linkage, homes),
     )
+
+
+def _places(linkage: Any, homes: set[str]) -> dict[str, str]:
+    """Every spelling of the walled homes as some source wrote it (linkage's address table), by
+    place key: a record's address or a comparison's value shows the home without its id."""
+    from linkage.store import ADDRESSES
+
+    if not homes or not linkage.exists(ADDRESSES):
+        return {}
+    ad = linkage.addresses()
+    ad = ad[ad["address_id"].isin(homes) & ~ad["no_fixed_abode"].fillna(False).astype(bool)]
+    out: dict[str, str] = {}
+    for raw, postcode, aid in zip(ad["address_raw"], ad["postcode"], ad["address_id"], strict=True):
+        for text in (raw, f"{raw} {postcode}" if isinstance(postcode, str) and isinstance(raw, str) else None):
+            # a text too short to be a home ("Flat 1") would hide every answer that happens to hold it
+            if isinstance(text, str) and len(key := place_key(text)) >= MIN_PLACE:
+                out[key] = str(aid)
+    return out
+
+
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
+
+
+def place_key(text: str) -> str:
+    """An address as written, for comparing spellings that differ only in case, spaces and
+    punctuation ("31 Larch Close, Hexham" / "31 LARCH CLOSE HEXHAM")."""
+    return _NOT_ALNUM.sub("", text.upper())
 
 
 _CACHE: dict[tuple, tuple[float, Wall]] = {}
@@ -285,13 +343,15 @@ def own_hidden(wall: Wall, g: Any, employee_ref: str | None) -> Hidden:
     if pid is None:
         return Hidden(records=frozenset({key}), holders={key: forces})
     p = wall.walled.get(pid) or party(g, pid, [k for k, v in wall.person_of.items() if v == pid])
-    ids = {pid, *p.others, *p.records, key, *p.events, *p.orders}
+    ids = {pid, *p.others, *p.records, key, *p.events, *p.orders, *p.addresses}
     return Hidden(
         people=frozenset({pid}) | p.others,
         records=p.records | {key},
         events=p.events,
         orders=p.orders,
         holders={i: forces for i in ids},
+        addresses=p.addresses,
+        places=wall.places_of(p.addresses),
     )
 
 
@@ -332,18 +392,24 @@ def stub(hidden: Hidden, ids: Iterable[str], disclosure: bool = False) -> dict[s
 
 
 _SPLIT = re.compile(r"[;,]\s*")
+_PARTS = re.compile(r";|\s/\s")  # a ";"-joined cell, a comparison's "postcode / address" value
 
 
-def named(value: Any, ids: frozenset[str]) -> set[str]:
-    """The hidden ids a value names: itself, an item of a list, a part of a ";"-joined cell."""
+def named(value: Any, ids: frozenset[str], places: dict[str, str] | None = None) -> set[str]:
+    """The hidden ids a value names: itself, an item of a list, a part of a ";"-joined cell; with
+    ``places``, also a walled home written out (its address id)."""
     if isinstance(value, str):
         if value in ids:
             return {value}
-        if ";" in value or "," in value:
-            return {p for p in _SPLIT.split(value) if p in ids}
+        if places and (home := places.get(place_key(value))):
+            return {home}
+        if ";" in value or "," in value or " / " in value:
+            parts = _SPLIT.split(value)
+            return {p for p in parts if p in ids} | ({places[k] for p in _PARTS.split(value)
+                                                     if (k := place_key(p)) in places} if places else set())
         return set()
     if isinstance(value, list | tuple | set | frozenset):
-        return {v for v in value if isinstance(v, str) and v in ids}
+        return set().union(*(named(v, ids, places) for v in value if isinstance(v, str))) if value else set()
     return set()
 
 
@@ -364,7 +430,7 @@ def scrub(obj: Any, hidden: Hidden, disclosure: bool = False) -> tuple[Any, int]
             hits: set[str] = set()
             for v in o.values():
                 if not isinstance(v, dict):
-                    hits |= named(v, ids)
+                    hits |= named(v, ids, hidden.places)
             if hits:
                 count += 1
                 return stub(hidden, hits, disclosure)
@@ -372,7 +438,7 @@ def scrub(obj: Any, hidden: Hidden, disclosure: bool = False) -> tuple[Any, int]
         if isinstance(o, list):
             out = []
             for v in o:
-                if isinstance(v, str) and v in ids:
+                if isinstance(v, str) and (v in ids or (hidden.places and place_key(v) in hidden.places)):
                     count += 1
                     out.append("[restricted]")
                 else:
@@ -383,13 +449,23 @@ def scrub(obj: Any, hidden: Hidden, disclosure: bool = False) -> tuple[Any, int]
     return walk(obj), count
 
 
+PATH_IDS = {"person_id": "people", "address_id": "addresses"}  # a route about one of these is about it whole
+
+
+def opened(path_params: dict[str, Any], hidden: Hidden) -> dict[str, str]:
+    """The walled ids a route's path names (a walled person, a walled person's address): such a
+    route answers only the stub, whatever it would have said about them."""
+    return {k: str(v) for k, v in path_params.items()
+            if k in PATH_IDS and str(v) in getattr(hidden, PATH_IDS[k])}
+
+
 def scrub_rows(columns: list[str], rows: Iterable[tuple], hidden: Hidden) -> tuple[list[tuple], int]:
     """A table's rows with each row that names a hidden id replaced by one that says only that a
     record exists and who holds it (the first column; the rest empty)."""
     out, count = [], 0
     ids = hidden.ids
     for row in rows:
-        hits = set().union(*(named(v, ids) for v in row)) if hidden else set()
+        hits = set().union(*(named(v, ids, hidden.places) for v in row)) if hidden else set()
         if hits:
             count += 1
             held = stub(hidden, hits)["held_by"]

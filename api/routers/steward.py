@@ -10,11 +10,14 @@ people and of workforce records are professional standards' to steward, through 
 the same decision log (within their forces; national oversight nationally), and theirs only. A data
 steward sees such a pair in the queue as a stub naming who holds it, and opening or deciding it
 answers as a record that does not exist would (404, the walled person named in the s.62 record).
+The address, order and incident desk (``/steward/entities``) holds the same way: a walled person's
+incident, order or home is professional standards' to decide (:class:`EntityDesk`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Annotated, Any, Literal
@@ -343,6 +346,17 @@ def _confidential(request: Request, entities: pd.DataFrame, records: pd.DataFram
     return set(mine.loc[flagged.to_numpy(dtype=bool), "record_key"].astype(str))
 
 
+def _at_walled_home(records: pd.DataFrame, keys: list[str], hidden: Hidden) -> set[str]:
+    """Which of ``keys`` give a walled person's home as their address (a lodger at an officer's):
+    withheld from this caller as a confidential address is, the record itself still compared on its
+    names, dates and identifiers (the wall decides which homes: :func:`api.policy.wall.named`)."""
+    if not hidden.places:
+        return set()
+    mine = records[records["record_key"].isin(keys)]
+    return {str(k) for k, a in zip(mine["record_key"], mine["address"], strict=True)
+            if wall.named(a, frozenset(), hidden.places)}
+
+
 def _entity_others(
     entities: pd.DataFrame, records: pd.DataFrame, scope: Scope, key: str, pair: set[str], hidden: set[str]
 ) -> list:
@@ -394,7 +408,7 @@ def pair(request: Request, left: RecordKey, right: RecordKey, audit: Consult) ->
     desk.check(audit, [left, right], [person.get(left), person.get(right)])
     pair_keys = {left, right}
     shown = [left, right, *_entity_keys(entities, left, pair_keys), *_entity_keys(entities, right, pair_keys)]
-    hidden = _confidential(request, entities, records, shown)
+    hidden = _confidential(request, entities, records, shown) | _at_walled_home(records, shown, desk.hidden)
     lv, rv = _record_view(records, left, hidden), _record_view(records, right, hidden)
     _check_pair_scope(audit, lv, rv)
     desk.check_held([left, right], [])
@@ -670,7 +684,7 @@ class EntityPairOut(BaseModel):
     kind: str
     key_l: str | None = Field(None, description="absent on a restricted pair")
     key_r: str | None = None
-    restricted: bool = Field(False, description="a walled incident or order: only who holds it is said")
+    restricted: bool = Field(False, description="a walled incident, order or home: only who holds it is said")
     held_by: list[dict[str, Any]] | None = None
     probability: float | None = None
     weight: float | None = None
@@ -701,30 +715,90 @@ def _national_steward(audit: AuditContext) -> None:
         raise ProblemError(403, "reviewing address, order and incident matches needs a national account", "forbidden")
 
 
-def _walled_entities(request: Request, audit: AuditContext) -> Any:
-    """A function from an entity pair (kind, keys) to the walled event and order ids it stands for
-    (api.policy.wall): an incident or order of a walled person is not a data steward's to see or
-    decide, and its record key carries the occurrence reference or case number."""
-    hidden = audit.hidden.events | audit.hidden.orders
-    if not hidden:
-        return lambda kind, keys: set()
+@dataclass(frozen=True)
+class EntityDesk:
+    """The wall on the entity desk for one caller: which walled incidents, orders and addresses
+    (graph ids) an entity pair stands for, and what the caller may do with it. A walled person's
+    incident, order or home is professional standards' to decide (the force holding them; national
+    oversight: all); data stewards see it as a stub and cannot open or decide it; no one opens their
+    own (self-consultation)."""
+
+    desk: Desk
+    ids_of: Callable[[str, list[str]], set[str]]  # (kind, keys) -> the walled or own ids they stand for
+    known: Callable[[str, list[str]], bool]  # (kind, keys) -> both keys are of the latest resolution
+    people_of: Callable[[set[str]], set[str]]  # walled ids -> the walled people they are party to
+
+    def classify(self, kind: str, keys: list[str]) -> tuple[str, set[str]]:
+        """'own' (the caller is party to it), 'walled' (not the caller's to see), 'held' (a walled
+        pair the caller decides: professional standards), 'ordinary' (anyone else's pair), with the
+        walled ids it stands for."""
+        ids = self.ids_of(kind, keys)
+        d = self.desk
+        if ids & _graph_ids(d.own):
+            return "own", ids
+        if ids & _graph_ids(d.hidden):
+            return "walled", ids
+        if ids & _graph_ids(d.held):
+            return "held", ids
+        return "ordinary", ids
+
+    def check(self, audit: AuditContext, kind: str, keys: list[str], detail: str) -> None:
+        """Refuse what this caller may not open or decide (as :meth:`Desk.check` on the person desk):
+        their own (403), a walled pair not theirs (404, exactly as an unknown pair, the s.62 record
+        naming the walled people and why), an ordinary pair to professional standards (403)."""
+        if not self.desk.psd:
+            _national_steward(audit)
+        what, ids = self.classify(kind, keys)
+        if what == "own":
+            raise ProblemError(403, "no one consults their own record or a record they are party to",
+                               "self-consultation")
+        if what == "walled":
+            audit.returned(self.people_of(ids))
+            audit.refusal = f"walled: held by professional standards ({len(ids)} walled incident/order/address id(s))"
+            raise ProblemError(404, detail, "not-found")
+        if what == "held":
+            audit.returned(self.people_of(ids))
+        elif self.desk.psd and not self.known(kind, keys):
+            raise ProblemError(404, detail, "not-found")  # an unknown pair is unknown to everyone alike
+        elif self.desk.psd:
+            raise ProblemError(403, "professional standards decide the matches of walled people's incidents, orders "
+                               "and addresses only: this is the data stewards' work", "forbidden")
+
+
+def _graph_ids(hidden: Hidden) -> frozenset[str]:
+    return hidden.events | hidden.orders | hidden.addresses
+
+
+def _entity_desk(request: Request, audit: AuditContext) -> EntityDesk:
+    """The caller's entity desk (its answer is scrubbed with what the desk hides, api.routing). An
+    entity pair's keys are record keys (incidents, orders, breaches) or address forms (addresses):
+    each is mapped to the graph id the wall names (linkage's events, orders and addresses tables)."""
+    desk = _desk(request, audit)
+    found, _ = wall_of(request)
+    watched = _graph_ids(desk.held) | _graph_ids(desk.own) | _graph_ids(desk.hidden)
+    if not watched:
+        return EntityDesk(desk, lambda kind, keys: set(), lambda kind, keys: True, lambda ids: set())
     outputs = linkage_outputs(request)
-    ev, od = outputs.events(), outputs.orders()
-    ids = {"event": dict(zip(ev["record_key"], ev["event_id"], strict=True)),
-           "order": dict(zip(od["record_key"], od["order_id"], strict=True))}
+    ev, od, ad = outputs.events(), outputs.orders(), outputs.addresses()
+    ad = ad.dropna(subset=["form_key", "address_id"])
+    ids: dict[str, dict[str, set[str]]] = {
+        "event": {k: {str(i)} for k, i in zip(ev["record_key"], ev["event_id"], strict=True)},
+        "order": {k: {str(i)} for k, i in zip(od["record_key"], od["order_id"], strict=True)},
+        "address": {str(k): set(map(str, v)) for k, v in ad.groupby("form_key")["address_id"].agg(set).items()},
+    }
 
-    def walled(kind: str, keys: list[str]) -> set[str]:
-        kinds = ("event", "order") if kind == "breach" else (kind,) if kind in ids else ()
-        return {str(i) for k in kinds for key in keys if (i := ids[k].get(key)) is not None} & hidden
+    def kinds(kind: str) -> tuple[str, ...]:
+        return ("event", "order") if kind == "breach" else (kind,) if kind in ids else ()
 
-    return walled
+    def ids_of(kind: str, keys: list[str]) -> set[str]:
+        return {i for k in kinds(kind) for key in keys for i in ids[k].get(key, ())} & watched
 
+    def known(kind: str, keys: list[str]) -> bool:
+        if kind == "breach":  # an incident record and an order record
+            return len(keys) == 2 and keys[0] in ids["event"] and keys[1] in ids["order"]
+        return all(any(key in ids[k] for k in kinds(kind)) for key in keys)
 
-def _refuse_walled(audit: AuditContext, walled: set[str], detail: str) -> None:
-    """A walled pair is refused as an unknown one is (404), the s.62 record saying why."""
-    if walled:
-        audit.refusal = f"walled: held by professional standards ({len(walled)} walled incident(s)/order(s))"
-        raise ProblemError(404, detail, "not-found")
+    return EntityDesk(desk, ids_of, known, found.people_of)
 
 
 def _entity_review(request: Request) -> pd.DataFrame:
@@ -732,47 +806,56 @@ def _entity_review(request: Request) -> pd.DataFrame:
     return pairs[pairs["decision"] == "review"]
 
 
-DATA_STEWARDS = [Depends(require_roles(Role.data_steward))]  # professional standards steward people only
+class EntityQueuePage(Page[EntityPairOut]):
+    elsewhere: int = Field(0, description="walled matches that are not this professional standards account's to "
+                           "decide: another force's, or its own (self-consultation)")
 
 
 @router.get(
     "/entities/queue",
-    dependencies=DATA_STEWARDS,
-    response_model=Page[EntityPairOut],
+    response_model=EntityQueuePage,
     summary="Address, order, incident and breach matches to review, most uncertain first",
 )
 def entity_queue(request: Request, audit: Consult, paging: Paging, kind: EntityKind | None = None) -> dict:
-    _national_steward(audit)
+    """Data stewards (national): every match, a walled person's as a stub naming who holds it.
+    Professional standards: the matches of walled people's incidents, orders and addresses their
+    forces hold (national oversight: all); those another force holds are counted in ``elsewhere``."""
+    entity = _entity_desk(request, audit)
+    psd = entity.desk.psd
+    if not psd:
+        _national_steward(audit)
     review = _entity_review(request)
     if kind:
         review = review[review["kind"] == kind]
     decided = linkage_outputs(request).entity_decisions()
     prev = {(r.kind, r.key_l, r.key_r): r.decision for r in decided.itertuples()}
-    walled = _walled_entities(request, audit)
     items: list[dict] = []
+    elsewhere, people = 0, set()
     for r in review.assign(u=(review["probability"] - 0.5).abs()).sort_values("u", kind="stable").itertuples():
         before = prev.get((r.kind, *sorted([r.key_l, r.key_r])))
-        held = walled(r.kind, [r.key_l, r.key_r])
-        if held and before in (None, "unsure"):
+        if before not in (None, "unsure"):
+            continue
+        what, held = entity.classify(r.kind, [r.key_l, r.key_r])
+        if what in ("own", "walled") and psd:
+            elsewhere += 1
+        elif what in ("own", "walled"):
             items.append({"kind": r.kind, **wall.stub(audit.hidden, held)})
             audit.outcome = "restricted"
-        elif before in (None, "unsure"):
+        elif what == "held" or not psd:
             items.append({"kind": r.kind, "key_l": r.key_l, "key_r": r.key_r, "probability": native(r.probability),
                           "weight": native(r.weight), "match_key": r.match_key, "previous_decision": before})
+            if what == "held":
+                people |= entity.people_of(held)
     out = paginate(items, paging, request)
-    audit.returned(count=len(out["items"]))
-    return out
+    audit.returned(people, count=len(out["items"]))
+    return {**out, "elsewhere": elsewhere}
 
 
-@router.get(
-    "/entities/pair", dependencies=DATA_STEWARDS, summary="One address, order, incident or breach match, field by field"
-)
+@router.get("/entities/pair", summary="One address, order, incident or breach match, field by field")
 def entity_pair(request: Request, kind: EntityKind, left: EntityKey, right: EntityKey, audit: Consult) -> dict:
     from linkage.entities.explain import explain_breach, explain_entity_pair
 
-    _national_steward(audit)
-    walled = _walled_entities(request, audit)(kind, [left, right])
-    _refuse_walled(audit, walled, "no such pair in the latest resolution")
+    _entity_desk(request, audit).check(audit, kind, [left, right], "no such pair in the latest resolution")
     data_dir = app_state(request).settings.data_dir
     try:
         if kind == "breach":
@@ -797,21 +880,21 @@ def _plain(value: Any) -> Any:
 
 @router.post(
     "/entities/decisions",
-    dependencies=DATA_STEWARDS,
     status_code=201,
     response_model=EntityDecisionOut,
     summary="Decide an address, order, incident or breach match (honoured on every later run)",
 )
 def entity_decide(request: Request, body: EntityDecisionIn, audit: Combine) -> dict:
-    _national_steward(audit)
     assert audit.principal is not None
+    entity = _entity_desk(request, audit)
     review = _entity_review(request)
     pair = {body.key_l, body.key_r}
     known = review[(review["kind"] == body.kind) & review["key_l"].isin(pair) & review["key_r"].isin(pair)]
+    if not entity.desk.psd:
+        _national_steward(audit)  # before anything is said about the pair
     if body.key_l == body.key_r or known.empty:
         raise ProblemError(404, "no such pair in the review queue", "not-found")
-    _refuse_walled(audit, _walled_entities(request, audit)(body.kind, [body.key_l, body.key_r]),
-                   "no such pair in the review queue")
+    entity.check(audit, body.kind, [body.key_l, body.key_r], "no such pair in the review queue")
     linkage_outputs(request).record_entity_decision(
         body.kind, body.key_l, body.key_r, body.decision, audit.principal.name, body.note or ""
     )

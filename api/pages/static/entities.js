@@ -6,12 +6,15 @@
 (() => {
   const { api, el, $, fill, say, sayProblem } = Dots;
   const KIND = { address: "address", order: "court order", event: "incident", breach: "breach" };
-  const state = { queue: [], i: 0, decided: 0, busy: false, pair: null, held: 0 };
+  const state = { queue: [], i: 0, decided: 0, busy: false, pair: null, held: 0, elsewhere: 0 };
 
-  // a match of a walled incident or order comes as a stub ({restricted, held_by}): counted, never opened
+  // a match of a walled person's incident, order or home comes to a data steward as a stub
+  // ({restricted, held_by}): counted, never opened. Professional standards get their own force's
+  // walled matches in full and a count of those another force holds, or that are their own (elsewhere).
   function progress() {
     const held = state.held ? ` · ${state.held} held by professional standards` : "";
-    fill("progress-text", `match ${Math.min(state.i + 1, state.queue.length)} of ${state.queue.length} · ${state.decided} decided this session${held}`);
+    const away = state.elsewhere ? ` · ${state.elsewhere} held by another force's professional standards, or your own` : "";
+    fill("progress-text", `match ${Math.min(state.i + 1, state.queue.length)} of ${state.queue.length} · ${state.decided} decided this session${held}${away}`);
   }
 
   function consequence(item, ex) {
@@ -91,6 +94,7 @@
     const q = await api("/steward/entities/queue", { params: { kind: $("kind").value, limit: 500 } });
     state.queue = q.items.filter((i) => !i.restricted);
     state.held = q.items.length - state.queue.length;
+    state.elsewhere = q.elsewhere || 0;
     state.i = 0;
     await show();
   }
