@@ -7,6 +7,8 @@ connections, transactions, result conversion and bulk copy.
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import multiprocessing
 import os
 import threading
@@ -25,6 +27,8 @@ from graph import dialect
 from graph.schema import NODES, RELS
 
 BATCH = 5_000  # rows per UNWIND batch
+M_PERTURB = -6  # glibc mallopt(3): fill memory malloc returns with (byte ^ 0xFF), memory freed with byte
+log = logging.getLogger(__name__)
 
 
 class GraphError(RuntimeError):
@@ -112,6 +116,8 @@ class LadybugBackend(GraphBackend):
         self.path = Path(path)
         self.read_only = read_only
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            zero_new_allocations()
         self._db = ladybug.Database(str(self.path), read_only=read_only)
         self._conn = ladybug.Connection(self._db)
         self._statements: dict[str, Any] = {}
@@ -177,12 +183,11 @@ class LadybugBackend(GraphBackend):
     def rebuilt(self, fill: Callable[[str], Any]) -> Any:
         """``fill(path)`` a new database file in a fresh process, put it in this one's place, and
         return what ``fill`` returned (it must pickle). For a graph that must forget (an
-        erasure): a database keeps deleted values in its pages until they are written again, and
-        LadybugDB writes stray process memory into its file header when it writes the file (seen:
-        fragments of audit records and of a file the process had read), so the new file is
-        written by a process that never held what was erased, and this backend is reopened read
-        only, so this process never writes it. A file left by an interrupted rebuild is removed
-        by the next one."""
+        erasure): a database keeps deleted values in its pages until they are written again, so
+        the new file is written by a process that never held what was erased (its stray bytes are
+        zeroed anyway: :func:`zero_new_allocations`), and this backend is reopened read only, so
+        this process never writes it. A file left by an interrupted rebuild is removed by the
+        next one."""
         import ladybug
 
         for stale in self.path.parent.glob(f".{self.path.name}.*"):
@@ -202,6 +207,33 @@ class LadybugBackend(GraphBackend):
             self._conn = ladybug.Connection(self._db)
             self._statements = {}
         return answer
+
+
+_zeroed: bool | None = None  # whether this process's C library now zeroes what malloc returns
+
+
+def zero_new_allocations() -> bool:
+    """From now on, every block this process's C ``malloc`` returns starts as zeros, and every
+    block freed is overwritten (glibc ``mallopt(M_PERTURB, 0xFF)``); ``False`` where the C library
+    cannot (not glibc), after a warning. Called before a process opens the embedded database for
+    writing, because LadybugDB 0.22 writes pages it serialises into ``malloc``'d 4 KiB buffers it
+    never clears: the file header (page 0 past its first 46 bytes) and the unused tail of the
+    last catalog and metadata pages held whatever the process had freed before (audit records,
+    staging rows, other files it read), rewritten at every checkpoint, including the one when a
+    read-write database closes (graph/README.md, "LadybugDB writes stray memory"). Zeroing at
+    the allocator covers every way of writing (a CLI load, the API's jobs in the server, a query
+    command's read-write open) in one place, whatever else the process holds; allocations larger
+    than the small-block cache (1 KiB) cost one ``memset`` more each."""
+    global _zeroed
+    if _zeroed is None:
+        try:
+            _zeroed = bool(ctypes.CDLL(None).mallopt(M_PERTURB, 0xFF))
+        except (AttributeError, OSError, TypeError):
+            _zeroed = False
+        if not _zeroed:
+            log.warning("this C library cannot clear memory malloc returns: the embedded graph file may "
+                        "hold stray bytes of this process's memory (use glibc, or Neo4j)")
+    return _zeroed
 
 
 class Neo4jBackend(GraphBackend):
