@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import security
 from api.auth.cache import accounts_version
-from api.policy import wall
+from api.policy import immigration, wall
 from api.policy.audit import Row
 from api.policy.roles import REFERENCE_RE, Operation, Purpose, Role
 from api.policy.scope import Scope
@@ -269,6 +269,7 @@ class Audited:
             )
         if reference and not REFERENCE_RE.match(reference):
             raise ProblemError(400, "the reference may hold letters, digits and / . _ : - only", "purpose-required")
+        immigration.check_reference(reference)  # a reference naming immigration enforcement: 403
         ctx.hidden, own = await run_in_threadpool(walls_for, request, principal)
         opened = {str(v) for k, v in request.path_params.items() if k in ("person_id", "record_key")}
         if opened & (own.people | own.records):

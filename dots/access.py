@@ -28,7 +28,7 @@ from api.policy.audit import Entry, append_record, operating_system_user
 from api.policy.roles import REFERENCE_RE, Purpose
 from dots.failures import CommandError
 from dots.settings import data_dir
-from reference.immigration import REFUSAL, is_enforcement_purpose
+from reference.immigration import REFUSAL, is_enforcement_purpose, is_enforcement_reference
 
 
 class AccessRefused(CommandError):
@@ -58,14 +58,16 @@ class Access:
         return cls(args.data_dir, args.access, command_name(args), argv, purpose, reference, justified)
 
     def check(self) -> None:
-        """Refuse (:class:`AccessRefused`) a command without a purpose code and a reference."""
-        if self.purpose is not None and is_enforcement_purpose(self.purpose):
-            raise AccessRefused(f"purpose {self.purpose!r} is refused: {REFUSAL}")
-        if self.purpose is not None and self.purpose not in {p.value for p in Purpose}:
-            raise AccessRefused(f"unknown purpose {self.purpose!r}: one of {', '.join(p.value for p in Purpose)}")
+        """Refuse (:class:`AccessRefused`) a command without a purpose code and a reference, or
+        one whose purpose or reference names immigration enforcement."""
+        if self.purpose is not None and (refused := purpose_refusal(self.purpose)):
+            self.purpose = loggable(self.purpose)
+            raise AccessRefused(refused)
         if self.reference is not None and not REFERENCE_RE.match(self.reference):
             self.reference = None  # not logged either: a reference must not carry a name into the log
             raise AccessRefused("the reference may hold letters, digits and / . _ : - only (2 to 64 characters)")
+        if self.reference is not None and is_enforcement_reference(self.reference):
+            raise AccessRefused(f"reference {self.reference!r} is refused: {REFUSAL}")
         if self.justified and (not self.purpose or not self.reference):
             raise AccessRefused(
                 "a purpose and a case or occurrence reference are required to read personal data: "
@@ -108,6 +110,43 @@ class Access:
                 detail=detail,
             ),
         )
+
+
+def purpose_refusal(text: str, parsed: bool = False) -> str | None:
+    """Why a stated purpose is refused (one line), or None for one of the purpose codes; worded
+    as the parser words a bad choice when it came as ``--purpose`` (``parsed``)."""
+    if is_enforcement_purpose(text):
+        return f"{text!r} is refused: {REFUSAL}" if parsed else f"purpose {text!r} is refused: {REFUSAL}"
+    codes = [p.value for p in Purpose]
+    if text in codes:
+        return None
+    if parsed:
+        return f"invalid choice: {text!r} (choose from {', '.join(codes)})"
+    return f"unknown purpose {text!r}: one of {', '.join(codes)}"
+
+
+def loggable(purpose: str) -> str | None:
+    """A refused purpose as the s.62 log keeps it: as given when it is a plain word or code, else
+    not at all (free text such as "check Jane Doe's visa" must not carry a name into the log; the
+    record's detail says it was refused and why)."""
+    return purpose if REFERENCE_RE.match(purpose) and len(purpose) <= 32 else None  # the log's column
+
+
+def refuse_parsed_purpose(args: argparse.Namespace, argv: list[str], line: str) -> str:
+    """Log the refusal of a ``--purpose`` the parser refused (before any command runs: the same
+    record a refused ``DOTS_PURPOSE`` gets, who, when and why); what to add to the one line when
+    it could not be logged. Where there is no data directory nothing was read and nothing is logged."""
+    access = Access(getattr(args, "data_dir", None), str(getattr(args, "access", None) or "consultation"),
+                    command_name(args), argv, loggable(args.purpose), None)
+    reference = getattr(args, "reference", None) or os.environ.get("DOTS_REFERENCE")
+    access.reference = reference if reference and REFERENCE_RE.match(reference) else None
+    try:
+        access.record("refused", 2, line)
+    except FileNotFoundError:
+        return ""
+    except Exception as exc:  # noqa: BLE001 - the refusal stays one line
+        return f" (and the refusal could not be logged: {type(exc).__name__})"
+    return ""
 
 
 def command_name(args: argparse.Namespace) -> str:

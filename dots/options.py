@@ -34,6 +34,24 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
+    def parse_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201 - argparse's signature
+        """Parse, then refuse a ``--purpose`` that is not a purpose code (or names immigration
+        enforcement) in one line, exit status 2 as for any bad option, after logging the refusal
+        (s.62: the parser alone would stop before anything could log it)."""
+        parsed = super().parse_args(args, namespace)
+        purpose = getattr(parsed, "purpose", None)
+        if purpose is not None:
+            from dots.access import command_name, purpose_refusal, refuse_parsed_purpose
+
+            refused = purpose_refusal(purpose, parsed=True)
+            if refused:
+                argv = list(sys.argv[1:] if args is None else args)
+                line = f"argument --purpose: {refused}"
+                line += refuse_parsed_purpose(parsed, argv, line)
+                prog = command_name(parsed) if getattr(parsed, "command", None) else self.prog
+                self.exit(2, f"{prog}: {line} (see {prog} --help)\n")
+        return parsed
+
 
 def add_globals(parser: argparse.ArgumentParser, top: bool) -> None:
     """The global options on ``parser``: with ``None`` defaults on the top-level parser, with
@@ -44,21 +62,10 @@ def add_globals(parser: argparse.ArgumentParser, top: bool) -> None:
     parser.add_argument("--data-dir", default=default, metavar="DIR", help=GLOBAL_HELP["--data-dir"])
     parser.add_argument("--graph", default=default, metavar="URI", help=GLOBAL_HELP["--graph"])
     codes = [p.value for p in Purpose]
-    parser.add_argument(
-        "--purpose", default=default, choices=codes, metavar="CODE", type=purpose_code,
-        help=GLOBAL_HELP["--purpose"] + ": " + ", ".join(codes),
+    parser.add_argument(  # checked once parsed (Parser.parse_args), so that a refusal is logged
+        "--purpose", default=default, metavar="CODE", help=GLOBAL_HELP["--purpose"] + ": " + ", ".join(codes),
     )
     parser.add_argument("--reference", default=default, metavar="REF", help=GLOBAL_HELP["--reference"])
-
-
-def purpose_code(text: str) -> str:
-    """A stated purpose, refused in one line when it names immigration enforcement (the
-    immigration firewall: no purpose code serves it; reference.immigration)."""
-    from reference.immigration import REFUSAL, is_enforcement_purpose
-
-    if is_enforcement_purpose(text):
-        raise argparse.ArgumentTypeError(f"{text!r} is refused: {REFUSAL}")
-    return text
 
 
 def common_parent() -> argparse.ArgumentParser:

@@ -11,14 +11,23 @@ other byte stays as delivered (byte-order mark, encoding, line endings, quoting,
 the rows that remain read exactly as they did. A row goes from its first physical line to the
 line before the next row (blank lines after it with it).
 
+:func:`withhold_held` writes such a file again with the cells of its immigration columns emptied
+once it is staged (the immigration firewall, :mod:`loaders.firewall`: the values are held apart in
+staging and nowhere else). Emptied, not dropped: the header stays as delivered, so the mapping
+that read the file (its required and detection columns may name one) reads it again, erasure
+still finds its rows, and every row stays on the lines it started on.
+
 The staging part holding the extract is told that the rewritten bytes, and their content, are
 its delivery: ingesting the upload again is "already loaded", never a second copy of its rows.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
+import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +37,7 @@ from loaders.build import apply_lookups, malformed_rows, raw_frame
 from loaders.csvread import LINE, FileRefused, RawTable, physical_lines
 from loaders.erasure import named_rows, part_mapping
 from loaders.extracts import Unit, part_id_of, read_unit, units
+from loaders.firewall import held_columns
 from loaders.mapping import FileSpec, Mapping, builtin_profiles
 from staging.store import StagingStore
 
@@ -40,6 +50,10 @@ class Rewritten:
     path: Path
     rows: int = 0
     refused: str | None = None
+    withheld: int = 0  # rows whose immigration cells were emptied (withhold_held)
+
+# what one file of a unit becomes: (rows changed, its new bytes), or None when it stays as it is
+Rewrite = Callable[[RawTable, FileSpec, dict[str, RawTable]], tuple[int, bytes] | None]
 
 
 def erase_rows(folder: Path, data_dir: Path) -> list[Rewritten]:
@@ -70,6 +84,30 @@ def _read_with(store: StagingStore) -> dict[Path, tuple[str, Mapping | None]]:
     return found
 
 
+def withhold_held(folder: Path, data_dir: Path) -> list[Rewritten]:
+    """Write every staged extract file under ``folder`` that carries an immigration column again
+    with that column's cells emptied (its values are held apart in staging: the immigration
+    firewall); under the staging lock. A file no part holds yet is left as it is (its values are
+    held nowhere else until it is loaded). Idempotent: a file with no such value is untouched."""
+    store = StagingStore(data_dir)
+    if not Path(folder).is_dir():
+        return []
+    profiles = builtin_profiles()
+    out: list[Rewritten] = []
+    with store.locked():
+        read_with = _read_with(store)
+        for unit in units([Path(folder)], None, profiles, given=False):
+            if not any(read_with.get(f.resolve(), (None,))[0] for f in unit.files):
+                continue
+            try:
+                _, _, tables = read_unit(unit, profiles)
+            except FileRefused:
+                continue  # no loader reads it, so nothing of it was staged
+            if any(held_columns(t.header) for t in tables):
+                out.extend(_rewrite_unit(unit, profiles, read_with, store, _emptied, withhold=True))
+    return out
+
+
 def _erase_unit(
     unit: Unit,
     profiles: dict[str, Mapping],
@@ -77,6 +115,23 @@ def _erase_unit(
     erased: dict[str, set[str]],
     store: StagingStore,
 ) -> list[Rewritten]:
+    def rewrite(table: RawTable, spec: FileSpec, others: dict[str, RawTable]) -> tuple[int, bytes] | None:
+        lines = _named_lines(table, spec, others, erased)
+        return (len(lines), _without_lines(table, lines)) if lines else None
+
+    return _rewrite_unit(unit, profiles, read_with, store, rewrite)
+
+
+def _rewrite_unit(
+    unit: Unit,
+    profiles: dict[str, Mapping],
+    read_with: dict[Path, tuple[str, Mapping | None]],
+    store: StagingStore,
+    rewrite: Rewrite,
+    withhold: bool = False,
+) -> list[Rewritten]:
+    """Each file of ``unit`` read with the mapping that staged it and written again as ``rewrite``
+    says; the part holding it then records the new bytes and content as its delivery."""
     staged = {f: read_with.get(f.resolve(), (None, None)) for f in unit.files}
     parts = {part for part, _ in staged.values()}
     part_id, mapping = staged[unit.files[0]] if len(parts) == 1 else (None, None)
@@ -89,11 +144,12 @@ def _erase_unit(
     others = {t.path.name.lower(): t for t in tables}
     out = []
     for table, spec in zip(tables, specs, strict=True):
-        lines = _named_lines(table, spec, others, erased)
-        if lines:
-            _replace(table.path, _without_lines(table, lines))
-        out.append(Rewritten(path=table.path, rows=len(lines)))
-    if part_id is not None and any(r.rows for r in out):
+        done = rewrite(table, spec, others)
+        if done is not None:
+            _replace(table.path, done[1])
+        rows = done[0] if done is not None else 0
+        out.append(Rewritten(path=table.path, withheld=rows) if withhold else Rewritten(path=table.path, rows=rows))
+    if part_id is not None and any(r.rows or r.withheld for r in out):
         _, _, again = _parsed(unit, profiles)  # the rewritten bytes, and their content, are this part's
         store.record_delivery(part_id_of(mapping, [t.sha256 for t in again]), part_id)
         store.record_delivery(part_id_of(mapping, [t.content_id for t in again]), part_id)
@@ -133,6 +189,70 @@ def _without_lines(table: RawTable, lines: set[int]) -> bytes:
             end = starts[i + 1] if i + 1 < len(starts) else len(physical) + 1
             drop.update(range(start, end))
     return b"".join(line for n, line in enumerate(physical, 1) if n not in drop)
+
+
+def _emptied(table: RawTable, spec: FileSpec, others: dict[str, RawTable]) -> tuple[int, bytes] | None:
+    """The file's bytes with every cell of its immigration columns emptied: (rows changed, bytes),
+    or None when no row holds a value there. A value spanning lines keeps its line breaks (a
+    quoted cell of line breaks alone reads as blank), so every row stays on the lines quarantine
+    and warnings name. A row read with the wrong number of fields has the field at the column's
+    position emptied (the quarantine withholds its text whole)."""
+    held = [table.header.index(c) for c in held_columns(table.header)]
+    frame = table.frame
+    loaded = frame[held_columns(table.header)].notna().any(axis=1) if held else pd.Series(False, index=frame.index)
+    rows = {int(n) for n in frame.loc[loaded.to_numpy(dtype=bool), LINE]}
+    rows |= {r.line for r in table.malformed if any(i < len(r.values) and r.values[i].strip() for i in held)}
+    if not rows:
+        return None
+    physical = physical_lines(table.path.read_bytes(), table.encoding)
+    decoder = codecs.getincrementaldecoder(table.encoding)("surrogateescape")
+    texts = [decoder.decode(line) for line in physical]
+    encoder = codecs.getincrementalencoder(table.encoding)("surrogateescape")
+    encoder.encode(texts[0])  # past a byte-order mark: an encoding that writes one writes it once
+    starts = sorted({int(n) for n in frame[LINE]} | {r.line for r in table.malformed})
+    out = list(physical)
+    for i, start in enumerate(starts):
+        if start not in rows:
+            continue
+        end = starts[i + 1] if i + 1 < len(starts) else len(physical) + 1
+        text = "".join(texts[start - 1 : end - 1])
+        spans = _field_spans(text, table.delimiter)
+        for index in sorted((i for i in held if i < len(spans)), reverse=True):
+            a, b = spans[index]
+            breaks = "".join(_BREAK.findall(text[a:b]))  # kept: each later row stays on its lines
+            text = text[:a] + (f'"{breaks}"' if breaks else "") + text[b:]
+        out[start - 1 : end - 1] = [encoder.encode(text)] + [b""] * (end - 1 - start)
+    return len(rows), b"".join(out)
+
+
+_BREAK = re.compile("\r\n|\r|\n")
+
+
+def _field_spans(text: str, delimiter: str) -> list[tuple[int, int]]:
+    """Where each field of the record at the start of ``text`` lies, as Python's CSV reader splits
+    it (a quoted field may hold delimiters, doubled quotes and line breaks; text after its closing
+    quote is part of it; a quote inside an unquoted field is a character). Ends at the record's
+    first line break outside quotes."""
+    spans, i, n = [], 0, len(text)
+    while True:
+        start = i
+        if i < n and text[i] == '"':
+            i += 1
+            while i < n:
+                if text[i] == '"':
+                    if i + 1 < n and text[i + 1] == '"':
+                        i += 2
+                        continue
+                    i += 1
+                    break
+                i += 1
+        while i < n and text[i] != delimiter and text[i] not in "\r\n":
+            i += 1
+        spans.append((start, i))
+        if i < n and text[i] == delimiter:
+            i += 1
+            continue
+        return spans
 
 
 def _replace(path: Path, data: bytes) -> None:

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from loaders import firewall
 from loaders.build import Context, RowErrors, RowWarnings, raw_frame, resolve
 from loaders.mapping import FileSpec, Mapping, builtin_profiles
 from loaders.standardise import offences
@@ -174,7 +175,7 @@ def kinds_staged(data_dir: Path, key: str) -> set[str]:
                 continue
             frame = store.read_part(part, table)
             if table == "quarantine":
-                spec_of = _specs(part)
+                spec_of = part_specs(part)
                 for source, rows in frame.groupby("source_file", sort=False):
                     spec = spec_of(source)
                     if spec is not None:
@@ -197,12 +198,12 @@ def erase_staged(data_dir: Path, kind: str, key: str) -> dict[str, int]:
         frames = {t: store.read_part(part, t) for t in ALL_TABLES}
         lines = _named_lines(frames, kind, key)
         q = frames["quarantine"]
-        q_named = quarantined_named(q, _specs(part), erased)
+        q_named = quarantined_named(q, part_specs(part), erased)
         if lines.empty and not q_named.any():
             continue
         kept = {t: _without(f, lines) for t, f in frames.items() if t != "quarantine"}
         kept["quarantine"] = q[~q_named.to_numpy()].reset_index(drop=True)
-        _events_kept(frames, kept, _specs(part))
+        _events_kept(frames, kept, part_specs(part))
         w = frames["warnings"]
         summary = _summary(part.summary, lines, q[q_named.to_numpy()], w[~_rows(w).isin(_rows(kept["warnings"]))])
         store.rewrite_part(part, kept, summary)
@@ -306,13 +307,15 @@ def _summary(summary: dict, lines: pd.DataFrame, quarantined: pd.DataFrame, warn
 
 def part_mapping(summary: dict) -> Mapping | None:
     """The mapping a part's files were read with: the one kept in its summary, else the built-in
-    profile it names (parts written before summaries kept their mapping)."""
+    profile it names (parts written before summaries kept their mapping). A stored mapping
+    that reads an immigration column is read all the same (it is refused for a new load)."""
     if "mapping" in summary:
-        return Mapping.model_validate(summary["mapping"])
+        with firewall.unchecked():  # accepted when staged, perhaps before the immigration firewall
+            return Mapping.model_validate(summary["mapping"])
     return builtin_profiles().get(summary.get("profile", ""))
 
 
-def _specs(part: Part):  # noqa: ANN202 - a callable source_file -> FileSpec | None
+def part_specs(part: Part):  # noqa: ANN202 - a callable source_file -> FileSpec | None
     """The mapping spec each of a part's files was read with: the mapping kept in the part's
     summary, else the built-in profile it names."""
     mapping = part_mapping(part.summary)

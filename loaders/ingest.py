@@ -16,10 +16,11 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
+from loaders import firewall
 from loaders.build import Built, build
 from loaders.csvread import FileRefused, RawTable
 from loaders.custody import derive_custody
-from loaders.erasure import named_rows
+from loaders.erasure import named_rows, part_specs
 from loaders.extracts import IngestError, Unit, part_id_of, read_unit, units
 from loaders.mapping import Mapping, MappingError, builtin_profiles, load_mapping
 from staging.store import Part, StagingStore
@@ -70,10 +71,23 @@ def ingest_paths(
     with store.locked():
         store.recover()
         store.clean_tmp()
+        firewall.restage(store, part_specs)  # parts staged before the immigration firewall
         erased = store.tombstoned()
         for unit in tqdm(extracts, desc="ingest", unit="extract", disable=not progress):
             results.extend(_ingest_unit(unit, profiles, store, erased))
     return results
+
+
+def restage(data_dir: Path) -> int:
+    """Stage again, under the staging lock, the parts staged before the immigration firewall
+    (:func:`loaders.firewall.restage`): an ingest does it first, a resolve calls this, so nothing
+    is resolved or loaded from a part whose source attributes still hold immigration values."""
+    store = StagingStore(data_dir)
+    if not store.parts_dir.exists():
+        return 0
+    with store.locked():
+        store.recover()
+        return firewall.restage(store, part_specs)
 
 
 def _already(unit: Unit, mapping: Mapping, part: Part) -> list[FileResult]:
@@ -144,6 +158,7 @@ def _ingest_unit(
         "profile": mapping.name,
         "mapping": mapping.model_dump(),  # how to read the keys of its quarantined rows (loaders.erasure)
         "loaded_at": str(loaded_at),
+        firewall.STAGED_UNDER: firewall.fingerprint(),  # else staged again (loaders.firewall.restage)
         "files": [r.to_dict() for r in results],
     }
     store.commit_part(part_id, merged, summary)

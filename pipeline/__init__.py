@@ -71,7 +71,9 @@ def ingest(
 
 
 def resolve_people(data_dir: Path, *, progress: bool = False, fork: bool = True) -> dict[str, Any]:
-    """Stage 2: link the staged person records (``fork=False`` in a threaded server)."""
+    """Stage 2: link the staged person records (``fork=False`` in a threaded server); parts staged
+    before the immigration firewall are staged again first (:func:`loaders.ingest.restage`)."""
+    loaders_ingest.restage(Path(data_dir))
     return people_run.resolve(Path(data_dir), progress=progress, fork=fork)
 
 

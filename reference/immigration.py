@@ -77,3 +77,9 @@ def is_immigration_field(name: str) -> bool:
 
 def is_enforcement_purpose(purpose: str) -> bool:
     return firewall().is_enforcement(purpose)
+
+
+def is_enforcement_reference(reference: str) -> bool:
+    """Whether a case reference names immigration enforcement (``HOIE/123``, ``UKVI-2026-7``): the
+    purpose words, since a lawful purpose with such a reference says what the read is for."""
+    return firewall().is_enforcement(reference)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 import pipeline
 from api.jobs.runner import Progress
 from api.store.db import Upload
-from api.store.erasure import forget_uploads
+from api.store.erasure import forget_uploads, withhold_uploads
 
 
 def stages(state: Any) -> dict[str, Callable[[dict, Progress], dict]]:
@@ -36,7 +36,8 @@ def stages(state: Any) -> dict[str, Callable[[dict, Progress], dict]]:
 
     def files(results: list[pipeline.FileResult], uploads: dict[Path, str]) -> list[dict]:
         """Ingest results as the job reports them: file name and the upload it came in. An upload
-        holding rows of an erased record (skipped, counted as erased) is written again without them."""
+        holding rows of an erased record (skipped, counted as erased) is written again without them;
+        one carrying immigration values, with them emptied (held apart in staging)."""
         out = []
         for r in results:
             upload_id = next((u for folder, u in uploads.items() if Path(r.path).is_relative_to(folder)), None)
@@ -44,6 +45,9 @@ def stages(state: Any) -> dict[str, Callable[[dict, Progress], dict]]:
         erased = {f["upload_id"] for f in out if f["erased"] and f["upload_id"]}
         if erased:
             forget_uploads(data_dir, state.settings.database_url, only=erased)
+        loaded = {f["upload_id"] for f in out if f["upload_id"] and f["status"] != "refused"}
+        if loaded:
+            withhold_uploads(data_dir, state.settings.database_url, only=loaded)
         return out
 
     def ingest(params: dict, progress: Progress) -> dict:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from api.config import database_url, uploads_dir
 from api.store.db import StewardDecision, Upload, session_factory, upload_sha256
-from loaders.delivered import erase_rows
+from loaders.delivered import Rewritten, erase_rows, withhold_held
 
 
 def forget_decisions(data_dir: Path, gone: Callable[[str], bool]) -> int:
@@ -52,15 +52,31 @@ def forget_uploads(data_dir: Path, url: str | None = None, only: Collection[str]
     them is known to name the key; they are left as they are). Every folder under the uploads
     directory is looked at, one the state store lost track of too. ``dots erase`` calls it for an
     erasure, an ingest job for an upload sent after one (the loaders skipped its rows)."""
+    out = _rewritten(data_dir, url, only, erase_rows)
+    return {"upload_rows": sum(r.rows for r in out), "uploads_unread": sum(r.refused is not None for r in out)}
+
+
+def withhold_uploads(data_dir: Path, url: str | None = None, only: Collection[str] | None = None) -> int:
+    """Write every staged upload (or those ``only`` names) carrying an immigration column again
+    with its cells emptied (the values are held apart in staging: the immigration firewall,
+    :func:`loaders.delivered.withhold_held`), recording each one's new size and SHA-256; how many
+    rows were changed. An ingest job calls it for the uploads it loaded."""
+    return sum(r.withheld for r in _rewritten(data_dir, url, only, withhold_held))
+
+
+def _rewritten(
+    data_dir: Path, url: str | None, only: Collection[str] | None, rewrite: Callable[[Path, Path], list[Rewritten]]
+) -> list[Rewritten]:
+    """``rewrite`` run on each upload folder (every one, or those ``only`` names), then the state
+    store told the size and SHA-256 of each upload whose files it changed."""
     folder = uploads_dir(Path(data_dir))
     if not folder.is_dir():
-        return {"upload_rows": 0, "uploads_unread": 0}
-    rows, unread, changed = 0, 0, set()
+        return []
+    out, changed = [], set()
     for upload in sorted(p for p in folder.iterdir() if p.is_dir() and (only is None or p.name in only)):
-        for result in erase_rows(upload, data_dir):
-            rows += result.rows
-            unread += result.refused is not None
-            if result.rows:
+        for result in rewrite(upload, data_dir):
+            out.append(result)
+            if result.rows or result.withheld:
                 changed.add(upload.name)
     url = url or database_url(Path(data_dir))
     if changed and _store_made(url):
@@ -69,7 +85,7 @@ def forget_uploads(data_dir: Path, url: str | None = None, only: Collection[str]
                 files = _files(folder / upload.id, upload.filename)
                 upload.size = sum(f.stat().st_size for f in files)
                 upload.sha256 = upload_sha256([hashlib.sha256(f.read_bytes()).hexdigest() for f in files])
-    return {"upload_rows": rows, "uploads_unread": unread}
+    return out
 
 
 def _files(folder: Path, names: str) -> list[Path]:
