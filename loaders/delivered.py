@@ -97,13 +97,11 @@ def withhold_held(folder: Path, data_dir: Path) -> list[Rewritten]:
     with store.locked():
         read_with = _read_with(store)
         for unit in units([Path(folder)], None, profiles, given=False):
-            if not any(read_with.get(f.resolve(), (None,))[0] for f in unit.files):
-                continue
             try:
                 _, _, tables = read_unit(unit, profiles)
             except FileRefused:
                 continue  # no loader reads it, so nothing of it was staged
-            if any(held_columns(t.header) for t in tables):
+            if any(held_columns(t.header) for t in tables) and _holding(unit, profiles, read_with, store)[0]:
                 out.extend(_rewrite_unit(unit, profiles, read_with, store, _emptied, withhold=True))
     return out
 
@@ -132,9 +130,7 @@ def _rewrite_unit(
 ) -> list[Rewritten]:
     """Each file of ``unit`` read with the mapping that staged it and written again as ``rewrite``
     says; the part holding it then records the new bytes and content as its delivery."""
-    staged = {f: read_with.get(f.resolve(), (None, None)) for f in unit.files}
-    parts = {part for part, _ in staged.values()}
-    part_id, mapping = staged[unit.files[0]] if len(parts) == 1 else (None, None)
+    part_id, mapping = _holding(unit, profiles, read_with, store)
     if mapping is not None:
         unit = Unit(path=unit.path, mapping=mapping, files=unit.files)
     try:
@@ -154,6 +150,24 @@ def _rewrite_unit(
         store.record_delivery(part_id_of(mapping, [t.sha256 for t in again]), part_id)
         store.record_delivery(part_id_of(mapping, [t.content_id for t in again]), part_id)
     return out
+
+
+def _holding(
+    unit: Unit, profiles: dict[str, Mapping], read_with: dict[Path, tuple[str, Mapping | None]], store: StagingStore
+) -> tuple[str | None, Mapping | None]:
+    """The part holding the unit's rows and the mapping that read them: the part that staged these
+    files, else the part an earlier delivery of the same bytes went to (the same extract uploaded
+    twice: ingest found the second "already loaded" and staged nothing under its path)."""
+    staged = {f: read_with.get(f.resolve(), (None, None)) for f in unit.files}
+    parts = {part for part, _ in staged.values()}
+    if len(parts) == 1 and None not in parts:
+        return staged[unit.files[0]]
+    try:
+        mapping, _, tables = read_unit(unit, profiles)
+    except FileRefused:
+        return None, None
+    part = store.delivered(part_id_of(mapping, [t.sha256 for t in tables]))
+    return (part.path.name, part_mapping(part.summary) or mapping) if part is not None else (None, None)
 
 
 def _parsed(unit: Unit, profiles: dict[str, Mapping]) -> tuple[Mapping, list[FileSpec], list[RawTable]]:

@@ -269,15 +269,20 @@ def test_an_upload_holds_no_immigration_value_once_ingested(tmp_path) -> None:
     add_accounts(home)
     with TestClient(create_app(home, settings=s)) as client:
         h = bearer(client, "admin")
-        r = client.post("/admin/uploads", headers=h, params={"purpose": "administration", "reference": "A-1"},
-                        files=[("files", ("custody.csv", sent, "text/csv"))])
-        assert r.status_code == 201, r.text
-        upload = r.json()[0]
+        sent_twice = []
+        for _ in range(2):  # the same extract uploaded twice: the second is "already loaded"
+            r = client.post("/admin/uploads", headers=h, params={"purpose": "administration", "reference": "A-1"},
+                            files=[("files", ("custody.csv", sent, "text/csv"))])
+            assert r.status_code == 201, r.text
+            sent_twice.append(r.json()[0])
+        upload, twin = sent_twice
         kept = home / "state" / "uploads" / upload["id"] / "custody.csv"
         assert b"Overstayer" in kept.read_bytes()  # as delivered, until staged
-        result = _job(client, h, "ingest", [upload["id"]])
-        assert result["files"][0]["held_apart"] == 3
+        result = _job(client, h, "ingest", [upload["id"], twin["id"]])
+        assert [f["held_apart"] for f in result["files"]] == [3, 3]
+        assert sorted(f["status"] for f in result["files"]) == ["already loaded", "loaded"]
         now = kept.read_bytes()
+        assert (home / "state" / "uploads" / twin["id"] / "custody.csv").read_bytes() == now
         assert not [v for v in ("Overstayer", "Asylum seeker", "NRPF") if v.encode() in now]
         assert now.splitlines()[0] == sent.splitlines()[0]  # the header as delivered
         listed = client.get("/admin/uploads", headers=h, params={"purpose": "administration", "reference": "A-1"})
