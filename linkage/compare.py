@@ -15,7 +15,7 @@ from linkage.arrays import unique_inverse
 from linkage.dates import impossible_dates
 from linkage.features import FeatureTable
 from linkage.names import PAIR_BASE, in_sorted
-from linkage.settings import Settings
+from linkage.settings import Comparison, Settings
 
 JW_THRESHOLD = 0.92
 ADDRESS_SAME = 90
@@ -155,58 +155,110 @@ def slips_of_one_spelling(ft: FeatureTable, a: np.ndarray, b: np.ndarray) -> np.
     return (ha == hb) & ((ha != a) | (hb != b))
 
 
-def near_forenames(ft: FeatureTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Forenames too far apart for a typo level yet written by slips (Blgke/Jlake, Sau/Samuel).
-
-    Two real names a keystroke or two apart (Tom and Tim, twins) are both common; a slip is rare
-    next to the name it was meant to be, or rare everywhere. So the pair must be near in spelling
-    (see _near) and one spelling must be held by at most SLIP_COUNT records or SLIP_RATIO times
-    fewer than the other, or both must be slips of one common spelling (slips_of_one_spelling).
-    Counts are the forenames and surnames of the records resolved together.
-    """
-    out = np.zeros(len(a), dtype=bool)
-    ok = (a >= 0) & (b >= 0)
-    if not ok.any():
-        return out
-    size = np.int64(len(ft.vocab))
-    uniq, inv = unique_inverse(a[ok].astype(np.int64) * size + b[ok].astype(np.int64))
-    ca, cb = uniq // size, uniq % size
+def _rare_beside(ft: FeatureTable, ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
+    """One spelling of each pair (distinct name codes) held by at most SLIP_COUNT records, or by
+    SLIP_RATIO times fewer than the other."""
     na, nb = ft.vocab_count[ca], ft.vocab_count[cb]
     rare, common = np.minimum(na, nb), np.maximum(na, nb)
-    slip = (rare <= SLIP_COUNT) | (rare * SLIP_RATIO <= common)
-    hit = np.zeros(len(uniq), dtype=bool)
-    idx = np.flatnonzero(slip)
+    return (rare <= SLIP_COUNT) | (rare * SLIP_RATIO <= common)
+
+
+def _distinct_pairs(
+    ft: FeatureTable, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(present, inverse, left codes, right codes) of the distinct pairs of present name codes."""
+    ok = (a >= 0) & (b >= 0)
+    size = np.int64(len(ft.vocab))
+    uniq, inv = unique_inverse(a[ok].astype(np.int64) * size + b[ok].astype(np.int64))
+    return ok, inv, uniq // size, uniq % size
+
+
+def slips(ft: FeatureTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Which pairs of different spellings (name codes) are one name written by a slip of the pen
+    rather than two names: one spelling rare beside the other (_rare_beside), or both slips of one
+    common spelling (slips_of_one_spelling).
+
+    Two real names a keystroke apart (John and Joan, Smith and Smyth, Clark and Clarke) are both
+    common, so a stranger meets the other often; a slip (Smiht) is rare next to the name it was
+    meant to be. Counts are the forenames and surnames of the records resolved together, so the
+    answer for a pair can change as records arrive (see refresh_counted).
+    """
+    out = np.zeros(len(a), dtype=bool)
+    ok, inv, ca, cb = _distinct_pairs(ft, a, b)
+    if not len(ca):
+        return out
+    slip = _rare_beside(ft, ca, cb)
+    other = np.flatnonzero(~slip)
+    if len(other):
+        slip[other] = slips_of_one_spelling(ft, ca[other], cb[other])
+    out[ok] = slip[inv]
+    return out
+
+
+def near_forenames(ft: FeatureTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Forenames too far apart for a typo level yet written by slips (Blgke/Jlake, Sau/Samuel): near
+    in spelling (see _near) with one spelling rare beside the other, or both slips of one common
+    spelling (see slips)."""
+    out = np.zeros(len(a), dtype=bool)
+    ok, inv, ca, cb = _distinct_pairs(ft, a, b)
+    if not len(ca):
+        return out
+    rare = _rare_beside(ft, ca, cb)
+    hit = np.zeros(len(ca), dtype=bool)
+    idx = np.flatnonzero(rare)
     if len(idx):
         hit[idx] = _near(ft.vocab[ca[idx]], ft.vocab[cb[idx]])
-    other = np.flatnonzero(~slip)
+    other = np.flatnonzero(~rare)
     if len(other):  # each a keystroke from one common spelling: within two of each other by construction
         hit[other] = slips_of_one_spelling(ft, ca[other], cb[other])
     out[ok] = hit[inv]
     return out
 
 
-def refresh_near(
-    ft: FeatureTable, settings: Settings, level: np.ndarray, left: np.ndarray, r: np.ndarray
-) -> np.ndarray:
-    """Forename levels kept from an earlier run, with 'near' decided again on today's spelling counts.
+def refresh_counted(
+    ft: FeatureTable, settings: Settings, levels: dict[str, np.ndarray], left: np.ndarray, r: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Name levels kept from an earlier run, with those that depend on how common each spelling is
+    decided again on today's counts: the forename's 'near' (see near_forenames) and both names'
+    'fuzzy' against 'variant' (see slips). Every other level depends on the two records alone.
+    New records change the counts, so without this a resolve in two steps would differ from one."""
+    out = dict(levels)
+    fn, sn = settings.comparison("forename"), settings.comparison("surname")
+    if fn.has("near"):
+        level = out["forename"].copy()
+        redo = [fn.code(name) for name in ("near", "abbreviated", "else") if fn.has(name)]
+        idx = np.flatnonzero(np.isin(level, redo))
+        if len(idx):
+            fl, fr = forename_pair(ft, left[idx], r[idx], name_orientation(ft, left[idx], r[idx]))
+            near = near_forenames(ft, fl, fr)
+            new = np.where(near, fn.code("near"), fn.code("else"))
+            if fn.has("abbreviated"):
+                abbreviated = _unique_pairs(ft.vocab, fl, fr, _abbreviation) & ~near
+                new[abbreviated] = fn.code("abbreviated")
+            level[idx] = new
+        out["forename"] = level
+    for comp in (fn, sn):
+        if not comp.has("variant"):
+            continue
+        level = out[comp.name].copy()
+        idx = np.flatnonzero(np.isin(level, [comp.code("fuzzy"), comp.code("variant")]))
+        if len(idx):
+            if comp is fn:
+                a, b = forename_pair(ft, left[idx], r[idx], name_orientation(ft, left[idx], r[idx]))
+            else:  # a fuzzy surname is never a transposed or crossed one (those levels come first)
+                a, b = ft.sn[left[idx]], ft.sn[r[idx]]
+            level[idx] = np.where(slips(ft, a, b), comp.code("fuzzy"), comp.code("variant"))
+        out[comp.name] = level
+    return out
 
-    Every other level depends on the two records alone; this one on how common each spelling is
-    across all records (see near_forenames), which new records change.
-    """
-    comp = settings.comparison("forename")
-    if not comp.has("near"):
-        return level
-    out = level.copy()
-    redo = [comp.code(name) for name in ("near", "abbreviated", "else") if comp.has(name)]
-    idx = np.flatnonzero(np.isin(level, redo))
-    if len(idx):
-        fl, fr = forename_pair(ft, left[idx], r[idx], name_orientation(ft, left[idx], r[idx]))
-        near = near_forenames(ft, fl, fr)
-        new = np.where(near, comp.code("near"), comp.code("else"))
-        if comp.has("abbreviated"):
-            abbreviated = _unique_pairs(ft.vocab, fl, fr, _abbreviation) & ~near
-            new[abbreviated] = comp.code("abbreviated")
-        out[idx] = new
+
+def _variants(ft: FeatureTable, comp: Comparison, typo: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The typo-level pairs that are two real names rather than a slip (see slips), where the
+    comparison has a 'variant' level; else none."""
+    out = np.zeros(len(typo), dtype=bool)
+    if comp.has("variant"):
+        idx = np.flatnonzero(typo)
+        out[idx] = ~slips(ft, a[idx], b[idx])
     return out
 
 
@@ -239,12 +291,18 @@ def forename_levels(
     rest = ~exact & ~null
     nick = np.zeros(n, dtype=bool)
     nick[rest] = in_sorted(fl[rest].astype(np.int64) * size + fr[rest], ft.fn_eq)
+    short = np.zeros(n, dtype=bool)
     idx = np.flatnonzero(rest & ~nick)
-    nick[idx] = _unique_pairs(ft.vocab, fl[idx], fr[idx], _short_form)
-    rest &= ~nick
+    short[idx] = _unique_pairs(ft.vocab, fl[idx], fr[idx], _short_form)
+    if not comp.has("short_form"):  # one level for both
+        nick |= short
+        short[:] = False
+    rest &= ~nick & ~short
     fuzzy = np.zeros(n, dtype=bool)
     idx = np.flatnonzero(rest)
     fuzzy[idx] = typo_codes(ft.vocab, fl[idx], fr[idx])
+    variant = _variants(ft, comp, fuzzy, fl, fr)
+    fuzzy &= ~variant
     safe_l, safe_r = np.maximum(fl, 0), np.maximum(fr, 0)
     phon = (ft.vocab_sound[safe_l] == ft.vocab_sound[safe_r]) & (ft.vocab_sound[safe_l] >= 0)
     middle = ((fl == mr) & (mr >= 0)) | ((ml == fr) & (ml >= 0))
@@ -253,18 +311,20 @@ def forename_levels(
     choices = [
         (exact, comp.code("exact")),
         (nick, comp.code("nickname")),
+        *([(short, comp.code("short_form"))] if comp.has("short_form") else []),
         (fuzzy, comp.code("fuzzy")),
+        *([(variant, comp.code("variant"))] if comp.has("variant") else []),
         (phon, comp.code("phonetic")),
         (middle, comp.code("middle")),
         (initial, comp.code("initial")),
     ]
     if comp.has("near"):
-        rest = np.flatnonzero(~null & ~exact & ~nick & ~fuzzy & ~phon & ~middle & ~initial)
+        rest = np.flatnonzero(~null & ~exact & ~nick & ~short & ~fuzzy & ~variant & ~phon & ~middle & ~initial)
         near = np.zeros(n, dtype=bool)
         near[rest] = near_forenames(ft, fl[rest], fr[rest])
         choices.append((near, comp.code("near")))
     if comp.has("abbreviated"):
-        rest = np.flatnonzero(~null & ~exact & ~nick & ~fuzzy & ~phon & ~middle & ~initial)
+        rest = np.flatnonzero(~null & ~exact & ~nick & ~short & ~fuzzy & ~variant & ~phon & ~middle & ~initial)
         abbreviated = np.zeros(n, dtype=bool)
         abbreviated[rest] = _unique_pairs(ft.vocab, fl[rest], fr[rest], _abbreviation)
         choices.append((abbreviated, comp.code("abbreviated")))
@@ -395,6 +455,8 @@ def surname_levels(
     fuzzy = np.zeros(n, dtype=bool)
     idx = np.flatnonzero(rest)
     fuzzy[idx] = typo_codes(ft.vocab, sl[idx], sr[idx])
+    variant = _variants(ft, comp, fuzzy, sl, sr)
+    fuzzy &= ~variant
     s_l, s_r = np.maximum(sl, 0), np.maximum(sr, 0)
     phon = (ft.vocab_sound[s_l] == ft.vocab_sound[s_r]) & (ft.vocab_sound[s_l] >= 0)
     return _select(
@@ -405,6 +467,7 @@ def surname_levels(
             *([(crossed & ~null, comp.code("crossed"))] if comp.has("crossed") else []),
             (alias, comp.code("alias")),
             (fuzzy, comp.code("fuzzy")),
+            *([(variant, comp.code("variant"))] if comp.has("variant") else []),
             (phon, comp.code("phonetic")),
         ],
         comp.code("else"),

@@ -60,8 +60,8 @@ def _household(settings: Settings, levels: dict[str, np.ndarray], street: bool =
     homes = ["same_address", "full", "address_only"] + (["neighbour"] if street and pc.has("neighbour") else [])
     same_home = np.isin(levels["postcode"], [pc.code(x) for x in homes])
     # the surname written in the forename field (names transposed) is still the same surname
-    alike = ["exact", "alias", "fuzzy", "phonetic"] + (["swapped"] if sn.has("swapped") else [])
-    surname = np.isin(levels["surname"], [sn.code(x) for x in alike])
+    alike = ["exact", "alias", "fuzzy", "variant", "phonetic", "swapped"]
+    surname = np.isin(levels["surname"], [sn.code(x) for x in alike if sn.has(x)])
     return same_home & surname
 
 

@@ -24,7 +24,7 @@ from linkage.arrays import unique, unique_inverse
 from linkage.background import Background
 from linkage.blocking import Candidates, block
 from linkage.cluster import assign_ids, closure_pairs, cluster, retired_ids
-from linkage.compare import compare, pair_tf, refresh_near
+from linkage.compare import compare, pair_tf, refresh_counted
 from linkage.confidential import confidential_people
 from linkage.context import Relations, apart, build_relations, co_involved, partner_levels, partner_pairs
 from linkage.decide import (
@@ -207,9 +207,11 @@ def _levels(
         if fresh is not None:
             arr[todo] = fresh[comp.name]
         out[comp.name] = arr
-    # whether a forename is a slip depends on how common each spelling is now
+    # whether a name is a slip depends on how common each spelling is now
     kept = np.flatnonzero(found)
-    out["forename"][kept] = refresh_near(ft, settings, out["forename"][kept], left[kept], r[kept])
+    fresh_levels = refresh_counted(ft, settings, {k: v[kept] for k, v in out.items()}, left[kept], r[kept])
+    for name in ("forename", "surname"):
+        out[name][kept] = fresh_levels[name]
     return out, len(todo)
 
 

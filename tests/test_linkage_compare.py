@@ -40,7 +40,8 @@ def m(key: str, forenames: str = "David", surname: str = "Smith", **kw) -> dict:
         ("Dave", "David", "nickname"),
         ("Mohammed", "Muhammad", "nickname"),  # transliteration table
         ("Kasia", "Katarzyna", "nickname"),  # diminutive table
-        ("Nat", "Natalie", "nickname"),  # short form
+        ("Nat", "Natalie", "short_form"),  # one starts the other
+        ("Christoph", "Christopher", "short_form"),
         ("Jonathan", "Joanthan", "fuzzy"),  # transposition
         ("Gareth", "Gaeeth", "fuzzy"),  # one substitution
         ("Stephen", "Stefan", "phonetic"),

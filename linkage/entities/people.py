@@ -92,8 +92,8 @@ class PersonEvidence:
             codes = [lv.code for lv in comp.levels if lv.name in wanted]
             return np.isin(levels[name], codes)
 
-        forename = among("forename", ("exact", "nickname", "fuzzy", "phonetic"))
-        surname = among("surname", ("exact", "swapped", "alias", "fuzzy", "phonetic"))
+        forename = among("forename", ("exact", "nickname", "short_form", "fuzzy", "variant", "phonetic"))
+        surname = among("surname", ("exact", "swapped", "alias", "fuzzy", "variant", "phonetic"))
         against = among("dob", ("else", "generation")) | among("sex", ("different",))
         against |= among("pnc", ("different",)) | among("cro", ("different",))
         return forename & surname & ~against
