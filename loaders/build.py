@@ -247,7 +247,7 @@ def _source_name(spec: Any) -> str:
     if isinstance(spec, str):
         return spec
     if isinstance(spec, dict):
-        for key in ("column", "full", "from_text", "surname"):
+        for key in ("column", "full", "from_text", "surname", "forenames"):
             if key in spec:
                 return spec[key]
         if "columns" in spec:
@@ -266,8 +266,9 @@ def build_person_records(ctx: Context, spec: dict[str, Any]) -> pd.DataFrame:
         out["name_raw"] = full
         out["surname"], out["forenames"] = split["surname"], split["forenames"]
     else:
-        out["surname"] = resolve(ctx, {"column": name["surname"]})
-        out["forenames"] = resolve(ctx, {"column": name["forenames"]})
+        for part in ("surname", "forenames"):  # a source may hold only one of the two
+            absent = pd.Series(None, index=index, dtype=object)
+            out[part] = resolve(ctx, {"column": name[part]}) if part in name else absent
         out["name_raw"] = (out["forenames"].fillna("") + " " + out["surname"].fillna("")).str.strip()
     parts = names.name_parts(out["surname"], out["forenames"])
     out[["surname_norm", "forename_norm", "middle_norm"]] = parts[

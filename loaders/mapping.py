@@ -140,6 +140,21 @@ EVENT_DATES = {"custody_records": "arrested_at", "notices": "served_at", "referr
 assert set(TARGETS) <= set(TABLES)
 
 
+NAME_FORMS = ({"full", "style"}, {"surname", "forenames"})
+
+
+def _check_name(table: str, name: Any) -> None:
+    """A person's name is one column to split (``full``, with an optional ``style``), or a surname
+    and forenames column, either of which a source may lack (a court list with surnames only)."""
+    if not isinstance(name, dict) or not name:
+        raise ValueError(f"{table}: 'name' must be {{full: COLUMN}} or {{surname: COLUMN, forenames: COLUMN}}")
+    keys = set(name)
+    if not any(keys <= form and keys & form - {"style"} for form in NAME_FORMS):
+        raise ValueError(
+            f"{table}: 'name' takes full (and style), or surname and/or forenames, not {sorted(keys)}"
+        )
+
+
 class MappingError(ValueError):
     """A mapping file that cannot be used, with the file and the problem named."""
 
@@ -176,6 +191,8 @@ class FileSpec(BaseModel):
                 missing = [f for f in REQUIRED_TARGETS[table] if f not in spec]
                 if missing:
                     raise ValueError(f"{table}: required target field(s) {missing} not mapped")
+                if "name" in spec:
+                    _check_name(table, spec["name"])
         from loaders.firewall import check_mapping_columns  # the immigration firewall
 
         check_mapping_columns(self.emit, self.lookup)

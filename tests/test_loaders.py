@@ -528,3 +528,37 @@ def test_cli_ingest_quarantine_and_warnings_json(tmp_path: Path) -> None:
     bad.write_text("a,b\n1,2\n")
     out = dots("ingest", str(bad))
     assert out.returncode == 1 and "matches none of" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "columns", "row", "expected"),
+    [
+        ("{surname: family}", "ref,family", "R1,Nowak", ("Nowak", None)),
+        ("{forenames: given}", "ref,given", "R1,Piotr", (None, "Piotr")),
+        ("{surname: family, forenames: given}", "ref,family,given", "R1,Nowak,Piotr", ("Nowak", "Piotr")),
+    ],
+)
+def test_a_source_may_name_people_by_one_name_column(tmp_path: Path, name: str, columns: str, row: str,
+                                                      expected: tuple) -> None:
+    """A court list of surnames only, or a referral with a child's forename only, still loads: the
+    name column a source lacks is empty, not a KeyError in the builder."""
+    mapping = tmp_path / "one.yaml"
+    mapping.write_text(f"name: one\nfiles:\n  - required: [ref]\n    emit:\n      person_records:\n"
+                       f"        - {{record_key: ref, name: {name}}}\n")
+    data = tmp_path / "one.csv"
+    data.write_text(f"{columns}\n{row}\n")
+    [result] = ingest_paths([data], tmp_path / "d", mapping=mapping)
+    assert (result.loaded, result.quarantined) == (1, 0)
+    got = staged(tmp_path / "d", "person_records").iloc[0]
+    assert tuple(None if pd.isna(v) else v for v in (got.surname, got.forenames)) == expected
+
+
+@pytest.mark.parametrize("name", ["family", "{}", "{given: x}", "{full: n, surname: s}", "{style: auto_court}"])
+def test_a_name_of_no_known_shape_is_refused_with_the_file_named(tmp_path: Path, name: str) -> None:
+    mapping = tmp_path / "bad.yaml"
+    mapping.write_text(f"name: bad\nfiles:\n  - required: [ref]\n    emit:\n      person_records:\n"
+                       f"        - {{record_key: ref, name: {name}}}\n")
+    data = tmp_path / "bad.csv"
+    data.write_text("ref,family,n,s,x\nR1,Nowak,a,b,c\n")
+    with pytest.raises(IngestError, match=r"bad.yaml.*'name'"):
+        ingest_paths([data], tmp_path / "d", mapping=mapping)
