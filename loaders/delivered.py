@@ -27,7 +27,8 @@ import codecs
 import os
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,8 @@ class Rewritten:
     refused: str | None = None
     withheld: int = 0  # rows whose immigration cells were emptied (withhold_held)
 
+# each staged file (resolved path) -> the part holding it and the mapping that read it
+ReadWith = dict[Path, tuple[str, Mapping | None]]
 # what one file of a unit becomes: (rows changed, its new bytes), or None when it stays as it is
 Rewrite = Callable[[RawTable, FileSpec, dict[str, RawTable]], tuple[int, bytes] | None]
 
@@ -66,16 +69,27 @@ def erase_rows(folder: Path, data_dir: Path) -> list[Rewritten]:
         return []
     profiles = builtin_profiles()
     out: list[Rewritten] = []
-    with store.locked():
-        read_with = _read_with(store)
-        for unit in units([Path(folder)], None, profiles, given=False):
+    with _staged_units(folder, store, profiles) as staged:
+        for unit, read_with in staged:
             out.extend(_erase_unit(unit, profiles, read_with, erased, store))
     return out
 
 
-def _read_with(store: StagingStore) -> dict[Path, tuple[str, Mapping | None]]:
+@contextmanager
+def _staged_units(
+    folder: Path, store: StagingStore, profiles: dict[str, Mapping]
+) -> Iterator[Iterator[tuple[Unit, ReadWith]]]:
+    """Every extract unit under ``folder`` (found as ``dots ingest`` finds them), each with the
+    mapping every staged file was read with; the staging lock held until the ``with`` ends (not
+    until a generator is collected), so no ingest reads a file half written."""
+    with store.locked():
+        read_with = _read_with(store)
+        yield ((unit, read_with) for unit in units([Path(folder)], None, profiles, given=False))
+
+
+def _read_with(store: StagingStore) -> ReadWith:
     """Each staged file (resolved path) -> the part holding it and the mapping that read it."""
-    found: dict[Path, tuple[str, Mapping | None]] = {}
+    found: ReadWith = {}
     for part in store.parts():
         summary = part.summary
         mapping = part_mapping(summary)
@@ -94,9 +108,8 @@ def withhold_held(folder: Path, data_dir: Path) -> list[Rewritten]:
         return []
     profiles = builtin_profiles()
     out: list[Rewritten] = []
-    with store.locked():
-        read_with = _read_with(store)
-        for unit in units([Path(folder)], None, profiles, given=False):
+    with _staged_units(folder, store, profiles) as staged:
+        for unit, read_with in staged:
             try:
                 _, _, tables = read_unit(unit, profiles)
             except FileRefused:
@@ -109,7 +122,7 @@ def withhold_held(folder: Path, data_dir: Path) -> list[Rewritten]:
 def _erase_unit(
     unit: Unit,
     profiles: dict[str, Mapping],
-    read_with: dict[Path, tuple[str, Mapping | None]],
+    read_with: ReadWith,
     erased: dict[str, set[str]],
     store: StagingStore,
 ) -> list[Rewritten]:
@@ -123,7 +136,7 @@ def _erase_unit(
 def _rewrite_unit(
     unit: Unit,
     profiles: dict[str, Mapping],
-    read_with: dict[Path, tuple[str, Mapping | None]],
+    read_with: ReadWith,
     store: StagingStore,
     rewrite: Rewrite,
     withhold: bool = False,
@@ -153,7 +166,7 @@ def _rewrite_unit(
 
 
 def _holding(
-    unit: Unit, profiles: dict[str, Mapping], read_with: dict[Path, tuple[str, Mapping | None]], store: StagingStore
+    unit: Unit, profiles: dict[str, Mapping], read_with: ReadWith, store: StagingStore
 ) -> tuple[str | None, Mapping | None]:
     """The part holding the unit's rows and the mapping that read them: the part that staged these
     files, else the part an earlier delivery of the same bytes went to (the same extract uploaded
