@@ -6,33 +6,20 @@ import json
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from worlds.testing import dots as run_dots
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def dots(*args: str, home: Path, check: bool = True, stdin: str | None = None,
-         env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if k != "NEO4J_URI"}
-    environ["DOTS_HOME"] = str(home)
-    environ.setdefault("DOTS_PURPOSE", "intelligence")  # personal-data commands are logged with why (s.62)
-    environ.setdefault("DOTS_REFERENCE", "TEST-1")
-    environ.update(env or {})
-    proc = subprocess.run(
-        [sys.executable, "-m", "dots.cli", *args],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=600,
-    )
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
+# an analyst's reads (the purpose and reference each is logged with, s.62) that must succeed unless
+# a test says check=False or gives another purpose
+dots = partial(run_dots, check=True, DOTS_PURPOSE="intelligence", DOTS_REFERENCE="TEST-1")
 
 
 @pytest.fixture(scope="module")
@@ -198,22 +185,23 @@ def test_graph_addresses_are_the_matched_address_entities(world) -> None:
     assert shared[0]["shared"] == 0
 
 
-def test_graph_commands_on_neo4j_answer_as_the_embedded_graph(world, tmp_path, graph_worlds) -> None:
+def test_graph_commands_on_neo4j_answer_as_the_embedded_graph(world, tmp_path, graph_worlds, neo4j_server) -> None:
     """`--graph bolt://…` (credentials from NEO4J_USER/NEO4J_PASSWORD): the load is idempotent and the
     CSVs equal the embedded graph's byte for byte (skipped with the reason without a Neo4j)."""
     graph_worlds.neo4j()
     graph_worlds.scratch("neo4j")  # the command's load makes the one database hold this world
     home, _ = world
     uri = ["--graph", graph_worlds.neo4j_uri]
-    first = json.loads(dots("graph", "load", "--json", *uri, home=home).stdout)
+    creds = {k: neo4j_server[k] for k in ("NEO4J_USER", "NEO4J_PASSWORD")}
+    first = json.loads(dots("graph", "load", "--json", *uri, home=home, env=creds).stdout)
     assert first["verified"] and first["backend"] == "neo4j"
-    again = json.loads(dots("graph", "load", "--json", *uri, home=home).stdout)
+    again = json.loads(dots("graph", "load", "--json", *uri, home=home, env=creds).stdout)
     assert sum(v.get("created", 0) + v.get("updated", 0) for v in again["nodes"].values()) == 0
     for args in (["serial-perpetrators", "--min-victims", "2"], ["cross-force-victims"],
                  ["targets", "--force", "Northumbria", "--as-of", "2025-06-30"]):
         embedded, neo4j = tmp_path / "embedded.csv", tmp_path / "neo4j.csv"
         dots(*args, "--out", str(embedded), home=home)
-        dots(*args, "--out", str(neo4j), *uri, home=home)
+        dots(*args, "--out", str(neo4j), *uri, home=home, env=creds)
         assert embedded.read_bytes() == neo4j.read_bytes() and len(embedded.read_bytes()) > 100, args
 
 
@@ -266,8 +254,7 @@ def test_personal_data_commands_are_logged_with_the_people_they_name(world, tmp_
     for argv, named in cases:
         before = checkpoint_seq(home)
         env = {**env_user, "DOTS_PURPOSE": "investigation", "DOTS_REFERENCE": "NO/0003714/19"}
-        proc = subprocess.run([sys.executable, "-m", "dots.cli", *argv], cwd=ROOT, capture_output=True, text=True,
-                              env={**os.environ, **env, "DOTS_HOME": str(home)}, timeout=600)
+        proc = dots(*argv, home=home, check=False, env=env)
         assert proc.returncode == 0, (argv, proc.stderr)
         rec = last_record(home)
         assert rec["user_name"] == me and rec["role"] == "cli" and rec["method"] == "CLI", argv

@@ -8,7 +8,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -30,15 +29,7 @@ from tests.test_erase import (
     staged,
     text_everywhere,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def dots(*args: str, home: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("NEO4J_URI", "DOTS_PURPOSE", "DOTS_REFERENCE")}
-    env["DOTS_HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "dots.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
+from worlds.testing import dots
 
 
 def refused(proc: subprocess.CompletedProcess, *words: str) -> None:

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import networkx as nx
@@ -20,16 +17,7 @@ from openpyxl import load_workbook
 
 from exports.network import SCHEMA
 from worlds.api import person_of
-from worlds.testing import copy_world
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def dots(*args: str, home: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("NEO4J_URI", "DOTS_PURPOSE", "DOTS_REFERENCE")}
-    env["DOTS_HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "dots.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
+from worlds.testing import copy_world, dots
 
 
 @pytest.fixture(scope="module")

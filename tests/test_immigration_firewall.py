@@ -17,8 +17,7 @@ import itertools
 import json
 import os
 import re
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -44,9 +43,9 @@ from tests.extract_fixtures import (  # noqa: E402
 from worlds.api import write_extracts  # noqa: E402
 from worlds.ppda import WORKFORCE, WORKFORCE_HEADER  # noqa: E402
 from worlds.testing import PASSWORD, ROLE_ACCOUNT, add_accounts, settings  # noqa: E402
+from worlds.testing import dots as run_dots  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-ROOT = Path(__file__).resolve().parents[1]
 
 # What a force might write in such a column; each must appear nowhere a user reads. ("NRPF" is
 # also searched for case-sensitively: column names are lower-cased when read, so a warning naming
@@ -238,10 +237,8 @@ def test_the_graph_holds_no_value(world):
 # -- the command line -------------------------------------------------------------------------------
 
 
-def dots(*args: str, home: Path, **env: str) -> subprocess.CompletedProcess:
-    env = {"DOTS_PURPOSE": "intelligence", "DOTS_REFERENCE": "IF-2", **env}
-    return subprocess.run([sys.executable, "-m", "dots.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "DOTS_HOME": str(home), **env}, timeout=300)
+# an analyst's reads, each with its purpose and reference (s.62) unless a test gives another
+dots = partial(run_dots, DOTS_PURPOSE="intelligence", DOTS_REFERENCE="IF-2")
 
 
 def test_no_cli_list_or_export_shows_a_value(world, tmp_path):

@@ -17,8 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -31,16 +29,13 @@ from hypothesis import strategies as st
 os.environ.setdefault("DOTS_ARGON2_PROFILE", "CHEAPEST")
 
 from tests.extract_fixtures import CUSTODY_HEADER, custody_row, write_rows  # noqa: E402
+from tests.test_immigration_firewall import COUNTY_MAPPING  # noqa: E402
+from worlds.testing import dots  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 ROOT = Path(__file__).resolve().parents[1]
 YAML = yaml.safe_load((ROOT / "reference" / "data" / "immigration_firewall.yaml").read_text())
 SLOW = settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
-
-
-def dots(*args: str, home: Path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dots.cli", *args], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "DOTS_HOME": str(home), **env}, timeout=300)
 
 
 def _no_firewall(tmp: Path) -> Path:
@@ -124,19 +119,9 @@ def test_an_old_part_is_staged_again_as_a_load_now_would(tmp_path_factory, name,
     assert parts == {p.path.name: (p.path / "summary.json").read_text() for p in store.parts()}
 
 
-OLD_MAPPING = """
-name: county-old
-files:
-  - required: [case_ref, family_name, given_names, born, force]
-    detect: [case_ref, family_name, born]
-    emit:
-      person_records:
-        - record_key: {template: "{force}/{case_ref}"}
-          force: force
-          name: {surname: family_name, forenames: given_names}
-          dob: {column: born, format: "%d/%m/%Y"}
-          source_system: Immigration Status
-"""
+# test_immigration_firewall's custom county mapping as a force might have written it before the firewall: a
+# field read from a column an immigration field now names
+OLD_MAPPING = COUNTY_MAPPING.replace("county-custom", "county-old") + "          source_system: Immigration Status\n"
 
 
 def test_an_old_mapping_reading_an_immigration_column_still_erases(tmp_path) -> None:

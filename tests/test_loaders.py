@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +36,7 @@ from hypothesis import strategies as st
 from loaders.ingest import IngestError, ingest_paths
 from reference.forces import lookup_force
 from staging.store import StagingStore
+from worlds.testing import dots as run_dots
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -497,12 +499,7 @@ def test_killed_load_resumes_to_the_uninterrupted_state(tmp_path: Path) -> None:
 
 def test_cli_ingest_quarantine_and_warnings_json(tmp_path: Path) -> None:
     f = write_flat(tmp_path / "f.csv", [flat_row(dob="12/13/1984"), victim_row(role="")])
-    env = {**os.environ, "DOTS_HOME": str(tmp_path / "home"), "DOTS_PURPOSE": "data_quality", "DOTS_REFERENCE": "T-1"}
-
-    def dots(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "dots.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True
-        )
+    dots = partial(run_dots, home=tmp_path / "home", DOTS_PURPOSE="data_quality", DOTS_REFERENCE="T-1")
 
     assert json.loads(dots("ingest", str(f), "--json").stdout) == {
         "files": [

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -29,10 +27,17 @@ from api.app import api_routes  # noqa: E402
 from api.routing import AuditedRoute  # noqa: E402
 from worlds.api import person_of  # noqa: E402
 from worlds.ppda import MEMBERSHIP_STRINGS, WALLED_STRINGS, build  # noqa: E402
-from worlds.testing import PASSWORD, add_accounts, settings, signed_in  # noqa: E402
+from worlds.testing import (  # noqa: E402
+    PASSWORD,
+    add_accounts,
+    found,
+    settings,
+    world_client,  # noqa: F401 - the fixture 'client' (the module world's app)
+)
+from worlds.testing import dots as run_dots  # noqa: E402
+from worlds.testing import signed_in as auth  # noqa: E402 - one sign-in per app and account
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2024-06-30"
 WHY = {
     "analyst": {"purpose": "intelligence", "reference": "PSD-1"},
@@ -78,11 +83,6 @@ def world(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def client(world):
-    return world[0]
-
-
-@pytest.fixture(scope="module")
 def people(world):
     d = world[1]
     return {
@@ -96,15 +96,8 @@ def people(world):
     }
 
 
-auth = signed_in  # one sign-in per app and account
-
-
 def get(c: TestClient, who: str, role: str, path: str, **params):
     return c.get(path, headers=auth(c, who), params={**WHY[role], **params})
-
-
-def found(strings, text: str) -> list[str]:
-    return [s for s in strings if re.search(rf"(?<![A-Za-z0-9]){re.escape(s)}(?![A-Za-z0-9])", text, re.I)]
 
 
 def test_workforce_records_link_to_the_people_they_are(world, people):
@@ -286,10 +279,8 @@ def test_the_wall_holds_in_the_steward_desk(client):
 # -- the command line ------------------------------------------------------------------------------
 
 
-def dots(*args: str, home: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DOTS_HOME": str(home), "DOTS_PURPOSE": "intelligence", "DOTS_REFERENCE": "PSD-2"}
-    return subprocess.run([sys.executable, "-m", "dots.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+# the reads of this module's command lines, and why (s.62)
+dots = partial(run_dots, DOTS_PURPOSE="intelligence", DOTS_REFERENCE="PSD-2")
 
 
 def test_command_line_lists_and_exports_are_walled(tmp_path_factory, tmp_path):

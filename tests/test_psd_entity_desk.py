@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +28,15 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from worlds.api import person_of  # noqa: E402
 from worlds.ppda import ORDER_CASE, WALLED_STRINGS, build  # noqa: E402
-from worlds.testing import ACCOUNTS, PASSWORD, add_accounts, settings, signed_in  # noqa: E402
+from worlds.testing import (  # noqa: E402
+    ACCOUNTS,
+    PASSWORD,
+    add_accounts,
+    found,
+    settings,
+    world_client,  # noqa: F401 - the fixture 'client' (the module world's app)
+)
+from worlds.testing import signed_in as auth  # noqa: E402 - one sign-in per app and account
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 WHY = {"purpose": "data_quality", "reference": "DQ-PSD-ENT-1"}
@@ -129,18 +136,6 @@ def write_entity_review(data_dir: Path) -> dict[str, tuple[str, str]]:
                          for i, (n, p) in enumerate(PAIRS.items())])
     outputs.write_frame(ENTITY_PAIRS, pd.concat([outputs.entity_pairs(), rows], ignore_index=True))
     return keys
-
-
-@pytest.fixture(scope="module")
-def client(world):
-    return world[0]
-
-
-auth = signed_in  # one sign-in per app and account
-
-
-def found(strings, text: str) -> list[str]:
-    return [s for s in strings if re.search(rf"(?<![A-Za-z0-9]){re.escape(s)}(?![A-Za-z0-9])", text, re.I)]
 
 
 def secrets(world, name: str) -> tuple[str, ...]:

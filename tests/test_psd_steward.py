@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import subprocess
-import sys
-from pathlib import Path
+from functools import partial
 
 import pytest
 
@@ -28,10 +25,17 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from worlds.api import person_of  # noqa: E402
 from worlds.ppda import MEMBERSHIP_STRINGS, WALLED_STRINGS, build  # noqa: E402
-from worlds.testing import PASSWORD, add_accounts, settings, signed_in  # noqa: E402
+from worlds.testing import (  # noqa: E402
+    PASSWORD,
+    add_accounts,
+    found,
+    settings,
+    world_client,  # noqa: F401 - the fixture 'client' (the module world's app)
+)
+from worlds.testing import dots as run_dots  # noqa: E402
+from worlds.testing import signed_in as auth  # noqa: E402 - one sign-in per app and account
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-ROOT = Path(__file__).resolve().parents[1]
 WHY = {"purpose": "data_quality", "reference": "DQ-PSD-1"}
 # name: role, forces, national, employee ref (worlds.testing adds steward, steward_national, psd)
 EXTRA = {
@@ -109,18 +113,6 @@ def write_review(data_dir) -> None:
         for i, (a, b) in enumerate(PAIRS.values())
     ]
     outputs.write_frame(REVIEW, pd.DataFrame(rows))
-
-
-@pytest.fixture(scope="module")
-def client(world):
-    return world[0]
-
-
-auth = signed_in  # one sign-in per app and account
-
-
-def found(strings, text: str) -> list[str]:
-    return [s for s in strings if re.search(rf"(?<![A-Za-z0-9]){re.escape(s)}(?![A-Za-z0-9])", text, re.I)]
 
 
 def secrets(pair: str) -> tuple[str, ...]:
@@ -335,11 +327,8 @@ def test_the_review_desk_page_serves_each_its_pairs(world, account, shown, hidde
 # -- the command line's linkage exports ------------------------------------------------------------
 
 
-def dots(*args: str, home) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DOTS_HOME": str(home), "DOTS_PURPOSE": "data_quality", "DOTS_REFERENCE": "DQ-CLI-1",
-           "DOTS_DEMO": "1"}
-    return subprocess.run([sys.executable, "-m", "dots.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+# the reads of this module's command lines, and why (s.62)
+dots = partial(run_dots, DOTS_PURPOSE="data_quality", DOTS_REFERENCE="DQ-CLI-1")
 
 
 def test_only_the_resolution_export_carries_workforce_records(tmp_path):

@@ -8,13 +8,20 @@ cover both engines.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from api.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PASSWORD = "correct horse battery staple"
 ACCOUNTS: dict[str, tuple[str, list[str], bool]] = {
@@ -152,6 +159,42 @@ def signed_in(client: Any, name: str) -> dict[str, str]:
     if key not in _signed_in:
         _signed_in[key] = bearer(client, name)
     return _signed_in[key]
+
+
+@pytest.fixture(scope="module", name="client")
+def world_client(world: tuple[Any, ...]) -> Any:
+    """The app (TestClient) of the test module's own ``world`` fixture, its first item. A test
+    module takes it with ``from worlds.testing import world_client`` (the fixture is ``client``)."""
+    return world[0]
+
+
+def found(strings: Any, text: str) -> list[str]:
+    """Which of ``strings`` stand in ``text`` as whole words, in any case: what a walled or withheld
+    answer must not carry (``[]`` when it carries none)."""
+    return [s for s in strings if re.search(rf"(?<![A-Za-z0-9]){re.escape(s)}(?![A-Za-z0-9])", text, re.I)]
+
+
+# the environment a test's CLI never inherits: the session's Neo4j (NEO4J_URI would turn an embedded
+# command into a Neo4j one; the credentials only with it), and a purpose and reference (each test
+# says why it reads)
+_NOT_INHERITED = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "DOTS_PURPOSE", "DOTS_REFERENCE")
+
+
+def dots(*args: str, home: Path, check: bool = False, stdin: str | None = None,
+         env: dict[str, str] | None = None, timeout: float = 600, **more_env: str) -> subprocess.CompletedProcess:
+    """``dots ARGS`` run as a user would (``python -m dots.cli``, from the repository, with
+    ``DOTS_HOME=home``), output captured as text. The process's environment is this one's without
+    the variables in ``_NOT_INHERITED``, plus ``more_env`` and then ``env`` (a test that wants Neo4j
+    or a purpose passes them). ``check``: the command must succeed. Whatever it returns, the CLI
+    must not print a traceback (cli.md: one line)."""
+    environ = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
+    environ.update({"DOTS_HOME": str(home), **more_env, **(env or {})})
+    proc = subprocess.run([sys.executable, "-m", "dots.cli", *args], cwd=ROOT, env=environ, capture_output=True,
+                          text=True, input=stdin, timeout=timeout)
+    assert "Traceback" not in proc.stderr, (args, proc.stderr[-2000:])
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
 
 
 def read_entry(path: str, **fields: Any) -> Any:
