@@ -208,14 +208,25 @@ def graph_engine(request, graph_worlds) -> str:
 @pytest.fixture()
 def graph_backend(graph_engine, graph_world, graph_worlds):
     """The world of ``graph_world`` loaded into the engine of this case."""
+    data_dir, _, entities = graph_world
+    return graph_worlds.get(graph_engine, "graph_world", _loader(data_dir, entities))
+
+
+@pytest.fixture()
+def graph_synth(graph_engine, graph_synth_data, graph_worlds):
+    """The synthetic extracts of ``graph_synth_data`` loaded into the engine of this case."""
+    data_dir, _, entities = graph_synth_data
+    return graph_worlds.get(graph_engine, "graph_synth", _loader(data_dir, entities))
+
+
+def _loader(data_dir: Path, entities: pd.DataFrame) -> Callable[[Any], None]:
+    """What fills an empty graph with a staged world and its entities (GraphWorlds.get's ``load``)."""
     from graph.load import load_graph
 
-    data_dir, _, entities = graph_world
-
-    def load(g) -> None:
+    def load(g: Any) -> None:
         assert load_graph(data_dir, g, entities=entities)["verified"]
 
-    return graph_worlds.get(graph_engine, "graph_world", load)
+    return load
 
 
 @pytest.fixture()

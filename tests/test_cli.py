@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from worlds.testing import cli_world, last_record
 from worlds.testing import dots as run_dots
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,14 +26,7 @@ dots = partial(run_dots, check=True, DOTS_PURPOSE="intelligence", DOTS_REFERENCE
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> tuple[Path, Path]:
     """Synthetic extracts taken through ingest, resolve and graph load by the command line."""
-    root = tmp_path_factory.mktemp("cli")
-    home, extracts = root / "home", root / "extracts"
-    dots("synth", "--out", str(extracts), "--people", "1500", "--seed", "3", home=home)
-    inputs = [str(p) for p in sorted(extracts.iterdir()) if p.name != "truth"]
-    dots("ingest", *inputs, "--json", home=home)
-    dots("resolve", "--json", home=home)
-    dots("graph", "load", home=home)
-    return home, extracts
+    return cli_world(tmp_path_factory.mktemp("cli"), 1500, 3, dots)
 
 
 def test_ingest_again_reports_the_file_and_loses_no_row(world) -> None:
@@ -206,18 +200,6 @@ def test_graph_commands_on_neo4j_answer_as_the_embedded_graph(world, tmp_path, g
 
 
 # -- s.62: the command line's reads are logged in the API's chain ---------------------------------
-def last_record(home: Path) -> dict:
-    import sqlite3
-
-    db = sqlite3.connect(home / "state" / "dots.sqlite")
-    db.row_factory = sqlite3.Row
-    try:
-        row = db.execute("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    finally:
-        db.close()
-    return {**dict(row), "person_ids": set(json.loads(row["person_ids"]))}
-
-
 def checkpoint_seq(home: Path) -> int:
     slots = [json.loads(chunk) for chunk in (home / "state" / "audit.checkpoint").read_text().split("\n")
              if chunk.strip()]

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from tests.test_cli import dots
+from worlds.testing import cli_world
 
 CONTRACT = {
     "bail": ["custody_ref", "person_id", "state", "due_on", "days_over"],
@@ -23,13 +24,7 @@ WHY = ("--purpose", "safeguarding", "--reference", "OP-TEST-17")
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("cli_safeguarding")
-    home, extracts = root / "home", root / "extracts"
-    dots("synth", "--out", str(extracts), "--people", "1500", "--seed", "17", home=home)
-    dots("ingest", *[str(p) for p in sorted(extracts.iterdir()) if p.name != "truth"], "--json", home=home)
-    dots("resolve", "--json", home=home)
-    dots("graph", "load", home=home)
-    return home, extracts
+    return cli_world(tmp_path_factory.mktemp("cli_safeguarding"), 1500, 17, dots)
 
 
 @pytest.mark.parametrize("name", list(CONTRACT))

@@ -6,8 +6,6 @@ with every person the file names before it is written; bad requests are one line
 from __future__ import annotations
 
 import io
-import json
-import sqlite3
 from pathlib import Path
 
 import networkx as nx
@@ -17,22 +15,12 @@ from openpyxl import load_workbook
 
 from exports.network import SCHEMA
 from worlds.api import person_of
-from worlds.testing import copy_world, dots
+from worlds.testing import copy_world, dots, last_record
 
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory) -> Path:
     return copy_world(tmp_path_factory.getbasetemp() / "api_sample_world", tmp_path_factory.mktemp("cli_network"))
-
-
-def last_record(home: Path) -> dict:
-    db = sqlite3.connect(home / "state" / "dots.sqlite")
-    db.row_factory = sqlite3.Row
-    try:
-        row = db.execute("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    finally:
-        db.close()
-    return {**dict(row), "person_ids": set(json.loads(row["person_ids"]))}
 
 
 def test_each_format_opens_in_its_reader_and_the_read_is_logged(home, tmp_path):

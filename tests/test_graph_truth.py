@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 
 from graph import queries as Q
-from graph.load import load_graph
 
 
 def score(got: set, want: set) -> tuple[float, float]:
@@ -42,14 +41,9 @@ def test_sample_world_serial_and_cross_force_scores(graph_backend, graph_world):
 
 
 @pytest.fixture()
-def graph_synth_world(graph_synth_data, graph_engine, graph_worlds):
+def graph_synth_world(graph_synth, graph_synth_data):
     """The synthetic world's graph on this case's engine, and the generator's truth."""
-    data_dir, truth, entities = graph_synth_data
-
-    def load(g) -> None:
-        assert load_graph(data_dir, g, entities=entities)["verified"]
-
-    return graph_worlds.get(graph_engine, "graph_synth", load), truth
+    return graph_synth, graph_synth_data[1]
 
 
 def test_synth_serial_perpetrators_against_truth(graph_synth_world):

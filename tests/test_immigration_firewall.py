@@ -42,7 +42,7 @@ from tests.extract_fixtures import (  # noqa: E402
 )
 from worlds.api import write_extracts  # noqa: E402
 from worlds.ppda import WORKFORCE, WORKFORCE_HEADER  # noqa: E402
-from worlds.testing import PASSWORD, ROLE_ACCOUNT, add_accounts, settings  # noqa: E402
+from worlds.testing import PASSWORD, ROLE_ACCOUNT, app_with_accounts  # noqa: E402
 from worlds.testing import dots as run_dots  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -289,12 +289,7 @@ def test_the_ingest_summary_counts_them(tmp_path):
 
 @pytest.fixture(scope="module")
 def client(world):
-    from api.app import create_app
-
-    data_dir = world["data_dir"]
-    s = settings(data_dir)
-    add_accounts(data_dir)
-    with TestClient(create_app(data_dir, settings=s)) as c:
+    with app_with_accounts(world["data_dir"]) as c:
         yield c
 
 

@@ -238,21 +238,15 @@ def _job(client, headers: dict, kind: str, upload_ids: list[str]) -> dict:
 def test_an_upload_holds_no_immigration_value_once_ingested(tmp_path) -> None:
     import hashlib
 
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
     from api.store.db import upload_sha256
-    from worlds.testing import add_accounts, bearer
-    from worlds.testing import settings as app_settings
+    from worlds.testing import app_with_accounts, bearer
 
     home = tmp_path / "d"
     home.mkdir()
     values = ["Overstayer", "Asylum seeker", "", "NRPF"]
     path = _custody(tmp_path / "custody.csv", "Immigration Status", values)
     sent = path.read_bytes()
-    s = app_settings(home)
-    add_accounts(home)
-    with TestClient(create_app(home, settings=s)) as client:
+    with app_with_accounts(home) as client:
         h = bearer(client, "admin")
         sent_twice = []
         for _ in range(2):  # the same extract uploaded twice: the second is "already loaded"
@@ -323,19 +317,13 @@ def test_a_reference_naming_immigration_enforcement_is_refused(reference) -> Non
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """A small staged data directory, an API on it, and the audit log's reader."""
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
     from loaders.ingest import ingest_paths
-    from worlds.testing import add_accounts
-    from worlds.testing import settings as app_settings
+    from worlds.testing import app_with_accounts
 
     tmp = tmp_path_factory.mktemp("served")
     home = tmp / "d"
     ingest_paths([_custody(tmp / "custody.csv", "suite2", ["x"])], home)
-    s = app_settings(home)
-    add_accounts(home)
-    with TestClient(create_app(home, settings=s)) as client:
+    with app_with_accounts(home) as client:
         yield home, client
 
 

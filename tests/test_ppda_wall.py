@@ -28,10 +28,8 @@ from api.routing import AuditedRoute  # noqa: E402
 from worlds.api import person_of  # noqa: E402
 from worlds.ppda import MEMBERSHIP_STRINGS, WALLED_STRINGS, build  # noqa: E402
 from worlds.testing import (  # noqa: E402
-    PASSWORD,
-    add_accounts,
+    app_with_accounts,
     found,
-    settings,
     world_client,  # noqa: F401 - the fixture 'client' (the module world's app)
 )
 from worlds.testing import dots as run_dots  # noqa: E402
@@ -69,16 +67,9 @@ WALLED_FROM = {
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    from api.app import create_app
-    from api.auth.users import add_user
-
     data_dir = tmp_path_factory.mktemp("ppda")
     build(data_dir, household=True)
-    s = settings(data_dir)
-    add_accounts(data_dir)
-    for name, (role, forces, national, ref) in EXTRA.items():
-        add_user(data_dir, name, role, forces, PASSWORD, national=national, employee_ref=ref)
-    with TestClient(create_app(data_dir, settings=s)) as client:
+    with app_with_accounts(data_dir, EXTRA) as client:
         yield client, data_dir
 
 

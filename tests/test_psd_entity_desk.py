@@ -31,9 +31,8 @@ from worlds.ppda import ORDER_CASE, WALLED_STRINGS, build  # noqa: E402
 from worlds.testing import (  # noqa: E402
     ACCOUNTS,
     PASSWORD,
-    add_accounts,
+    app_with_accounts,
     found,
-    settings,
     world_client,  # noqa: F401 - the fixture 'client' (the module world's app)
 )
 from worlds.testing import signed_in as auth  # noqa: E402 - one sign-in per app and account
@@ -104,17 +103,10 @@ def expected(account: str, name: str) -> str:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    from api.app import create_app
-    from api.auth.users import add_user
-
     data_dir = tmp_path_factory.mktemp("psd_entities")
     build(data_dir, household=True, order=True)
     keys = write_entity_review(data_dir)
-    s = settings(data_dir)
-    add_accounts(data_dir)
-    for name, (role, forces, national, ref) in EXTRA.items():
-        add_user(data_dir, name, role, forces, PASSWORD, national=national, employee_ref=ref)
-    with TestClient(create_app(data_dir, settings=s)) as client:
+    with app_with_accounts(data_dir, EXTRA) as client:
         yield client, data_dir, keys
 
 
@@ -306,7 +298,6 @@ def test_a_professional_standards_decision_sticks_through_a_re_resolve(tmp_path)
     import pandas as pd
 
     import pipeline
-    from api.app import create_app
     from linkage.store import ENTITY_PAIRS, LinkageStore
 
     d = tmp_path / "w"
@@ -319,9 +310,7 @@ def test_a_professional_standards_decision_sticks_through_a_re_resolve(tmp_path)
                           "decision": "review", "decided_by": "model", "match_key": "+DATE~"}
                          for a, b in (walled, ordinary)])
     outputs.write_frame(ENTITY_PAIRS, pd.concat([outputs.entity_pairs(), rows], ignore_index=True))
-    s = settings(d)
-    add_accounts(d)
-    with TestClient(create_app(d, settings=s)) as c:
+    with app_with_accounts(d) as c:
         assert decide(c, "steward_national", "event", *walled, "not_same").status_code == 404
         assert decide(c, "psd", "event", *walled, "same").status_code == 201
         assert decide(c, "steward_national", "event", *ordinary, "same").status_code == 201

@@ -27,9 +27,8 @@ from worlds.api import person_of  # noqa: E402
 from worlds.ppda import MEMBERSHIP_STRINGS, WALLED_STRINGS, build  # noqa: E402
 from worlds.testing import (  # noqa: E402
     PASSWORD,
-    add_accounts,
+    app_with_accounts,
     found,
-    settings,
     world_client,  # noqa: F401 - the fixture 'client' (the module world's app)
 )
 from worlds.testing import dots as run_dots  # noqa: E402
@@ -84,17 +83,10 @@ def expected(account: str, pair: str) -> str:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    from api.app import create_app
-    from api.auth.users import add_user
-
     data_dir = tmp_path_factory.mktemp("psd_steward")
     build(data_dir, household=True)
     write_review(data_dir)
-    s = settings(data_dir)  # a fresh state store: the accounts go in after it
-    add_accounts(data_dir)
-    for name, (role, forces, national, ref) in EXTRA.items():
-        add_user(data_dir, name, role, forces, PASSWORD, national=national, employee_ref=ref)
-    with TestClient(create_app(data_dir, settings=s)) as client:
+    with app_with_accounts(data_dir, EXTRA) as client:
         yield client, data_dir
 
 
@@ -259,16 +251,13 @@ def test_decisions_of_professional_standards_feed_linkage_as_a_stewards_do(tmp_p
     at the next resolution (and the wall follows: the nominal's person is no longer walled), as a
     data steward's decision on an ordinary pair does."""
     import pipeline
-    from api.app import create_app
     from api.policy import wall
     from graph.backend import open_graph
     from linkage.store import LinkageStore
 
     d = tmp_path / "w"
     build(d)
-    s = settings(d)
-    add_accounts(d)
-    with TestClient(create_app(d, settings=s)) as c:
+    with app_with_accounts(d) as c:
         assert decide(c, "psd", "fenwick", "not_same").status_code == 201
         assert decide(c, "steward_national", "smith", "not_same").status_code == 201
     log = LinkageStore(d).person_decisions()

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 import yaml
 
-from graph.load import load_graph
 from graph.queries.retention import retention_review
 from reference.config import DATA
 from reference.retention import load_retention_rules
@@ -120,16 +119,6 @@ def test_a_bad_configuration_is_named(tmp_path, change, says) -> None:
 
 # -- the review list on both engines ----------------------------------------------------------------
 
-@pytest.fixture()
-def synth_graph(graph_engine, graph_synth_data, graph_worlds):
-    data_dir, _, entities = graph_synth_data
-
-    def load(g) -> None:
-        assert load_graph(data_dir, g, entities=entities)["verified"]
-
-    return graph_worlds.get(graph_engine, "graph_synth", load)
-
-
 def _oracle_events(data_dir: Path, entities: pd.DataFrame, as_of: dt.date) -> set[tuple[str, int, dt.date]]:
     """(record_key, group, review_on) of the event records due, from staging with the shipped
     rules written out again by hand: homicide and rape 1; DA violence, sexual, stalking 1; other
@@ -181,9 +170,9 @@ def _add(day: dt.date, years: int) -> dt.date:
 
 
 @pytest.mark.parametrize("as_of", [D(2026, 6, 30), D(2031, 1, 1)])
-def test_the_review_list_equals_the_independent_computation(synth_graph, graph_synth_data, as_of) -> None:
+def test_the_review_list_equals_the_independent_computation(graph_synth, graph_synth_data, as_of) -> None:
     data_dir, _, entities = graph_synth_data
-    got = retention_review(synth_graph, as_of)
+    got = retention_review(graph_synth, as_of)
     assert list(got.columns[:3]) == ["record_key", "group", "review_on"]
     events = got[got["kind"] == "event"]
     want = _oracle_events(data_dir, entities, as_of)
@@ -195,9 +184,9 @@ def test_the_review_list_equals_the_independent_computation(synth_graph, graph_s
     assert custody["record_key"].str.contains("/custody/").all() and custody["person_ids"].str.len().gt(0).all()
 
 
-def test_force_narrows_and_leaves_court_orders_out(synth_graph) -> None:
-    every = retention_review(synth_graph, D(2031, 1, 1))
+def test_force_narrows_and_leaves_court_orders_out(graph_synth) -> None:
+    every = retention_review(graph_synth, D(2031, 1, 1))
     force = every.loc[every["kind"] == "event", "force_code"].mode()[0]
-    mine = retention_review(synth_graph, D(2031, 1, 1), force=force)
+    mine = retention_review(graph_synth, D(2031, 1, 1), force=force)
     assert len(mine) and (mine["force_code"] == force).all() and "order" not in set(mine["kind"])
     assert set(mine["record_key"]) == set(every.loc[every["force_code"] == force, "record_key"])

@@ -17,7 +17,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graph import queries as Q
-from graph.load import load_graph
 from reference.safeguarding import (
     add_months,
     counts_for_dvpo,
@@ -45,13 +44,9 @@ def score(got: pd.DataFrame, want: pd.DataFrame, cols: list[str]) -> tuple[float
 
 
 @pytest.fixture()
-def synth_graph(graph_synth_data, graph_engine, graph_worlds):
-    data_dir, truth, entities = graph_synth_data
-
-    def load(g) -> None:
-        assert load_graph(data_dir, g, entities=entities)["verified"]
-
-    return graph_worlds.get(graph_engine, "graph_synth", load), truth
+def synth_graph(graph_synth, graph_synth_data):
+    """The synthetic world's graph on this case's engine, and the generator's truth."""
+    return graph_synth, graph_synth_data[1]
 
 
 @pytest.mark.parametrize("name", list(KEYS))

@@ -10,7 +10,6 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from graph.load import load_graph
 from graph.queries.stats import force_statistics
 from reference.statistics import load_statistics_rules
 
@@ -18,16 +17,6 @@ KINDS = {"intimate", "family"}
 PERIODS = [(dt.date(2016, 1, 1), dt.date(2025, 6, 30)), (dt.date(2019, 4, 1), dt.date(2021, 3, 31))]
 RULES = load_statistics_rules()
 OPEN = dataclasses.replace(RULES, threshold=0)  # nothing suppressed: every count comparable
-
-
-@pytest.fixture()
-def synth_graph(graph_engine, graph_synth_data, graph_worlds):
-    data_dir, _, entities = graph_synth_data
-
-    def load(g) -> None:
-        assert load_graph(data_dir, g, entities=entities)["verified"]
-
-    return graph_worlds.get(graph_engine, "graph_synth", load)
 
 
 class Oracle:
@@ -130,11 +119,11 @@ def _forces(oracle: Oracle) -> list[str]:
     return sorted(counts.index)
 
 
-def test_every_count_equals_the_independent_computation(synth_graph, oracle) -> None:
+def test_every_count_equals_the_independent_computation(graph_synth, oracle) -> None:
     checked = 0
     for force in _forces(oracle):
         for since, until in PERIODS:
-            table = force_statistics(synth_graph, force, since, until, by=("sex", "age"), rules=OPEN)
+            table = force_statistics(graph_synth, force, since, until, by=("sex", "age"), rules=OPEN)
             want = oracle.figures(force, since, until, OPEN)
             counts = table[table["status"].eq("published") & ~table["measure"].str.endswith("_rate")]
             got = {(m, b): int(v) for m, b, v in zip(counts["measure"], counts["breakdown"], counts["value"],
@@ -148,10 +137,10 @@ def test_every_count_equals_the_independent_computation(synth_graph, oracle) -> 
     assert checked > 200  # the world has enough in it for the comparison to mean something
 
 
-def test_suppressed_table_publishes_no_small_count_and_hides_nothing_recoverable(synth_graph, oracle) -> None:
+def test_suppressed_table_publishes_no_small_count_and_hides_nothing_recoverable(graph_synth, oracle) -> None:
     force = _forces(oracle)[0]
     since, until = PERIODS[1]
-    table = force_statistics(synth_graph, force, since, until, by=("sex", "age", "ethnicity"))
+    table = force_statistics(graph_synth, force, since, until, by=("sex", "age", "ethnicity"))
     full = oracle.figures(force, since, until, RULES)
     counts = table[~table["measure"].str.endswith("_rate") & table["status"].isin(["published", "suppressed"])]
     published = counts[counts["status"] == "published"]
@@ -178,13 +167,13 @@ def test_suppressed_table_publishes_no_small_count_and_hides_nothing_recoverable
     assert "365 days" in note and "DA crime" in note
 
 
-def test_the_period_bounds_are_inclusive_and_counts_add_up(synth_graph, oracle) -> None:
+def test_the_period_bounds_are_inclusive_and_counts_add_up(graph_synth, oracle) -> None:
     force = _forces(oracle)[0]
     days = sorted(oracle.ev.loc[oracle.ev["da"] & (oracle.ev["force_code"] == force), "day"])
     day = days[len(days) // 2]
-    one = force_statistics(synth_graph, force, day, day, by=(), rules=OPEN).set_index(["measure", "breakdown"])
+    one = force_statistics(graph_synth, force, day, day, by=(), rules=OPEN).set_index(["measure", "breakdown"])
     assert one.loc[("da_incidents", "all"), "value"] == sum(1 for d in days if d == day) >= 1
-    whole = force_statistics(synth_graph, force, days[0], days[-1], by=("sex",), rules=OPEN)
+    whole = force_statistics(graph_synth, force, days[0], days[-1], by=("sex",), rules=OPEN)
     whole = whole.set_index(["measure", "breakdown"])["value"]
     assert whole[("da_incidents", "all")] == len(days)
     assert whole[("da_incidents", "all")] == whole[("da_crimes", "all")] + whole[("da_non_crime_incidents", "all")]
@@ -192,13 +181,13 @@ def test_the_period_bounds_are_inclusive_and_counts_add_up(synth_graph, oracle) 
     assert whole[("repeat_victims", "all")] <= whole[("da_crime_victims", "all")] <= whole[("da_victims", "all")]
 
 
-def test_a_longer_repeat_window_finds_at_least_as_many(synth_graph, oracle) -> None:
+def test_a_longer_repeat_window_finds_at_least_as_many(graph_synth, oracle) -> None:
     force = _forces(oracle)[0]
     since, until = PERIODS[0]
     counts = []
     for days in (30, 365, 3650):
         rules = dataclasses.replace(OPEN, repeat_window_days=days)
-        table = force_statistics(synth_graph, force, since, until, by=(), rules=rules).set_index("measure")
+        table = force_statistics(graph_synth, force, since, until, by=(), rules=rules).set_index("measure")
         counts.append(int(table.loc["repeat_victims", "value"]))
         assert counts[-1] == oracle.figures(force, since, until, rules)[("repeat_victims", "all")]
     assert counts == sorted(counts) and counts[-1] > counts[0]
@@ -209,10 +198,10 @@ def test_a_longer_repeat_window_finds_at_least_as_many(synth_graph, oracle) -> N
     ({"by": ("sex", "religion")}, "unknown breakdown"),
     ({"since": dt.date(2024, 1, 2), "until": dt.date(2024, 1, 1)}, "starts after it ends"),
 ])
-def test_bad_questions_are_refused(synth_graph, oracle, kwargs, says) -> None:
+def test_bad_questions_are_refused(graph_synth, oracle, kwargs, says) -> None:
     args = {"force": _forces(oracle)[0], "since": dt.date(2020, 1, 1), "until": dt.date(2020, 12, 31), **kwargs}
     with pytest.raises(ValueError, match=says):
-        force_statistics(synth_graph, args.pop("force"), args.pop("since"), args.pop("until"), **args)
+        force_statistics(graph_synth, args.pop("force"), args.pop("since"), args.pop("until"), **args)
 
 
 def test_age_bands_count_the_birthday_itself_and_leap_days() -> None:

@@ -12,19 +12,14 @@ import pandas as pd
 import pytest
 
 from tests.test_cli import dots
+from worlds.testing import cli_world
 
 WHY = ("--purpose", "statistics", "--reference", "STATS-2025")
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("cli_stats")
-    home, extracts = root / "home", root / "extracts"
-    dots("synth", "--out", str(extracts), "--people", "400", "--seed", "23", home=home)
-    dots("ingest", *[str(p) for p in sorted(extracts.iterdir()) if p.name != "truth"], "--json", home=home)
-    dots("resolve", "--json", home=home)
-    dots("graph", "load", home=home)
-    return home
+    return cli_world(tmp_path_factory.mktemp("cli_stats"), 400, 23, dots)[0]
 
 
 def _last_audit(home: Path) -> tuple:

@@ -7,9 +7,11 @@ cover both engines.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -107,18 +109,33 @@ def copy_world(base: Path, target: Path) -> Path:
     return target
 
 
+# more accounts for a test module: name -> role, forces, national, employee ref
+ExtraAccounts = dict[str, tuple[str, list[str], bool, str | None]]
+
+
+@contextmanager
+def app_with_accounts(data_dir: Path, extra: ExtraAccounts | None = None, **overrides: Any) -> Iterator[Any]:
+    """A running app (TestClient) over ``data_dir`` with a fresh state store holding the test
+    accounts (:data:`ACCOUNTS`) and ``extra`` ones; ``overrides`` go to its :class:`Settings`."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.auth.users import add_user
+
+    s = settings(data_dir, **overrides)  # a fresh state store first, then the accounts in it
+    add_accounts(data_dir)
+    for name, (role, forces, national, ref) in (extra or {}).items():
+        add_user(data_dir, name, role, forces, PASSWORD, national=national, employee_ref=ref)
+    with TestClient(create_app(data_dir, settings=s)) as client:
+        yield client
+
+
 @contextmanager
 def sample_client(tmp_path_factory: Any, name: str, **overrides: Any) -> Iterator[tuple[Any, Path]]:
     """A running app (TestClient) over a private copy of the sample world with the test accounts,
     and its data directory: what a test module of the API starts from."""
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
     data_dir = copy_world(tmp_path_factory.getbasetemp() / "api_sample_world", tmp_path_factory.mktemp(name))
-    s = settings(data_dir, **overrides)  # a fresh state store first, then the accounts in it
-    add_accounts(data_dir)
-    with TestClient(create_app(data_dir, settings=s)) as client:
+    with app_with_accounts(data_dir, **overrides) as client:
         yield client, data_dir
 
 
@@ -126,19 +143,14 @@ def sample_client(tmp_path_factory: Any, name: str, **overrides: Any) -> Iterato
 def synth_client(tmp_path_factory: Any, name: str, people: int, seed: int) -> Iterator[tuple[Any, Path]]:
     """A running app (TestClient) over the product's synthetic extracts of ``people`` (``seed``),
     taken through the whole pipeline, with the test accounts; and its data directory."""
-    from fastapi.testclient import TestClient
-
     import pipeline
-    from api.app import create_app
     from synth.generate import generate
 
     root = tmp_path_factory.mktemp(name)
     extracts, data_dir = root / "extracts", root / "data"
     generate(extracts, people=people, seed=seed)
     pipeline.run(data_dir, [p for p in sorted(extracts.iterdir()) if p.name != "truth"])
-    s = settings(data_dir)  # a fresh state store first, then the accounts in it
-    add_accounts(data_dir)
-    with TestClient(create_app(data_dir, settings=s)) as client:
+    with app_with_accounts(data_dir) as client:
         yield client, data_dir
 
 
@@ -195,6 +207,29 @@ def dots(*args: str, home: Path, check: bool = False, stdin: str | None = None,
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
+
+
+def last_record(home: Path) -> dict[str, Any]:
+    """The last entry of the s.62 log in ``home``'s SQLite state store (what a command just wrote),
+    its ``person_ids`` a set."""
+    db = sqlite3.connect(Path(home) / "state" / "dots.sqlite")
+    db.row_factory = sqlite3.Row
+    try:
+        row = db.execute("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    finally:
+        db.close()
+    return {**dict(row), "person_ids": set(json.loads(row["person_ids"]))}
+
+
+def cli_world(root: Path, people: int, seed: int, run: Any = dots) -> tuple[Path, Path]:
+    """Synthetic extracts of ``people`` (``seed``) under ``root``, taken through ingest, resolve and
+    graph load by the command line with ``run`` (a test module's :func:`dots`): (home, extracts)."""
+    home, extracts = root / "home", root / "extracts"
+    run("synth", "--out", str(extracts), "--people", str(people), "--seed", str(seed), home=home, check=True)
+    run("ingest", *[str(p) for p in sorted(extracts.iterdir()) if p.name != "truth"], "--json", home=home, check=True)
+    run("resolve", "--json", home=home, check=True)
+    run("graph", "load", home=home, check=True)
+    return home, extracts
 
 
 def read_entry(path: str, **fields: Any) -> Any:
