@@ -237,8 +237,9 @@ def test_the_graph_holds_no_value(world):
 # -- the command line -------------------------------------------------------------------------------
 
 
-# an analyst's reads, each with its purpose and reference (s.62) unless a test gives another
-dots = partial(run_dots, DOTS_PURPOSE="intelligence", DOTS_REFERENCE="IF-2")
+# an analyst's reads with a purpose and reference (s.62) unless a test gives another, on the graph the
+# in-process world went to
+dots = partial(run_dots, DOTS_PURPOSE="intelligence", DOTS_REFERENCE="IF-2", same_graph=True)
 
 
 def test_no_cli_list_or_export_shows_a_value(world, tmp_path):

@@ -270,8 +270,8 @@ def test_the_wall_holds_in_the_steward_desk(client):
 # -- the command line ------------------------------------------------------------------------------
 
 
-# the reads of this module's command lines, and why (s.62)
-dots = partial(run_dots, DOTS_PURPOSE="intelligence", DOTS_REFERENCE="PSD-2")
+# the reads of this module's command lines and why (s.62), on the graph its in-process world went to
+dots = partial(run_dots, DOTS_PURPOSE="intelligence", DOTS_REFERENCE="PSD-2", same_graph=True)
 
 
 def test_command_line_lists_and_exports_are_walled(tmp_path_factory, tmp_path):

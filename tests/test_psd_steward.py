@@ -316,8 +316,8 @@ def test_the_review_desk_page_serves_each_its_pairs(world, account, shown, hidde
 # -- the command line's linkage exports ------------------------------------------------------------
 
 
-# the reads of this module's command lines, and why (s.62)
-dots = partial(run_dots, DOTS_PURPOSE="data_quality", DOTS_REFERENCE="DQ-CLI-1")
+# the reads of this module's command lines and why (s.62), on the graph its in-process world went to
+dots = partial(run_dots, DOTS_PURPOSE="data_quality", DOTS_REFERENCE="DQ-CLI-1", same_graph=True)
 
 
 def test_only_the_resolution_export_carries_workforce_records(tmp_path):

@@ -186,20 +186,25 @@ def found(strings: Any, text: str) -> list[str]:
     return [s for s in strings if re.search(rf"(?<![A-Za-z0-9]){re.escape(s)}(?![A-Za-z0-9])", text, re.I)]
 
 
-# the environment a test's CLI never inherits: the session's Neo4j (NEO4J_URI would turn an embedded
-# command into a Neo4j one; the credentials only with it), and a purpose and reference (each test
-# says why it reads)
-_NOT_INHERITED = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "DOTS_PURPOSE", "DOTS_REFERENCE")
+# the graph this process opens (graph.backend.open_graph reads them): a test's CLI never inherits
+# them unless it asks (same_graph), so a world the command line built stays the embedded one in its
+# data directory; and a purpose and reference (each test says why it reads)
+_GRAPH = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD")
+_WHY = ("DOTS_PURPOSE", "DOTS_REFERENCE")
 
 
-def dots(*args: str, home: Path, check: bool = False, stdin: str | None = None,
-         env: dict[str, str] | None = None, timeout: float = 600, **more_env: str) -> subprocess.CompletedProcess:
+def dots(*args: str, home: Path, check: bool = False, stdin: str | None = None, env: dict[str, str] | None = None,
+         same_graph: bool = False, timeout: float = 600, **more_env: str) -> subprocess.CompletedProcess:
     """``dots ARGS`` run as a user would (``python -m dots.cli``, from the repository, with
     ``DOTS_HOME=home``), output captured as text. The process's environment is this one's without
-    the variables in ``_NOT_INHERITED``, plus ``more_env`` and then ``env`` (a test that wants Neo4j
-    or a purpose passes them). ``check``: the command must succeed. Whatever it returns, the CLI
-    must not print a traceback (cli.md: one line)."""
-    environ = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
+    NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD and DOTS_PURPOSE/DOTS_REFERENCE, plus ``more_env`` and then
+    ``env`` (a test that wants a purpose or a Neo4j passes them). ``same_graph``: the command opens
+    the graph this process opens (the NEO4J_* variables passed on), for a world built in-process
+    (``pipeline.run``) that the command then reads: with NEO4J_URI set that world is in Neo4j, not
+    in the data directory. ``check``: the command must succeed. Whatever it returns, the CLI must
+    not print a traceback (cli.md: one line)."""
+    drop = _WHY if same_graph else (*_GRAPH, *_WHY)
+    environ = {k: v for k, v in os.environ.items() if k not in drop}
     environ.update({"DOTS_HOME": str(home), **more_env, **(env or {})})
     proc = subprocess.run([sys.executable, "-m", "dots.cli", *args], cwd=ROOT, env=environ, capture_output=True,
                           text=True, input=stdin, timeout=timeout)
