@@ -32,13 +32,15 @@ $(WEB_DEPS): web/package-lock.json
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-install: $(STAMP)
+# The pages `dots serve` serves load cytoscape.js from web/node_modules: without it the person page's
+# network does not draw (404), so install fetches it too (Node.js's npm, as make demo and make test).
+install: $(STAMP) $(WEB_DEPS)
 
 web: $(WEB_DEPS)
 
 chromium: $(CHROMIUM)
 
-demo: install $(WEB_DEPS)
+demo: install
 	DOTS_DEMO=1 $(BIN)/python -m worlds.demo --dir $(DEMO_DIR)
 
 # The graph suite runs on both engines: the tests start a real local Neo4j once for the session

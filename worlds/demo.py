@@ -1,13 +1,17 @@
 """``make demo``: synthetic extracts → staging → (linked entities → graph) → what each user gets.
 
 Runs the same package functions the CLI and API use, on the embedded default, in a
-throw-away directory, and prints each stage so a newcomer can see the data flow end to end.
+throw-away directory, and prints each stage so a newcomer can see the data flow end to end:
+then the protections around them (the professional-standards wall, the immigration firewall,
+erasure, a graph file that holds no stray memory), each shown by running the product.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import io
 import json
 import shutil
 import sys
@@ -37,6 +41,7 @@ def run(base: Path, people: int, seed: int) -> int:
     generate(extracts, people=people, seed=seed, progress=False)
     for f in sorted(p for p in extracts.rglob("*") if p.is_file() and "truth" not in p.parts):
         print(f"  {f.relative_to(extracts)}  ({f.stat().st_size:,} bytes)")
+    hr = workforce_extract(extracts, base / "hr")
 
     inputs = sorted(p for p in extracts.iterdir() if p.name != "truth")
     with open_graph(data) as g:
@@ -49,9 +54,40 @@ def run(base: Path, people: int, seed: int) -> int:
         for stage, result in pipeline.steps(data, inputs, graph=g):  # the one pipeline, stage by stage
             show[stage](result)
         graph_answers(data, truth, g)
-    api_exchanges(data)
+    firewall(data, hr)
+    api_exchanges(data, hr)
     pages(data)
+    erasure(data, hr)
+    graph_file(data)
     return 0
+
+
+# An officer from HR: in no other record, so erasing her workforce record leaves her name nowhere.
+STAFF = {"employee_ref": "7310", "surname": "Quillfeather", "forenames": "Imogen", "dob": "03/03/1990",
+         "role": "OFFICER", "status": "LEFT", "left_on": "30/09/2024"}
+
+
+def workforce_extract(extracts: Path, folder: Path) -> Path:
+    """An HR extract (extracts.md §7) for the admin to upload in the API section: the suspect with the
+    most rows in the busiest flat extract is a serving officer of that force (his nominal and his HR
+    record will link, so he is walled); a leaver is in no other record (the one erasure removes)."""
+    from worlds.ppda import WORKFORCE_HEADER, write_csv
+
+    flat = max(extracts.glob("*-rms.csv"), key=lambda f: f.stat().st_size)
+    rows = pd.read_csv(flat, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    suspects = rows[(rows["role"] == "SUSPECT") & (rows["dob"] != "")]
+    officer = suspects[suspects["nominal_ref"] == suspects["nominal_ref"].value_counts().index[0]].iloc[0]
+    force = str(officer["force"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = write_csv(folder / "hr-workforce.csv", WORKFORCE_HEADER, [
+        {"force": force, "employee_ref": "4721", "surname": officer["surname"].title(),
+         "forenames": officer["forenames"], "dob": officer["dob"], "role": "OFFICER", "status": "SERVING",
+         "left_on": ""},
+        {"force": force, **STAFF},
+    ])
+    print(f"  {path.parent.name}/{path.name}  ({path.stat().st_size:,} bytes; written here for section 10: "
+          f"{force}'s nominal {officer['nominal_ref']} is serving officer 4721)")
+    return path
 
 
 def ingested(results: list, data: Path, extracts: Path, inputs: list[Path]) -> None:
@@ -188,6 +224,94 @@ def graph_answers(data: Path, truth: Path, g: Any) -> None:
         f"    previous partners: {view['previous_partners']}, victims: {view['victims']} "
         "(counted, never named; confidential addresses never included)"
     )
+    spellings(data, golden, subject)
+
+
+def spellings(data: Path, golden: pd.DataFrame, subject: str) -> None:
+    """``dots disclose search`` with a partner's name as an applicant might write it; the explanation
+    gives each field's level and weight. The asks are drawn from the linked people by rule: the
+    subject's forename with two letters swapped, and cut to three letters; the first dated person
+    whose forename has a shorter nickname (the ``nicknames`` table), under it; and a forename one
+    letter from another that three or more people hold, under that other name: the first such pair
+    (of at most eight tried) that linkage calls ``variant`` (another name, not a slip of the pen:
+    pairs it knows as nicknames or spellings of each other are not)."""
+    from nicknames import NickNamer
+    from rapidfuzz.distance import OSA
+
+    dated = golden.dropna(subset=["dob"])
+    first = dated["forenames"].astype(str).str.split().str[0].str.title()
+    person = golden.loc[subject]
+    forename = str(person["forenames"]).split()[0].title()
+    asks = [(forename[0] + forename[2] + forename[1] + forename[3:], person), (forename[:3], person)]
+    namer = NickNamer()
+    for pid, name in first.items():
+        forms = sorted(n for n in namer.nicknames_of(name) if len(n) < len(name))
+        if forms:
+            asks.append((forms[0].title(), dated.loc[pid]))
+            break
+    counts = first.value_counts()
+    common = counts[counts >= 3].index
+    others = ((c, dated.loc[pid]) for pid, name in first.items() for c in common
+              if c != name and OSA.distance(c.lower(), name.lower()) == 1)
+    print("\n  the name as an applicant might write it: dots disclose search, the explanation field by field")
+    for given, who in asks:
+        disclose_search(data, f"{given} {who['surname']}", who["dob"])
+    for _, (given, who) in zip(range(8), others, strict=False):
+        if disclose_search(data, f"{given} {who['surname']}", who["dob"], only="variant"):
+            break
+
+
+def disclose_search(data: Path, name: str, dob: Any, only: str | None = None) -> bool:
+    """One ``dots disclose search --json``, its best candidate printed with each field's level and
+    weight (``only``: printed only when the forename's level is that one). Returns whether printed."""
+    day = dob.isoformat() if pd.notna(dob) else None
+    argv = ["disclose", "search", "--name", name, *(["--dob", day] if day else []), "--limit", "1", "--json"]
+    rc, out, err = dots_cli(data, argv, purpose=("dvds", "DVDS-DEMO-2"))
+    found = json.loads(out or "{}").get("candidates", [])
+    levels = {f["comparison"]: f["level"] for c in found[:1] for f in c.get("fields", [])}
+    if only and levels.get("forename") != only:
+        return False
+    print(f"    $ dots disclose search --name '{name}'{' --dob ' + day if day else ''}   (rc {rc}"
+          f"{'; ' + _brief(err.strip()) if err.strip() else ''})")
+    for c in found:
+        fields = ", ".join(f"{f['comparison']} {f['level']} {f['weight']:+.2f}" for f in c.get("fields", []))
+        print(f"      {c['person_id']} {c['preferred_name']}, p={c['probability']:.4f}: {fields}")
+    return True
+
+
+def dots_cli(data: Path, argv: list[str], purpose: tuple[str, str] | None = None) -> tuple[int, str, str]:
+    """Run one ``dots`` command in this process (the CLI's own ``main``): (rc, stdout, stderr)."""
+    from dots.cli import main as dots_main
+
+    justify = ["--purpose", purpose[0], "--reference", purpose[1]] if purpose else []
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            rc = dots_main(["--data-dir", str(data), *justify, *argv])
+        except SystemExit as stop:  # argparse refusals exit 2 after their one line
+            rc = int(stop.code or 0)
+    return rc, out.getvalue(), err.getvalue()
+
+
+def firewall(data: Path, hr: Path) -> None:
+    """The immigration firewall, asked three ways: a mapping that reads an immigration column into a
+    field, a command whose purpose is immigration enforcement, one whose case reference is the Home
+    Office's. Each is refused in one line before anything is read."""
+    heading("9. The immigration firewall: each ask refused in one line")
+    mapping = data.parent / "hr" / "hr-with-immigration-status.yaml"
+    profile = (Path(__file__).parents[1] / "loaders" / "profiles" / "workforce.yaml").read_text()
+    mapping.write_text(profile.replace("role: role", "role: immigration_status", 1))
+    for argv, purpose in (
+        (["ingest", str(hr), "--mapping", str(mapping)], None),
+        (["quarantine"], ("immigration_enforcement", "HOIE-DEMO-1")),
+        (["serial-perpetrators"], ("intelligence", "HOIE/2025/77")),
+    ):
+        rc, _, err = dots_cli(data, argv, purpose)
+        words = [*(["--purpose", purpose[0], "--reference", purpose[1]] if purpose else []), *argv]
+        shown = " ".join(Path(w).name if "/" in w and Path(w).exists() else w for w in words)
+        print(f"  $ dots {shown}\n    rc {rc}: {_brief(err.strip(), 300)}")
+    print("  (the purpose and the reference refusals are in the s.62 log: the auditor reads them back in section 10;\n"
+          "   the mapping is refused when it is read, before any row loads)")
 
 
 def safeguarding(g: Any, truth: Path, force: str, as_of: dt.date) -> None:
@@ -214,18 +338,18 @@ def safeguarding(g: Any, truth: Path, force: str, as_of: dt.date) -> None:
               f"recall {hit / max(len(true), 1):.3f} ({len(true)} true)")
 
 
-def api_exchanges(data: Path) -> None:
+def api_exchanges(data: Path, hr: Path) -> None:
     from worlds.demo_api import show_exchanges
 
-    heading("9. The API: one exchange per user group (secured, scoped, audited)")
-    show_exchanges(data)
+    heading("10. The API: one exchange per user group (secured, scoped, audited)")
+    show_exchanges(data, workforce=hr)
 
 
 def pages(data: Path) -> None:
     from worlds.demo_api import PASSWORD
 
     _, day = _busiest_force_and_latest_day(data)
-    heading("10. The pages: the same API in a browser")
+    heading("11. The pages: the same API in a browser")
     print(f"  dots serve --data-dir {data} --port 8000     then open, signed in as demo.<role> ({PASSWORD!r}):")
     for role, path, what in (
         ("data_steward", "/pages/review", "the review desk: pairs side by side, keys S N U K Z"),
@@ -233,8 +357,54 @@ def pages(data: Path) -> None:
         ("da_team", f"/pages/targets?as_of={day}", "the weekly list, each score's parts, movement; prints"),
         ("da_team", f"/pages/safeguarding?as_of={day}", "bail, notices, protection gaps, Operation Encompass: "
          "due today first, each row explained"),
+        ("professional_standards", "/pages/review", "the review desk for the workforce's matches; "
+         "Entity matches: walled incidents, orders and homes"),
     ):
         print(f"    http://127.0.0.1:8000{path}\n      as demo.{role}: {what}")
+
+
+def erasure(data: Path, hr: Path) -> None:
+    """``dots erase`` of the leaver's workforce record, uploaded through the API: before and after,
+    how many files under the data directory hold her name or date of birth."""
+    heading("12. Erasure: one record, everywhere it reached")
+    key = f"{pd.read_csv(hr, dtype=str)['force'].iloc[-1]}/workforce/{STAFF['employee_ref']}"
+    marks = (STAFF["surname"], STAFF["surname"].upper(), STAFF["dob"], "1990-03-03")
+    before = _holding(data, marks)
+    argv = ["erase", key, "--reason", "MoPI review: leaver's record held without need", "--json"]
+    rc, out, err = dots_cli(data, argv)
+    answer = json.loads(out or "{}")
+    print(f"  $ dots erase {key} --reason '...'   (rc {rc}{'; ' + _brief(err.strip()) if err.strip() else ''})")
+    staged = answer.get("staging", {})
+    print(f"    staging: {staged.get('rows')} source row(s) in {staged.get('parts')} extract(s) erased; "
+          f"recomputed: {', '.join(k for k in ('resolve', 'graph') if k in answer) or 'nothing'}; "
+          f"uploads: {answer.get('state', {}).get('upload_rows')} row(s) cut from the uploaded file")
+    after = _holding(data, marks)
+    print(f"  files under the data directory holding her name or date of birth: {len(before)} before "
+          f"({', '.join(sorted(before)[:4])}{', …' if len(before) > 4 else ''}), {len(after)} after"
+          + (f" ({', '.join(sorted(after))})" if after else ""))
+    rc, _, err = dots_cli(data, argv)
+    print(f"  erasing it again: rc {rc}, {_brief(err.strip(), 160)}")
+
+
+def _holding(data: Path, marks: tuple[str, ...]) -> set[str]:
+    """Files under ``data`` whose bytes hold any of ``marks`` (as written, or in UTF-16 for none)."""
+    needles = [m.encode() for m in marks]
+    return {f.relative_to(data).as_posix() for f in data.rglob("*")
+            if f.is_file() and any(n in f.read_bytes() for n in needles)}
+
+
+def graph_file(data: Path) -> None:
+    """The embedded graph file after every write above: its first page (the engine's header, which
+    LadybugDB fills from uninitialised memory unless dots zeroes it) holds no text."""
+    import re
+
+    heading("13. The graph file holds only the graph")
+    path = data / "graph" / "pole.lbdb"
+    page = path.read_bytes()[:4096]
+    words = re.findall(rb"[ -~]{6,}", page)
+    print(f"  {path.relative_to(data)}: page 0 (the header) has {sum(b != 0 for b in page)} non-zero bytes of "
+          f"{len(page)}, {len(words)} run(s) of six or more printable characters"
+          + (f": {_brief(b' | '.join(words[:3]).decode(), 120)}" if words else " (no stray memory)"))
 
 
 def _created(summary: dict) -> int:

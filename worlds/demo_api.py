@@ -2,13 +2,16 @@
 
 ``show_exchanges(data_dir)`` signs in as a demo account of each role (created on first use, with
 the force of the busiest perpetrator, so force scoping shows), sends the request that group
-typically brings and prints it with the answer, shortened. The requests go through the real app
+typically brings and prints it with the answer, shortened. Given an HR ``workforce`` extract, the
+admin uploads it and runs the pipeline, and professional standards (of the force it names) work
+their desks while the other groups meet the walled officer as a stub. The requests go through the real app
 in-process (the same routes, checks and audit as ``dots serve``), so the auditor's exchange at
 the end shows the log the others wrote.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import textwrap
@@ -26,6 +29,7 @@ PURPOSES = {
     "data_steward": ("data_quality", "DQ-DEMO-1"),
     "admin": ("administration", "ADM-DEMO-1"),
     "auditor": ("audit", "AUD-DEMO-1"),
+    "professional_standards": ("investigation", "PSD-DEMO-1"),
 }
 
 
@@ -67,12 +71,14 @@ def _busiest(g: Any) -> tuple[str | None, str | None, dt.date]:
     return (rows[0]["force"] if rows else None), None, day
 
 
-def show_exchanges(data_dir: Path, out: Callable[[str], None] = print) -> int:
-    """Print one request and answer per user group; returns how many exchanges failed."""
+def show_exchanges(data_dir: Path, out: Callable[[str], None] = print, workforce: Path | None = None) -> int:
+    """Print one request and answer per user group; returns how many exchanges failed (a refusal
+    the demo asks for on purpose is not a failure)."""
     from fastapi.testclient import TestClient
 
     from api.app import create_app
     from api.auth.users import UserError, add_user
+    from reference.forces import lookup_force
 
     app = create_app(Path(data_dir))
     failed = 0
@@ -81,13 +87,18 @@ def show_exchanges(data_dir: Path, out: Callable[[str], None] = print) -> int:
         force, _, day = _busiest(g)
         forces = [force] if force else []
         force_label = force_name(force) or "no force"
+        hr_force = None
+        if workforce is not None:
+            with workforce.open(newline="", encoding="utf-8") as fh:
+                known = lookup_force(next(csv.DictReader(fh))["force"])
+            hr_force = known.code if known else None
         for role in PURPOSES:
             try:
                 add_user(
                     Path(data_dir),
                     f"demo.{role}",
                     role,
-                    forces if role in SCOPED else [],
+                    forces if role in SCOPED else [hr_force] if role == "professional_standards" and hr_force else [],
                     PASSWORD,
                     national=role == "data_steward",
                 )
@@ -108,20 +119,26 @@ def show_exchanges(data_dir: Path, out: Callable[[str], None] = print) -> int:
             body: dict | None = None,
             params: dict | None = None,
             show: Callable[[Any], Any] | None = None,
+            files: dict | None = None,
+            expect: int | None = None,
         ) -> Any:
             nonlocal failed
             purpose, reference = PURPOSES[role]
             query = {"purpose": purpose, "reference": reference, **(params or {})}
             out(f"\n-- {title}")
             shown = "&".join(f"{k}={v}" for k, v in query.items())
-            scope = f", {force_label}" if role in SCOPED else ""
+            scope = (f", {force_label}" if role in SCOPED
+                     else f", {force_name(hr_force)}" if role == "professional_standards" and hr_force else "")
             out(f"   {method} {path}?{shown}   (as demo.{role}{scope})")
             if body is not None:
                 out(f"   body: {json.dumps(body)}")
+            if files is not None:
+                out(f"   file: {', '.join(name for name, _, _ in files.values())}")
             r = client.request(
-                method, path, params=query, json=body, headers={"Authorization": f"Bearer {tokens[role]}"}
+                method, path, params=query, json=body, files=files,
+                headers={"Authorization": f"Bearer {tokens[role]}"},
             )
-            if r.status_code >= 400:
+            if (r.status_code != expect) if expect else r.status_code >= 400:
                 failed += 1
             try:
                 answer = r.json()
@@ -191,14 +208,33 @@ def show_exchanges(data_dir: Path, out: Callable[[str], None] = print) -> int:
                 "Disclosure officer: the subject's disclosable history (no victim identities)",
                 params={"as_of": day.isoformat()},
             )
+        walled = _workforce_exchanges(call, client, tokens, data_dir, workforce) if workforce else None
         call(
             "data_steward",
             "GET",
             "/steward/queue",
-            "Data steward: pairs to review, most uncertain first",
-            params={"limit": 3},
+            "Data steward: pairs to review, most uncertain first (and those only professional standards see)",
+            params={"limit": 100},
+            show=lambda a: {**a, "items": a.get("items", [])[:2],
+                            "stubs": [i for i in a.get("items", []) if i.get("restricted")][:1], "next": None},
         )
+        if walled:
+            call(
+                "analyst",
+                "GET",
+                f"/analyst/persons/{walled}",
+                "Analyst: the walled officer's profile is a stub",
+                expect=200,
+            )
         call("admin", "GET", "/admin/jobs", "Admin: pipeline jobs", params={"limit": 3})
+        call(
+            "analyst",
+            "GET",
+            "/analyst/serial-perpetrators",
+            "Immigration enforcement as the purpose: refused (immigration firewall)",
+            params={"purpose": "immigration_enforcement", "reference": "HOIE-DEMO-1"},
+            expect=403,
+        )
         call(
             "auditor",
             "GET",
@@ -207,8 +243,57 @@ def show_exchanges(data_dir: Path, out: Callable[[str], None] = print) -> int:
             params={"limit": 3},
             show=lambda a: {**a, "items": [{k: i.get(k) for k in LOG_KEYS} for i in a.get("items", [])]},
         )
+        call(
+            "auditor",
+            "GET",
+            "/audit/records",
+            "Auditor: the refusals (section 9's CLI refusals and the API's)",
+            params={"outcome": "refused", "limit": 4},
+            show=lambda a: {**a, "items": [{k: i.get(k) for k in (*LOG_KEYS[2:8], "detail")}
+                                           for i in a.get("items", [])]},
+        )
         call("auditor", "GET", "/audit/verify", "Auditor: is the chain intact?")
     return failed
+
+
+def _workforce_exchanges(call: Callable[..., Any], client: Any, tokens: dict, data_dir: Path,
+                         workforce: Path) -> str | None:
+    """The admin uploads the HR extract and runs the pipeline; professional standards open their
+    desks and the officer's profile. Returns the walled officer's person id (None if not linked)."""
+    import time
+
+    from linkage.store import LinkageStore
+
+    uploaded = call(
+        "admin", "POST", "/admin/uploads", "Admin: upload HR's workforce extract",
+        files={"files": (workforce.name, workforce.read_bytes(), "text/csv")},
+        show=lambda a: [{k: u.get(k) for k in ("id", "filename", "size")} for u in a],
+    )
+    ids = [u["id"] for u in uploaded] if isinstance(uploaded, list) else []
+    job = call("admin", "POST", "/admin/jobs/pipeline", "Admin: ingest it, link it, load the graph",
+               body={"upload_ids": ids}, show=lambda a: {k: a.get(k) for k in ("id", "kind", "status")})
+    status: dict = {}
+    for _ in range(600):  # the job runs in the server's worker; poll as a client would
+        status = client.get(f"/admin/jobs/{job.get('id')}", headers={"Authorization": f"Bearer {tokens['admin']}"},
+                            params={"purpose": "administration", "reference": "ADM-DEMO-1"}).json()
+        if status.get("status") in ("succeeded", "failed"):
+            break
+        time.sleep(0.1)
+    call("admin", "GET", f"/admin/jobs/{job.get('id')}", "Admin: the job, finished",
+         show=lambda a: {k: a.get(k) for k in ("kind", "status", "error")})
+    entities = LinkageStore(Path(data_dir)).entities().set_index("record_key")["person_id"]
+    with workforce.open(newline="", encoding="utf-8") as fh:
+        first = next(csv.DictReader(fh))
+    officer = entities.get(f"{first['force']}/workforce/{first['employee_ref']}")
+    call("professional_standards", "GET", "/steward/queue",
+         "Professional standards: the workforce's matches to review (their desk alone)", params={"limit": 2})
+    call("professional_standards", "GET", "/steward/entities/queue",
+         "Professional standards: walled incidents, orders and homes to review", params={"limit": 2})
+    if officer:
+        call("professional_standards", "GET", f"/analyst/persons/{officer}",
+             "Professional standards: the officer's profile, in full",
+             show=lambda a: {k: a.get(k) for k in ("person_id", "golden", "timeline")})
+    return officer
 
 
 if __name__ == "__main__":  # pragma: no cover
