@@ -62,7 +62,7 @@ def run(base: Path, people: int, seed: int) -> int:
     return 0
 
 
-# An officer from HR: in no other record, so erasing her workforce record leaves her name nowhere.
+# A leaver from HR, in no other record: erasing her workforce record leaves her name nowhere.
 STAFF = {"employee_ref": "7310", "surname": "Quillfeather", "forenames": "Imogen", "dob": "03/03/1990",
          "role": "OFFICER", "status": "LEFT", "left_on": "30/09/2024"}
 
@@ -368,7 +368,8 @@ def erasure(data: Path, hr: Path) -> None:
     how many files under the data directory hold her name or date of birth."""
     heading("12. Erasure: one record, everywhere it reached")
     key = f"{pd.read_csv(hr, dtype=str)['force'].iloc[-1]}/workforce/{STAFF['employee_ref']}"
-    marks = (STAFF["surname"], STAFF["surname"].upper(), STAFF["dob"], "1990-03-03")
+    born = dt.datetime.strptime(STAFF["dob"], "%d/%m/%Y").date()
+    marks = (STAFF["surname"], STAFF["surname"].upper(), STAFF["dob"], born.isoformat())
     before = _holding(data, marks)
     argv = ["erase", key, "--reason", "MoPI review: leaver's record held without need", "--json"]
     rc, out, err = dots_cli(data, argv)
@@ -387,7 +388,7 @@ def erasure(data: Path, hr: Path) -> None:
 
 
 def _holding(data: Path, marks: tuple[str, ...]) -> set[str]:
-    """Files under ``data`` whose bytes hold any of ``marks`` (as written, or in UTF-16 for none)."""
+    """Files under ``data`` whose bytes hold any of ``marks``."""
     needles = [m.encode() for m in marks]
     return {f.relative_to(data).as_posix() for f in data.rglob("*")
             if f.is_file() and any(n in f.read_bytes() for n in needles)}
