@@ -6,23 +6,33 @@ A disclosure search is a personal-data read: its record names every candidate re
 from __future__ import annotations
 
 import argparse
+import sys
 
 from dots.options import add_json, bounded, date
-from dots.output import print_json
+from dots.output import operator_hidden, print_json
 from dots.settings import data_dir
 from dots.terminal import shown
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from api.policy import wall
     from linkage.search import search
 
     home = data_dir(args.data_dir, create=False)
     hits = search(home, args.name, dob=args.dob, age=args.age, place=args.place, limit=args.limit)
     args.access.release([h.get("person_id") for h in hits], len(hits))
+    # a walled candidate (api.policy.wall) is only "a record exists, held by <force>", as the API's
+    # disclosure answers give it: no name, no date of birth, and no professional-standards unit named
+    hits, count = wall.scrub(hits, operator_hidden(args), disclosure=True)
+    if count:
+        print(f"{count} candidate(s) restricted: held elsewhere", file=sys.stderr)
     if args.json:
         print_json({"candidates": hits})
         return 0
     for h in hits:
+        if h.get("restricted"):
+            print("restricted: a record held by " + "; ".join(f["force"] or "" for f in h["held_by"]))
+            continue
         print(
             f"{h.get('person_id')}  p={h.get('probability', 0):.3f}  {h.get('match_key', '')}  "
             f"{shown(h.get('name', h.get('preferred_name', '')))}"

@@ -10,12 +10,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from dots.failures import CommandError
 from dots.options import add_json, add_out, bounded, progress
-from dots.output import emit, one_line, print_json
+from dots.output import emit, one_line, operator_hidden, print_json, records, walled
 from dots.settings import data_dir
 from dots.terminal import shown
+
+if TYPE_CHECKING:
+    from api.policy.wall import Hidden
 
 EXPORTS = {
     "resolution": "one row per person record: record_key, person_id, then confidence and more",
@@ -71,11 +77,18 @@ def cmd_staged_rows(args: argparse.Namespace) -> int:
     # what it says (its names and dates), which is professional standards' to read in the file itself
     rows = rows.assign(raw=rows["raw"].where(rows["profile"] != "workforce", None))
     args.access.release(count=len(rows))
+    # a value set aside on a walled person's record (by its record key), or a walled home as written,
+    # is a stub saying who holds it, as in every list (dots.output.walled)
+    shown_columns = ["source_file", "source_line", "field", "reason", "raw"]
+    keyed = "record_key" in rows.columns
+    rows = walled(rows[shown_columns + (["record_key"] if keyed else [])], args).reindex(columns=shown_columns)
     if args.json:
-        print_json({"rows": rows[["source_file", "source_line", "field", "reason", "raw"]].to_dict("records")})
+        print_json({"rows": records(rows)})
     else:
         for r in rows.itertuples():
-            print(shown(f"{r.source_file}:{r.source_line}: {r.field or '-'}: {r.reason}"))
+            restricted = r.source_line is None or r.source_line != r.source_line
+            line = f"{r.source_file}:{r.source_line}: {r.field or '-'}: {r.reason}"
+            print(shown(r.source_file if restricted else line))
         print(f"{len(rows)} {args.what}")
     return 0
 
@@ -130,7 +143,36 @@ def cmd_export(args: argparse.Namespace) -> int:
         frame = export_table(home, args.table)
     people = [c for c in frame.columns if c == "person_id" or c.endswith("_person_id")]
     args.access.release([v for c in people for v in frame[c]], len(frame))
-    return emit(frame, args)
+    if args.table != "addresses":
+        return emit(frame, args)  # walled rows stubbed (dots.output.walled); resolution as it is
+    hidden = operator_hidden(args)
+    frame = homes_as_ids(frame, hidden)
+    return emit(frame, args, hidden=hidden.without(hidden.addresses))
+
+
+def homes_as_ids(frame: pd.DataFrame, hidden: Hidden) -> pd.DataFrame:
+    """The address rows with each walled home (api.policy.wall: a place a walled person lives or
+    lived, by id or as written) exported exactly as a confidential address is
+    (linkage.entities.export): an id of its record's own that joins it to nothing, no text, and
+    ``confidential`` set, so the row cannot be told from a confidential one. The lodger's row at
+    an officer's home stays a row; the home does not leave. The walled people's own rows are then
+    stubbed like any walled row (their record keys are walled)."""
+    from api.policy.wall import place_key
+    from linkage.entities.addresses import withheld_id
+    from linkage.entities.export import ADDRESS_TEXT
+
+    if frame.empty or not hidden.addresses:
+        return frame
+    written = frame["address_raw"].map(lambda t: isinstance(t, str) and place_key(t) in hidden.places)
+    home = frame["address_id"].isin(hidden.addresses) | written.astype(bool)
+    if not home.any():
+        return frame
+    nth = frame[home].groupby("record_key", sort=False).cumcount() + 1
+    ids = [withheld_id(f"{k}|walled", int(n)) for k, n in zip(frame.loc[home, "record_key"], nth, strict=True)]
+    frame = frame.assign(confidential=frame["confidential"].where(~home, True),
+                         **{c: frame[c].where(~home, None) for c in ADDRESS_TEXT if c in frame.columns})
+    frame.loc[home, "address_id"] = ids
+    return frame
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

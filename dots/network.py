@@ -35,7 +35,7 @@ def cmd_export_network(args: argparse.Namespace) -> int:
         raise CommandError(f"no such folder: {out.parent}")
     g = open_graph(home, graph_uri(args, home))
     try:
-        hidden = wall.hidden_for(wall.current_wall(home, g), None, wall.Hidden())
+        hidden = wall.operator_hidden(home, g)  # as every list: dots.output.operator_hidden
         if args.person_id in hidden.people:
             held = "; ".join(h["force"] for h in wall.stub(hidden, [args.person_id])["held_by"])
             raise CommandError(f"restricted: a record of {args.person_id} exists, held by {held}")

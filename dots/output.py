@@ -15,12 +15,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from dots.terminal import shown
 from exports.tables import Table, write
+
+if TYPE_CHECKING:
+    from api.policy.wall import Hidden
 
 
 def print_json(obj: object) -> None:
@@ -41,18 +44,44 @@ def write_table(frame: pd.DataFrame, out: Path | str, name: str) -> None:
     print(f"wrote {rows} rows to {out}", file=sys.stderr)
 
 
-def walled(frame: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
-    """The rows with each one naming a walled record (api.policy.wall) replaced by one that says
-    only that it exists and who holds it; the command line is no professional-standards account.
-    Not ``dots export`` (resolution, entities): the linkage's outputs for evaluation against an
-    outside truth, which must include the workforce records they link."""
+def operator_hidden(args: argparse.Namespace) -> Hidden:
+    """What this command must not show (:func:`api.policy.wall.operator_hidden`): the command line
+    is an operator with national scope, not professional standards. Read over the graph when one
+    has been loaded (a walled person's incidents, orders and homes), else from the linkage and
+    staging tables alone (an export before ``dots graph load``)."""
     from api.policy import wall
+    from dots.graphs import graph_uri
     from dots.settings import data_dir
+    from graph.backend import open_graph
 
-    if frame.empty or not hasattr(args, "data_dir") or getattr(args, "command", None) == "export":
+    home = data_dir(args.data_dir, create=False)
+    if not wall.staged(home):
+        return wall.Hidden()  # no workforce extract staged: nothing is walled
+    uri = graph_uri(args, home, must_exist=False)
+    if uri is None and not (home / "graph" / "pole.lbdb").exists():
+        return wall.operator_hidden(home, None)
+    with open_graph(home, uri) as g:
+        return wall.operator_hidden(home, g)
+
+
+def unwalled(args: argparse.Namespace) -> bool:
+    """Whether this command's rows leave as they are: ``dots export resolution``, the linkage's
+    own output for scoring against an outside truth, which must include every person record it
+    links (README "Workforce records in exports")."""
+    return getattr(args, "command", None) == "export" and getattr(args, "table", None) == "resolution"
+
+
+def walled(frame: pd.DataFrame, args: argparse.Namespace, hidden: Hidden | None = None) -> pd.DataFrame:
+    """The rows with each one naming a walled record (api.policy.wall: a walled person, one of
+    their records, incidents, orders or homes, by id, record key or, for a home, as written)
+    replaced by one that says only that it exists and who holds it, as the API stubs it for a
+    national account that is not professional standards. ``hidden``: what to wall, when the
+    command worked it out already (:func:`operator_hidden`)."""
+    from api.policy import wall
+
+    if frame.empty or not hasattr(args, "data_dir") or unwalled(args):
         return frame
-    found = wall.current_wall(data_dir(args.data_dir, create=False), None)
-    hidden = wall.hidden_for(found, None, wall.Hidden())
+    hidden = operator_hidden(args) if hidden is None else hidden
     if not hidden:
         return frame
     columns = [str(c) for c in frame.columns]
@@ -63,10 +92,10 @@ def walled(frame: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
     return pd.DataFrame(kept, columns=frame.columns)
 
 
-def emit(frame: pd.DataFrame, args: argparse.Namespace, key: str = "rows") -> int:
+def emit(frame: pd.DataFrame, args: argparse.Namespace, key: str = "rows", hidden: Hidden | None = None) -> int:
     """A list command's answer: a file for ``--out``, else JSON with ``--json``, else a plain table.
     Walled rows are replaced first (:func:`walled`)."""
-    frame = walled(frame, args)
+    frame = walled(frame, args, hidden)
     if getattr(args, "out", None):
         write_table(frame, args.out, args.command if args.command != "export" else args.table)
         if getattr(args, "json", False):

@@ -474,3 +474,59 @@ def scrub_rows(columns: list[str], rows: Iterable[tuple], hidden: Hidden) -> tup
         else:
             out.append(tuple(row))
     return out, count
+
+
+# -- the command line -----------------------------------------------------------------------------
+
+
+def operator_hidden(data_dir: Path | str, g: Any) -> Hidden:
+    """What the command line must not show: it runs as an operator with national scope
+    (dots.access), never as professional standards, so it is walled as a national account of any
+    other role is (:func:`hidden_for`). Two things more than the API needs, because the command
+    line reads the linkage's tables as well as the graph: an export runs before any graph is
+    loaded (``g`` None), so what the walled people are party to is also read from the linkage and
+    staging tables (their incidents by involvement, orders by party, homes by record); and its
+    lists and exports name an incident or an order by its record key (occurrence reference, case
+    number) as often as by its id, so those keys are hidden too."""
+    found = current_wall(data_dir, g)
+    if found.walled:
+        parties = _on_file(Path(data_dir), found.walled)
+        from linkage.store import LinkageStore
+
+        homes = set().union(*(p.addresses for p in parties.values()))
+        found = Wall(parties, found.holders, found.workforce_keys, found.person_of, found.key_forces, found.staff,
+                     {**found.places, **_places(LinkageStore(data_dir), homes)})
+    return hidden_for(found, None, Hidden())
+
+
+def _on_file(data_dir: Path, walled: dict[str, Party]) -> dict[str, Party]:
+    """Each walled person's party widened by the linkage and staging tables: the events their
+    records are involved in and the orders naming them (ids and record keys), and the addresses
+    their records give."""
+    from linkage.store import ADDRESSES, EVENTS, ORDERS, LinkageStore
+    from staging.store import StagingStore
+
+    linkage = LinkageStore(data_dir)
+
+    def table(name: str, columns: list[str]) -> pd.DataFrame:
+        return linkage.table(name)[columns] if linkage.exists(name) else pd.DataFrame(columns=columns)
+
+    events = table(EVENTS, ["record_key", "event_id"])
+    orders = table(ORDERS, ["record_key", "order_id", "respondent_person_id", "protected_person_id"])
+    addresses = table(ADDRESSES, ["record_key", "address_id"])
+    involved = StagingStore(data_dir).read("involvements", ["event_key", "record_key"])
+    out = {}
+    for pid, p in walled.items():
+        keys = set(involved.loc[involved["record_key"].isin(p.records), "event_key"])
+        event_ids = set(events.loc[events["record_key"].isin(keys) | events["event_id"].isin(p.events), "event_id"])
+        mine = events[events["event_id"].isin(event_ids)]
+        named = orders[(orders["respondent_person_id"] == pid) | (orders["protected_person_id"] == pid)
+                       | orders["order_id"].isin(p.orders)]
+        mine_orders = orders[orders["order_id"].isin(set(named["order_id"]))]
+        homes = set(addresses.loc[addresses["record_key"].isin(p.records), "address_id"].dropna())
+        out[pid] = Party(pid, p.records,
+                         p.events | frozenset(mine["event_id"].dropna()) | frozenset(mine["record_key"].dropna()),
+                         p.orders | frozenset(mine_orders["order_id"].dropna())
+                         | frozenset(mine_orders["record_key"].dropna()),
+                         p.others, p.addresses | frozenset(str(a) for a in homes))
+    return out
