@@ -158,8 +158,7 @@ def homes_as_ids(frame: pd.DataFrame, hidden: Hidden) -> pd.DataFrame:
     an officer's home stays a row; the home does not leave. The walled people's own rows are then
     stubbed like any walled row (their record keys are walled)."""
     from api.policy.wall import place_key
-    from linkage.entities.addresses import withheld_id
-    from linkage.entities.export import ADDRESS_TEXT
+    from linkage.entities.export import ADDRESS_TEXT, withheld_id  # the export's own confidential-address id
 
     if frame.empty or not hidden.addresses:
         return frame
