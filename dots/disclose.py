@@ -23,7 +23,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     args.access.release([h.get("person_id") for h in hits], len(hits))
     # a walled candidate (api.policy.wall) is only "a record exists, held by <force>", as the API's
     # disclosure answers give it: no name, no date of birth, and no professional-standards unit named
-    hits, count = wall.scrub(hits, operator_hidden(args), disclosure=True)
+    hits, count = wall.scrub(hits, operator_hidden(args, home), disclosure=True)
     if count:
         print(f"{count} candidate(s) restricted: held elsewhere", file=sys.stderr)
     if args.json:

@@ -145,7 +145,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     args.access.release([v for c in people for v in frame[c]], len(frame))
     if args.table != "addresses":
         return emit(frame, args)  # walled rows stubbed (dots.output.walled); resolution as it is
-    hidden = operator_hidden(args)
+    hidden = operator_hidden(args, home)
     frame = homes_as_ids(frame, hidden)
     return emit(frame, args, hidden=hidden.without(hidden.addresses))
 

@@ -44,17 +44,18 @@ def write_table(frame: pd.DataFrame, out: Path | str, name: str) -> None:
     print(f"wrote {rows} rows to {out}", file=sys.stderr)
 
 
-def operator_hidden(args: argparse.Namespace) -> Hidden:
+def operator_hidden(args: argparse.Namespace, home: Path | None = None) -> Hidden:
     """What this command must not show (:func:`api.policy.wall.operator_hidden`): the command line
     is an operator with national scope, not professional standards. Read over the graph when one
     has been loaded (a walled person's incidents, orders and homes), else from the linkage and
-    staging tables alone (an export before ``dots graph load``)."""
+    staging tables alone (an export before ``dots graph load``). ``home``: the data directory the
+    command read (default: ``--data-dir`` as given)."""
     from api.policy import wall
     from dots.graphs import graph_uri
     from dots.settings import data_dir
     from graph.backend import open_graph
 
-    home = data_dir(args.data_dir, create=False)
+    home = data_dir(args.data_dir, create=False) if home is None else Path(home)
     if not wall.staged(home):
         return wall.Hidden()  # no workforce extract staged: nothing is walled
     uri = graph_uri(args, home, must_exist=False)
