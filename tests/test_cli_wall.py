@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from worlds.api import FLAT, _row, person_of
 from worlds.ppda import FENWICK, MARSH, MEMBERSHIP_STRINGS, ORDER_CASE, WALLED_STRINGS, build, write_csv
+from worlds.testing import dots, found
 
-ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2024-06-30"
 BREACH = "NO/0000095/24"  # the officer at the protected person's door while the order runs
 HOME = ("Larch Close", "LARCH CLOSE", "NE46 3XX")
@@ -36,16 +34,10 @@ WALLED = {
 }
 
 
-def dots(*args: str, home: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DOTS_HOME": str(home), "DOTS_PURPOSE": "intelligence", "DOTS_REFERENCE": "WALL-1",
-           "DOTS_DEMO": "1"}
-    return subprocess.run([sys.executable, "-m", "dots.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
-
-
-def leaks(strings: tuple[str, ...], text: str) -> list[str]:
-    low = text.lower()
-    return [s for s in strings if s.lower() in low]
+def run(*args: str, home: Path) -> subprocess.CompletedProcess:
+    """``dots ARGS`` on the graph this process built the world in (worlds.testing.dots, same_graph)."""
+    return dots(*args, home=home, same_graph=True, DOTS_PURPOSE="intelligence", DOTS_REFERENCE="WALL-1",
+                DOTS_DEMO="1")
 
 
 @pytest.fixture(scope="module")
@@ -103,12 +95,12 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 @pytest.mark.parametrize("table", ["orders", "events", "breaches"])
 def test_a_linkage_export_stubs_walled_incidents_and_orders(home, ids, table, tmp_path):
     out = tmp_path / f"{table}.csv"
-    proc = dots("export", table, "--out", str(out), home=home)
+    proc = run("export", table, "--out", str(out), home=home)
     assert proc.returncode == 0, proc.stderr
     text = out.read_text(encoding="utf-8-sig")
     for who, strings in WALLED.items():
-        assert leaks(strings + MEMBERSHIP_STRINGS, text) == [], who
-    assert leaks(tuple(ids), text) == []
+        assert found(strings + MEMBERSHIP_STRINGS, text) == [], who
+    assert found(tuple(ids), text) == []
     rows, before = read_csv(out), unwalled(home, table)
     assert len(rows) == len(before)  # a walled row is a stub, not dropped: one row per record still
     stubs = [r for r in rows if r[next(iter(r))].startswith("restricted: held by")]
@@ -117,18 +109,18 @@ def test_a_linkage_export_stubs_walled_incidents_and_orders(home, ids, table, tm
     required = list(rows[0])[:2]
     kept = [tuple(r[c] for c in required) for r in rows if r not in stubs]
     walled = tuple(ids) + WALLED["suspect"] + WALLED["victim in another force"]
-    assert kept == [tuple(r[c] for c in required) for r in before if not leaks(walled, json.dumps(r))]
+    assert kept == [tuple(r[c] for c in required) for r in before if not found(walled, json.dumps(r))]
 
 
 def test_export_addresses_gives_a_walled_home_as_its_id_only(home, ids, tmp_path):
     """The lodger's row at the officer's home leaves exactly as a confidential address does: an AX
     id of its own record, no text, ``confidential`` set; the walled people's own rows are stubs."""
     out = tmp_path / "addresses.csv"
-    proc = dots("export", "addresses", "--out", str(out), home=home)
+    proc = run("export", "addresses", "--out", str(out), home=home)
     assert proc.returncode == 0, proc.stderr
     text = out.read_text(encoding="utf-8-sig")
-    assert leaks(HOME + ("Beech Terrace", "DH8 5QQ") + MEMBERSHIP_STRINGS, text) == []
-    assert leaks(tuple(ids), text) == []
+    assert found(HOME + ("Beech Terrace", "DH8 5QQ") + MEMBERSHIP_STRINGS, text) == []
+    assert found(tuple(ids), text) == []
     rows, before = read_csv(out), unwalled(home, "addresses")
     assert len(rows) == len(before)
     lodger = [r for r in rows if r["record_key"] == "Northumbria/NOR92"]
@@ -175,18 +167,18 @@ FORMS = [(c, f) for c in LISTS for f in ("json", "csv", "text")
 @pytest.mark.parametrize("command,form", FORMS, ids=[f"{' '.join(c[:2])}-{f}" for c, f in FORMS])
 def test_no_list_shows_a_walled_person_incident_order_or_home(world, ids, command, form, tmp_path):
     extra = {"json": ["--json"], "csv": ["--out", str(tmp_path / "out.csv")], "text": []}[form]
-    proc = dots(*command, *extra, home=world)
+    proc = run(*command, *extra, home=world)
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout + (Path(extra[1]).read_text(encoding="utf-8-sig") if form == "csv" else "")
     for who, strings in WALLED.items():
-        assert leaks(strings + HOME + MEMBERSHIP_STRINGS, text) == [], (who, text[:2000])
-    assert leaks(tuple(ids), text) == []
+        assert found(strings + HOME + MEMBERSHIP_STRINGS, text) == [], (who, text[:2000])
+    assert found(tuple(ids), text) == []
 
 
 def test_a_walled_incident_in_a_list_is_a_stub_and_the_rest_stays(world):
     """Retention review names incidents by record key and only their subjects: the staff member's
     incident (she is its victim, Durham) is a stub held by Durham; the ordinary ones are listed."""
-    proc = dots("retention", "review", "--as-of", "2040-01-01", "--json", home=world)
+    proc = run("retention", "review", "--as-of", "2040-01-01", "--json", home=world)
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)["rows"]
     held = {r["record_key"] for r in rows if (r["record_key"] or "").startswith("restricted")}
@@ -195,7 +187,7 @@ def test_a_walled_incident_in_a_list_is_a_stub_and_the_rest_stays(world):
 
 
 def test_a_warning_on_a_walled_record_is_a_stub(world):
-    proc = dots("warnings", "--json", home=world)
+    proc = run("warnings", "--json", home=world)
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)["rows"]
     assert rows and all(r["raw"] != "not a PNC" for r in rows)
@@ -210,16 +202,16 @@ def test_a_warning_on_a_walled_record_is_a_stub(world):
 def test_disclose_search_gives_a_walled_candidate_as_held_by_a_force_only(world, ids, name, force, form):
     """As the API's disclosure answers: a walled candidate says only that a record exists and which
     force holds it, naming no professional-standards unit (which would reveal membership)."""
-    proc = dots("disclose", "search", "--name", name, *(["--json"] if form == "json" else []), home=world)
+    proc = run("disclose", "search", "--name", name, *(["--json"] if form == "json" else []), home=world)
     assert proc.returncode == 0, proc.stderr
-    assert leaks(WALLED["suspect"] + WALLED["victim in another force"] + MEMBERSHIP_STRINGS + HOME, proc.stdout) \
+    assert found(WALLED["suspect"] + WALLED["victim in another force"] + MEMBERSHIP_STRINGS + HOME, proc.stdout) \
         == [], proc.stdout
-    assert leaks(tuple(ids), proc.stdout) == [] and "professional" not in proc.stdout.lower()
+    assert found(tuple(ids), proc.stdout) == [] and "professional" not in proc.stdout.lower()
     if form == "json":
         held = [c for c in json.loads(proc.stdout)["candidates"] if c.get("restricted")]
         assert held and all(set(c) == {"restricted", "held_by"} for c in held)
         assert {h["force"] for c in held for h in c["held_by"]} <= {"Northumbria Police", "Durham Constabulary"}
     assert force.split()[0] in proc.stdout
-    lodger = dots("disclose", "search", "--name", "Ryan Cole", "--json", home=world)  # his home is walled, not he
+    lodger = run("disclose", "search", "--name", "Ryan Cole", "--json", home=world)  # his home is walled, not he
     assert any(c.get("person_id") == person_of(world, "Northumbria/NOR92") for c in json.loads(lodger.stdout)[
-        "candidates"]) and leaks(HOME, lodger.stdout) == []
+        "candidates"]) and found(HOME, lodger.stdout) == []
