@@ -224,32 +224,35 @@ def refresh_counted(
     New records change the counts, so without this a resolve in two steps would differ from one."""
     out = dict(levels)
     fn, sn = settings.comparison("forename"), settings.comparison("surname")
-    if fn.has("near"):
-        level = out["forename"].copy()
-        redo = [fn.code(name) for name in ("near", "abbreviated", "else") if fn.has(name)]
-        idx = np.flatnonzero(np.isin(level, redo))
-        if len(idx):
-            fl, fr = forename_pair(ft, left[idx], r[idx], name_orientation(ft, left[idx], r[idx]))
-            near = near_forenames(ft, fl, fr)
-            new = np.where(near, fn.code("near"), fn.code("else"))
-            if fn.has("abbreviated"):
-                abbreviated = _unique_pairs(ft.vocab, fl, fr, _abbreviation) & ~near
-                new[abbreviated] = fn.code("abbreviated")
-            level[idx] = new
-        out["forename"] = level
-    for comp in (fn, sn):
-        if not comp.has("variant"):
-            continue
-        level = out[comp.name].copy()
-        idx = np.flatnonzero(np.isin(level, [comp.code("fuzzy"), comp.code("variant")]))
-        if len(idx):
-            if comp is fn:
-                a, b = forename_pair(ft, left[idx], r[idx], name_orientation(ft, left[idx], r[idx]))
-            else:  # a fuzzy surname is never a transposed or crossed one (those levels come first)
-                a, b = ft.sn[left[idx]], ft.sn[r[idx]]
-            level[idx] = np.where(slips(ft, a, b), comp.code("fuzzy"), comp.code("variant"))
-        out[comp.name] = level
+    near_codes = [fn.code(name) for name in ("near", "abbreviated", "else") if fn.has("near") and fn.has(name)]
+    slip_codes = {c.name: [c.code("fuzzy"), c.code("variant")] if c.has("variant") else [] for c in (fn, sn)}
+    # the forenames' pairs are oriented once (the costly part) for both decisions
+    level = out["forename"].copy()
+    idx = np.flatnonzero(np.isin(level, near_codes + slip_codes[fn.name]))
+    if len(idx):
+        fl, fr = forename_pair(ft, left[idx], r[idx], name_orientation(ft, left[idx], r[idx]))
+    redo = np.isin(level[idx], near_codes)
+    if redo.any():
+        near = near_forenames(ft, fl[redo], fr[redo])
+        new = np.where(near, fn.code("near"), fn.code("else"))
+        if fn.has("abbreviated"):
+            abbreviated = _unique_pairs(ft.vocab, fl[redo], fr[redo], _abbreviation) & ~near
+            new[abbreviated] = fn.code("abbreviated")
+        level[idx[redo]] = new
+    if (~redo).any():
+        level[idx[~redo]] = _slip_or_variant(ft, fn, fl[~redo], fr[~redo])
+    out["forename"] = level
+    level = out["surname"].copy()
+    idx = np.flatnonzero(np.isin(level, slip_codes[sn.name]))
+    if len(idx):  # a fuzzy surname is never a transposed or crossed one (those levels come first)
+        level[idx] = _slip_or_variant(ft, sn, ft.sn[left[idx]], ft.sn[r[idx]])
+    out["surname"] = level
     return out
+
+
+def _slip_or_variant(ft: FeatureTable, comp: Comparison, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The level of name pairs a keystroke apart: 'fuzzy' for a slip, 'variant' for two real names."""
+    return np.where(slips(ft, a, b), comp.code("fuzzy"), comp.code("variant"))
 
 
 def _variants(ft: FeatureTable, comp: Comparison, typo: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
