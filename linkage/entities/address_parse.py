@@ -359,7 +359,9 @@ class _OtherHalf:
     def rows(self, wait: float) -> list[tuple]:
         """Its rows, or its texts parsed here when it fails or is not done within ``wait`` seconds."""
         self.threads[1].join(wait)
-        if self.threads[1].is_alive():  # hung: stop it (its pipes close, so both threads end)
+        if self.threads[1].is_alive() or not self.complete:
+            # hung (its pipes close, so both threads end), or its rows could not be read: then
+            # it may be blocked writing the rest to a pipe no one reads, and would never exit
             self.stop()
         for thread in self.threads:
             thread.join()
