@@ -88,3 +88,69 @@ def test_residence_is_the_string_grouping(rows: list, people: dict) -> None:
         assert got.empty
         return
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_exact=True)
+
+
+def _rows_output_by_strings(rows: pd.DataFrame, conf: np.ndarray, form_of: pd.Series, forms: pd.DataFrame,
+                            nfa_forms: set) -> pd.DataFrame:
+    """The definition the address rows had: a join, groupbys and a merge on the strings."""
+    from linkage.entities.address_parse import FIELDS
+    from linkage.entities.addresses import withheld_id
+
+    out = rows[["record_key", "address_raw", "seen", "source"]].copy()
+    out["confidential"] = conf
+    out["form_key"] = None
+    out.loc[~conf, "form_key"] = form_of.reindex(out.index[~conf]).to_numpy()
+    out["no_fixed_abode"] = out["form_key"].isin(nfa_forms)
+    fi = forms.set_index("form_key")
+    fi.index = fi.index.astype(object)
+    out = out.join(fi[[*FIELDS[:7], "uprn", "address_id"]], on="form_key")
+    out.loc[conf, "address_id"] = [withheld_id(k) for k in out.loc[conf, "record_key"].astype(str)]
+    out.loc[conf, "address_raw"] = None
+    g = out.groupby(["record_key", "address_raw", "address_id"], dropna=False, sort=False)
+    agg = g.agg(first_seen=("seen", "min"), last_seen=("seen", "max")).reset_index()
+    written = out[["record_key", "address_raw", "address_id"]].fillna({"address_raw": "", "address_id": ""})
+    row = written.groupby(list(written.columns), sort=False, dropna=False).ngroup().to_numpy()
+    sources = join_per_group(row, out["source"], int(row.max()) + 1 if len(row) else 0)[row]
+    out = out.assign(source=sources).drop(columns=["seen"])
+    out = out.drop_duplicates(["record_key", "address_raw", "address_id"])
+    keys = {"record_key": object, "address_raw": object, "address_id": object}
+    out = out.astype(keys).merge(agg.astype(keys), on=list(keys), how="left")
+    return out.sort_values(["record_key", "address_raw"], kind="stable", na_position="first").reset_index(drop=True)
+
+
+ADDRESS_ROW = st.tuples(
+    st.sampled_from(["uk/1", "uk/2", "uk/10", "Durham/é1", "x"]),  # record key
+    st.one_of(st.none(), st.sampled_from(["", "1 A Rd", "1 A RD", "Flat 2, 1 A Rd", "é 3"])),  # text
+    st.one_of(st.none(), st.integers(0, 400)),  # seen, days
+    st.sampled_from(["rms:a.csv", "rms:b.csv", "court:c.csv"]),  # source
+    st.sampled_from(["open", "withheld at source", "withheld by its text"]),
+    st.sampled_from(["F1", "F2", "F3", "F4", "NFA", "GONE"]),  # its form (NFA: no fixed abode; GONE: parsed away)
+)
+
+
+@given(st.lists(ADDRESS_ROW, max_size=40), st.dictionaries(st.sampled_from(["F1", "F2", "F3", "F4"]),
+       st.sampled_from(["A1", "A10", "A2"]), min_size=1))
+@settings(max_examples=200, deadline=None)
+def test_address_rows_are_the_string_grouping(rows: list, entity_of_form: dict) -> None:
+    from linkage.entities.address_parse import FIELDS
+    from linkage.entities.addresses import _rows_output
+
+    base = pd.Timestamp("2019-01-01")
+    frame = pd.DataFrame(
+        {
+            "record_key": [r[0] for r in rows],
+            "address_raw": pd.Series([r[1] for r in rows], dtype=object),
+            "seen": pd.to_datetime(pd.Series([None if r[2] is None else base + pd.Timedelta(days=r[2]) for r in rows],
+                                             dtype=object)),
+            "source": [r[3] for r in rows],
+        }
+    )
+    at_source = np.asarray([r[4] == "withheld at source" for r in rows], dtype=bool)
+    conf = np.asarray([r[4] != "open" for r in rows], dtype=bool)
+    form_of = pd.Series([r[5] for r in rows], dtype=object)[~at_source]
+    forms = pd.DataFrame({"form_key": list(entity_of_form), "address_id": list(entity_of_form.values())})
+    for i, name in enumerate([*FIELDS[:7], "uprn"]):
+        forms[name] = [f"{name}{i}{k}" for k in forms["form_key"]]
+    got = _rows_output(frame, conf, form_of, forms, {"NFA"})
+    want = _rows_output_by_strings(frame, conf, form_of, forms, {"NFA"})
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
