@@ -154,3 +154,18 @@ def test_address_rows_are_the_string_grouping(rows: list, entity_of_form: dict) 
     got = _rows_output(frame, conf, form_of, forms, {"NFA"})
     want = _rows_output_by_strings(frame, conf, form_of, forms, {"NFA"})
     pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+@given(st.lists(st.tuples(*[st.integers(-1, 2**31 - 1)] * 3), max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_address_row_groups_hold_at_any_size(rows: list) -> None:
+    """Rows grouped on three columns of codes as a sorted groupby would, with codes as large as
+    billions of rows would give (one combined key of three such codes does not fit in int64)."""
+    from linkage.entities.addresses import _groups
+
+    columns = [np.asarray([r[i] for r in rows], dtype=np.int64) for i in range(3)]
+    first, group = _groups(*columns)
+    frame = pd.DataFrame({f"c{i}": c for i, c in enumerate(columns)})
+    want = frame.groupby(["c0", "c1", "c2"], sort=True).ngroup().to_numpy()
+    assert group.tolist() == want.tolist()
+    assert first.tolist() == [int(np.flatnonzero(want == g)[0]) for g in range(len(first))]

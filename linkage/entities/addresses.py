@@ -397,20 +397,10 @@ def _rows_output(
     # texts sorted as Python strings (not as fixed-width text: one long text would make that huge)
     ra, texts = pd.factorize(raw, sort=True, use_na_sentinel=True)
     ai = pd.factorize(address_id, use_na_sentinel=True)[0].astype(np.int64)
-    _, pair = np.unique(rk * np.int64(len(texts) + 1) + ra + 1, return_inverse=True)
-    _, first, group = np.unique(
-        pair.reshape(-1) * np.int64(ai.max(initial=-1) + 2) + ai + 1, return_index=True, return_inverse=True
-    )
-    group = group.reshape(-1)
+    first, group = _groups(rk, ra, ai)
     seen = pd.Series(rows["seen"].to_numpy()).groupby(group, sort=True).agg(["min", "max"])
     # every extract that wrote it, where a missing text or id counts as empty (the row's key)
-    empty = np.flatnonzero(texts == "")
-    ra_written = np.where(np.isin(ra, empty), -1, ra)
-    _, written = np.unique(
-        (rk * np.int64(len(texts) + 1) + ra_written + 1) * np.int64(ai.max(initial=-1) + 2) + ai + 1,
-        return_inverse=True,
-    )
-    written = written.reshape(-1)
+    _, written = _groups(rk, np.where(np.isin(ra, np.flatnonzero(texts == "")), -1, ra), ai)
     sources = join_per_group(written, rows["source"], int(written.max()) + 1 if n else 0)[written]
     order = np.lexsort((first, ra[first], rk[first]))
     pick = first[order]
@@ -433,6 +423,19 @@ def _rows_output(
     out["first_seen"] = seen["min"].to_numpy()[order]
     out["last_seen"] = seen["max"].to_numpy()[order]
     return out
+
+
+def _groups(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows grouped on several columns of codes (-1 for missing, a value of its own), numbered in
+    the columns' sorted order: each group's first row and each row's group. One column at a time,
+    so the combined key stays within int64 however many rows there are."""
+    group = np.zeros(len(codes[0]), dtype=np.int64)
+    first = np.zeros(0, dtype=np.int64)
+    for column in codes:
+        width = np.int64(column.max(initial=-1) + 2)
+        _, first, group = np.unique(group * width + column + 1, return_index=True, return_inverse=True)
+        group = group.reshape(-1)
+    return first, group
 
 
 def address_text(forms: pd.DataFrame) -> np.ndarray:
