@@ -7,6 +7,8 @@ is computed once per distinct value pair with rapidfuzz's ``cpdist``.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, JaroWinkler
@@ -21,6 +23,7 @@ JW_THRESHOLD = 0.92
 ADDRESS_SAME = 90
 GENERATION_YEARS = 12
 WORKERS = 2
+SPLIT_PAIRS = 1_000_000  # pairs from which compare() runs two halves side by side
 
 
 def _unique_pairs(vocab: np.ndarray, a: np.ndarray, b: np.ndarray, func) -> np.ndarray:
@@ -728,9 +731,26 @@ def compare(
     """Every non-context comparison for pairs (l[i], r[i]); context levels start null.
 
     ``absent``: comparisons whose value the caller knows one side of every pair lacks (a search's
-    query without a date of birth, say): their level is null without comparing."""
+    query without a date of birth, say): their level is null without comparing.
+
+    A pair's levels depend on its two records alone (the cache of an incremental resolve rests on
+    it), so from ``SPLIT_PAIRS`` pairs the two halves are compared side by side on two threads:
+    most of the work is numpy's and rapidfuzz's, which run without the GIL."""
     left = np.asarray(left, dtype=np.int64)
     r = np.asarray(r, dtype=np.int64)
+    if len(left) < SPLIT_PAIRS:
+        return _compare(ft, settings, left, r, absent)
+    half = len(left) // 2
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.map(
+            lambda part: _compare(ft, settings, left[part], r[part], absent), (slice(0, half), slice(half, None))
+        )
+    return {name: np.concatenate([first[name], second[name]]) for name in first}
+
+
+def _compare(
+    ft: FeatureTable, settings: Settings, left: np.ndarray, r: np.ndarray, absent: frozenset[str]
+) -> dict[str, np.ndarray]:
     orient = name_orientation(ft, left, r)
     fl, fr = forename_pair(ft, left, r, orient)
     levels = {

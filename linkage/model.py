@@ -520,9 +520,15 @@ def _match_rate(
     total = max(n * (n - 1) / 2, 1)
     if not levels or len(next(iter(levels.values()))) == 0:
         return 1.0 / max(n - 1, 2)
+    # each iteration scores every distinct comparison pattern once, weighted by how many pairs
+    # share it (millions of pairs, a few thousand patterns)
+    comps = [c for c in settings.comparisons if not c.context]
+    mat, counts = _patterns(levels, [c.name for c in comps], [c.n_levels for c in comps])
+    patterns = {c.name: mat[:, j] for j, c in enumerate(comps)}
     prior = 1.0 / max(n - 1, 2)
     for _ in range(100):
-        new = float(np.clip((1.0 - non_match_weights(m, u, settings, levels, prior)).sum() / total, 1e-12, 0.5))
+        matches = (1.0 - non_match_weights(m, u, settings, patterns, prior)) @ counts
+        new = float(np.clip(matches / total, 1e-12, 0.5))
         if abs(math.log(new) - math.log(prior)) < 1e-4:
             return new
         prior = new

@@ -24,7 +24,7 @@ run that stopped part way is simply run again.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -77,19 +77,34 @@ def resolve_people(data_dir: Path, *, progress: bool = False, fork: bool = True)
     return people_run.resolve(Path(data_dir), progress=progress, fork=fork)
 
 
-def resolve_entities(data_dir: Path, *, progress: bool = False, fork: bool = True) -> dict[str, Any]:
+def resolve_entities(
+    data_dir: Path, *, progress: bool = False, fork: bool = True, ahead: entities_run.Ahead | None = None
+) -> dict[str, Any]:
     """Stage 3: addresses, orders, incidents and breaches, on the person ids of stage 2
-    (``fork=False`` in a threaded server: no second process)."""
-    return entities_run.resolve_entities(Path(data_dir), progress=progress, fork=fork)
+    (``fork=False`` in a threaded server: no second process; ``ahead``: see :func:`resolve`)."""
+    return entities_run.resolve_entities(Path(data_dir), progress=progress, fork=fork, ahead=ahead)
+
+
+@contextmanager
+def _stage_three_ahead(data_dir: Path, fork: bool) -> Iterator[entities_run.Ahead]:
+    """Stage 3's work that needs no person ids (:class:`linkage.entities.run.Ahead`), begun beside
+    stage 2 on staging as stage 2 reads it (restaged first), and stopped whatever happens."""
+    loaders_ingest.restage(Path(data_dir))
+    ahead = entities_run.Ahead(Path(data_dir), fork=fork)
+    try:
+        yield ahead
+    finally:
+        ahead.close()
 
 
 def resolve(data_dir: Path, *, progress: bool = False, fork: bool = True) -> dict[str, dict[str, Any]]:
     """Stages 2 and 3, what ``dots resolve`` and the API's resolve job run: ``{"people": …,
-    "entities": …}``."""
-    return {
-        "people": resolve_people(data_dir, progress=progress, fork=fork),
-        "entities": resolve_entities(data_dir, progress=progress, fork=fork),
-    }
+    "entities": …}``. Stage 3's parse of the address texts runs beside stage 2 on the other core."""
+    with _stage_three_ahead(data_dir, fork) as ahead:
+        return {
+            "people": resolve_people(data_dir, progress=progress, fork=fork),
+            "entities": resolve_entities(data_dir, progress=progress, fork=fork, ahead=ahead),
+        }
 
 
 def load_graph(
@@ -118,8 +133,9 @@ def steps(
     ingest stage is left out (what is staged already is resolved and loaded)."""
     if paths:
         yield "ingest", ingest(data_dir, paths, profile=profile, progress=progress)
-    yield "resolve_people", resolve_people(data_dir, progress=progress, fork=fork)
-    yield "resolve_entities", resolve_entities(data_dir, progress=progress, fork=fork)
+    with _stage_three_ahead(data_dir, fork) as ahead:
+        yield "resolve_people", resolve_people(data_dir, progress=progress, fork=fork)
+        yield "resolve_entities", resolve_entities(data_dir, progress=progress, fork=fork, ahead=ahead)
     yield "load_graph", load_graph(data_dir, graph, uri=uri, progress=progress)
 
 

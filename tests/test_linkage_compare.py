@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkage.compare import compare
@@ -209,3 +209,44 @@ def test_any_text_parses_as_a_name_or_as_none(text):
     fore, sur = parse_full_name(text)
     assert isinstance(fore, str) and isinstance(sur, str)
     assert parse_full_name("0 0") == ("", "") and parse_full_name("Dave HALL")[1] == "HALL"
+
+
+_WORLD: dict = {}
+
+
+def _world_features():
+    """Records and features of a generated world (both forces, courts, typos, twins), built once."""
+    if not _WORLD:
+        from worlds.linkage import generate
+
+        records = build_records(generate(1500, seed=5).person_records)
+        _WORLD["ft"] = build_features(records)
+    return _WORLD["ft"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 400), st.integers(1, 400))
+def test_levels_in_halves_on_two_threads_are_the_levels_of_all(seed: int, pairs: int, split: int) -> None:
+    """compare() splits many pairs in two and compares the halves side by side: each pair's levels
+    are those it has compared with any other pairs, or alone (the incremental cache rests on it)."""
+    import linkage.compare as comparison
+
+    ft = _world_features()
+    rng = np.random.default_rng(seed)
+    left, right = rng.integers(0, ft.n, pairs), rng.integers(0, ft.n, pairs)
+    near = rng.random(pairs) < 0.5  # neighbours in record order: often one person's records
+    right[near] = np.minimum(left[near] + 1, ft.n - 1)
+    whole = comparison._compare(ft, SETTINGS, left, right, frozenset())
+    before = comparison.SPLIT_PAIRS
+    comparison.SPLIT_PAIRS = split
+    try:
+        halves = compare(ft, SETTINGS, left, right)
+    finally:
+        comparison.SPLIT_PAIRS = before
+    assert halves.keys() == whole.keys()
+    for name in whole:
+        np.testing.assert_array_equal(halves[name], whole[name], err_msg=name)
+        assert halves[name].dtype == whole[name].dtype
+    one = rng.integers(0, pairs)
+    alone = comparison._compare(ft, SETTINGS, left[one : one + 1], right[one : one + 1], frozenset())
+    assert {k: int(v[0]) for k, v in alone.items()} == {k: int(v[one]) for k, v in whole.items()}

@@ -93,9 +93,12 @@ def uprns_from_records(person_records: pd.DataFrame) -> pd.DataFrame:
     return sub.dropna(subset=["uprn"]).drop_duplicates(["record_key", "address_raw"])[cols]
 
 
-def build_forms(rows: pd.DataFrame, other_process: bool = False) -> tuple[pd.DataFrame, pd.Series]:
+def build_forms(
+    rows: pd.DataFrame, other_process: bool = False, known: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
     """Distinct address forms of the non-confidential rows, parsed; and each row's form key.
-    ``other_process``: the parse may use a second process (see ``address_parse.parse_rows``)."""
+    ``other_process``: the parse may use a second process (see ``address_parse.parse_rows``);
+    ``known``: spellings parsed ahead (``address_parse.parse_many``)."""
     text = rows["address_raw"].fillna("").astype(str)
     pc = rows["postcode"].fillna("").astype(str)
     uprn = rows["uprn"].fillna("").astype(str) if "uprn" in rows else pd.Series("", index=rows.index)
@@ -114,6 +117,7 @@ def build_forms(rows: pd.DataFrame, other_process: bool = False) -> tuple[pd.Dat
         forms["address_raw"].where(forms["address_raw"] != "", None),
         forms["postcode_field"].where(forms["postcode_field"] != "", None),
         other_process=other_process,
+        known=known,
     )
     forms = pd.concat([forms, parsed[FIELDS]], axis=1)
     streets, street_names = pd.factorize(forms["street"])  # each distinct street split once
@@ -308,9 +312,11 @@ def resolve_addresses(
     previous: pd.DataFrame | None,
     settings: Settings | None = None,
     other_process: bool = False,
+    known: pd.DataFrame | None = None,
 ) -> dict:
     """Resolve staged address rows (with ``uprn`` where known) into address entities.
-    ``other_process``: the parse may use a second process (not in a threaded server).
+    ``other_process``: the parse may use a second process (not in a threaded server); ``known``:
+    spellings parsed ahead (``address_parse.parse_many``).
 
     Returns rows (one per record_key and address as written), forms, pairs and the model.
     """
@@ -321,7 +327,7 @@ def resolve_addresses(
     conf = rows["confidential"].fillna(False).astype(bool).to_numpy()
     # the parser also catches a withheld address written into the text ('REFUGE', 'WITHHELD')
     open_rows = rows[~conf]
-    forms, form_of = build_forms(open_rows, other_process)
+    forms, form_of = build_forms(open_rows, other_process, known)
     text_conf = forms.set_index("form_key")["confidential"]
     conf_by_text = form_of.map(text_conf).fillna(False).astype(bool)
     conf = conf.copy()
