@@ -7,7 +7,8 @@ Four named stages, always in this order, each a call into the package that owns 
 3. ``resolve_entities``: addresses, orders, incidents and breaches, which take the person ids of
    stage 2 (``linkage.entities``), so ``resolve`` and ``steps`` run it after every person
    resolution: ids of addresses, orders and events never go stale and steward decisions on them
-   apply at the next run;
+   apply at the next run. What of it needs no person id (the parse of the address texts) is
+   begun beside stage 2, on the core stage 2 leaves mostly idle (``linkage.entities.run.Ahead``);
 4. ``load_graph``: staging and linkage outputs into the POLE graph (``graph.load``).
 
 ``erase`` takes one record back out of every stage (``dots erase``): each layer erases its own
