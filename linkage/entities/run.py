@@ -111,13 +111,17 @@ def _behind_stage_two(job, receive) -> int:  # noqa: ANN001 - Background's job a
 
 
 def _parse_ahead(data_dir: Path, path: Path, receive) -> int:  # noqa: ANN001 - Background's receive
-    """:class:`Ahead`'s work: the spellings of the addresses no source withheld, parsed to ``path``."""
+    """:class:`Ahead`'s work: the spellings of the addresses no source withheld, parsed to ``path``
+    (the staged rows are let go before the parse: the process holds the spellings and a chunk)."""
+    return parse_to_file(_open_spellings(data_dir), path)
+
+
+def _open_spellings(data_dir: Path) -> list[str]:
     from staging.store import StagingStore
 
     staged = StagingStore(data_dir).read("addresses", columns=["address_raw", "confidential"])
     texts = staged.loc[~staged["confidential"].eq(True).to_numpy(), "address_raw"]
-    texts = spellings(texts[texts.notna() & (texts.astype(str) != "")])
-    return parse_to_file(list(texts.unique()), path)
+    return list(spellings(texts[texts.notna() & (texts.astype(str) != "")]).unique())
 
 
 def _address_rows(
