@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import AuditContext, Principal
 from api.policy import immigration, wall
-from api.policy.audit import Entry
+from api.policy.audit import PURPOSE_WIDTH, REFERENCE_WIDTH, Entry, as_sent, not_kept
 from api.problems import ProblemError
 
 # Person ids as linkage makes them (linkage.cluster: 'P' and 12 hex digits). Every one an answer
@@ -54,8 +54,20 @@ def _status(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, StarletteHTTPException):
         return exc.status_code, str(exc.detail)
     if isinstance(exc, RequestValidationError):
-        return 400, "the request is not valid"
+        return 400, "the request is not valid: " + invalid_fields(exc)
     return 500, f"internal error: {type(exc).__name__}"
+
+
+def invalid_fields(exc: RequestValidationError, most: int = 8) -> str:
+    """Which parameters failed validation and how (``query.purpose: enum``), for the record of the
+    refusal: never the values sent, each name bounded (a body's unknown key is the caller's text)."""
+    def plain(part: object) -> str:
+        return re.sub(r"[^A-Za-z0-9_.-]", "?", str(part))[:40]
+
+    errors = exc.errors()
+    shown = [f"{'.'.join(plain(p) for p in e.get('loc', ()))}: {plain(e.get('type', ''))}" for e in errors[:most]]
+    more = f" and {len(errors) - most} more" if len(errors) > most else ""
+    return ", ".join(shown) + more
 
 
 def _subject(answer: Any) -> dict:
@@ -118,6 +130,13 @@ def entry_for(request: Request, operation: str, status: int, outcome: str, detai
             entry.outcome, entry.detail = ctx.outcome, ctx.detail
         elif ctx.refusal:
             entry.detail = f"{detail}; {ctx.refusal}" if detail else ctx.refusal
+    if outcome != "ok":  # what the caller asked for, whether or not it got as far as Audited (422s do not)
+        sent = {"purpose": (request.query_params.get("purpose"), PURPOSE_WIDTH),
+                "reference": (request.query_params.get("reference"), REFERENCE_WIDTH)}
+        entry.purpose, entry.reference = (as_sent(*sent["purpose"]), as_sent(*sent["reference"]))
+        kept_out = not_kept(**sent)
+        if kept_out:
+            entry.detail = f"{entry.detail}; {kept_out}" if entry.detail else kept_out
     return entry
 
 

@@ -24,11 +24,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.policy.audit import Entry, append_record, operating_system_user
+from api.policy.audit import (
+    PURPOSE_WIDTH,
+    REFERENCE_WIDTH,
+    Entry,
+    append_record,
+    as_sent,
+    not_kept,
+    operating_system_user,
+)
 from api.policy.roles import REFERENCE_RE, Purpose
 from dots.failures import CommandError
 from dots.settings import data_dir
 from reference.immigration import REFUSAL, is_enforcement_purpose, is_enforcement_reference
+
+DETAIL_WIDTH = 1000  # characters of a record's detail: a refusal's line quotes what was sent
 
 
 class AccessRefused(CommandError):
@@ -59,12 +69,11 @@ class Access:
 
     def check(self) -> None:
         """Refuse (:class:`AccessRefused`) a command without a purpose code and a reference, or
-        one whose purpose or reference names immigration enforcement."""
+        one whose purpose or reference names immigration enforcement. Its record keeps each as
+        given only when it is a plain code (:func:`api.policy.audit.as_sent`)."""
         if self.purpose is not None and (refused := purpose_refusal(self.purpose)):
-            self.purpose = loggable(self.purpose)
             raise AccessRefused(refused)
         if self.reference is not None and not REFERENCE_RE.match(self.reference):
-            self.reference = None  # not logged either: a reference must not carry a name into the log
             raise AccessRefused("the reference may hold letters, digits and / . _ : - only (2 to 64 characters)")
         if self.reference is not None and is_enforcement_reference(self.reference):
             raise AccessRefused(f"reference {self.reference!r} is refused: {REFUSAL}")
@@ -90,7 +99,12 @@ class Access:
         return self.record("ok", 0)
 
     def record(self, outcome: str, status: int, detail: str | None = None) -> int:
+        """Append this command's record: the purpose and reference as sent when they are plain codes
+        (else kept out, and the detail says so), the detail bounded (a refusal's line quotes what
+        was sent)."""
         self.recorded = True
+        sent = {"purpose": (self.purpose, PURPOSE_WIDTH), "reference": (self.reference, REFERENCE_WIDTH)}
+        detail = "; ".join(d for d in (detail, not_kept(**sent)) if d) or None
         return append_record(
             data_dir(self.data_dir, create=False),
             Entry(
@@ -103,11 +117,11 @@ class Access:
                 user_name=operating_system_user(),
                 role="cli",  # the operating-system user running the command line, not an account
                 forces="national",
-                purpose=self.purpose,
-                reference=self.reference,
+                purpose=as_sent(*sent["purpose"]),
+                reference=as_sent(*sent["reference"]),
                 person_ids=sorted(self.person_ids),
                 count=self.count,
-                detail=detail,
+                detail=detail[:DETAIL_WIDTH] if detail else None,
             ),
         )
 
@@ -125,21 +139,13 @@ def purpose_refusal(text: str, parsed: bool = False) -> str | None:
     return f"unknown purpose {text!r}: one of {', '.join(codes)}"
 
 
-def loggable(purpose: str) -> str | None:
-    """A refused purpose as the s.62 log keeps it: as given when it is a plain word or code, else
-    not at all (free text such as "check Jane Doe's visa" must not carry a name into the log; the
-    record's detail says it was refused and why)."""
-    return purpose if REFERENCE_RE.match(purpose) and len(purpose) <= 32 else None  # the log's column
-
-
 def refuse_parsed_purpose(args: argparse.Namespace, argv: list[str], line: str) -> str:
     """Log the refusal of a ``--purpose`` the parser refused (before any command runs: the same
     record a refused ``DOTS_PURPOSE`` gets, who, when and why); what to add to the one line when
     it could not be logged. Where there is no data directory nothing was read and nothing is logged."""
+    reference = getattr(args, "reference", None) or os.environ.get("DOTS_REFERENCE") or None
     access = Access(getattr(args, "data_dir", None), str(getattr(args, "access", None) or "consultation"),
-                    command_name(args), argv, loggable(args.purpose), None)
-    reference = getattr(args, "reference", None) or os.environ.get("DOTS_REFERENCE")
-    access.reference = reference if reference and REFERENCE_RE.match(reference) else None
+                    command_name(args), argv, args.purpose, reference)
     try:
         access.record("refused", 2, line)
     except FileNotFoundError:

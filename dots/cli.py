@@ -105,7 +105,7 @@ def _main(argv: list[str] | None) -> int:
         return 130
     except Exception as exc:  # noqa: BLE001 - every failure is one line on stderr
         line, expected = explain(exc)
-        if access is not None and access.justified and not access.recorded:
+        if access is not None and not access.recorded:  # a refused ingest mapping, erasure, --purpose too
             line += _log_failure(access, line, refused=expected)
         print(f"{name}: {line}", file=sys.stderr)
         return 1

@@ -62,8 +62,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             if r.held_apart:  # the immigration firewall (loaders.firewall): a count, never a value
                 print(f"{shown(r.path)}: {r.held_apart} immigration value(s) held apart (immigration firewall)")
     refused = [r for r in results if r.status == "refused"]
-    for r in refused:
-        print(f"refused: {shown(' '.join(str(r.error).split()))}", file=sys.stderr)
+    reasons = [" ".join(str(r.error).split()) for r in refused]
+    if refused:  # the s.62 record says so too, not "ok" (cli.py records the rest after the command)
+        args.access.record("refused", 1, f"{len(refused)} of {len(results)} file(s) refused: " + "; ".join(reasons))
+    for reason in reasons:
+        print(f"refused: {shown(reason)}", file=sys.stderr)
     return 1 if refused else 0
 
 

@@ -33,7 +33,7 @@ def cmd_export_network(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.parent and not out.parent.exists():
         raise CommandError(f"no such folder: {out.parent}")
-    g = open_graph(home, graph_uri(args, home))
+    g = open_graph(home, graph_uri(args, home), read_only=True)
     try:
         hidden = wall.operator_hidden(home, g)  # as every list: dots.output.operator_hidden
         if args.person_id in hidden.people:

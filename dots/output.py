@@ -61,7 +61,7 @@ def operator_hidden(args: argparse.Namespace, home: Path | None = None) -> Hidde
     uri = graph_uri(args, home, must_exist=False)
     if uri is None and not (home / "graph" / "pole.lbdb").exists():
         return wall.operator_hidden(home, None)
-    with open_graph(home, uri) as g:
+    with open_graph(home, uri, read_only=True) as g:
         return wall.operator_hidden(home, g)
 
 

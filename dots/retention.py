@@ -38,7 +38,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     uri = graph_uri(args, home)
-    with open_graph(home, uri) as g:
+    with open_graph(home, uri, read_only=True) as g:
         frame = retention_review(g, args.as_of or dt.date.today(), force=args.force, rules=rules)
     args.access.release(frame["person_ids"], len(frame))  # logged before released
     return emit(frame, args)

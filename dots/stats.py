@@ -50,7 +50,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     uri = graph_uri(args, home)
-    with open_graph(home, uri) as g:
+    with open_graph(home, uri, read_only=True) as g:
         frame = force_statistics(g, args.force, args.date_from, args.date_to, by=args.by, rules=rules)
     args.access.release([], len(frame))  # aggregates: no person named, the read still logged
     return emit(frame, args)

@@ -115,8 +115,8 @@ class LadybugBackend(GraphBackend):
 
         self.path = Path(path)
         self.read_only = read_only
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             zero_new_allocations()
         self._db = ladybug.Database(str(self.path), read_only=read_only)
         self._conn = ladybug.Connection(self._db)
@@ -221,8 +221,8 @@ def zero_new_allocations() -> bool:
     last catalog and metadata pages held whatever the process had freed before (audit records,
     staging rows, other files it read), rewritten at every checkpoint, including the one when a
     read-write database closes (graph/README.md, "LadybugDB writes stray memory"). Zeroing at
-    the allocator covers every way of writing (a CLI load, the API's jobs in the server, a query
-    command's read-write open) in one place, whatever else the process holds; allocations larger
+    the allocator covers every way of writing (a CLI load, the API's jobs in the server, any
+    read-write open; query commands open it read only) in one place, whatever else the process holds; allocations larger
     than the small-block cache (1 KiB) cost one ``memset`` more each."""
     global _zeroed
     if _zeroed is None:
@@ -244,8 +244,11 @@ class Neo4jBackend(GraphBackend):
     copy_batch = BATCH  # rows per CREATE transaction (10,000 PersonRecords went over a 64 MiB transaction cap)
     copy_workers = 2  # CREATE transactions at once on a fresh load (see bulk_copy)
 
-    def __init__(self, uri: str, user: str | None, password: str | None, database: str | None = None):
+    def __init__(self, uri: str, user: str | None, password: str | None, database: str | None = None,
+                 read_only: bool = False):
         from neo4j import GraphDatabase
+
+        self.read_only = read_only  # every statement in a READ transaction: the server refuses a write
 
         auth = (user, password) if user else None
         # No server notifications: a query over a property no row has yet ("outcome" before any
@@ -257,7 +260,7 @@ class Neo4jBackend(GraphBackend):
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict]:
         from neo4j import RoutingControl
 
-        write = _is_write(cypher)
+        write = _is_write(cypher) and not self.read_only
         if write:
             # Share the execute_query bookmarks so a read after a write sees it (causal consistency).
             bookmarks = self._driver.execute_query_bookmark_manager
@@ -293,6 +296,8 @@ class Neo4jBackend(GraphBackend):
         return self._gds
 
     def clear(self) -> None:
+        if self.read_only:
+            raise GraphError("the graph was opened read only")
         with self._driver.session(database=self._database) as session:  # auto-commit: IN TRANSACTIONS
             session.run(dialect.NEO4J_CLEAR).consume()
 
@@ -378,16 +383,22 @@ def rows_for_merge(table: pa.Table) -> list[dict]:
 
 
 def open_graph(data_dir: Path | str, uri: str | None = None, user: str | None = None,
-               password: str | None = None) -> GraphBackend:
+               password: str | None = None, read_only: bool = False) -> GraphBackend:
     """Neo4j when a neo4j:// / bolt:// URI is given (or NEO4J_URI is set), else embedded Ladybug
-    at ``data_dir/graph``. The schema is ensured before anything is returned."""
+    at ``data_dir/graph``. The schema is ensured before anything is returned, unless ``read_only``:
+    what only reads (a query command) opens it so, and cannot alter it. The embedded file is then
+    neither written nor checkpointed when it closes, and takes no writer's lock, so a query runs
+    beside another, or beside the server or a load that holds the graph for writing; Neo4j runs
+    every statement in a READ transaction, which the server refuses to write in."""
     uri = uri or os.environ.get("NEO4J_URI")
     if uri and uri.split("://")[0] in {"neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"}:
         backend: GraphBackend = Neo4jBackend(
-            uri, user or os.environ.get("NEO4J_USER", "neo4j"), password or os.environ.get("NEO4J_PASSWORD"))
+            uri, user or os.environ.get("NEO4J_USER", "neo4j"), password or os.environ.get("NEO4J_PASSWORD"),
+            read_only=read_only)
     elif uri:
         raise GraphError(f"not a Neo4j URI: {uri}")
     else:
-        backend = LadybugBackend(Path(data_dir) / "graph" / "pole.lbdb")
-    backend.ensure_schema()
+        backend = LadybugBackend(Path(data_dir) / "graph" / "pole.lbdb", read_only=read_only)
+    if not read_only:
+        backend.ensure_schema()
     return backend

@@ -72,7 +72,7 @@ def write(case: str, data_dir: Path) -> None:
             assert stages(state)["graph_load"]({}, lambda *_a, **_k: None)["verified"]
         finally:
             state.close()
-    elif case == "read-write open, a query, close":  # what a query command does: the close checkpoints
+    elif case == "read-write open, a query, close":  # as the server reads: the close checkpoints
         from graph.backend import open_graph
 
         with open_graph(data_dir) as g:

@@ -30,6 +30,7 @@ import hmac
 import json
 import os
 import queue
+import re
 import sqlite3
 import threading
 from concurrent.futures import Future
@@ -88,6 +89,31 @@ class Entry:
     count: int | None = None
     detail: str | None = None
     recipients: str | None = None
+
+
+# A purpose code or case reference as the log's columns keep one (api.policy.roles.REFERENCE_RE, any
+# length up to the column's): letters, digits and / . _ : - only, starting with a letter or digit.
+PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._:-]*")
+PURPOSE_WIDTH, REFERENCE_WIDTH = 32, 64  # AuditRecord.purpose's column; the longest reference accepted
+
+
+def as_sent(value: object, width: int) -> str | None:
+    """A purpose or reference as a caller sent it, as the s.62 record of a refused request keeps
+    it: as given when it is a plain code of at most ``width`` characters, else None. A refusal's
+    record says what was asked for (``fishing``, ``immigration_enforcement``, ``HOIE/123``), but
+    free text ("check Jane Doe's visa") would carry a name into the log's columns, and anything
+    else (a line break, a spreadsheet formula, a megabyte) would let a caller write into the log or
+    bloat it: such a value is kept out, and :func:`not_kept` says so in the record's detail."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= width and PLAIN.fullmatch(text) else None
+
+
+def not_kept(**sent: tuple[object, int]) -> str | None:
+    """What a refusal's detail says of each sent value (name -> (value, width)) that
+    :func:`as_sent` keeps out of its column: its name and length, never the value."""
+    out = [f"{name} as sent is not a code ({len(str(value))} characters): not kept"
+           for name, (value, width) in sent.items() if value not in (None, "") and as_sent(value, width) is None]
+    return "; ".join(out) or None
 
 
 # (table, column values): a row written in the transaction of an audit record
