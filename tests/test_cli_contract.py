@@ -260,14 +260,18 @@ def test_purpose_on_the_command_line_in_either_place(staged) -> None:
     assert "invalid choice" in one_line_failure(bad)
 
 
-def test_a_graph_the_server_holds_is_named_in_one_line(tmp_path) -> None:
+def test_a_graph_the_server_holds_is_named_in_one_line(tmp_path_factory, tmp_path) -> None:
+    """To a command that writes it; a question opens it read only, and answers."""
     from graph.backend import open_graph
+    from worlds.testing import copy_world
 
-    home = tmp_path / "held"
+    home = copy_world(tmp_path_factory.getbasetemp() / "api_sample_world", tmp_path / "held")
     with open_graph(home):  # this process holds the embedded graph, as a running dots serve would
-        proc = run("serial-perpetrators", home=home, env=PURPOSE)
+        proc = run("graph", "load", home=home)
+        asked = run("serial-perpetrators", home=home, env=PURPOSE)
     line = one_line_failure(proc)
     assert "in use by another process" in line and "dots serve" in line
+    assert asked.returncode == 0 and asked.stdout.split()[0] == "person_id", asked.stderr
 
 
 def test_serve_without_the_api_extra_says_what_to_install(tmp_path) -> None:
