@@ -57,7 +57,7 @@ def test_the_immigration_firewall_refuses_each_ask_in_one_line_and_the_auditor_s
     assert len(refusals) == 3 and all("immigration" in line for _, line in refusals), part
     audit = section(demo, 10)
     refused = audit.split("Auditor: the refusals")[1]
-    assert '"total": 3' in refused and refused.count("immigration") >= 3, refused
+    assert '"total": 4' in refused and refused.count("immigration") >= 4, refused  # the mapping's too
     assert "403" in audit.split("Immigration enforcement as the purpose")[1].split("\n--")[0]
 
 

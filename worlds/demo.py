@@ -310,7 +310,7 @@ def firewall(data: Path, hr: Path) -> None:
         words = [*(["--purpose", purpose[0], "--reference", purpose[1]] if purpose else []), *argv]
         shown = " ".join(Path(w).name if "/" in w and Path(w).exists() else w for w in words)
         print(f"  $ dots {shown}\n    rc {rc}: {_brief(err.strip(), 300)}")
-    print("  (the purpose and the reference refusals are in the s.62 log: the auditor reads them back in section 10;\n"
+    print("  (each refusal is in the s.62 log, the auditor reads them back in section 10;\n"
           "   the mapping is refused when it is read, before any row loads)")
 
 
