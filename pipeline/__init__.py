@@ -7,8 +7,7 @@ Four named stages, always in this order, each a call into the package that owns 
 3. ``resolve_entities``: addresses, orders, incidents and breaches, which take the person ids of
    stage 2 (``linkage.entities``), so ``resolve`` and ``steps`` run it after every person
    resolution: ids of addresses, orders and events never go stale and steward decisions on them
-   apply at the next run. What of it needs no person id (the parse of the address texts) is
-   begun beside stage 2, on the core stage 2 leaves mostly idle (``linkage.entities.run.Ahead``);
+   apply at the next run;
 4. ``load_graph``: staging and linkage outputs into the POLE graph (``graph.load``).
 
 ``erase`` takes one record back out of every stage (``dots erase``): each layer erases its own
@@ -25,7 +24,7 @@ run that stopped part way is simply run again.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -78,34 +77,19 @@ def resolve_people(data_dir: Path, *, progress: bool = False, fork: bool = True)
     return people_run.resolve(Path(data_dir), progress=progress, fork=fork)
 
 
-def resolve_entities(
-    data_dir: Path, *, progress: bool = False, fork: bool = True, ahead: entities_run.Ahead | None = None
-) -> dict[str, Any]:
+def resolve_entities(data_dir: Path, *, progress: bool = False, fork: bool = True) -> dict[str, Any]:
     """Stage 3: addresses, orders, incidents and breaches, on the person ids of stage 2
-    (``fork=False`` in a threaded server: no second process; ``ahead``: see :func:`resolve`)."""
-    return entities_run.resolve_entities(Path(data_dir), progress=progress, fork=fork, ahead=ahead)
-
-
-@contextmanager
-def _stage_three_ahead(data_dir: Path, fork: bool) -> Iterator[entities_run.Ahead]:
-    """Stage 3's work that needs no person ids (:class:`linkage.entities.run.Ahead`), begun beside
-    stage 2 on staging as stage 2 reads it (restaged first), and stopped whatever happens."""
-    loaders_ingest.restage(Path(data_dir))
-    ahead = entities_run.Ahead(Path(data_dir), fork=fork)
-    try:
-        yield ahead
-    finally:
-        ahead.close()
+    (``fork=False`` in a threaded server: no second process)."""
+    return entities_run.resolve_entities(Path(data_dir), progress=progress, fork=fork)
 
 
 def resolve(data_dir: Path, *, progress: bool = False, fork: bool = True) -> dict[str, dict[str, Any]]:
     """Stages 2 and 3, what ``dots resolve`` and the API's resolve job run: ``{"people": …,
-    "entities": …}``. Stage 3's parse of the address texts runs beside stage 2 on the other core."""
-    with _stage_three_ahead(data_dir, fork) as ahead:
-        return {
-            "people": resolve_people(data_dir, progress=progress, fork=fork),
-            "entities": resolve_entities(data_dir, progress=progress, fork=fork, ahead=ahead),
-        }
+    "entities": …}``."""
+    return {
+        "people": resolve_people(data_dir, progress=progress, fork=fork),
+        "entities": resolve_entities(data_dir, progress=progress, fork=fork),
+    }
 
 
 def load_graph(
@@ -134,9 +118,8 @@ def steps(
     ingest stage is left out (what is staged already is resolved and loaded)."""
     if paths:
         yield "ingest", ingest(data_dir, paths, profile=profile, progress=progress)
-    with _stage_three_ahead(data_dir, fork) as ahead:
-        yield "resolve_people", resolve_people(data_dir, progress=progress, fork=fork)
-        yield "resolve_entities", resolve_entities(data_dir, progress=progress, fork=fork, ahead=ahead)
+    yield "resolve_people", resolve_people(data_dir, progress=progress, fork=fork)
+    yield "resolve_entities", resolve_entities(data_dir, progress=progress, fork=fork)
     yield "load_graph", load_graph(data_dir, graph, uri=uri, progress=progress)
 
 

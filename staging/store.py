@@ -203,12 +203,6 @@ class StagingStore:
         data = pq.read_table(path, schema=schema) if path.exists() else schema.empty_table()
         return data.to_pandas(date_as_object=False)
 
-    def rows(self, table: str) -> int:
-        """How many rows a staging table holds across the committed parts (from the files' footers,
-        no row read)."""
-        files = [p.path / f"{table}.parquet" for p in self.parts()]
-        return sum(pq.ParquetFile(f).metadata.num_rows for f in files if f.exists())
-
     def read(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
         """A whole staging table across all committed parts (only ``columns`` when given: faster)."""
         files = [p.path / f"{table}.parquet" for p in self.parts()]

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import settings as hyp_settings
-from hypothesis import strategies as st
 
 from linkage.entities.address_parse import normalise_postcode, normalise_street, parse_address, parse_many
 
@@ -201,44 +198,3 @@ def test_a_reader_that_fails_while_the_second_process_writes_costs_nothing(monke
     assert not hung, "the stage waited for ever on the second process"
     assert answer == [ap._parse_rows(texts)]
     assert started and started[0].poll() is not None
-
-
-_TEXTS = [
-    "1 A Road, X",
-    "Flat 2, 14 High St, Leeds",
-    "23/144 Park Avenue, Sunderland SR6 5JZ",
-    "REFUGE",
-    "No fixed abode",
-    "Alder House, Mill Lane",
-    "1\tA  ROAD\n",
-    "Ünïcödé Strasse 5",
-    "",
-]
-
-
-@hyp_settings(max_examples=40, deadline=None)
-@given(
-    st.lists(st.one_of(st.none(), st.sampled_from(_TEXTS), st.text(max_size=30)), min_size=1, max_size=25),
-    st.lists(st.one_of(st.none(), st.sampled_from(["NE1 1AA", "sr65jz", "junk", ""])), max_size=25),
-    st.sets(st.integers(0, 60)),
-)
-def test_parses_made_ahead_are_the_parses_made_here(texts: list, postcodes: list, chosen: set) -> None:
-    """parse_many with some spellings parsed ahead (written and read back as the stage's second
-    process does) gives the frame parsing everything here gives, whichever spellings were ahead,
-    including ones the column does not hold."""
-    import tempfile
-    from pathlib import Path
-
-    from linkage.entities.address_parse import parse_to_file, read_parsed, spellings
-
-    postcodes = (postcodes + [None] * len(texts))[: len(texts)]
-    distinct = list(spellings(pd.Series(texts)).dropna().unique()) + ["9 ELSEWHERE ROAD"]
-    ahead = [t for i, t in enumerate(distinct) if i in chosen]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "ahead.parquet"
-        assert parse_to_file(ahead, path) == len(ahead)
-        known = read_parsed(path)
-    assert len(known) == len(ahead)
-    here = parse_many(pd.Series(texts, dtype=object), pd.Series(postcodes, dtype=object))
-    got = parse_many(pd.Series(texts, dtype=object), pd.Series(postcodes, dtype=object), known=known)
-    pd.testing.assert_frame_equal(got, here)

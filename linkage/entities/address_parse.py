@@ -311,8 +311,6 @@ OTHER_PROCESS_MIN = 40_000
 OTHER_PROCESS_GRACE = 60.0
 _CHUNK = 20_000  # rows the second process sends at a time: its memory stays the texts and one chunk
 _ROW = operator.attrgetter(*FIELDS)
-_FLAGS = frozenset(f for f, kind in ParsedAddress.__annotations__.items() if kind == "bool")
-_AHEAD_CHUNK = 50_000  # texts parse_to_file parses and writes at a time
 # The second process runs this parser from the same source tree as this one, whatever its
 # working directory holds.
 _SERVE = "import sys; sys.path.insert(0, sys.argv[1]); from linkage.entities.address_parse import _serve; _serve()"
@@ -393,62 +391,22 @@ def parse_rows(texts: list[str], other_process: bool = False) -> list[tuple]:
         other.stop()
 
 
-def spellings(texts: pd.Series | np.ndarray) -> pd.Series:
-    """Each text as the parser is given it (upper case; a missing text stays missing): the key of
-    one parse, here and in :func:`parse_to_file`."""
-    import numpy as np
-    import pandas as pd
-
-    texts = pd.Series(np.asarray(texts, dtype=object))
-    return texts.where(texts.isna(), texts.astype(str).str.upper())
-
-
-def parse_to_file(texts: list[str], path: Path) -> int:
-    """Parse ``texts`` (distinct spellings) into a Parquet file of ``text`` and ``FIELDS``, a chunk
-    at a time, so the process doing it holds the texts and one chunk, never every parse. For
-    :func:`parse_many`'s ``known``: parsing is a function of the text alone, so a parse made
-    ahead, in another process, is the parse this one would make."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema = pa.schema([("text", pa.string())] + [(f, pa.bool_() if f in _FLAGS else pa.string()) for f in FIELDS])
-    with pq.ParquetWriter(path, schema) as writer:
-        for start in range(0, len(texts), _AHEAD_CHUNK):
-            chunk = texts[start : start + _AHEAD_CHUNK]
-            columns = list(zip(*_parse_rows(chunk), strict=True)) if chunk else [()] * len(FIELDS)
-            writer.write_table(pa.table([pa.array(chunk, pa.string()), *columns], schema=schema))
-    return len(texts)
-
-
-def read_parsed(path: Path) -> pd.DataFrame:
-    """A :func:`parse_to_file` file as :func:`parse_many`'s ``known``: FIELDS, indexed by text."""
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path)
-    frame = table.drop(["text"]).to_pandas()
-    frame.index = table.column("text").to_numpy(zero_copy_only=False)
-    return frame
-
-
 def parse_many(
     texts: pd.Series | np.ndarray,
     postcodes: pd.Series | np.ndarray | None = None,
     other_process: bool = False,
-    known: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Parse a column of addresses: the text once per distinct upper-cased spelling, the postcode
     field once per distinct value (a valid field wins over a postcode in the text). With
-    ``other_process``, see :func:`parse_rows`. ``known``: spellings parsed ahead
-    (:func:`read_parsed`); only the others are parsed here."""
+    ``other_process``, see :func:`parse_rows`."""
     import numpy as np
     import pandas as pd
 
-    codes, uniques = pd.factorize(spellings(texts), use_na_sentinel=True)
-    if known is None or not len(known):
-        parsed = parse_rows(list(uniques), other_process) + [_ROW(parse_address(None))]
-        table = pd.DataFrame(parsed, columns=FIELDS)
-    else:
-        table = _with_known(np.asarray(uniques, dtype=object), known, other_process)
+    texts = pd.Series(np.asarray(texts, dtype=object))
+    upper = texts.where(texts.isna(), texts.astype(str).str.upper())
+    codes, uniques = pd.factorize(upper, use_na_sentinel=True)
+    parsed = parse_rows(list(uniques), other_process) + [_ROW(parse_address(None))]
+    table = pd.DataFrame(parsed, columns=FIELDS)
     table = table.iloc[np.where(codes < 0, len(uniques), codes)].reset_index(drop=True)
     if postcodes is not None:
         pcs = pd.Series(np.asarray(postcodes, dtype=object))
@@ -458,25 +416,6 @@ def parse_many(
         usable = (field != "") & ~table["confidential"].to_numpy() & ~table["no_fixed_abode"].to_numpy()
         table.loc[usable, "postcode"] = field[usable]
     return table
-
-
-def _with_known(uniques: np.ndarray, known: pd.DataFrame, other_process: bool) -> pd.DataFrame:
-    """What :func:`parse_many` builds from ``parse_rows(uniques)`` and the parse of nothing (its
-    last row), taking the spellings ``known`` holds from it."""
-    import numpy as np
-    import pandas as pd
-
-    at = known.index.get_indexer(uniques)
-    missing = np.flatnonzero(at < 0)
-    fresh = parse_rows([uniques[i] for i in missing], other_process) + [_ROW(parse_address(None))]
-    rows = np.r_[missing, len(uniques)]
-    columns = {}
-    for j, name in enumerate(FIELDS):
-        column = np.empty(len(uniques) + 1, dtype=bool if name in _FLAGS else object)
-        column[: len(uniques)] = known[name].to_numpy()[np.maximum(at, 0)]
-        column[rows] = [row[j] for row in fresh]
-        columns[name] = column
-    return pd.DataFrame(columns)
 
 
 def _serve() -> None:

@@ -93,12 +93,9 @@ def uprns_from_records(person_records: pd.DataFrame) -> pd.DataFrame:
     return sub.dropna(subset=["uprn"]).drop_duplicates(["record_key", "address_raw"])[cols]
 
 
-def build_forms(
-    rows: pd.DataFrame, other_process: bool = False, known: pd.DataFrame | None = None
-) -> tuple[pd.DataFrame, pd.Series]:
+def build_forms(rows: pd.DataFrame, other_process: bool = False) -> tuple[pd.DataFrame, pd.Series]:
     """Distinct address forms of the non-confidential rows, parsed; and each row's form key.
-    ``other_process``: the parse may use a second process (see ``address_parse.parse_rows``);
-    ``known``: spellings parsed ahead (``address_parse.parse_many``)."""
+    ``other_process``: the parse may use a second process (see ``address_parse.parse_rows``)."""
     text = rows["address_raw"].fillna("").astype(str)
     pc = rows["postcode"].fillna("").astype(str)
     uprn = rows["uprn"].fillna("").astype(str) if "uprn" in rows else pd.Series("", index=rows.index)
@@ -117,7 +114,6 @@ def build_forms(
         forms["address_raw"].where(forms["address_raw"] != "", None),
         forms["postcode_field"].where(forms["postcode_field"] != "", None),
         other_process=other_process,
-        known=known,
     )
     forms = pd.concat([forms, parsed[FIELDS]], axis=1)
     streets, street_names = pd.factorize(forms["street"])  # each distinct street split once
@@ -312,11 +308,9 @@ def resolve_addresses(
     previous: pd.DataFrame | None,
     settings: Settings | None = None,
     other_process: bool = False,
-    known: pd.DataFrame | None = None,
 ) -> dict:
     """Resolve staged address rows (with ``uprn`` where known) into address entities.
-    ``other_process``: the parse may use a second process (not in a threaded server); ``known``:
-    spellings parsed ahead (``address_parse.parse_many``).
+    ``other_process``: the parse may use a second process (not in a threaded server).
 
     Returns rows (one per record_key and address as written), forms, pairs and the model.
     """
@@ -327,7 +321,7 @@ def resolve_addresses(
     conf = rows["confidential"].fillna(False).astype(bool).to_numpy()
     # the parser also catches a withheld address written into the text ('REFUGE', 'WITHHELD')
     open_rows = rows[~conf]
-    forms, form_of = build_forms(open_rows, other_process, known)
+    forms, form_of = build_forms(open_rows, other_process)
     text_conf = forms.set_index("form_key")["confidential"]
     conf_by_text = form_of.map(text_conf).fillna(False).astype(bool)
     conf = conf.copy()

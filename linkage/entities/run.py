@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import sys
 import time
-import uuid
 import warnings
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from linkage import store
-from linkage.background import Background
 from linkage.confidential import withheld_places
-from linkage.entities.address_parse import OTHER_PROCESS_MIN, parse_to_file, read_parsed, spellings
 from linkage.entities.addresses import address_text, resolve_addresses, uprns_from_records
 from linkage.entities.breaches import link_breaches
 from linkage.entities.coresidence import coresidence, residence
@@ -54,76 +50,6 @@ class _Timer:
             print(f"[entities] {stage}: {self.timings[stage]:.2f}s", file=sys.stderr, flush=True)
 
 
-class Ahead:
-    """The part of this stage that needs no person ids, begun in a second process while people are
-    resolved (:func:`pipeline.resolve`), on the core person resolution leaves mostly idle: the
-    address texts parsed. The process is forked before person resolution grows, writes its parses
-    to a file a chunk at a time and exits, so it holds little memory at any time.
-
-    Which texts: every spelling of the staged addresses no source withheld. A text that
-    "confidential follows the person" withholds once person ids are known is parsed too, and
-    never used: :func:`resolve_entities` takes only the parses of the texts it compares, and the
-    file is deleted as soon as it is read (or when the resolve ends, whatever happened). A parse is
-    a function of the text alone, so taking it from here changes no answer; a text missing here is
-    parsed in the stage as before, and if the process failed the stage parses everything itself."""
-
-    def __init__(self, data_dir: Path, fork: bool = True):
-        from staging.store import StagingStore
-
-        self.path: Path | None = None
-        self.job: Background | None = None
-        if not fork or StagingStore(data_dir).rows("addresses") < OTHER_PROCESS_MIN:
-            return  # few texts: a second process costs more than it saves
-        linkage = store.LinkageStore(data_dir)
-        linkage.root.mkdir(parents=True, exist_ok=True)
-        self.path = linkage.path(f".address-parses-{uuid.uuid4().hex}.parquet")
-        job = Background(partial(_behind_stage_two, partial(_parse_ahead, Path(data_dir), self.path)))
-        self.job = job if job.stats["forked"] else None
-
-    def parsed(self) -> pd.DataFrame | None:
-        """The parses made ahead (``address_parse.parse_many``'s ``known``), or None."""
-        if self.job is None or self.path is None:
-            return None
-        try:
-            self.job.join()
-            return read_parsed(self.path)
-        except Exception:  # noqa: BLE001 - a failed helper costs time, never the answer: parse here
-            return None
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        """Stop the process if it still runs and delete its file."""
-        if self.job is not None:
-            self.job.close()
-            self.job = None
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
-
-
-def _behind_stage_two(job, receive) -> int:  # noqa: ANN001 - Background's job and receive
-    """Run ``job`` at a lower priority: where stage 2 uses both cores (blocking's threads) it goes
-    first, and the job takes the core stage 2 leaves idle (it has until stage 3 begins)."""
-    import os
-
-    os.nice(10)
-    return job(receive)
-
-
-def _parse_ahead(data_dir: Path, path: Path, receive) -> int:  # noqa: ANN001 - Background's receive
-    """:class:`Ahead`'s work: the spellings of the addresses no source withheld, parsed to ``path``
-    (the staged rows are let go before the parse: the process holds the spellings and a chunk)."""
-    return parse_to_file(_open_spellings(data_dir), path)
-
-
-def _open_spellings(data_dir: Path) -> list[str]:
-    from staging.store import StagingStore
-
-    staged = StagingStore(data_dir).read("addresses", columns=["address_raw", "confidential"])
-    texts = staged.loc[~staged["confidential"].eq(True).to_numpy(), "address_raw"]
-    return list(spellings(texts[texts.notna() & (texts.astype(str) != "")]).unique())
-
-
 def _address_rows(
     addresses: pd.DataFrame, person_records: pd.DataFrame, involvements: pd.DataFrame, events: pd.DataFrame
 ) -> pd.DataFrame:
@@ -145,12 +71,11 @@ def _address_rows(
     return rows
 
 
-def resolve_entities(data_dir: Path, progress: bool = False, fork: bool = True, ahead: Ahead | None = None) -> dict:
+def resolve_entities(data_dir: Path, progress: bool = False, fork: bool = True) -> dict:
     """Resolve addresses, orders and events, link breaches, derive co-residence; write under data_dir/linkage.
 
     ``fork=False`` keeps all the work in this process (a threaded server); otherwise the address
-    texts may be parsed half in a second interpreter, on the other core. ``ahead``: the parses
-    begun while people were resolved (:class:`Ahead`).
+    texts may be parsed half in a second interpreter, on the other core.
 
     Returns a summary: per kind records, candidate pairs, links, review, entities; breaches,
     court-only orders, residence and co-residence rows; timings. Raises ``NothingToResolve``
@@ -183,12 +108,9 @@ def resolve_entities(data_dir: Path, progress: bool = False, fork: bool = True, 
     rows["confidential"] = rows["confidential"].fillna(False).astype(bool) | withheld_places(
         rows["record_key"].map(person), rows["seen"], rows["postcode"], rows["address_raw"], outputs.confidential()
     )
-    parsed_ahead = ahead.parsed() if ahead is not None else None
-    n_parsed_ahead = 0 if parsed_ahead is None else len(parsed_ahead)
     addr = resolve_addresses(
-        rows, decisions[decisions["kind"] == "address"], outputs.addresses(), other_process=fork, known=parsed_ahead
+        rows, decisions[decisions["kind"] == "address"], outputs.addresses(), other_process=fork
     )
-    del parsed_ahead  # a million texts' parts: not held through the rest of the stage
     timer("addresses")
     ords = resolve_orders(
         tables["orders"], people, decisions[decisions["kind"] == "order"], outputs.orders()
@@ -275,7 +197,6 @@ def resolve_entities(data_dir: Path, progress: bool = False, fork: bool = True, 
             **addr["resolution"].report,
             "rows": int(len(addresses_out)),
             "confidential": int(addresses_out["confidential"].sum()),
-            "parsed_ahead": int(n_parsed_ahead),  # texts parsed beside stage 2 (Ahead)
         },
         "orders": {
             **ords["resolution"].report,
