@@ -133,10 +133,11 @@ def test_export_addresses_gives_a_walled_home_as_its_id_only(home, ids, tmp_path
             assert r["address_id"].startswith("AX") and all(r[c] == "" for c in text_columns), r
     stubbed = {r["record_key"] for r in rows if r["record_key"].startswith("restricted: held by")}
     assert stubbed
-    # every other address row leaves as the linkage wrote it
+    # every other address row leaves as the linkage wrote it (both court records of the walled order
+    # are stubs: the protected party's is not walled for her sake, but its key names the case)
     others = [r for r in before if r["record_key"] not in {"Northumbria/NOR92", "Northumbria/NOR90",
                                                             "Northumbria/NOR95", "Durham/DUR91",
-                                                            f"{ORDER_CASE}/respondent"}]
+                                                            f"{ORDER_CASE}/respondent", f"{ORDER_CASE}/protected"}]
     shape = ("record_key", "address_id", "address_raw", "postcode")
     assert {tuple(r[c] for c in shape) for r in others} <= {tuple(r[c] for c in shape) for r in rows}
     assert [r for r in rows if "Tyne View" in r["address_raw"]]  # an unwalled home is still written out
@@ -215,3 +216,20 @@ def test_disclose_search_gives_a_walled_candidate_as_held_by_a_force_only(world,
     lodger = run("disclose", "search", "--name", "Ryan Cole", "--json", home=world)  # his home is walled, not he
     assert any(c.get("person_id") == person_of(world, "Northumbria/NOR92") for c in json.loads(lodger.stdout)[
         "candidates"]) and found(HOME, lodger.stdout) == []
+
+
+# -- a network chart ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "anx"])
+def test_the_network_of_a_walled_officers_victim_names_none_of_his_incidents_or_orders(world, fmt, tmp_path):
+    """Leanne MARSH is not walled, but the order protecting her from the officer is, and so is her
+    court record of it (``FC2024090/protected``, which names its case number): her chart shows her,
+    and only that records held by professional standards exist."""
+    out = tmp_path / f"net.{fmt}"
+    proc = run("export", "network", person_of(world, "Northumbria/NOR91"), "--format", fmt, "--out", str(out),
+               home=world)
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "MARSH" in text.upper() and "professional standards" in text
+    assert found(WALLED["suspect"] + HOME + MEMBERSHIP_STRINGS, text) == []

@@ -26,7 +26,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from api.app import api_routes  # noqa: E402
 from api.routing import AuditedRoute  # noqa: E402
 from worlds.api import person_of  # noqa: E402
-from worlds.ppda import MEMBERSHIP_STRINGS, WALLED_STRINGS, build  # noqa: E402
+from worlds.ppda import MEMBERSHIP_STRINGS, ORDER_CASE, WALLED_STRINGS, build  # noqa: E402
 from worlds.testing import (  # noqa: E402
     app_with_accounts,
     found,
@@ -68,7 +68,7 @@ WALLED_FROM = {
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("ppda")
-    build(data_dir, household=True)
+    build(data_dir, household=True, order=True)  # and a court order against the officer (FC2024090)
     with app_with_accounts(data_dir, EXTRA) as client:
         yield client, data_dir
 
@@ -177,7 +177,10 @@ def test_no_route_shows_a_walled_person_or_the_workforce_to_anyone_but_professio
                     continue
                 answered.setdefault(who, set()).add(route.path)
                 text = r.text
-                leaks = found(WALLED_STRINGS["fenwick"] + WALLED_STRINGS["claire"] + MEMBERSHIP_STRINGS, text)
+                # the walled order's case number too: a court record of it (FC2024090/protected, his
+                # victim's) or any other text quoting it names it
+                leaks = found(WALLED_STRINGS["fenwick"] + (ORDER_CASE,) + WALLED_STRINGS["claire"]
+                              + MEMBERSHIP_STRINGS, text)
                 if role == "disclosure_officer" and "professional standards" in text.lower():
                     leaks.append("professional standards")
                 if leaks:

@@ -47,7 +47,8 @@ import re
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,8 @@ from reference.forces import force_name
 WALLED_STATUSES = frozenset({"SERVING", "SUSPENDED"})  # and a blank status (unknown: walled)
 UNIT = "professional standards"
 MIN_PLACE = 8  # letters and digits a walled home's text needs to be looked for by its text
+MIN_REF = 6  # letters and digits a walled reference needs to be looked for inside other text
+RESTRICTED = "[restricted]"  # what a walled id in a list, or a walled provenance, reads
 TTL = 30.0  # seconds a computed wall is kept for one data directory and graph stamp
 
 Q_PARTIES = cypher(
@@ -66,7 +69,7 @@ Q_PARTIES = cypher(
     """
 MATCH (p:Person {person_id: $person})-[:SUSPECT_IN|VICTIM_IN|WITNESS_IN|OTHER_IN]->(e:Event)
 OPTIONAL MATCH (e)<-[:SUSPECT_IN|VICTIM_IN|WITNESS_IN|OTHER_IN]-(q:Person)
-RETURN e.event_id AS event_id, collect(DISTINCT q.person_id) AS others
+RETURN e.event_id AS event_id, e.record_keys AS record_keys, collect(DISTINCT q.person_id) AS others
 """,
 )
 Q_ORDER_PARTIES = cypher(
@@ -74,7 +77,7 @@ Q_ORDER_PARTIES = cypher(
     """
 MATCH (o:`Order`)-[:AGAINST|PROTECTS]->(p:Person {person_id: $person})
 OPTIONAL MATCH (o)-[:AGAINST|PROTECTS]->(q:Person)
-RETURN o.order_id AS order_id, collect(DISTINCT q.person_id) AS others
+RETURN o.order_id AS order_id, o.record_keys AS record_keys, collect(DISTINCT q.person_id) AS others
 """,
 )
 Q_HOUSEHOLD = cypher(
@@ -106,20 +109,33 @@ class Hidden:
     holders: dict[str, frozenset[str]] = field(default_factory=dict)  # any hidden id -> holding forces
     addresses: frozenset[str] = frozenset()  # address ids: the places walled people live or lived
     places: dict[str, str] = field(default_factory=dict)  # those addresses as written (place_key) -> address id
+    # the walled incidents' and orders' source references as written (an incident's record key and
+    # occurrence reference, an order's case number): hidden also inside other text (:func:`embedded`)
+    refs: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
-        return bool(self.people or self.records or self.events or self.orders or self.addresses)
+        return bool(self.people or self.records or self.events or self.orders or self.addresses or self.refs)
 
     @property
     def ids(self) -> frozenset[str]:
-        return self.people | self.records | self.events | self.orders | self.addresses
+        return self.people | self.records | self.events | self.orders | self.addresses | self.refs
+
+    @cached_property
+    def ref_keys(self) -> dict[str, str]:
+        """The references long enough to look for inside other text, by their letters and digits."""
+        return {k: r for r in sorted(self.refs) if len(k := ref_key(r)) >= MIN_REF}
+
+    def names(self, value: Any) -> set[str]:
+        """The hidden ids ``value`` names (:func:`named`), and the references it holds inside it
+        (``FC2024090/protected``, a court record of a walled order, names its case number)."""
+        return named(value, self.ids, self.places, self.ref_keys)
 
     def without(self, ids: Iterable[str]) -> Hidden:
         """These ids no longer hidden (what one caller may see of the rest)."""
         shown = frozenset(ids)
         return Hidden(self.people - shown, self.records - shown, self.events - shown, self.orders - shown,
                       {k: v for k, v in self.holders.items() if k not in shown}, self.addresses - shown,
-                      {k: a for k, a in self.places.items() if a not in shown})
+                      {k: a for k, a in self.places.items() if a not in shown}, self.refs - shown)
 
     def __or__(self, other: Hidden) -> Hidden:
         holders = dict(self.holders)
@@ -127,13 +143,14 @@ class Hidden:
             holders[k] = holders.get(k, frozenset()) | v
         return Hidden(self.people | other.people, self.records | other.records, self.events | other.events,
                       self.orders | other.orders, holders, self.addresses | other.addresses,
-                      {**self.places, **other.places})
+                      {**self.places, **other.places}, self.refs | other.refs)
 
 
 @dataclass(frozen=True)
 class Party:
     """What one person is party to: their records, events, orders and the places they live or lived
-    (``addresses``), and the people they share them with."""
+    (``addresses``), the people they share them with, and their events' and orders' source
+    references as written (``refs``: record keys, occurrence references, case numbers)."""
 
     person_id: str
     records: frozenset[str]
@@ -141,6 +158,7 @@ class Party:
     orders: frozenset[str]
     others: frozenset[str]
     addresses: frozenset[str] = frozenset()
+    refs: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -165,7 +183,7 @@ class Wall:
         """What everyone but professional standards must not see."""
         holders: dict[str, frozenset[str]] = dict(self.key_forces)
         for pid, p in self.walled.items():
-            for i in (pid, *p.records, *p.events, *p.orders, *p.addresses):
+            for i in (pid, *p.records, *p.events, *p.orders, *p.addresses, *p.refs):
                 holders[i] = holders.get(i, frozenset()) | self.holders[pid]
         parties = self.walled.values()
         return Hidden(
@@ -176,6 +194,7 @@ class Wall:
             holders=holders,
             addresses=frozenset().union(*(p.addresses for p in parties)),
             places=dict(self.places),
+            refs=frozenset().union(*(p.refs for p in parties)),
         )
 
 
@@ -202,14 +221,16 @@ def _current_workforce(data_dir: Path) -> pd.DataFrame:
 def party(g: Any, person_id: str, records: Iterable[str] = ()) -> Party:
     """What ``person_id`` is party to in the graph (``records``: its record keys as linkage knows
     them; without a graph, only those)."""
-    events, orders, others, addresses = set(), set(), set(), set()
+    events, orders, others, addresses, keys_of = set(), set(), set(), set(), set()
     if g is None:
         return Party(person_id, frozenset(records), frozenset(), frozenset(), frozenset())
     for r in g.run(Q_PARTIES, {"person": person_id}):
         events.add(r["event_id"])
+        keys_of.update(r["record_keys"] or [])
         others.update(o for o in r["others"] or [] if o)
     for r in g.run(Q_ORDER_PARTIES, {"person": person_id}):
         orders.add(r["order_id"])
+        keys_of.update(r["record_keys"] or [])
         others.update(o for o in r["others"] or [] if o)
     for r in g.run(Q_HOUSEHOLD, {"person": person_id}):  # where they live or lived, and who else did
         addresses.add(r["address_id"])
@@ -218,7 +239,20 @@ def party(g: Any, person_id: str, records: Iterable[str] = ()) -> Party:
     keys = set(records) | (set(found[0]["record_keys"] or []) if found else set())
     others.discard(person_id)
     return Party(person_id, frozenset(keys), frozenset(events), frozenset(orders), frozenset(others),
-                 frozenset(a for a in addresses if a))
+                 frozenset(a for a in addresses if a), references(keys_of))
+
+
+def references(keys: Iterable[str]) -> frozenset[str]:
+    """Incidents' and orders' record keys and the references they are made from: a key's part
+    after its force (``Northumbria/NO/0000090/24`` -> ``NO/0000090/24``), which other text quotes
+    without the force. An order's key is its case number as the court wrote it."""
+    out = set()
+    for key in keys:
+        if isinstance(key, str) and key.strip():
+            out.add(key)
+            if "/" in key and (tail := key.split("/", 1)[1]).strip():
+                out.add(tail)
+    return frozenset(out)
 
 
 def build_wall(data_dir: Path | str, g: Any) -> Wall:
@@ -240,7 +274,7 @@ def build_wall(data_dir: Path | str, g: Any) -> Wall:
         if pid:
             holders.setdefault(pid, set()).add(force)
     keys_of = ent[ent["person_id"].isin(set(holders))].groupby("person_id")["record_key"].agg(list).to_dict()
-    walled = {pid: party(g, pid, keys_of.get(pid, ())) for pid in sorted(holders)}
+    walled = _referenced(data_dir, {pid: party(g, pid, keys_of.get(pid, ())) for pid in sorted(holders)})
     homes = set().union(*(p.addresses for p in walled.values())) if walled else set()
     return Wall(
         walled,
@@ -251,6 +285,23 @@ def build_wall(data_dir: Path | str, g: Any) -> Wall:
         {f"{f}/{ref}": k for k, f, ref in zip(wf["record_key"], wf["force_code"], wf["employee_ref"], strict=True)},
         _places(linkage, homes),
     )
+
+
+def _referenced(data_dir: Path, walled: dict[str, Party]) -> dict[str, Party]:
+    """Each party's ``refs`` with its incidents' own references as their source wrote them (the
+    staged ``source_ref``, when a force's key is not made from it)."""
+    from staging.store import StagingStore
+
+    keys = set().union(*(p.refs for p in walled.values())) if walled else set()
+    if not keys:
+        return walled
+    events = StagingStore(data_dir).read("events", ["event_key", "source_ref"])
+    events = events[events["event_key"].isin(keys) & events["source_ref"].notna()]
+    written: dict[str, set[str]] = {}
+    for key, ref in zip(events["event_key"], events["source_ref"], strict=True):
+        written.setdefault(key, set()).add(str(ref))
+    return {pid: replace(p, refs=p.refs | {r for k in p.refs for r in written.get(k, ()) if r.strip()})
+            for pid, p in walled.items()}
 
 
 def _places(linkage: Any, homes: set[str]) -> dict[str, str]:
@@ -272,6 +323,35 @@ def _places(linkage: Any, homes: set[str]) -> dict[str, str]:
 
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
+
+
+def ref_key(text: str) -> str:
+    """A reference by its letters and digits, upper case, however it was punctuated
+    ("fc 2024-090" / "FC2024090", "NO/0000090/24" / "NO 0000090 24")."""
+    return _NOT_ALNUM.sub("", text.upper())
+
+
+_RUN = re.compile(r"[0-9A-Z]+")
+
+
+def embedded(text: str, refs: dict[str, str]) -> set[str]:
+    """The references (``refs``: :func:`ref_key` -> the reference) that ``text`` holds as one or more
+    whole runs of letters and digits in a row: "FC2024090/protected" and "case fc 2024 090" hold
+    FC2024090; "FC20240901" does not."""
+    if not refs:
+        return set()
+    runs = _RUN.findall(text.upper())
+    longest = max(map(len, refs))
+    found = set()
+    for i in range(len(runs)):
+        joined = ""
+        for run in runs[i:]:
+            joined += run
+            if len(joined) > longest:
+                break
+            if joined in refs:
+                found.add(refs[joined])
+    return found
 
 
 def place_key(text: str) -> str:
@@ -343,7 +423,7 @@ def own_hidden(wall: Wall, g: Any, employee_ref: str | None) -> Hidden:
     if pid is None:
         return Hidden(records=frozenset({key}), holders={key: forces})
     p = wall.walled.get(pid) or party(g, pid, [k for k, v in wall.person_of.items() if v == pid])
-    ids = {pid, *p.others, *p.records, key, *p.events, *p.orders, *p.addresses}
+    ids = {pid, *p.others, *p.records, key, *p.events, *p.orders, *p.addresses, *p.refs}
     return Hidden(
         people=frozenset({pid}) | p.others,
         records=p.records | {key},
@@ -352,6 +432,7 @@ def own_hidden(wall: Wall, g: Any, employee_ref: str | None) -> Hidden:
         holders={i: forces for i in ids},
         addresses=p.addresses,
         places=wall.places_of(p.addresses),
+        refs=p.refs,
     )
 
 
@@ -395,21 +476,24 @@ _SPLIT = re.compile(r"[;,]\s*")
 _PARTS = re.compile(r";|\s/\s")  # a ";"-joined cell, a comparison's "postcode / address" value
 
 
-def named(value: Any, ids: frozenset[str], places: dict[str, str] | None = None) -> set[str]:
+def named(value: Any, ids: frozenset[str], places: dict[str, str] | None = None,
+          refs: dict[str, str] | None = None) -> set[str]:
     """The hidden ids a value names: itself, an item of a list, a part of a ";"-joined cell; with
-    ``places``, also a walled home written out (its address id)."""
+    ``places``, also a walled home written out (its address id); with ``refs``, also a walled
+    incident's or order's reference held anywhere inside it (:func:`embedded`)."""
     if isinstance(value, str):
         if value in ids:
             return {value}
         if places and (home := places.get(place_key(value))):
             return {home}
+        found = embedded(value, refs) if refs else set()
         if ";" in value or "," in value or " / " in value:
             parts = _SPLIT.split(value)
-            return {p for p in parts if p in ids} | ({places[k] for p in _PARTS.split(value)
-                                                     if (k := place_key(p)) in places} if places else set())
-        return set()
+            return found | {p for p in parts if p in ids} | (
+                {places[k] for p in _PARTS.split(value) if (k := place_key(p)) in places} if places else set())
+        return found
     if isinstance(value, list | tuple | set | frozenset):
-        return set().union(*(named(v, ids, places) for v in value if isinstance(v, str))) if value else set()
+        return set().union(*(named(v, ids, places, refs) for v in value if isinstance(v, str))) if value else set()
     return set()
 
 
@@ -421,7 +505,6 @@ def scrub(obj: Any, hidden: Hidden, disclosure: bool = False) -> tuple[Any, int]
     "[restricted]"."""
     if not hidden:
         return obj, 0
-    ids = hidden.ids
     count = 0
 
     def walk(o: Any) -> Any:
@@ -430,7 +513,7 @@ def scrub(obj: Any, hidden: Hidden, disclosure: bool = False) -> tuple[Any, int]
             hits: set[str] = set()
             for v in o.values():
                 if not isinstance(v, dict):
-                    hits |= named(v, ids, hidden.places)
+                    hits |= hidden.names(v)
             if hits:
                 count += 1
                 return stub(hidden, hits, disclosure)
@@ -438,9 +521,9 @@ def scrub(obj: Any, hidden: Hidden, disclosure: bool = False) -> tuple[Any, int]
         if isinstance(o, list):
             out = []
             for v in o:
-                if isinstance(v, str) and (v in ids or (hidden.places and place_key(v) in hidden.places)):
+                if isinstance(v, str) and hidden.names(v):
                     count += 1
-                    out.append("[restricted]")
+                    out.append(RESTRICTED)
                 else:
                     out.append(walk(v))
             return out
@@ -463,9 +546,8 @@ def scrub_rows(columns: list[str], rows: Iterable[tuple], hidden: Hidden) -> tup
     """A table's rows with each row that names a hidden id replaced by one that says only that a
     record exists and who holds it (the first column; the rest empty)."""
     out, count = [], 0
-    ids = hidden.ids
     for row in rows:
-        hits = set().union(*(named(v, ids, hidden.places) for v in row)) if hidden else set()
+        hits = set().union(*(hidden.names(v) for v in row)) if hidden else set()
         if hits:
             count += 1
             held = stub(hidden, hits)["held_by"]
@@ -487,7 +569,7 @@ def operator_hidden(data_dir: Path | str, g: Any) -> Hidden:
     loaded (``g`` None), so what the walled people are party to is also read from the linkage and
     staging tables (their incidents by involvement, orders by party, homes by record); and its
     lists and exports name an incident or an order by its record key (occurrence reference, case
-    number) as often as by its id, so those keys are hidden too."""
+    number) as often as by its id, which the wall hides as it does for the API (``refs``)."""
     found = current_wall(data_dir, g)
     if found.walled:
         parties = _on_file(Path(data_dir), found.walled)
@@ -501,8 +583,8 @@ def operator_hidden(data_dir: Path | str, g: Any) -> Hidden:
 
 def _on_file(data_dir: Path, walled: dict[str, Party]) -> dict[str, Party]:
     """Each walled person's party widened by the linkage and staging tables: the events their
-    records are involved in and the orders naming them (ids and record keys), and the addresses
-    their records give."""
+    records are involved in and the orders naming them (ids, and their record keys as ``refs``),
+    and the addresses their records give. One pass over each table for all walled people."""
     from linkage.store import ADDRESSES, EVENTS, ORDERS, LinkageStore
     from staging.store import StagingStore
 
@@ -511,22 +593,36 @@ def _on_file(data_dir: Path, walled: dict[str, Party]) -> dict[str, Party]:
     def table(name: str, columns: list[str]) -> pd.DataFrame:
         return linkage.table(name)[columns] if linkage.exists(name) else pd.DataFrame(columns=columns)
 
+    def of(pairs: Iterable[tuple[str, str]], column: str) -> pd.DataFrame:
+        return pd.DataFrame(list(pairs), columns=["pid", column], dtype=object)
+
+    def grouped(frame: pd.DataFrame, column: str) -> dict[str, frozenset[str]]:
+        frame = frame.dropna(subset=[column])
+        return {pid: frozenset(str(v) for v in vs) for pid, vs in frame.groupby("pid")[column]}
+
     events = table(EVENTS, ["record_key", "event_id"])
     orders = table(ORDERS, ["record_key", "order_id", "respondent_person_id", "protected_person_id"])
     addresses = table(ADDRESSES, ["record_key", "address_id"])
     involved = StagingStore(data_dir).read("involvements", ["event_key", "record_key"])
-    out = {}
-    for pid, p in walled.items():
-        keys = set(involved.loc[involved["record_key"].isin(p.records), "event_key"])
-        event_ids = set(events.loc[events["record_key"].isin(keys) | events["event_id"].isin(p.events), "event_id"])
-        mine = events[events["event_id"].isin(event_ids)]
-        named = orders[(orders["respondent_person_id"] == pid) | (orders["protected_person_id"] == pid)
-                       | orders["order_id"].isin(p.orders)]
-        mine_orders = orders[orders["order_id"].isin(set(named["order_id"]))]
-        homes = set(addresses.loc[addresses["record_key"].isin(p.records), "address_id"].dropna())
-        out[pid] = Party(pid, p.records,
-                         p.events | frozenset(mine["event_id"].dropna()) | frozenset(mine["record_key"].dropna()),
-                         p.orders | frozenset(mine_orders["order_id"].dropna())
-                         | frozenset(mine_orders["record_key"].dropna()),
-                         p.others, p.addresses | frozenset(str(a) for a in homes))
-    return out
+    records = of(((pid, k) for pid, p in walled.items() for k in p.records), "record_key")
+    # events: by a walled record's involvement, or known to the graph; then every record key of each
+    by_key = records.merge(involved, on="record_key")[["pid", "event_key"]].rename(columns={"event_key": "record_key"})
+    known = of(((pid, e) for pid, p in walled.items() for e in p.events), "event_id")
+    event_ids = pd.concat([by_key.merge(events, on="record_key")[["pid", "event_id"]], known]).drop_duplicates()
+    mine = event_ids.merge(events, on="event_id")
+    # orders: naming a walled person as either party, or known to the graph; then every record key
+    named_in = pd.concat([orders[["respondent_person_id", "order_id"]].rename(columns={"respondent_person_id": "pid"}),
+                          orders[["protected_person_id", "order_id"]].rename(columns={"protected_person_id": "pid"}),
+                          of(((pid, o) for pid, p in walled.items() for o in p.orders), "order_id")])
+    named_in = named_in[named_in["pid"].isin(set(walled))].drop_duplicates()
+    mine_orders = named_in.merge(orders[["order_id", "record_key"]], on="order_id")
+    homes = records.merge(addresses, on="record_key")
+    ev, ev_keys = grouped(event_ids, "event_id"), grouped(mine, "record_key")
+    od, od_keys = grouped(named_in, "order_id"), grouped(mine_orders, "record_key")
+    at = grouped(homes, "address_id")
+    empty: frozenset[str] = frozenset()
+    out = {pid: replace(p, events=p.events | ev.get(pid, empty), orders=p.orders | od.get(pid, empty),
+                        addresses=p.addresses | at.get(pid, empty),
+                        refs=p.refs | references(ev_keys.get(pid, empty) | od_keys.get(pid, empty)))
+           for pid, p in walled.items()}
+    return _referenced(data_dir, out)

@@ -10,13 +10,14 @@ categories (no contact, exclusion zone ...) because their text can name the prot
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from api.performance.graphcache import GraphCache
 from api.policy import wall
 from api.policy.frames import rows, split, visible_person
 from api.policy.scope import Scope, held_by
-from api.policy.wall import Hidden
+from api.policy.wall import RESTRICTED, Hidden
 from api.store import graphq
 from api.views.person import person_view
 from exports.network import Chart, Edge, Node, as_day
@@ -280,17 +281,25 @@ def network_chart(
 
 def walled_chart(chart: Chart, hidden: Hidden) -> tuple[Chart, int]:
     """The chart with every node that names a walled record (api.policy.wall) replaced by one that
-    says only that a record exists and who holds it, under an id of this chart only."""
+    says only that a record exists and who holds it, under an id of this chart only. A node's
+    provenance (its source record, a list of its record keys or files) naming one is not the node
+    itself: there only those items read "[restricted]" (the victim of a walled officer is shown;
+    her court record of the order protecting her from him is not)."""
     if not hidden:
         return chart, 0
     alias: dict[str, str] = {}
     nodes = []
     for n in chart.nodes:
-        hits = wall.named(n.id, hidden.ids) | wall.named(n.source, hidden.ids)
+        hits = hidden.names(n.id) | hidden.names(n.label) | hidden.names(n.description)
         for v in n.attributes.values():
-            hits |= wall.named(v, hidden.ids)
+            if not isinstance(v, list | tuple):
+                hits |= hidden.names(v)
         if not hits:
-            nodes.append(n)
+            listed = {k: [RESTRICTED if hidden.names(i) else i for i in v] for k, v in n.attributes.items()
+                      if isinstance(v, list | tuple) and any(hidden.names(i) for i in v)}
+            source = RESTRICTED if hidden.names(n.source) else n.source
+            nodes.append(replace(n, source=source, attributes={**n.attributes, **listed})
+                         if listed or source != n.source else n)
             continue
         alias[n.id] = f"{chart.subject_id}:walled-{len(alias) + 1}"
         held = _held(wall.stub(hidden, hits)["held_by"])
