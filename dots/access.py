@@ -92,10 +92,15 @@ class Access:
         if count is not None:
             self.count = (self.count or 0) + count
 
-    def release(self, person_ids: Iterable[Any] = (), count: int | None = None) -> int:
+    def release(self, person_ids: Iterable[Any] = (), count: int | None = None, withheld: int = 0) -> int:
         """Log the answer (its people and size) before it is printed or written: raises if the
-        record cannot be committed, so nothing is released unlogged."""
+        record cannot be committed, so nothing is released unlogged. ``withheld``: how many of its
+        rows or objects the professional-standards wall gave only as held elsewhere (the answer as
+        shown: ``person_ids`` are the people it still names), logged ``restricted`` as the API's
+        answers are, with a count and no id of what was withheld."""
         self.returned(person_ids, count)
+        if withheld:
+            return self.record("restricted", 0, f"{withheld} walled record(s) shown only as held elsewhere")
         return self.record("ok", 0)
 
     def record(self, outcome: str, status: int, detail: str | None = None) -> int:

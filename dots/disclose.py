@@ -20,10 +20,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     home = data_dir(args.data_dir, create=False)
     hits = search(home, args.name, dob=args.dob, age=args.age, place=args.place, limit=args.limit)
-    args.access.release([h.get("person_id") for h in hits], len(hits))
     # a walled candidate (api.policy.wall) is only "a record exists, held by <force>", as the API's
     # disclosure answers give it: no name, no date of birth, and no professional-standards unit named
     hits, count = wall.scrub(hits, operator_hidden(args, home), disclosure=True)
+    args.access.release([h.get("person_id") for h in hits], len(hits), withheld=count)  # the answer as shown
     if count:
         print(f"{count} candidate(s) restricted: held elsewhere", file=sys.stderr)
     if args.json:

@@ -29,8 +29,7 @@ def cmd_serial(args: argparse.Namespace) -> int:
         since=args.since,
         force=args.force,
     )
-    args.access.release([*frame["person_id"], *frame["victim_ids"]], len(frame))
-    return emit(frame, args)
+    return emit(frame, args, people=["person_id", "victim_ids"])
 
 
 def cmd_cross_force(args: argparse.Namespace) -> int:
@@ -40,8 +39,7 @@ def cmd_cross_force(args: argparse.Namespace) -> int:
     frame = cross_force_victims_table(home, graph_uri(args, home))
     if args.force:
         frame = narrowed(frame, args.force)
-    args.access.release([*frame["perpetrator_id"], *frame["victim_id"]], len(frame))
-    return emit(frame, args)
+    return emit(frame, args, people=["perpetrator_id", "victim_id"])
 
 
 def narrowed(frame: pd.DataFrame, force: str) -> pd.DataFrame:
@@ -64,8 +62,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
     home = data_dir(args.data_dir, create=False)
     frame = targets_table(home, args.force, args.as_of, graph_uri(args, home), weights=weights,
                           harm_table=args.harm_table)
-    args.access.release(frame["person_id"], len(frame))
-    return emit(frame, args)
+    return emit(frame, args, people=["person_id"])
 
 
 def cmd_court_only(args: argparse.Namespace) -> int:
@@ -73,8 +70,7 @@ def cmd_court_only(args: argparse.Namespace) -> int:
 
     home = data_dir(args.data_dir, create=False)
     frame = court_only_orders_table(home, graph_uri(args, home), known_people_only=args.known_people_only)
-    args.access.release([*frame["respondent_id"], *frame["protected_id"]], len(frame))
-    return emit(frame, args)
+    return emit(frame, args, people=["respondent_id", "protected_id"])
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

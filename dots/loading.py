@@ -79,12 +79,13 @@ def cmd_staged_rows(args: argparse.Namespace) -> int:
     # a workforce extract's row is membership (api.policy.wall): where it is and why it failed, never
     # what it says (its names and dates), which is professional standards' to read in the file itself
     rows = rows.assign(raw=rows["raw"].where(rows["profile"] != "workforce", None))
-    args.access.release(count=len(rows))
     # a value set aside on a walled person's record (by its record key), or a walled home as written,
     # is a stub saying who holds it, as in every list (dots.output.walled)
     shown_columns = ["source_file", "source_line", "field", "reason", "raw"]
     keyed = "record_key" in rows.columns
-    rows = walled(rows[shown_columns + (["record_key"] if keyed else [])], args).reindex(columns=shown_columns)
+    rows, withheld = walled(rows[shown_columns + (["record_key"] if keyed else [])], args)
+    rows = rows.reindex(columns=shown_columns)
+    args.access.release(count=len(rows), withheld=withheld)
     if args.json:
         print_json({"rows": records(rows)})
     else:
@@ -145,12 +146,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         frame = export_table(home, args.table)
     people = [c for c in frame.columns if c == "person_id" or c.endswith("_person_id")]
-    args.access.release([v for c in people for v in frame[c]], len(frame))
-    if args.table != "addresses":
-        return emit(frame, args)  # walled rows stubbed (dots.output.walled); resolution as it is
+    if args.table != "addresses":  # walled rows stubbed (dots.output.walled); resolution as it is
+        return emit(frame, args, people=people)
     hidden = operator_hidden(args, home)
     frame = homes_as_ids(frame, hidden)
-    return emit(frame, args, hidden=hidden.without(hidden.addresses))
+    return emit(frame, args, hidden=hidden.without(hidden.addresses), people=people)
 
 
 def homes_as_ids(frame: pd.DataFrame, hidden: Hidden) -> pd.DataFrame:

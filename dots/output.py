@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,31 +73,36 @@ def unwalled(args: argparse.Namespace) -> bool:
     return getattr(args, "command", None) == "export" and getattr(args, "table", None) == "resolution"
 
 
-def walled(frame: pd.DataFrame, args: argparse.Namespace, hidden: Hidden | None = None) -> pd.DataFrame:
+def walled(frame: pd.DataFrame, args: argparse.Namespace, hidden: Hidden | None = None) -> tuple[pd.DataFrame, int]:
     """The rows with each one naming a walled record (api.policy.wall: a walled person, one of
     their records, incidents, orders or homes, by id, record key or, for a home, as written)
     replaced by one that says only that it exists and who holds it, as the API stubs it for a
-    national account that is not professional standards. ``hidden``: what to wall, when the
-    command worked it out already (:func:`operator_hidden`)."""
+    national account that is not professional standards; and how many were (for the s.62 record:
+    dots.access). ``hidden``: what to wall, when the command worked it out already
+    (:func:`operator_hidden`)."""
     from api.policy import wall
 
     if frame.empty or not hasattr(args, "data_dir") or unwalled(args):
-        return frame
+        return frame, 0
     hidden = operator_hidden(args) if hidden is None else hidden
     if not hidden:
-        return frame
+        return frame, 0
     columns = [str(c) for c in frame.columns]
     kept, count = wall.scrub_rows(columns, [tuple(r.values()) for r in records(frame)], hidden)
     if not count:
-        return frame
+        return frame, 0
     print(f"{count} row(s) restricted: held by {wall.UNIT}, who alone see them", file=sys.stderr)
-    return pd.DataFrame(kept, columns=frame.columns)
+    return pd.DataFrame(kept, columns=frame.columns), count
 
 
-def emit(frame: pd.DataFrame, args: argparse.Namespace, key: str = "rows", hidden: Hidden | None = None) -> int:
+def emit(frame: pd.DataFrame, args: argparse.Namespace, key: str = "rows", hidden: Hidden | None = None,
+         people: Iterable[str] = ()) -> int:
     """A list command's answer: a file for ``--out``, else JSON with ``--json``, else a plain table.
-    Walled rows are replaced first (:func:`walled`)."""
-    frame = walled(frame, args, hidden)
+    Walled rows are replaced first (:func:`walled`), then the answer is logged (dots.access),
+    before anything is printed: the s.62 record names whom the answer as shown names (``people``:
+    its columns naming people) and says how many rows the wall withheld."""
+    frame, count = walled(frame, args, hidden)
+    args.access.release([v for c in people if c in frame for v in frame[c]], len(frame), withheld=count)
     if getattr(args, "out", None):
         write_table(frame, args.out, args.command if args.command != "export" else args.table)
         if getattr(args, "json", False):

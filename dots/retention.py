@@ -40,8 +40,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     uri = graph_uri(args, home)
     with open_graph(home, uri, read_only=True) as g:
         frame = retention_review(g, args.as_of or dt.date.today(), force=args.force, rules=rules)
-    args.access.release(frame["person_ids"], len(frame))  # logged before released
-    return emit(frame, args)
+    return emit(frame, args, people=["person_ids"])  # logged before released
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -35,9 +35,7 @@ def cmd_safeguarding(args: argparse.Namespace) -> int:
         frame = safeguarding_table(home, name, args.as_of, args.force, graph_uri(args, home), rules=args.rules)
     except (ValueError, OSError) as exc:
         raise CommandError(str(exc)) from exc
-    people = [frame[c] for c in ("person_id", "protected_id", "child_id") if c in frame]
-    args.access.release([p for column in people for p in column], len(frame))  # logged before released
-    return emit(frame, args)
+    return emit(frame, args, people=["person_id", "protected_id", "child_id"])  # logged before released
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

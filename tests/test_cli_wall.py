@@ -233,3 +233,44 @@ def test_the_network_of_a_walled_officers_victim_names_none_of_his_incidents_or_
     text = out.read_text(encoding="utf-8")
     assert "MARSH" in text.upper() and "professional standards" in text
     assert found(WALLED["suspect"] + HOME + MEMBERSHIP_STRINGS, text) == []
+
+
+# -- the s.62 record ---------------------------------------------------------------------------------
+
+
+def last_audit(home: Path) -> dict:
+    import sqlite3
+
+    with sqlite3.connect(home / "state" / "dots.sqlite") as db:
+        db.row_factory = sqlite3.Row
+        return dict(db.execute("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone())
+
+
+AUDITED = [
+    ["serial-perpetrators", "--min-victims", "1", "--relationships", "any", "--json"],
+    ["court-only-orders", "--json"],
+    ["retention", "review", "--as-of", "2040-01-01", "--json"],
+    ["warnings", "--json"],
+    ["export", "orders", "--out", "{tmp}/orders.csv"],
+    ["disclose", "search", "--name", "Gareth Fenwick", "--json"],
+    ["export", "network", "{marsh}", "--format", "graphml", "--out", "{tmp}/net.graphml"],
+]
+
+
+@pytest.mark.parametrize("command", AUDITED, ids=[" ".join(c[:2]) for c in AUDITED])
+def test_the_s62_record_says_what_was_withheld_and_names_only_what_was_shown(world, ids, command, tmp_path):
+    """The log records the answer as the operator was given it: ``restricted`` with how many
+    records were shown only as held elsewhere (as the API logs a walled answer), the people it
+    still names, and no id of a walled person, incident, order or home: the record of a read names
+    nothing the read did not disclose."""
+    marsh = person_of(world, "Northumbria/NOR91")
+    proc = run(*[a.format(tmp=tmp_path, marsh=marsh) for a in command], home=world)
+    assert proc.returncode == 0, proc.stderr
+    entry = last_audit(world)
+    assert entry["method"] == "CLI" and entry["route"].startswith("dots " + command[0])
+    assert entry["outcome"] == "restricted", entry
+    assert "walled record(s) shown only as held elsewhere" in entry["detail"]
+    logged = json.dumps({k: v for k, v in entry.items() if k != "path"})  # the path: what the operator typed
+    assert found(tuple(ids) + WALLED["suspect"] + MEMBERSHIP_STRINGS, logged) == [], logged
+    if command[0] == "export" and command[1] == "network":
+        assert marsh in entry["person_ids"]  # what was shown is still named
