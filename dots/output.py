@@ -45,12 +45,13 @@ def write_table(frame: pd.DataFrame, out: Path | str, name: str) -> None:
     print(f"wrote {rows} rows to {out}", file=sys.stderr)
 
 
-def operator_hidden(args: argparse.Namespace, home: Path | None = None) -> Hidden:
+def operator_hidden(args: argparse.Namespace, home: Path | None = None, g: Any = None) -> Hidden:
     """What this command must not show (:func:`api.policy.wall.operator_hidden`): the command line
     is an operator with national scope, not professional standards. Read over the graph when one
     has been loaded (a walled person's incidents, orders and homes), else from the linkage and
     staging tables alone (an export before ``dots graph load``). ``home``: the data directory the
-    command read (default: ``--data-dir`` as given)."""
+    command read (default: ``--data-dir`` as given); ``g``: the graph it has open (else opened
+    here once more)."""
     from api.policy import wall
     from dots.graphs import graph_uri
     from dots.settings import data_dir
@@ -59,6 +60,8 @@ def operator_hidden(args: argparse.Namespace, home: Path | None = None) -> Hidde
     home = data_dir(args.data_dir, create=False) if home is None else Path(home)
     if not wall.staged(home):
         return wall.Hidden()  # no workforce extract staged: nothing is walled
+    if g is not None:
+        return wall.operator_hidden(home, g)
     uri = graph_uri(args, home, must_exist=False)
     if uri is None and not (home / "graph" / "pole.lbdb").exists():
         return wall.operator_hidden(home, None)

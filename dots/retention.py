@@ -23,7 +23,7 @@ from pathlib import Path
 from dots.failures import CommandError
 from dots.graphs import graph_uri
 from dots.options import add_force, add_json, add_out, date
-from dots.output import emit
+from dots.output import emit, operator_hidden
 from dots.settings import data_dir
 
 
@@ -40,7 +40,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     uri = graph_uri(args, home)
     with open_graph(home, uri, read_only=True) as g:
         frame = retention_review(g, args.as_of or dt.date.today(), force=args.force, rules=rules)
-    return emit(frame, args, people=["person_ids"])  # logged before released
+        hidden = operator_hidden(args, home, g)  # on the graph open here, not opened again
+    return emit(frame, args, hidden=hidden, people=["person_ids"])  # logged before released
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

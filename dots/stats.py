@@ -22,7 +22,7 @@ from pathlib import Path
 from dots.failures import CommandError
 from dots.graphs import graph_uri
 from dots.options import add_force, add_json, add_out, date
-from dots.output import emit
+from dots.output import emit, operator_hidden
 from dots.settings import data_dir
 
 
@@ -52,7 +52,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     uri = graph_uri(args, home)
     with open_graph(home, uri, read_only=True) as g:
         frame = force_statistics(g, args.force, args.date_from, args.date_to, by=args.by, rules=rules)
-    return emit(frame, args, people=[])  # aggregates: no person named, the read still logged
+        hidden = operator_hidden(args, home, g)  # on the graph open here, not opened again
+    return emit(frame, args, hidden=hidden, people=[])  # aggregates: no person named, the read still logged
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -18,12 +18,17 @@ linkage's entities and the graph:
   ``LIVED_AT`` addresses: by address id, and by every spelling of them a source wrote, since a
   record's address or a comparison's value shows a home by its text alone). A lodger at an officer's
   home stays visible; the home, in his answers too, does not.
+* the source references of those events and orders as written (``Hidden.refs``: an incident's
+  record key and occurrence reference, an order's case number), wherever they stand inside other
+  text, in any case and punctuation (:func:`embedded`): a court's record of the protected party,
+  ``FC2024090/protected``, names the walled order's case, and is walled with it.
 * every workforce record key, whatever its status: membership is restricted.
 
 How it is applied, once for every consumer: :func:`scrub` walks an answer (the API's JSON body
 in :mod:`api.routing`, a list file's rows in :mod:`api.downloads`, a network chart, a CLI list)
 and replaces every object that names a walled id (a person, record, event, order or address, in any
-field, also inside a list or a ";"-joined cell) or a walled home as written with a stub that says
+field, also inside a list or a ";"-joined cell), a walled reference or a walled home as written
+(:meth:`Hidden.names`, the one test every consumer applies) with a stub that says
 only that a record exists and who holds it. Routes about one walled person or home (a ``person_id``
 or ``address_id`` in the path: :func:`opened`) answer the stub outright.
 
