@@ -65,7 +65,7 @@ from reference.forces import force_name
 WALLED_STATUSES = frozenset({"SERVING", "SUSPENDED"})  # and a blank status (unknown: walled)
 UNIT = "professional standards"
 MIN_PLACE = 8  # letters and digits a walled home's text needs to be looked for by its text
-MIN_REF = 6  # letters and digits a walled reference needs to be looked for inside other text
+MIN_REF, MAX_REF = 6, 64  # letters and digits a walled reference needs to be looked for inside other text
 RESTRICTED = "[restricted]"  # what a walled id in a list, or a walled provenance, reads
 TTL = 30.0  # seconds a computed wall is kept for one data directory and graph stamp
 
@@ -121,14 +121,15 @@ class Hidden:
     def __bool__(self) -> bool:
         return bool(self.people or self.records or self.events or self.orders or self.addresses or self.refs)
 
-    @property
-    def ids(self) -> frozenset[str]:
+    @cached_property
+    def ids(self) -> frozenset[str]:  # kept: every value of an answer is looked up in it
         return self.people | self.records | self.events | self.orders | self.addresses | self.refs
 
     @cached_property
     def ref_keys(self) -> dict[str, str]:
-        """The references long enough to look for inside other text, by their letters and digits."""
-        return {k: r for r in sorted(self.refs) if len(k := ref_key(r)) >= MIN_REF}
+        """The references long enough to look for inside other text, by their letters and digits
+        (:func:`place_key`: "fc 2024-090" and "FC2024090" alike)."""
+        return {k: r for r in sorted(self.refs) if MIN_REF <= len(k := place_key(r)) <= MAX_REF}
 
     def names(self, value: Any) -> set[str]:
         """The hidden ids ``value`` names (:func:`named`), and the references it holds inside it
@@ -330,29 +331,22 @@ def _places(linkage: Any, homes: set[str]) -> dict[str, str]:
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
 
 
-def ref_key(text: str) -> str:
-    """A reference by its letters and digits, upper case, however it was punctuated
-    ("fc 2024-090" / "FC2024090", "NO/0000090/24" / "NO 0000090 24")."""
-    return _NOT_ALNUM.sub("", text.upper())
-
-
 _RUN = re.compile(r"[0-9A-Z]+")
 
 
 def embedded(text: str, refs: dict[str, str]) -> set[str]:
-    """The references (``refs``: :func:`ref_key` -> the reference) that ``text`` holds as one or more
+    """The references (``refs``: :func:`place_key` -> the reference) that ``text`` holds as one or more
     whole runs of letters and digits in a row: "FC2024090/protected" and "case fc 2024 090" hold
     FC2024090; "FC20240901" does not."""
     if not refs:
         return set()
     runs = _RUN.findall(text.upper())
-    longest = max(map(len, refs))
     found = set()
     for i in range(len(runs)):
         joined = ""
         for run in runs[i:]:
             joined += run
-            if len(joined) > longest:
+            if len(joined) > MAX_REF:
                 break
             if joined in refs:
                 found.add(refs[joined])
