@@ -104,8 +104,11 @@ def emit(frame: pd.DataFrame, args: argparse.Namespace, key: str = "rows", hidde
     Walled rows are replaced first (:func:`walled`), then the answer is logged (dots.access),
     before anything is printed: the s.62 record names whom the answer as shown names (``people``:
     its columns naming people) and says how many rows the wall withheld."""
+    from api.policy.wall import STUBBED
+
     frame, count = walled(frame, args, hidden)
-    args.access.release([v for c in people if c in frame for v in frame[c]], len(frame), withheld=count)
+    named = [v for c in people if c in frame for v in frame[c] if not (isinstance(v, str) and v.startswith(STUBBED))]
+    args.access.release(named, len(frame), withheld=count)
     if getattr(args, "out", None):
         write_table(frame, args.out, args.command if args.command != "export" else args.table)
         if getattr(args, "json", False):

@@ -272,5 +272,6 @@ def test_the_s62_record_says_what_was_withheld_and_names_only_what_was_shown(wor
     assert "walled record(s) shown only as held elsewhere" in entry["detail"]
     logged = json.dumps({k: v for k, v in entry.items() if k != "path"})  # the path: what the operator typed
     assert found(tuple(ids) + WALLED["suspect"] + MEMBERSHIP_STRINGS, logged) == [], logged
+    assert all(p.startswith("P") for p in json.loads(entry["person_ids"])), entry  # ids only, no stub's note
     if command[0] == "export" and command[1] == "network":
         assert marsh in entry["person_ids"]  # what was shown is still named

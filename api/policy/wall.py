@@ -67,6 +67,7 @@ UNIT = "professional standards"
 MIN_PLACE = 8  # letters and digits a walled home's text needs to be looked for by its text
 MIN_REF, MAX_REF = 6, 64  # letters and digits a walled reference needs to be looked for inside other text
 RESTRICTED = "[restricted]"  # what a walled id in a list, or a walled provenance, reads
+STUBBED = "restricted: held by "  # how a walled row of a table begins (scrub_rows)
 TTL = 30.0  # seconds a computed wall is kept for one data directory and graph stamp
 
 Q_PARTIES = cypher(
@@ -550,7 +551,7 @@ def scrub_rows(columns: list[str], rows: Iterable[tuple], hidden: Hidden) -> tup
         if hits:
             count += 1
             held = stub(hidden, hits)["held_by"]
-            note = "restricted: held by " + "; ".join(h["force"] for h in held)
+            note = STUBBED + "; ".join(h["force"] for h in held)
             out.append((note, *([None] * (len(columns) - 1))))
         else:
             out.append(tuple(row))
