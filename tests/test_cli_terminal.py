@@ -45,9 +45,19 @@ def test_nothing_a_terminal_acts_on_survives_and_plain_text_is_unchanged(text: s
         assert ch.encode("unicode_escape").decode("ascii") in out  # shown, not dropped
 
 
+class Released:
+    """The s.62 record a command's answer is released through (dots.access.Access.release)."""
+
+    def release(self, ids, count, withheld=0):
+        self.ids, self.withheld = list(ids), withheld
+
+
 def test_a_table_of_names_prints_no_escape_sequence(capsys) -> None:
     frame = pd.DataFrame({"person_id": ["P1", "P2"], "name": [HOSTILE, "Zoë O'Brien"], "count": [3, 1]})
-    emit(frame, argparse.Namespace(out=None, json=False, command="serial-perpetrators"))
+    access = Released()
+    emit(frame, argparse.Namespace(out=None, json=False, command="serial-perpetrators", access=access),
+         people=["person_id"])
+    assert access.ids == ["P1", "P2"]  # logged before printed
     printed = capsys.readouterr().out
     assert not acted_on(printed.replace("\n", ""))
     assert "\\x1b[2J" in printed and "Zoë O'Brien" in printed
@@ -55,10 +65,6 @@ def test_a_table_of_names_prints_no_escape_sequence(capsys) -> None:
 
 def test_disclosure_candidates_print_no_escape_sequence(monkeypatch, capsys, tmp_path) -> None:
     import linkage.search
-
-    class Released:
-        def release(self, ids, count):
-            self.ids = list(ids)
 
     hit = {"person_id": "P9", "probability": 0.97, "match_key": "+NAME +DOB", "preferred_name": HOSTILE}
     monkeypatch.setattr(linkage.search, "search", lambda *a, **k: [hit])
