@@ -394,3 +394,33 @@ def test_background_step_reports_results_failures_and_stops_when_abandoned() -> 
     abandoned = Background(lambda receive: receive(), fork=True)
     abandoned.close()  # the parent's step failed before sending: the child must not linger
     assert not abandoned._proc.is_alive()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_match_rate_over_patterns_is_the_match_rate_over_every_pair(seed: int) -> None:
+    """_match_rate scores each distinct comparison pattern once, weighted by its count: the rate
+    every pair scored on its own gives (the definition), for random levels, m, u and record counts."""
+    import math
+
+    from linkage.model import _match_rate, non_match_weights
+
+    settings = load_settings()
+    rng = np.random.default_rng(seed)
+    comps = [c for c in settings.comparisons if not c.context]
+    pairs = int(rng.integers(100, 5000))
+    kinds = int(rng.integers(2, 30))  # many pairs, few patterns: as candidate pairs are
+    which = rng.integers(0, kinds, pairs)
+    levels = {c.name: rng.integers(0, c.n_levels, kinds).astype(np.int8)[which] for c in comps}
+    model = prior_model(settings, 1000)  # the settings' own m and u: rates away from the clip bounds
+    m = {k: np.asarray(v, dtype=np.float64) for k, v in model.m.items()}
+    u = {k: np.asarray(v, dtype=np.float64) for k, v in model.u.items()}
+    n = int(rng.integers(pairs, 4 * pairs))
+    total = n * (n - 1) / 2
+    prior = 1.0 / max(n - 1, 2)
+    for _ in range(100):  # the definition: every pair, one by one
+        new = float(np.clip((1.0 - non_match_weights(m, u, settings, levels, prior)).sum() / total, 1e-12, 0.5))
+        if abs(math.log(new) - math.log(prior)) < 1e-4:
+            break
+        prior = new
+    assert 1e-12 < new < 0.5  # not at a bound, where any sum would do
+    assert _match_rate(m, u, settings, levels, n) == pytest.approx(new, rel=1e-9)
